@@ -1,0 +1,5 @@
+"""`python -m scanner` runs the logward command line."""
+
+from scanner.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Analyses over collected evidence: IAM evaluation and resource-policy exposure."""

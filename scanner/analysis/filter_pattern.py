@@ -1,0 +1,519 @@
+"""CloudWatch Logs filter patterns: parse them and decide whether one covers another.
+
+An *actual* pattern covers a *required* one when every log event that the required pattern
+matches is also matched by the actual pattern. The check is sound (it never answers True
+wrongly) and complete for the usual rewrites of the CIS patterns: whitespace, term order,
+quoted or bare values, redundant parentheses, extra OR terms.
+
+Syntax and precedence follow the CloudWatch Logs "Filter pattern syntax" page: a JSON pattern is
+``{ ... }``; parentheses bind tighter than ``&&``, which binds tighter than ``||``. Any other
+pattern (terms, ``[...]`` space-delimited, ``%regex%``, empty) is kept opaque.
+
+Semantics assumed for a CloudTrail event, and the reason each implication rule below is sound:
+
+* ``$.f = "v"`` holds when ``f`` is a string equal to ``v``; ``*`` at the start or end of ``v``
+  matches zero or more characters (CIS relies on ``AccessDenied*`` matching ``AccessDenied``).
+  A ``*`` inside the value has no documented meaning, so such values only equal themselves.
+* ``$.f != "v"`` holds when ``f`` is a string not matching ``v``. Whether it holds for a missing
+  ``f`` is not documented, so no rule depends on it.
+* Numbers only compare with numbers; quoted and bare text are the same string.
+* ``IS NULL``, ``NOT EXISTS``, ``IS TRUE``, ``IS FALSE`` and ``%regex%`` values only imply
+  themselves. Selectors and values are case sensitive.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from typing import TypeAlias
+
+MAX_CONJUNCTS = 4096
+"""Largest DNF (alternatives after distributing ``&&`` over ``||``) that is compared."""
+
+_MAX_DEPTH = 64
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_SELECTOR = re.compile(r"\$(?:\.[A-Za-z0-9_\-]+|\[\d+\])+")
+# Characters that end a bare word; everything else (dots, stars, colons, slashes) may appear.
+_WORD_STOP = frozenset(' \t\r\n()&|=!<>"{}%')
+
+
+class FilterPatternError(ValueError):
+    """A filter pattern is not valid CloudWatch Logs syntax; ``position`` indexes ``pattern``."""
+
+    def __init__(self, message: str, pattern: str, position: int) -> None:
+        super().__init__(f"{message} at position {position} of filter pattern {pattern!r}")
+        self.message = message
+        self.pattern = pattern
+        self.position = position
+
+
+class PatternTooComplexError(ValueError):
+    """A pattern expands to more than ``MAX_CONJUNCTS`` alternatives, so it is not compared."""
+
+
+class Op(enum.Enum):
+    """Comparison operators of JSON filter patterns."""
+
+    EQ = "="
+    NE = "!="
+    LT = "<"
+    LE = "<="
+    GT = ">"
+    GE = ">="
+    IS_NULL = "IS NULL"
+    NOT_EXISTS = "NOT EXISTS"
+    IS_TRUE = "IS TRUE"
+    IS_FALSE = "IS FALSE"
+
+
+class Kind(enum.Enum):
+    """What the value of a comparison is; operators without a value use NONE."""
+
+    STRING = "string"
+    NUMBER = "number"
+    REGEX = "regex"
+    NONE = "none"
+
+
+@dataclass(frozen=True, order=True)
+class Atom:
+    """One comparison ``selector op value``; quoted and bare strings normalise to one form."""
+
+    selector: str
+    op: Op
+    value: str = ""
+    kind: Kind = Kind.NONE
+
+    def __str__(self) -> str:
+        if self.kind is Kind.NONE:
+            return f"{self.selector} {self.op.value}"
+        if self.kind is Kind.STRING:
+            escaped = self.value.replace("\\", "\\\\").replace('"', '\\"')
+            return f'{self.selector} {self.op.value} "{escaped}"'
+        if self.kind is Kind.REGEX:
+            return f"{self.selector} {self.op.value} %{self.value}%"
+        return f"{self.selector} {self.op.value} {self.value}"
+
+
+@dataclass(frozen=True)
+class And:
+    """All terms must hold."""
+
+    terms: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    """At least one term must hold."""
+
+    terms: tuple[Expr, ...]
+
+
+Expr: TypeAlias = Atom | And | Or
+Conjunct: TypeAlias = frozenset[Atom]
+
+
+@dataclass(frozen=True)
+class JsonPattern:
+    """A parsed ``{ ... }`` pattern."""
+
+    text: str
+    expr: Expr
+
+
+@dataclass(frozen=True)
+class OpaquePattern:
+    """A pattern that is not JSON; ``reason`` says what it is, for findings."""
+
+    text: str
+    reason: str
+
+
+ParsedPattern: TypeAlias = JsonPattern | OpaquePattern
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Whether an actual pattern covers a required one, and if not, one sentence on why."""
+
+    covered: bool
+    reason: str | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # "&&", "||", "(", ")", "op", "string", "regex", "word", "end"
+    text: str
+    pos: int
+
+
+def _tokenize(pattern: str, start: int, end: int) -> list[_Token]:
+    tokens: list[_Token] = []
+    i = start
+    while i < end:
+        char = pattern[i]
+        pair = pattern[i : i + 2]
+        if char.isspace():
+            i += 1
+        elif pair in ("&&", "||"):
+            tokens.append(_Token(pair, pair, i))
+            i += 2
+        elif pair in ("!=", "<=", ">="):
+            tokens.append(_Token("op", pair, i))
+            i += 2
+        elif char in "()":
+            tokens.append(_Token(char, char, i))
+            i += 1
+        elif char in "=<>":
+            tokens.append(_Token("op", char, i))
+            i += 1
+        elif char == '"':
+            i = _scan_string(pattern, i, end, tokens)
+        elif char == "%":
+            close = pattern.find("%", i + 1, end)
+            if close < 0:
+                raise FilterPatternError("unterminated %regex%", pattern, i)
+            tokens.append(_Token("regex", pattern[i + 1 : close], i))
+            i = close + 1
+        elif char in _WORD_STOP:
+            raise FilterPatternError(f"unexpected character {char!r}", pattern, i)
+        else:
+            j = i
+            while j < end and pattern[j] not in _WORD_STOP:
+                j += 1
+            tokens.append(_Token("word", pattern[i:j], i))
+            i = j
+    tokens.append(_Token("end", "", end))
+    return tokens
+
+
+def _scan_string(pattern: str, i: int, end: int, tokens: list[_Token]) -> int:
+    chars: list[str] = []
+    j = i + 1
+    while j < end:
+        char = pattern[j]
+        if char == "\\" and j + 1 < end:
+            chars.append(pattern[j + 1])
+            j += 2
+        elif char == '"':
+            tokens.append(_Token("string", "".join(chars), i))
+            return j + 1
+        else:
+            chars.append(char)
+            j += 1
+    raise FilterPatternError("unterminated quoted string", pattern, i)
+
+
+class _Parser:
+    def __init__(self, pattern: str, tokens: list[_Token]) -> None:
+        self.pattern = pattern
+        self.tokens = tokens
+        self.index = 0
+
+    def peek(self) -> _Token:
+        return self.tokens[self.index]
+
+    def take(self) -> _Token:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def fail(self, message: str, token: _Token) -> FilterPatternError:
+        found = "end of pattern" if token.kind == "end" else repr(token.text)
+        return FilterPatternError(f"{message}, found {found}", self.pattern, token.pos)
+
+    def parse_or(self, depth: int) -> Expr:
+        terms = [self.parse_and(depth)]
+        while self.peek().kind == "||":
+            self.take()
+            terms.append(self.parse_and(depth))
+        return terms[0] if len(terms) == 1 else Or(tuple(terms))
+
+    def parse_and(self, depth: int) -> Expr:
+        terms = [self.parse_primary(depth)]
+        while self.peek().kind == "&&":
+            self.take()
+            terms.append(self.parse_primary(depth))
+        return terms[0] if len(terms) == 1 else And(tuple(terms))
+
+    def parse_primary(self, depth: int) -> Expr:
+        token = self.peek()
+        if token.kind == "(":
+            if depth >= _MAX_DEPTH:
+                raise FilterPatternError("parentheses nested too deeply", self.pattern, token.pos)
+            self.take()
+            expr = self.parse_or(depth + 1)
+            if self.peek().kind != ")":
+                message = f"expected ')' to close the '(' at position {token.pos}"
+                raise self.fail(message, self.peek())
+            self.take()
+            return expr
+        return self.parse_comparison()
+
+    def parse_comparison(self) -> Atom:
+        token = self.take()
+        if token.kind != "word" or not token.text.startswith("$"):
+            raise self.fail("expected a selector such as $.eventName", token)
+        if not _SELECTOR.fullmatch(token.text):
+            raise FilterPatternError(f"invalid selector {token.text!r}", self.pattern, token.pos)
+        selector = token.text
+        operator = self.take()
+        if operator.kind == "op":
+            return self.parse_value(selector, Op(operator.text))
+        keyword = operator.text.upper() if operator.kind == "word" else ""
+        if keyword in ("IS", "NOT"):
+            second = self.take()
+            phrase = f"{keyword} {second.text.upper()}" if second.kind == "word" else ""
+            if phrase in ("IS NULL", "NOT EXISTS", "IS TRUE", "IS FALSE"):
+                return Atom(selector, Op(phrase))
+            raise self.fail(f"expected NULL, TRUE, FALSE or EXISTS after {keyword}", second)
+        raise self.fail(f"expected an operator after {selector}", operator)
+
+    def parse_value(self, selector: str, op: Op) -> Atom:
+        token = self.take()
+        numeric_only = op not in (Op.EQ, Op.NE)
+        if token.kind == "word" and _NUMBER.fullmatch(token.text):
+            return Atom(selector, op, token.text, Kind.NUMBER)
+        if numeric_only:
+            raise self.fail(f"operator {op.value} needs a number", token)
+        if token.kind in ("word", "string"):
+            return Atom(selector, op, token.text, Kind.STRING)
+        if token.kind == "regex":
+            return Atom(selector, op, token.text, Kind.REGEX)
+        raise self.fail(f"expected a value after {selector} {op.value}", token)
+
+
+def parse(pattern: str) -> ParsedPattern:
+    """Parse a filter pattern; raise FilterPatternError when a JSON pattern is malformed."""
+    stripped = pattern.strip()
+    if not stripped:
+        return OpaquePattern(pattern, "empty, so it matches every event rather than monitoring")
+    if not stripped.startswith("{"):
+        if stripped.startswith("["):
+            kind = "a space-delimited pattern"
+        elif stripped.startswith("%"):
+            kind = "a regular-expression pattern"
+        else:
+            kind = "a plain-text term pattern"
+        return OpaquePattern(pattern, f"{kind}, not a JSON pattern")
+    open_at = pattern.index("{")
+    if not stripped.endswith("}"):
+        raise FilterPatternError("a JSON pattern must end with '}'", pattern, len(pattern))
+    close_at = pattern.rindex("}")
+    parser = _Parser(pattern, _tokenize(pattern, open_at + 1, close_at))
+    if parser.peek().kind == "end":
+        raise FilterPatternError("empty JSON pattern", pattern, close_at)
+    expr = parser.parse_or(0)
+    trailing = parser.peek()
+    if trailing.kind != "end":
+        raise parser.fail("expected && or || or '}'", trailing)
+    return JsonPattern(pattern, expr)
+
+
+# --------------------------------------------------------------------------------------------
+# Disjunctive normal form
+
+
+def _dedupe(conjuncts: list[Conjunct]) -> list[Conjunct]:
+    return list(dict.fromkeys(conjuncts))
+
+
+def to_dnf(expr: Expr, limit: int = MAX_CONJUNCTS) -> tuple[Conjunct, ...]:
+    """Rewrite ``expr`` as alternatives of conjunctions; raise PatternTooComplexError past limit."""
+    if isinstance(expr, Atom):
+        return (frozenset({expr}),)
+    if isinstance(expr, Or):
+        merged = _dedupe([c for term in expr.terms for c in to_dnf(term, limit)])
+        if len(merged) > limit:
+            raise PatternTooComplexError(f"more than {limit} alternatives")
+        return tuple(merged)
+    product: list[Conjunct] = [frozenset()]
+    for term in expr.terms:
+        alternatives = to_dnf(term, limit)
+        # Checked before expanding: the cross product is what explodes.
+        if len(product) * len(alternatives) > limit:
+            raise PatternTooComplexError(f"more than {limit} alternatives")
+        product = _dedupe([left | right for left in product for right in alternatives])
+    return tuple(product)
+
+
+# --------------------------------------------------------------------------------------------
+# Implication between atoms
+
+
+@dataclass(frozen=True)
+class _Glob:
+    core: str
+    leading: bool  # value starts with '*'
+    trailing: bool  # value ends with '*'
+    literal: str
+
+    @property
+    def exact(self) -> bool:
+        return not self.leading and not self.trailing
+
+    @property
+    def opaque(self) -> bool:
+        return "*" in self.core
+
+    @property
+    def universal(self) -> bool:
+        return not self.exact and not self.core
+
+
+def _glob(value: str) -> _Glob:
+    leading = value.startswith("*")
+    rest = value[1:] if leading else value
+    trailing = rest.endswith("*")
+    core = rest[:-1] if trailing else rest
+    return _Glob(core, leading, trailing, value)
+
+
+def _glob_matches(glob: _Glob, text: str) -> bool:
+    if glob.exact or glob.opaque:
+        return text == glob.literal
+    if glob.leading and glob.trailing:
+        return glob.core in text
+    return text.startswith(glob.core) if glob.trailing else text.endswith(glob.core)
+
+
+def _glob_subset(inner: _Glob, outer: _Glob) -> bool:
+    """Every string matching ``inner`` also matches ``outer``."""
+    if outer.universal:
+        return True
+    if inner.opaque or outer.opaque:
+        return inner.literal == outer.literal
+    if outer.exact:
+        return inner.exact and inner.core == outer.core
+    if outer.leading and outer.trailing:
+        return outer.core in inner.core
+    if outer.trailing:
+        return not inner.leading and inner.core.startswith(outer.core)
+    return not inner.trailing and inner.core.endswith(outer.core)
+
+
+def _glob_disjoint(left: _Glob, right: _Glob) -> bool:
+    """No string matches both; False when unsure."""
+    if left.opaque or right.opaque:
+        return False
+    if left.exact:
+        return not _glob_matches(right, left.core)
+    if right.exact:
+        return not _glob_matches(left, right.core)
+    if left.trailing and right.trailing and not left.leading and not right.leading:
+        return not (left.core.startswith(right.core) or right.core.startswith(left.core))
+    if left.leading and right.leading and not left.trailing and not right.trailing:
+        return not (left.core.endswith(right.core) or right.core.endswith(left.core))
+    return False
+
+
+_Bound: TypeAlias = tuple[float, bool]  # value, inclusive
+
+
+def _interval(atom: Atom) -> tuple[_Bound, _Bound]:
+    value = float(atom.value)
+    inf = float("inf")
+    return {
+        Op.EQ: ((value, True), (value, True)),
+        Op.LT: ((-inf, False), (value, False)),
+        Op.LE: ((-inf, False), (value, True)),
+        Op.GT: ((value, False), (inf, False)),
+        Op.GE: ((value, True), (inf, False)),
+    }[atom.op]
+
+
+def _number_implies(required: Atom, actual: Atom) -> bool:
+    point = float(actual.value)
+    if required.op is Op.NE:
+        return actual.op is Op.NE and float(required.value) == point
+    (low, low_in), (high, high_in) = _interval(required)
+    if actual.op is Op.NE:
+        inside = (low < point or (low == point and low_in)) and (
+            point < high or (point == high and high_in)
+        )
+        return not inside
+    (a_low, a_low_in), (a_high, a_high_in) = _interval(actual)
+    low_ok = low > a_low or (low == a_low and (a_low_in or not low_in))
+    high_ok = high < a_high or (high == a_high and (a_high_in or not high_in))
+    return low_ok and high_ok
+
+
+def _implies(required: Atom, actual: Atom) -> bool:
+    """Every event satisfying ``required`` satisfies ``actual``."""
+    if required == actual:
+        return True
+    if required.selector != actual.selector or required.kind is not actual.kind:
+        return False
+    if required.kind is Kind.NUMBER:
+        return _number_implies(required, actual)
+    if required.kind is not Kind.STRING:
+        return False
+    inner, outer = _glob(required.value), _glob(actual.value)
+    if required.op is Op.EQ and actual.op is Op.EQ:
+        return _glob_subset(inner, outer)
+    if required.op is Op.EQ and actual.op is Op.NE:
+        return _glob_disjoint(inner, outer)
+    if required.op is Op.NE and actual.op is Op.NE:
+        return _glob_subset(outer, inner)
+    return False
+
+
+def _unimplied(required: Conjunct, actual: Conjunct) -> list[Atom]:
+    return sorted(a for a in actual if not any(_implies(r, a) for r in required))
+
+
+# --------------------------------------------------------------------------------------------
+# Coverage
+
+
+def _render(atoms: frozenset[Atom] | list[Atom]) -> str:
+    return " && ".join(str(atom) for atom in sorted(atoms))
+
+
+def _missing_reason(required: Conjunct, actual: tuple[Conjunct, ...]) -> str:
+    closest = min(actual, key=lambda c: (len(_unimplied(required, c)), len(c), _render(c)))
+    extra = _unimplied(required, closest)
+    if len(extra) == len(closest):
+        return f"the actual pattern has no alternative matching events where {_render(required)}"
+    return (
+        f"events where {_render(required)} are not matched, because the closest alternative "
+        f"of the actual pattern also requires {_render(extra)}"
+    )
+
+
+def check(actual: str, required: str) -> Coverage:
+    """Decide whether ``actual`` covers ``required``; raise FilterPatternError on bad syntax."""
+    parsed_actual, parsed_required = parse(actual), parse(required)
+    if isinstance(parsed_required, OpaquePattern):
+        if actual.strip() == required.strip():
+            return Coverage(True)
+        return Coverage(
+            False,
+            f"the required pattern is {parsed_required.reason}; only the identical text covers it",
+        )
+    if isinstance(parsed_actual, OpaquePattern):
+        return Coverage(False, f"the actual pattern is {parsed_actual.reason}")
+    try:
+        required_dnf = to_dnf(parsed_required.expr)
+        actual_dnf = to_dnf(parsed_actual.expr)
+    except PatternTooComplexError as exc:
+        return Coverage(False, f"a pattern is too complex to compare ({exc})")
+    for conjunct in required_dnf:
+        if not any(not _unimplied(conjunct, candidate) for candidate in actual_dnf):
+            return Coverage(False, _missing_reason(conjunct, actual_dnf))
+    return Coverage(True)
+
+
+def covers(actual: str, required: str) -> bool:
+    """True only if every event matched by ``required`` is matched by ``actual``."""
+    return check(actual, required).covered
+
+
+def explain(actual: str, required: str) -> str | None:
+    """One sentence on why ``actual`` does not cover ``required``; None when it does."""
+    return check(actual, required).reason

@@ -1,0 +1,300 @@
+"""The `logward` command line.
+
+Exit codes: 0 nothing failing at or above --fail-on; 1 failing or erroring findings at or
+above it; 2 invalid input (arguments, policy, mapping, config); 3 the scan could not run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from scanner import __version__
+from scanner.errors import InputError, RunError
+from scanner.model import SEVERITIES, Finding, Status
+
+FAIL_ON = (*SEVERITIES, "none")
+
+
+def _split(value: str | None) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else []
+
+
+def _die(code: int, message: str) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+def guarded(fn: Callable[..., int | None]) -> Callable[..., None]:
+    """Map the two error families onto exit codes 2 and 3."""
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            code = fn(*args, **kwargs)
+        except InputError as exc:
+            _die(2, "invalid input:\n" + "\n".join(f"  {p}" for p in exc.problems))
+        except RunError as exc:
+            _die(3, f"the scan could not run: {exc}")
+        sys.exit(code or 0)
+    run.__name__ = fn.__name__
+    run.__doc__ = fn.__doc__
+    return run
+
+
+class Progress:
+    """One updating line on a terminal; plain lines in CI and pipes."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.tty = sys.stderr.isatty() and not os.environ.get("CI")
+        self.quiet = quiet
+
+    def __call__(self, message: str) -> None:
+        if self.quiet:
+            return
+        if self.tty:
+            sys.stderr.write("\r\033[K" + message[:120])
+            sys.stderr.flush()
+        else:
+            sys.stderr.write(message + "\n")
+
+    def done(self) -> None:
+        """End the updating line."""
+        if self.tty and not self.quiet:
+            sys.stderr.write("\r\033[K")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="logward")
+def main() -> None:
+    """logward: are our audit logs complete, untouchable, encrypted, retained and watched?"""
+
+
+def scan_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by scan and demo."""
+    for option in reversed([
+        click.option("--config", "config_path", type=click.Path(path_type=Path),
+                     help="logward.yaml with parameter overrides (default: ./logward.yaml)."),
+        click.option("--policies", "policy_paths", multiple=True,
+                     type=click.Path(path_type=Path), help="Policy folder or file (repeatable)."),
+        click.option("--frameworks", default=None,
+                     help="Comma-separated frameworks: soc2,iso27001,gdpr (default: all)."),
+        click.option("--out", "out_dir", type=click.Path(path_type=Path),
+                     default=Path("logward-report"), show_default=True),
+        click.option("--format", "formats", default="json", show_default=True,
+                     help="Comma-separated output formats."),
+        click.option("--fail-on", type=click.Choice(FAIL_ON), default="low",
+                     show_default=True, help="Lowest severity whose fail/error sets exit 1."),
+        click.option("--evidence", "evidence_dir", type=click.Path(path_type=Path),
+                     help="Also write every raw API response here, named by SHA-256."),
+        click.option("--quiet", is_flag=True, help="No progress lines."),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+@main.group()
+def scan() -> None:
+    """Scan a cloud account."""
+
+
+@scan.command("aws")
+@click.option("--profile", default=None, help="AWS profile (default: the standard chain).")
+@click.option("--regions", default="all", show_default=True, help="all, or r1,r2,...")
+@scan_options
+@guarded
+def scan_aws_cmd(profile: str | None, regions: str, config_path: Path | None,
+                 policy_paths: Sequence[Path], frameworks: str | None, out_dir: Path,
+                 formats: str, fail_on: str, evidence_dir: Path | None, quiet: bool) -> int:
+    """Scan an AWS account (standard credential chain; honours AWS_ENDPOINT_URL)."""
+    from scanner import pipeline
+
+    chosen = _formats(formats)
+    prepared = pipeline.prepare(list(policy_paths), config_path, _split(frameworks), "aws")
+    session = _aws_session(profile)
+    wanted = None if regions == "all" else _split(regions)
+    if wanted is None and prepared.config.regions:
+        wanted = list(prepared.config.regions)
+    from scanner.evidence import EvidenceStore
+
+    evidence = EvidenceStore(evidence_dir)
+    progress = Progress(quiet)
+    findings, results = pipeline.scan_aws(prepared, session, wanted, evidence, progress)
+    progress.done()
+    return _finish(results, findings, evidence, out_dir, chosen, fail_on, evidence_dir)
+
+
+def _aws_session(profile: str | None) -> Any:
+    try:
+        import boto3
+        import botocore.exceptions
+    except ImportError as exc:
+        raise RunError("the AWS SDK is not installed: pip install 'logward[aws]'") from exc
+    try:
+        return boto3.Session(profile_name=profile)
+    except botocore.exceptions.ProfileNotFound as exc:
+        raise InputError(f"--profile: {exc}") from exc
+
+
+def _formats(value: str) -> list[str]:
+    from scanner.results import RENDERERS
+
+    chosen = _split(value) or ["json"]
+    unknown = [f for f in chosen if f not in RENDERERS]
+    if unknown:
+        raise InputError(f"--format: unknown format(s) {unknown}; available: "
+                         f"{', '.join(RENDERERS)}")
+    return chosen
+
+
+def _finish(results: dict[str, Any], findings: list[Finding], evidence: Any, out_dir: Path,
+            formats: list[str], fail_on: str, evidence_dir: Path | None) -> int:
+    from scanner.results import write_atomic, write_outputs
+
+    written = write_outputs(out_dir, results, formats)
+    if evidence_dir is not None:
+        for sha, blob in evidence.items():
+            write_atomic(evidence_dir / f"{sha}.json", blob)
+    click.echo(summary_table(results))
+    for path in written:
+        click.echo(f"wrote {path}")
+    return exit_code(findings, fail_on)
+
+
+def exit_code(findings: Sequence[Finding], fail_on: str) -> int:
+    """1 when a fail or error finding is at or above the threshold severity."""
+    if fail_on == "none":
+        return 0
+    limit = SEVERITIES.index(fail_on)
+    bad = [f for f in findings if f.status in (Status.FAIL, Status.ERROR)
+           and SEVERITIES.index(f.severity) <= limit]
+    return 1 if bad else 0
+
+
+def summary_table(results: dict[str, Any]) -> str:
+    """The end-of-run table: per policy, then per framework control."""
+    lines = []
+    width = max((len(p["id"]) for p in results["policies"]), default=10)
+    lines.append(f"{'policy':<{width}}  {'sev':<8} pass fail  err  unk")
+    for p in sorted(results["policies"], key=lambda p: (-p["counts"]["fail"], p["id"])):
+        c = p["counts"]
+        lines.append(f"{p['id']:<{width}}  {p['severity']:<8} {c['pass']:>4} {c['fail']:>4} "
+                     f"{c['error']:>4} {c['unknown']:>4}")
+    by_fw: dict[str, list[str]] = {}
+    for control in results["controls"]:
+        by_fw.setdefault(control["framework"], []).append(
+            f"{control['control_id']}={control['status']}")
+    lines.append("")
+    for fw, items in by_fw.items():
+        lines.append(f"{fw}: " + ", ".join(items))
+    s = results["summary"]
+    lines.append("")
+    lines.append(f"findings: {s['pass']} pass, {s['fail']} fail, {s['error']} error, "
+                 f"{s['unknown']} unknown; {len(results['errors'])} collection error(s); "
+                 f"{results['scan'].get('api_calls', 0)} API calls")
+    return "\n".join(lines)
+
+
+@main.group()
+def policies() -> None:
+    """Validate and browse the policy catalogue."""
+
+
+@policies.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@guarded
+def policies_validate(paths: Sequence[Path]) -> int:
+    """Validate policy files (default: the shipped catalogue) and the mappings."""
+    from scanner.mappings import check_references, load_frameworks, unmapped
+    from scanner.policy.loader import load_policies
+
+    loaded = load_policies(list(paths) or None)
+    if not paths:
+        frameworks = load_frameworks()
+        problems = check_references(frameworks, [p.id for p in loaded])
+        if problems:
+            raise InputError(problems)
+        orphans = unmapped(frameworks, [p.id for p in loaded])
+        if orphans:
+            raise InputError(f"policies no framework maps: {orphans}")
+    click.echo(f"{len(loaded)} policies valid")
+    return 0
+
+
+@policies.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@guarded
+def policies_list(as_json: bool) -> int:
+    """List the policy catalogue."""
+    from scanner.policy.loader import load_policies
+
+    loaded = sorted(load_policies(), key=lambda p: p.id)
+    if as_json:
+        click.echo(json.dumps([{"id": p.id, "title": p.title, "severity": p.severity,
+                                "resource": p.resource, "category": p.category}
+                               for p in loaded], indent=2))
+        return 0
+    width = max(len(p.id) for p in loaded)
+    for p in loaded:
+        click.echo(f"{p.id:<{width}}  {p.severity:<8}  {p.title}")
+    return 0
+
+
+@policies.command("show")
+@click.argument("policy_id")
+@guarded
+def policies_show(policy_id: str) -> int:
+    """Show one policy in full."""
+    from scanner.policy.loader import load_policies
+
+    found = {p.id: p for p in load_policies()}
+    if policy_id not in found:
+        raise InputError(f"unknown policy id {policy_id!r}")
+    click.echo(Path(found[policy_id].file).read_text(encoding="utf-8"))
+    return 0
+
+
+@main.group()
+def permissions() -> None:
+    """Print the least-privilege permissions a scan needs."""
+
+
+@permissions.command("aws")
+@guarded
+def permissions_aws() -> int:
+    """The IAM policy document, generated from the declared collector calls."""
+    from scanner.providers.aws.calls import PERMISSIONS
+
+    actions = sorted(set(PERMISSIONS.values()))
+    click.echo(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "LogwardReadOnly", "Effect": "Allow", "Action": actions, "Resource": "*"}]},
+        indent=2))
+    return 0
+
+
+@main.command("demo")
+@scan_options
+@guarded
+def demo_cmd(config_path: Path | None, policy_paths: Sequence[Path], frameworks: str | None,
+             out_dir: Path, formats: str, fail_on: str, evidence_dir: Path | None,
+             quiet: bool) -> int:
+    """Build a sample AWS estate with deliberate gaps in an in-process moto, and scan it."""
+    from scanner import pipeline
+    from scanner.demo import demo_session
+    from scanner.evidence import EvidenceStore
+
+    chosen = _formats(formats)
+    prepared = pipeline.prepare(list(policy_paths), config_path, _split(frameworks), "aws")
+    evidence = EvidenceStore(evidence_dir)
+    progress = Progress(quiet)
+    with demo_session() as (session, regions):
+        findings, results = pipeline.scan_aws(prepared, session, regions, evidence, progress,
+                                              source="demo")
+    progress.done()
+    code = _finish(results, findings, evidence, out_dir, chosen, fail_on, evidence_dir)
+    # The demo estate has deliberate gaps; the demo itself succeeded.
+    return 0 if code == 1 else code

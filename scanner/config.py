@@ -1,0 +1,89 @@
+"""The organization's configuration file (logward.yaml): parameter overrides and policy toggles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scanner.data import schema
+from scanner.errors import InputError, Problem
+from scanner.policy.loader import Policy, check_param
+from scanner.yamlload import load_file, schema_problems
+
+
+@dataclass(frozen=True)
+class Config:
+    """Validated configuration: effective parameter overrides per policy, disabled policies."""
+
+    overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    disabled: frozenset[str] = frozenset()
+    regions: tuple[str, ...] | None = None
+    frameworks: tuple[str, ...] | None = None
+    file: str | None = None
+
+
+def load_config(path: Path | None, policies: Iterable[Policy]) -> Config:
+    """Load and check `path` against the policy catalogue (None: built-in defaults)."""
+    if path is None:
+        default = Path("logward.yaml")
+        if not default.exists():
+            return Config()
+        path = default
+    doc = load_file(path)
+    if doc.data is None:
+        return Config(file=str(path))
+    problems = schema_problems(doc, schema("config"))
+    if problems:
+        raise InputError(problems)
+    data: dict[str, Any] = doc.data
+    by_id = {p.id: p for p in policies}
+    declared: dict[str, list[Policy]] = {}
+    for policy in by_id.values():
+        for name in policy.parameters:
+            declared.setdefault(name, []).append(policy)
+    overrides: dict[str, dict[str, Any]] = {}
+    for name, value in (data.get("parameters") or {}).items():
+        if name not in declared:
+            problems.append(doc.problem(("parameters", name), f"no policy declares parameter "
+                                        f"{name!r}; known: {', '.join(sorted(declared))}"))
+            continue
+        for policy in declared[name]:
+            why = check_param(name, policy.parameters[name], value)
+            if why:
+                problems.append(doc.problem(("parameters", name), why))
+                break
+            overrides.setdefault(policy.id, {})[name] = value
+    disabled = set()
+    for pid, settings in (data.get("policies") or {}).items():
+        policy = by_id.get(pid)
+        if policy is None:
+            problems.append(doc.problem(("policies", pid), f"unknown policy id {pid!r}"))
+            continue
+        if settings.get("enabled") is False:
+            disabled.add(pid)
+        for name, value in (settings.get("parameters") or {}).items():
+            spec = policy.parameters.get(name)
+            if spec is None:
+                problems.append(doc.problem(("policies", pid, "parameters", name),
+                                            f"policy {pid} has no parameter {name!r}; expected "
+                                            f"one of {sorted(policy.parameters)}"))
+                continue
+            why = check_param(name, spec, value)
+            if why:
+                problems.append(doc.problem(("policies", pid, "parameters", name), why))
+                continue
+            overrides.setdefault(pid, {})[name] = value
+    if problems:
+        raise InputError(problems)
+    regions = data.get("regions")
+    frameworks = data.get("frameworks")
+    return Config(overrides=overrides, disabled=frozenset(disabled),
+                  regions=tuple(regions) if regions else None,
+                  frameworks=tuple(frameworks) if frameworks else None, file=str(path))
+
+
+def problem(path: Path, message: str) -> InputError:
+    """An InputError about the config file as a whole."""
+    return InputError(Problem(str(path), None, message))

@@ -1,0 +1,73 @@
+"""The collected, linked inventory that policies evaluate: resources by id and by type."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+from scanner.model import CollectionError, Resource
+
+
+class Inventory:
+    """Resources of one run, indexed for constant-time lookups, plus every collection error."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, Resource] = {}
+        self._by_type: dict[str, list[Resource]] = defaultdict(list)
+        self._by_type_account: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+        self.errors: list[CollectionError] = []
+        self._errors_by_type: dict[str, list[CollectionError]] = defaultdict(list)
+
+    def add(self, resource: Resource) -> None:
+        """Add a resource; a second resource with the same id replaces a placeholder only."""
+        existing = self._by_id.get(resource.id)
+        if existing is not None:
+            if existing.placeholder is None or resource.placeholder is not None:
+                return
+            self._by_type[existing.type].remove(existing)
+            self._by_type_account[(existing.type, existing.account)].remove(existing)
+        self._by_id[resource.id] = resource
+        self._by_type[resource.type].append(resource)
+        self._by_type_account[(resource.type, resource.account)].append(resource)
+
+    def extend(self, resources: Iterable[Resource]) -> None:
+        """Add many resources."""
+        for resource in resources:
+            self.add(resource)
+
+    def add_error(self, error: CollectionError) -> None:
+        """Record a failed call."""
+        self.errors.append(error)
+        for rtype in error.resource_types:
+            self._errors_by_type[rtype].append(error)
+
+    def get(self, resource_id: str) -> Resource | None:
+        """The resource with this id, if collected."""
+        return self._by_id.get(resource_id)
+
+    def __contains__(self, resource_id: object) -> bool:
+        return resource_id in self._by_id
+
+    def __iter__(self) -> Iterator[Resource]:
+        return iter(self._by_id.values())
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def of_type(self, rtype: str, account: str | None = None) -> list[Resource]:
+        """Resources of a type, optionally in one account."""
+        if account is None:
+            return self._by_type.get(rtype, [])
+        return self._by_type_account.get((rtype, account), [])
+
+    def type_errors(self, rtype: str, account: str | None = None,
+                    region: str | None = None) -> list[CollectionError]:
+        """Failed listing calls that leave resources of `rtype` possibly uncollected."""
+        return [e for e in self._errors_by_type.get(rtype, [])
+                if e.resource_id is None
+                and (account is None or e.account == account)
+                and (region is None or e.region in (region, "global"))]
+
+    def counts(self) -> dict[str, int]:
+        """Number of resources per type."""
+        return {t: len(rs) for t, rs in sorted(self._by_type.items()) if rs}

@@ -1,0 +1,144 @@
+"""Compliance frameworks: controls mapped to policy ids, and the roll-up of findings to controls."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scanner.data import data_dir, schema
+from scanner.errors import InputError, Problem
+from scanner.model import Finding, Status, worst
+from scanner.yamlload import Located, load_file, schema_problems
+
+
+@dataclass(frozen=True)
+class Control:
+    """One control of a framework and the policies that evidence it."""
+
+    framework: str
+    id: str
+    title: str
+    description: str
+    policies: tuple[str, ...]
+    line: int | None
+
+
+@dataclass(frozen=True)
+class Framework:
+    """A framework file: its controls in file order."""
+
+    id: str
+    title: str
+    version: str
+    description: str
+    controls: tuple[Control, ...]
+    file: str
+
+
+@dataclass(frozen=True)
+class ControlResult:
+    """A control's status rolled up from its policies' findings (fail > error > unknown > pass)."""
+
+    control: Control
+    status: Status
+    counts: Mapping[str, int]
+    findings: int
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form used in results."""
+        c = self.control
+        return {"framework": c.framework, "control_id": c.id, "title": c.title,
+                "status": self.status.value, "policies": list(c.policies),
+                "counts": dict(self.counts), "findings": self.findings}
+
+
+def load_frameworks(folder: Path | None = None, only: Iterable[str] | None = None
+                    ) -> list[Framework]:
+    """Load and validate every mapping file (default: the shipped ones)."""
+    folder = folder or data_dir("mappings")
+    wanted = set(only) if only else None
+    frameworks = []
+    problems: list[Problem] = []
+    for file in sorted(folder.glob("*.yaml")):
+        try:
+            doc = load_file(file)
+            found = schema_problems(doc, schema("mapping"))
+            if found:
+                problems.extend(found)
+                continue
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        framework = _framework(doc, file)
+        if framework.id != file.stem:
+            problems.append(doc.problem(("framework",), f"framework {framework.id!r} must "
+                                                        f"equal the file name {file.stem!r}"))
+        if wanted is None or framework.id in wanted or _alias(framework.id) in wanted:
+            frameworks.append(framework)
+    if problems:
+        raise InputError(problems)
+    if wanted:
+        known = {f.id for f in frameworks} | {_alias(f.id) for f in frameworks}
+        missing = sorted(wanted - known)
+        if missing:
+            raise InputError(f"unknown framework(s) {missing}; available: "
+                             f"{sorted(p.stem for p in folder.glob('*.yaml'))}")
+    return frameworks
+
+
+def _alias(framework_id: str) -> str:
+    """`iso27001-2022` may be asked for as `iso27001`."""
+    return framework_id.split("-", 1)[0]
+
+
+def _framework(doc: Located, file: Path) -> Framework:
+    data = doc.data
+    controls = tuple(
+        Control(framework=data["framework"], id=c["id"], title=c["title"],
+                description=" ".join(c["description"].split()), policies=tuple(c["policies"]),
+                line=doc.line(("controls", i)))
+        for i, c in enumerate(data["controls"]))
+    return Framework(id=data["framework"], title=data["title"], version=str(data["version"]),
+                     description=" ".join(data["description"].split()), controls=controls,
+                     file=str(file))
+
+
+def check_references(frameworks: Iterable[Framework], policy_ids: Iterable[str]) -> list[Problem]:
+    """Problems for every mapped policy id that does not exist."""
+    known = set(policy_ids)
+    return [Problem(f.file, c.line, f"control {c.id} names unknown policy {pid!r}")
+            for f in frameworks for c in f.controls for pid in c.policies if pid not in known]
+
+
+def unmapped(frameworks: Iterable[Framework], policy_ids: Iterable[str]) -> list[str]:
+    """Policy ids that no control of any framework maps."""
+    mapped = {pid for f in frameworks for c in f.controls for pid in c.policies}
+    return sorted(set(policy_ids) - mapped)
+
+
+def roll_up(frameworks: Iterable[Framework], findings: Iterable[Finding],
+            evaluated: Iterable[str]) -> list[ControlResult]:
+    """Each control's status from its policies' findings; a control none of whose policies was
+    evaluated in this run is `unknown` (nothing was looked at, which is not a pass)."""
+    by_policy: dict[str, Counter[str]] = defaultdict(Counter)
+    for finding in findings:
+        by_policy[finding.policy_id][finding.status.value] += 1
+    ran = set(evaluated)
+    results = []
+    for framework in frameworks:
+        for control in framework.controls:
+            counts: Counter[str] = Counter()
+            for pid in control.policies:
+                counts.update(by_policy.get(pid, Counter()))
+            statuses = [Status(s) for s, n in counts.items() if n]
+            if not any(pid in ran for pid in control.policies):
+                status = Status.UNKNOWN
+            else:
+                status = worst(statuses)
+            results.append(ControlResult(control=control, status=status,
+                                         counts={s.value: counts.get(s.value, 0) for s in Status},
+                                         findings=sum(counts.values())))
+    return results

@@ -1,0 +1,176 @@
+"""The typed values that flow through logward: resources, evidence, links, findings, errors."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Status(enum.StrEnum):
+    """The outcome of one policy on one resource.
+
+    PASS: the resource meets the policy. FAIL: it does not, and the finding says which attribute
+    was expected to be what. ERROR: logward could not collect what the policy needs (access
+    denied, throttled past retries, region disabled); the reason says which call failed.
+    UNKNOWN: the value cannot be known from what was scanned (a log store in an account outside
+    the scan, a Terraform value known only after apply); the reason says why.
+    """
+
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"
+    UNKNOWN = "unknown"
+
+
+# Worst first: a control that has any failing finding fails, and so on.
+STATUS_ORDER: tuple[Status, ...] = (Status.FAIL, Status.ERROR, Status.UNKNOWN, Status.PASS)
+
+SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
+
+
+def worst(statuses: list[Status]) -> Status:
+    """Roll statuses up: fail > error > unknown > pass (an empty list passes)."""
+    present = set(statuses)
+    for status in STATUS_ORDER:
+        if status in present:
+            return status
+    return Status.PASS
+
+
+@dataclass(frozen=True, slots=True)
+class Unknowable:
+    """An attribute value that cannot be known, with the reason.
+
+    `error` is True when the value is missing because a call failed (the finding is `error`),
+    False when it is unknowable by nature (the finding is `unknown`).
+    """
+
+    reason: str
+    error: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRef:
+    """Where a resource's data came from: one API response, identified by its SHA-256."""
+
+    operation: str
+    region: str
+    params: Mapping[str, Any]
+    time: str
+    sha256: str
+    source: str = "aws"
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form used in results."""
+        return {"source": self.source, "operation": self.operation, "region": self.region,
+                "params": dict(self.params), "time": self.time, "sha256": self.sha256}
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A first-class reference from one resource to others (possibly across regions/accounts).
+
+    `targets` are resource ids present in the inventory (placeholders included). `unresolved`
+    says why a target could not be resolved at all; following such a link is unknown or error.
+    """
+
+    targets: tuple[str, ...] = ()
+    unresolved: Unknowable | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """One normalized resource of a typed kind (e.g. `aws.cloudtrail.trail`), keyed by ARN.
+
+    `links` is filled in by the link stage of the same run; `placeholder` is set on resources
+    that stand for a link target outside what was scanned, so every attribute read on them is
+    unknown (or error) with that reason.
+    """
+
+    provider: str
+    account: str
+    region: str
+    type: str
+    id: str
+    name: str
+    attrs: dict[str, Any]
+    evidence: tuple[EvidenceRef, ...] = ()
+    links: dict[str, Link] = field(default_factory=dict)
+    placeholder: Unknowable | None = None
+
+    @property
+    def kind(self) -> str:
+        """Human noun for messages: `aws.cloudtrail.trail` -> `trail`."""
+        return self.type.rsplit(".", 1)[-1].replace("_", " ")
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionError:
+    """A call that failed, and which resource types it leaves unknown where."""
+
+    provider: str
+    account: str
+    region: str
+    operation: str
+    code: str
+    message: str
+    resource_types: tuple[str, ...]
+    resource_id: str | None = None
+
+    @property
+    def reason(self) -> str:
+        """One sentence naming the call, the place and the error."""
+        target = f" for {self.resource_id}" if self.resource_id else ""
+        return (f"{self.operation} failed in {self.account}/{self.region}{target}: "
+                f"{self.code}: {self.message}")
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form used in results."""
+        return {"provider": self.provider, "account": self.account, "region": self.region,
+                "operation": self.operation, "code": self.code, "message": self.message,
+                "resource_types": list(self.resource_types), "resource_id": self.resource_id,
+                "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """The result of one policy on one resource (or one scope that could not be collected)."""
+
+    policy_id: str
+    status: Status
+    severity: str
+    resource_id: str
+    resource_type: str
+    resource_name: str
+    provider: str
+    account: str
+    region: str
+    message: str
+    evidence: tuple[EvidenceRef, ...] = ()
+    related: tuple[str, ...] = ()
+    observed: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form used in results."""
+        return {
+            "policy_id": self.policy_id, "status": self.status.value, "severity": self.severity,
+            "resource": {"id": self.resource_id, "type": self.resource_type,
+                         "name": self.resource_name, "provider": self.provider,
+                         "account": self.account, "region": self.region},
+            "message": self.message,
+            "evidence": [e.to_json() for e in self.evidence],
+            "related_resources": list(self.related),
+            "observed": _jsonable(self.observed),
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Unknowable):
+        return {"unknown": value.reason, "error": value.error}
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value

@@ -1,0 +1,87 @@
+"""collect -> link -> evaluate -> map -> results: the run, independent of how it is invoked."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scanner.config import Config, load_config
+from scanner.errors import InputError
+from scanner.evidence import EvidenceStore
+from scanner.inventory import Inventory
+from scanner.mappings import Framework, check_references, load_frameworks, roll_up
+from scanner.model import Finding
+from scanner.policy.engine import evaluate
+from scanner.policy.loader import CompiledPolicy, Policy, compile_policies, load_policies
+from scanner.policy.loader import policy_set_hash as hash_policies
+from scanner.results import ScanMeta, build
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Validated inputs of a run: policies, their compiled form, frameworks and config."""
+
+    policies: list[Policy]
+    compiled: list[CompiledPolicy]
+    frameworks: list[Framework]
+    config: Config
+    policy_hash: str
+
+
+def prepare(policy_paths: Sequence[Path] | None, config_path: Path | None,
+            frameworks: Sequence[str] | None, provider: str | None = None) -> Prepared:
+    """Load and check every input before any cloud call; InputError (exit 2) on problems."""
+    policies = load_policies(policy_paths or None)
+    config = load_config(config_path, policies)
+    chosen = load_frameworks(only=frameworks or config.frameworks)
+    problems = check_references(chosen, [p.id for p in policies]) if not policy_paths else []
+    if problems:
+        raise InputError(problems)
+    active = [p for p in policies if p.id not in config.disabled
+              and (provider is None or p.provider == provider)]
+    return Prepared(policies=active, compiled=compile_policies(active, config.overrides),
+                    frameworks=chosen, config=config, policy_hash=hash_policies(policies))
+
+
+def now_iso() -> str:
+    """The current UTC time as ISO 8601."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def assess(prepared: Prepared, inventory: Inventory, *, source: str, started_at: str,
+           caller: str | None, accounts: Sequence[str], regions: Sequence[str],
+           enabled_regions: Sequence[str] | None, api_calls: int,
+           limits: Sequence[str] = (), now: datetime | None = None,
+           keep: Callable[[CompiledPolicy], bool] = lambda _c: True,
+           ) -> tuple[list[Finding], dict[str, Any]]:
+    """Evaluate, roll up to controls, and build the results document."""
+    compiled = [c for c in prepared.compiled if keep(c)]
+    findings = list(evaluate(compiled, inventory, now))
+    controls = roll_up(prepared.frameworks, findings, [c.policy.id for c in compiled])
+    meta = ScanMeta(scan_id=str(uuid.uuid4()), source=source, started_at=started_at,
+                    finished_at=now_iso(), caller=caller, accounts=accounts, regions=regions,
+                    enabled_regions=enabled_regions, api_calls=api_calls,
+                    policy_hash=prepared.policy_hash, config_file=prepared.config.file,
+                    limits=limits)
+    return findings, build(meta, compiled, findings, prepared.frameworks, controls, inventory)
+
+
+def scan_aws(prepared: Prepared, session: Any, regions: Sequence[str] | None,
+             evidence: EvidenceStore, progress: Callable[[str], None] | None = None,
+             source: str = "aws") -> tuple[list[Finding], dict[str, Any]]:
+    """Collect an AWS account and assess it."""
+    from scanner.providers.aws.collect import scan
+
+    started = now_iso()
+    collected = scan(session, regions, evidence, progress=progress)
+    scope = collected.scope
+    limits = ["Service control policies and resource control policies of AWS Organizations "
+              "were not evaluated in the tamper analysis.", *collected.notes]
+    return assess(prepared, collected.inventory, source=source, started_at=started,
+                  caller=scope.caller_arn, accounts=[scope.account], regions=scope.regions,
+                  enabled_regions=collected.enabled_regions,
+                  api_calls=len(collected.api.operations), limits=limits)

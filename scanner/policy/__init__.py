@@ -1,0 +1,1 @@
+"""Policies as data: the condition language, the loader and the evaluation engine."""

@@ -1,0 +1,175 @@
+"""Load policy YAML files, validate them against the shipped schema, and compile them."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scanner.data import data_dir, schema
+from scanner.errors import InputError, Problem
+from scanner.policy.lang import CompileError, Compiler, Node
+from scanner.yamlload import Located, load_file, schema_problems
+
+_PARAM_TYPES: dict[str, tuple[type, ...]] = {
+    "integer": (int,), "number": (int, float), "string": (str,), "boolean": (bool,),
+    "list": (list,),
+}
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One policy as written: metadata plus the raw condition (compiled per parameter set)."""
+
+    id: str
+    title: str
+    description: str
+    severity: str
+    provider: str
+    resource: str
+    category: str
+    condition: Any
+    select: Any
+    parameters: Mapping[str, Mapping[str, Any]]
+    remediation: Mapping[str, str]
+    references: tuple[Mapping[str, str], ...]
+    report: tuple[str, ...]
+    evaluate_on: tuple[str, ...]
+    file: str
+    digest: str
+    doc: Located = field(repr=False, compare=False)
+
+    @property
+    def account_scope(self) -> bool:
+        """Whether the policy judges a whole account (and so needs the whole account)."""
+        return self.resource.endswith(".account") or self.resource.endswith(".region")
+
+    def defaults(self) -> dict[str, Any]:
+        """The parameter defaults."""
+        return {name: spec["default"] for name, spec in self.parameters.items()}
+
+
+@dataclass(frozen=True)
+class CompiledPolicy:
+    """A policy with its effective parameters and compiled condition."""
+
+    policy: Policy
+    params: Mapping[str, Any]
+    condition: Node
+    select: Node | None
+
+
+def check_param(name: str, spec: Mapping[str, Any], value: Any) -> str | None:
+    """Why `value` is not acceptable for the parameter, or None."""
+    types = _PARAM_TYPES[spec["type"]]
+    if isinstance(value, bool) and bool not in types:
+        return f"parameter {name} expects {spec['type']}, got {value!r}"
+    if not isinstance(value, types):
+        return f"parameter {name} expects {spec['type']}, got {value!r}"
+    if "minimum" in spec and isinstance(value, int | float) and value < spec["minimum"]:
+        return f"parameter {name} must be >= {spec['minimum']}, got {value!r}"
+    return None
+
+
+def _policy_files(paths: Iterable[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*.y*ml") if p.suffix in (".yaml", ".yml")))
+        elif path.exists():
+            files.append(path)
+        else:
+            raise InputError(Problem(str(path), None, "no such policy file or folder"))
+    return files
+
+
+def load_policies(paths: Iterable[Path] | None = None) -> list[Policy]:
+    """Load and validate every policy under `paths` (default: the shipped catalogue).
+
+    Collects every problem in every file before raising, so one run reports them all.
+    """
+    files = _policy_files(list(paths) if paths else [data_dir("policies")])
+    problems: list[Problem] = []
+    policies: list[Policy] = []
+    seen: dict[str, str] = {}
+    for file in files:
+        try:
+            policy = _load_one(file)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        if policy.id in seen:
+            problems.append(policy.doc.problem(("id",), f"duplicate policy id {policy.id!r} "
+                                                       f"(also in {seen[policy.id]})"))
+            continue
+        seen[policy.id] = policy.file
+        policies.append(policy)
+    if problems:
+        raise InputError(problems)
+    return policies
+
+
+def _load_one(file: Path) -> Policy:
+    raw = file.read_bytes()
+    doc = load_file(file)
+    if not isinstance(doc.data, dict):
+        raise InputError(doc.problem((), "expected a policy mapping at the top level"))
+    # Conditions are checked by the compiler, whose messages name the exact operator or key.
+    problems = schema_problems(doc, schema("policy"), skip=("condition", "select"))
+    data = doc.data
+    if isinstance(data.get("id"), str) and data["id"] != file.stem:
+        problems.append(doc.problem(("id",), f"id {data['id']!r} must equal the file name "
+                                             f"{file.stem!r}"))
+    params = data.get("parameters") or {}
+    if isinstance(params, dict):
+        for name, spec in params.items():
+            if isinstance(spec, dict) and spec.get("type") in _PARAM_TYPES and "default" in spec:
+                why = check_param(name, spec, spec["default"])
+                if why:
+                    problems.append(doc.problem(("parameters", name, "default"), why))
+    if not problems:
+        # Compile once with the defaults so condition errors are found at load time.
+        defaults = {n: s["default"] for n, s in params.items()}
+        for key in ("select", "condition"):
+            if key in data:
+                try:
+                    Compiler(defaults).compile(data[key], (key,))
+                except CompileError as exc:
+                    where = "/".join(str(p) for p in exc.path)
+                    problems.append(doc.problem(exc.path, f"at {where}: {exc.message}"))
+    if problems:
+        raise InputError(problems)
+    return Policy(
+        id=data["id"], title=data["title"], description=data["description"].strip(),
+        severity=data["severity"], provider=data["provider"], resource=data["resource"],
+        category=data["category"], condition=data["condition"], select=data.get("select"),
+        parameters=params, remediation=data["remediation"],
+        references=tuple(data["references"]), report=tuple(data.get("report", ())),
+        evaluate_on=tuple(data.get("evaluate_on", ("live", "plan"))), file=str(file),
+        digest=hashlib.sha256(raw).hexdigest(), doc=doc,
+    )
+
+
+def compile_policies(policies: Iterable[Policy], overrides: Mapping[str, Mapping[str, Any]]
+                     ) -> list[CompiledPolicy]:
+    """Compile each policy with its defaults overridden by `overrides[policy_id]`."""
+    compiled = []
+    for policy in policies:
+        params = {**policy.defaults(), **overrides.get(policy.id, {})}
+        compiler = Compiler(params)
+        compiled.append(CompiledPolicy(
+            policy=policy, params=params,
+            condition=compiler.compile(policy.condition, ("condition",)),
+            select=compiler.compile(policy.select, ("select",)) if policy.select else None,
+        ))
+    return compiled
+
+
+def policy_set_hash(policies: Iterable[Policy]) -> str:
+    """SHA-256 over the sorted policy ids and file digests: names the exact rule set used."""
+    digest = hashlib.sha256()
+    for policy in sorted(policies, key=lambda p: p.id):
+        digest.update(f"{policy.id}\0{policy.digest}\n".encode())
+    return digest.hexdigest()

@@ -1,0 +1,1 @@
+"""Provider adapters: each collects typed resources and raw evidence; none decides pass or fail."""

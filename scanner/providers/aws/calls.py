@@ -1,0 +1,172 @@
+"""Every AWS call logward makes goes through here: declared permission, retries, evidence.
+
+A call that is not declared in PERMISSIONS cannot be made, so the least-privilege policy that
+`logward permissions aws` prints is complete by construction, and a test proves every declared
+operation is a read.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from scanner.evidence import EvidenceStore
+from scanner.model import EvidenceRef, Unknowable
+
+# (service, operation) -> IAM action. Where the action name differs from the operation name the
+# table is the only place that knows it (e.g. s3 ListBuckets needs s3:ListAllMyBuckets).
+PERMISSIONS: dict[tuple[str, str], str] = {
+    ("sts", "GetCallerIdentity"): "sts:GetCallerIdentity",
+    ("ec2", "DescribeRegions"): "ec2:DescribeRegions",
+    ("ec2", "DescribeVpcs"): "ec2:DescribeVpcs",
+    ("ec2", "DescribeFlowLogs"): "ec2:DescribeFlowLogs",
+    ("iam", "GetAccountAuthorizationDetails"): "iam:GetAccountAuthorizationDetails",
+    ("cloudtrail", "DescribeTrails"): "cloudtrail:DescribeTrails",
+    ("cloudtrail", "GetTrailStatus"): "cloudtrail:GetTrailStatus",
+    ("cloudtrail", "GetEventSelectors"): "cloudtrail:GetEventSelectors",
+    ("s3", "ListBuckets"): "s3:ListAllMyBuckets",
+    ("s3", "GetBucketLocation"): "s3:GetBucketLocation",
+    ("s3", "GetBucketPolicy"): "s3:GetBucketPolicy",
+    ("s3", "GetBucketAcl"): "s3:GetBucketAcl",
+    ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
+    ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
+    ("s3", "GetBucketVersioning"): "s3:GetBucketVersioning",
+    ("s3", "GetObjectLockConfiguration"): "s3:GetBucketObjectLockConfiguration",
+    ("s3", "GetBucketLogging"): "s3:GetBucketLogging",
+    ("s3", "GetBucketLifecycleConfiguration"): "s3:GetLifecycleConfiguration",
+    ("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock",
+    ("kms", "DescribeKey"): "kms:DescribeKey",
+    ("kms", "GetKeyRotationStatus"): "kms:GetKeyRotationStatus",
+    ("logs", "DescribeLogGroups"): "logs:DescribeLogGroups",
+    ("logs", "DescribeMetricFilters"): "logs:DescribeMetricFilters",
+    ("logs", "DescribeResourcePolicies"): "logs:DescribeResourcePolicies",
+    ("cloudwatch", "DescribeAlarms"): "cloudwatch:DescribeAlarms",
+    ("sns", "ListTopics"): "sns:ListTopics",
+    ("sns", "ListSubscriptions"): "sns:ListSubscriptions",
+    ("config", "DescribeConfigurationRecorders"): "config:DescribeConfigurationRecorders",
+    ("config", "DescribeConfigurationRecorderStatus"):
+        "config:DescribeConfigurationRecorderStatus",
+}
+
+READ_PREFIXES = ("Get", "List", "Describe")
+
+# Error codes that mean the region itself cannot be used, so every collector there errs.
+REGION_UNUSABLE = frozenset({"UnrecognizedClientException", "AuthFailure", "OptInRequired",
+                             "InvalidClientTokenId"})
+
+
+class AwsCallError(Exception):
+    """A failed call with the AWS error code, mapped once here for every collector."""
+
+    def __init__(self, service: str, operation: str, region: str, code: str,
+                 message: str) -> None:
+        super().__init__(f"{service}:{operation} in {region}: {code}: {message}")
+        self.service = service
+        self.operation = operation
+        self.region = region
+        self.code = code
+        self.message = message
+
+    def unknowable(self) -> Unknowable:
+        """The attribute value to store when this call was needed for it."""
+        return Unknowable(f"{self.operation} failed in {self.region}: {self.code}: "
+                          f"{self.message}", error=True)
+
+
+@dataclass(frozen=True)
+class Response:
+    """A successful call: the (merged) response and the evidence of each page."""
+
+    data: dict[str, Any]
+    evidence: tuple[EvidenceRef, ...]
+
+
+def client_config(endpoint_override: bool) -> Any:
+    """botocore Config: adaptive retries, bounded connection pool, no host prefix behind a
+    custom endpoint (emulators and proxies do not serve `<account-id>.<host>` names)."""
+    from botocore.config import Config
+
+    return Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=10,
+                  read_timeout=60, max_pool_connections=16,
+                  user_agent_extra="logward", inject_host_prefix=not endpoint_override)
+
+
+class AwsApi:
+    """Clients per (service, region), every call declared, recorded and error-mapped."""
+
+    def __init__(self, session: Any, evidence: EvidenceStore) -> None:
+        self._session = session
+        self._evidence = evidence
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+        override = any(k == "AWS_ENDPOINT_URL" or k.startswith("AWS_ENDPOINT_URL_")
+                       for k in os.environ)
+        self._config = client_config(override)
+        self.operations: list[tuple[str, str, str]] = []
+
+    def client(self, service: str, region: str) -> Any:
+        """A cached client; boto3 clients are thread-safe, their creation is not."""
+        key = (service, region)
+        with self._lock:
+            found = self._clients.get(key)
+            if found is None:
+                found = self._session.client(service, region_name=region, config=self._config)
+                self._clients[key] = found
+            return found
+
+    def call(self, service: str, region: str, operation: str, *,
+             absent: Iterable[str] = (), **params: Any) -> Response | None:
+        """One call. Returns None when AWS answers with one of the `absent` codes (meaning
+        "not configured"), raises AwsCallError on any other failure."""
+        return self._run(service, region, operation, params, absent, paginate=False)
+
+    def paginate(self, service: str, region: str, operation: str, **params: Any) -> Response:
+        """All pages of a paginated list call, list fields concatenated."""
+        response = self._run(service, region, operation, params, (), paginate=True)
+        assert response is not None
+        return response
+
+    def _run(self, service: str, region: str, operation: str, params: Mapping[str, Any],
+             absent: Iterable[str], paginate: bool) -> Response | None:
+        from botocore import xform_name
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        if (service, operation) not in PERMISSIONS:
+            raise AssertionError(f"{service}:{operation} is not declared in PERMISSIONS")
+        client = self.client(service, region)
+        method = xform_name(operation)
+        with self._lock:
+            self.operations.append((service, operation, region))
+        refs: list[EvidenceRef] = []
+        try:
+            if paginate and client.can_paginate(method):
+                merged: dict[str, Any] = {}
+                for page in client.get_paginator(method).paginate(**params):
+                    refs.append(self._evidence.record(service, operation, region, params, page))
+                    _merge(merged, page)
+                return Response(merged, tuple(refs))
+            data = getattr(client, method)(**params)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            code = str(error.get("Code", "ClientError"))
+            if code in set(absent):
+                return None
+            raise AwsCallError(service, operation, region, code,
+                               str(error.get("Message", exc))) from exc
+        except BotoCoreError as exc:
+            raise AwsCallError(service, operation, region, type(exc).__name__, str(exc)) from exc
+        refs.append(self._evidence.record(service, operation, region, params, data))
+        return Response(data, tuple(refs))
+
+
+def _merge(into: dict[str, Any], page: Mapping[str, Any]) -> None:
+    for key, value in page.items():
+        if key == "ResponseMetadata":
+            continue
+        if isinstance(value, list):
+            into.setdefault(key, []).extend(value)
+        else:
+            into.setdefault(key, value)

@@ -1,0 +1,45 @@
+"""IAM: one paginated GetAccountAuthorizationDetails gives every principal and policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scanner.analysis.iam import principals_from_authorization_details
+from scanner.model import EvidenceRef, Resource
+from scanner.providers.aws.base import Scope, make
+from scanner.providers.aws.calls import AwsApi
+
+PRINCIPAL = "aws.iam.principal"
+POLICY = "aws.iam.policy"
+
+
+def collect(api: AwsApi, scope: Scope) -> tuple[dict[str, Any], tuple[EvidenceRef, ...],
+                                               list[Resource]]:
+    """The merged authorization details, their evidence, and principal/policy resources."""
+    response = api.paginate("iam", scope.home_region, "GetAccountAuthorizationDetails")
+    details = response.data
+    out: list[Resource] = []
+    for policy in details.get("Policies", []):
+        default = next((v for v in policy.get("PolicyVersionList", [])
+                        if v.get("IsDefaultVersion")), None)
+        # moto omits PolicyName; the ARN ends with it in every partition.
+        name = policy.get("PolicyName") or policy["Arn"].rsplit("/", 1)[-1]
+        out.append(make(scope, POLICY, policy["Arn"], name, "global", {
+            "name": name, "path": policy.get("Path", "/"),
+            "default_version": policy.get("DefaultVersionId"),
+            "attachment_count": policy.get("AttachmentCount"),
+            "document": _document(default.get("Document")) if default else None,
+        }, response.evidence))
+    for principal in principals_from_authorization_details(details):
+        out.append(make(scope, PRINCIPAL, principal.arn, principal.name, "global", {
+            "name": principal.name, "kind": principal.kind,
+            "permissions_boundary": principal.permissions_boundary,
+            "policy_sources": sorted({s.source for s in principal.statements}),
+        }, response.evidence))
+    return details, response.evidence, out
+
+
+def _document(raw: Any) -> Any:
+    from scanner.analysis.iam import load_policy_document
+
+    return dict(load_policy_document(raw, "policy version")) if raw is not None else None

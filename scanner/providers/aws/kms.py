@@ -1,0 +1,45 @@
+"""KMS keys: described only when a log store references them (no ListKeys sweep)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scanner.model import EvidenceRef, Resource
+from scanner.providers.aws.base import Scope, arn_region, make
+from scanner.providers.aws.calls import AwsApi, AwsCallError
+
+TYPE = "aws.kms.key"
+
+
+def describe(api: AwsApi, scope: Scope, key_arn: str) -> Resource:
+    """DescribeKey and, for customer-managed symmetric keys, GetKeyRotationStatus."""
+    region = arn_region(key_arn) or scope.home_region
+    evidence: list[EvidenceRef] = []
+    attrs: dict[str, Any] = {"key_id": key_arn.rsplit("/", 1)[-1]}
+    try:
+        got = api.call("kms", region, "DescribeKey", KeyId=key_arn)
+        assert got is not None
+        evidence.extend(got.evidence)
+        meta = got.data["KeyMetadata"]
+        attrs.update(key_id=meta["KeyId"], manager=meta.get("KeyManager"),
+                     key_state=meta.get("KeyState"),
+                     key_spec=meta.get("KeySpec") or meta.get("CustomerMasterKeySpec"),
+                     origin=meta.get("Origin"))
+    except AwsCallError as exc:
+        marker = exc.unknowable()
+        attrs.update(manager=marker, key_state=marker, key_spec=marker, origin=marker,
+                     rotation_enabled=marker)
+        return make(scope, TYPE, key_arn, attrs["key_id"], region, attrs, evidence)
+    if attrs["manager"] == "CUSTOMER" and attrs["key_spec"] == "SYMMETRIC_DEFAULT" \
+            and attrs["origin"] != "EXTERNAL":
+        try:
+            got = api.call("kms", region, "GetKeyRotationStatus", KeyId=key_arn)
+            assert got is not None
+            evidence.extend(got.evidence)
+            attrs["rotation_enabled"] = bool(got.data.get("KeyRotationEnabled"))
+        except AwsCallError as exc:
+            attrs["rotation_enabled"] = exc.unknowable()
+    else:
+        # AWS rotates AWS managed keys itself; asymmetric and imported keys cannot rotate.
+        attrs["rotation_enabled"] = None
+    return make(scope, TYPE, key_arn, attrs["key_id"], region, attrs, evidence)

@@ -1,0 +1,69 @@
+"""CloudWatch Logs: log groups, metric filters and resource policies, one list call each."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from scanner.analysis.resource_policy import log_group_policy_exposure
+from scanner.model import Resource, Unknowable
+from scanner.providers.aws.base import Scope, make
+from scanner.providers.aws.calls import AwsApi, AwsCallError
+
+GROUP = "aws.logs.log_group"
+FILTER = "aws.logs.metric_filter"
+
+
+def group_arn(scope: Scope, region: str, name: str, account: str | None = None) -> str:
+    """A log group's ARN without the `:*` suffix DescribeLogGroups adds."""
+    return f"arn:{scope.partition}:logs:{region}:{account or scope.account}:log-group:{name}"
+
+
+def collect_groups(api: AwsApi, scope: Scope, region: str) -> list[Resource]:
+    """Every log group in the region with retention, KMS key and resource-policy exposure."""
+    groups = api.paginate("logs", region, "DescribeLogGroups")
+    exposures: Any
+    policy_evidence: tuple[Any, ...] = ()
+    try:
+        policies = api.paginate("logs", region, "DescribeResourcePolicies")
+        documents = [json.loads(p["policyDocument"])
+                     for p in policies.data.get("resourcePolicies", [])
+                     if p.get("policyDocument")]
+        policy_evidence = policies.evidence
+        exposures = None
+    except AwsCallError as exc:
+        documents = []
+        exposures = exc.unknowable()
+    out = []
+    for group in groups.data.get("logGroups", []):
+        name = group["logGroupName"]
+        arn = group_arn(scope, region, name)
+        shared: list[str] | Unknowable
+        if isinstance(exposures, Unknowable):
+            shared = exposures
+        else:
+            shared = [reason for doc in documents
+                      for reason in log_group_policy_exposure(doc, arn, scope.account)]
+        attrs = {"name": name, "retention_days": group.get("retentionInDays"),
+                 "kms_key_id": group.get("kmsKeyId"), "stored_bytes": group.get("storedBytes"),
+                 "shared_exposures": shared}
+        out.append(make(scope, GROUP, arn, name, region, attrs,
+                        (*groups.evidence, *policy_evidence)))
+    return out
+
+
+def collect_filters(api: AwsApi, scope: Scope, region: str) -> list[Resource]:
+    """Every metric filter in the region (one paginated list for all log groups)."""
+    response = api.paginate("logs", region, "DescribeMetricFilters")
+    out = []
+    for item in response.data.get("metricFilters", []):
+        group = item["logGroupName"]
+        rid = (f"arn:{scope.partition}:logs:{region}:{scope.account}:metric-filter:"
+               f"{group}/{item['filterName']}")
+        attrs = {"name": item["filterName"], "log_group_name": group,
+                 "pattern": item.get("filterPattern", ""),
+                 "metrics": [{"name": t["metricName"], "namespace": t["metricNamespace"]}
+                             for t in item.get("metricTransformations", [])]}
+        out.append(make(scope, FILTER, rid, item["filterName"], region, attrs,
+                        response.evidence))
+    return out

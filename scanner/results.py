@@ -1,0 +1,119 @@
+"""The canonical results document (results.json), and writing outputs without half-files."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scanner import __version__
+from scanner.inventory import Inventory
+from scanner.mappings import ControlResult, Framework
+from scanner.model import Finding, Status
+from scanner.policy.loader import CompiledPolicy
+
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass(frozen=True)
+class ScanMeta:
+    """Facts about the run that every output repeats."""
+
+    scan_id: str
+    source: str
+    started_at: str
+    finished_at: str
+    caller: str | None
+    accounts: Sequence[str]
+    regions: Sequence[str]
+    enabled_regions: Sequence[str] | None
+    api_calls: int
+    policy_hash: str
+    config_file: str | None
+    limits: Sequence[str] = ()
+
+
+def counts(statuses: Iterable[Status]) -> dict[str, int]:
+    """Status counts with every status present."""
+    found = Counter(s.value for s in statuses)
+    return {s.value: found.get(s.value, 0) for s in Status}
+
+
+def build(meta: ScanMeta, policies: Sequence[CompiledPolicy], findings: Sequence[Finding],
+          frameworks: Sequence[Framework], controls: Sequence[ControlResult],
+          inventory: Inventory) -> dict[str, Any]:
+    """The results document (see scanner/schemas/results.schema.json)."""
+    control_ids: dict[str, list[str]] = defaultdict(list)
+    for fw in frameworks:
+        for control in fw.controls:
+            for pid in control.policies:
+                control_ids[pid].append(f"{fw.id}:{control.id}")
+    by_policy: dict[str, list[Status]] = defaultdict(list)
+    for finding in findings:
+        by_policy[finding.policy_id].append(finding.status)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "logward", "version": __version__},
+        "scan": {
+            "id": meta.scan_id, "source": meta.source, "started_at": meta.started_at,
+            "finished_at": meta.finished_at, "caller": meta.caller,
+            "accounts": list(meta.accounts), "regions": list(meta.regions),
+            "enabled_regions": list(meta.enabled_regions) if meta.enabled_regions else None,
+            "api_calls": meta.api_calls,
+            "policy_set": {"hash": meta.policy_hash, "count": len(policies),
+                           "ids": sorted(c.policy.id for c in policies)},
+            "parameters": {c.policy.id: dict(c.params) for c in policies if c.params},
+            "frameworks": [{"id": f.id, "title": f.title, "version": f.version}
+                           for f in frameworks],
+            "config_file": meta.config_file, "limits": list(meta.limits),
+        },
+        "summary": counts(f.status for f in findings),
+        "policies": [{"id": c.policy.id, "title": c.policy.title, "severity": c.policy.severity,
+                      "resource": c.policy.resource, "category": c.policy.category,
+                      "counts": counts(by_policy.get(c.policy.id, [])),
+                      "references": [dict(r) for r in c.policy.references],
+                      "remediation": dict(c.policy.remediation)} for c in policies],
+        "findings": [dict(f.to_json(), controls=control_ids.get(f.policy_id, []))
+                     for f in findings],
+        "controls": [c.to_json() for c in controls],
+        "errors": [e.to_json() for e in inventory.errors],
+        "inventory": inventory.counts(),
+    }
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a file so readers see the old content or the whole new content, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def render_json(results: Mapping[str, Any]) -> bytes:
+    """results.json bytes."""
+    return json.dumps(results, indent=2, sort_keys=False, default=str).encode() + b"\n"
+
+
+RENDERERS = {"json": ("results.json", render_json)}
+
+
+def write_outputs(out_dir: Path, results: Mapping[str, Any], formats: Sequence[str]
+                  ) -> list[Path]:
+    """Render every format first, then write each atomically: a renderer that fails leaves
+    nothing behind."""
+    rendered = [(out_dir / RENDERERS[f][0], RENDERERS[f][1](results)) for f in formats]
+    for path, data in rendered:
+        write_atomic(path, data)
+    return [p for p, _ in rendered]
