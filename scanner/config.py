@@ -57,18 +57,18 @@ def load_config(path: Path | None, policies: Iterable[Policy]) -> Config:
             overrides.setdefault(policy.id, {})[name] = value
     disabled = set()
     for pid, settings in (data.get("policies") or {}).items():
-        policy = by_id.get(pid)
-        if policy is None:
+        target = by_id.get(pid)
+        if target is None:
             problems.append(doc.problem(("policies", pid), f"unknown policy id {pid!r}"))
             continue
         if settings.get("enabled") is False:
             disabled.add(pid)
         for name, value in (settings.get("parameters") or {}).items():
-            spec = policy.parameters.get(name)
+            spec = target.parameters.get(name)
             if spec is None:
                 problems.append(doc.problem(("policies", pid, "parameters", name),
                                             f"policy {pid} has no parameter {name!r}; expected "
-                                            f"one of {sorted(policy.parameters)}"))
+                                            f"one of {sorted(target.parameters)}"))
                 continue
             why = check_param(name, spec, value)
             if why:

@@ -209,10 +209,10 @@ class Compiler:
         if not isinstance(cond, dict) or not cond:
             raise CompileError(path, f"expected a condition mapping, got {fmt(cond)}")
         keys = set(cond)
-        for name, builder in (("all", self._all), ("any", self._any), ("not", self._not)):
-            if name in keys:
-                self._only(cond, {name}, path)
-                return builder(cond[name], (*path, name))
+        # Heads that take quantifier or operator keys come first: `{follow: x, any: ...}` is a
+        # follow, and `{attr: x, exists: true}` is a comparison, not the `exists` node.
+        if "attr" in keys or "param" in keys:
+            return self._leaf(cond, path)
         if "follow" in keys:
             return self._follow(cond, path)
         if "each" in keys:
@@ -222,8 +222,10 @@ class Compiler:
         if "linked" in keys:
             self._only(cond, {"linked"}, path)
             return self._linked(cond["linked"], path)
-        if "attr" in keys or "param" in keys:
-            return self._leaf(cond, path)
+        for name, builder in (("all", self._all), ("any", self._any), ("not", self._not)):
+            if name in keys:
+                self._only(cond, {name}, path)
+                return builder(cond[name], (*path, name))
         raise CompileError(path, f"unknown condition {sorted(keys)}; expected one of all, any, "
                                  "not, attr, param, follow, each, exists, linked")
 
@@ -351,7 +353,7 @@ class Compiler:
 
     @staticmethod
     def _quantify(quant: str, node: Node, outcomes: list[tuple[str, Outcome]],
-                  what: str) -> Outcome:
+                  what: str, empty: str | None = None) -> Outcome:
         """Apply any/all/none over labelled outcomes of the items of `what`."""
         if quant == "all":
             return combine_all([(s, tuple(f"{lab}: {r}" for r in rs))
@@ -367,13 +369,14 @@ class Compiler:
                     flipped.append((s, tuple(f"{lab}: {r}" for r in rs)))
             return combine_all(flipped)
         if not outcomes:
-            return Status.FAIL, (f"no {what}",)
+            return Status.FAIL, (empty or f"no {what}",)
         status, reasons = combine_any([(s, tuple(f"{lab}: {r}" for r in rs))
                                        for lab, (s, rs) in outcomes])
         if status is Status.FAIL:
             shown = reasons[:MAX_REASONS]
             more = f"; and {len(reasons) - len(shown)} more" if len(reasons) > len(shown) else ""
-            return status, (f"no {what} meets {node.text}: " + "; ".join(shown) + more,)
+            condition = node.text if len(node.text) <= 100 else "the condition"
+            return status, (f"no {what} meets {condition}: " + "; ".join(shown) + more,)
         return status, reasons
 
     def _each(self, cond: Mapping[str, Any], path: tuple[str | int, ...]) -> Node:
@@ -410,7 +413,8 @@ class Compiler:
                     outcomes.append((f"{attr}[{i}]", _unknown_outcome(item, "")))
                 else:
                     outcomes.append((label(i, item), node.fn(res, item, ctx)))
-            return self._quantify(quant, node, outcomes, f"element of {attr}")
+            return self._quantify(quant, node, outcomes, f"element of {attr}",
+                                  f"{attr} is empty, expected an element where {node.text}")
         return Node(run, f"{quant} of {attr} ({node.text})")
 
     def _follow(self, cond: Mapping[str, Any], path: tuple[str | int, ...]) -> Node:
@@ -435,7 +439,8 @@ class Compiler:
                                      node.fn(target, target.attrs, ctx)))
                 if link.unresolved is not None:
                     outcomes.append((name, _unknown_outcome(link.unresolved, "")))
-            return self._quantify(quant, node, outcomes, name.replace("_", " "))
+            return self._quantify(quant, node, outcomes, name.replace("_", " "),
+                                  f"{name.replace('_', ' ')}: none linked")
         return Node(run, f"{quant} {name} ({node.text})")
 
     def _linked(self, name: Any, path: tuple[str | int, ...]) -> Node:
@@ -450,7 +455,7 @@ class Compiler:
                 return PASS
             if link is not None and link.unresolved is not None:
                 return _unknown_outcome(link.unresolved, name)
-            return Status.FAIL, (f"no {name.replace('_', ' ')} is linked",)
+            return Status.FAIL, (f"{name.replace('_', ' ')}: none linked",)
         return Node(run, f"has {name}")
 
     def _exists(self, cond: Mapping[str, Any], path: tuple[str | int, ...]) -> Node:

@@ -22,6 +22,8 @@ from scanner.providers.aws.calls import AwsApi, AwsCallError
 from scanner.providers.aws.link import link
 
 Progress = Callable[[str], None]
+# (what, region, resource types it leaves uncollected on failure, the work)
+Task = tuple[str, str, tuple[str, ...], Callable[[], list[Resource]]]
 
 
 @dataclass
@@ -100,7 +102,7 @@ def scan(session: Any, regions: Iterable[str] | None, evidence: EvidenceStore,
     trails: dict[str, dict[str, Any]] = {}
     listed_buckets: dict[str, Resource] = {}
 
-    tasks: list[tuple[str, str, tuple[str, ...], Callable[[], list[Resource]]]] = []
+    tasks: list[Task] = []
 
     def add_task(name: str, region: str, types: tuple[str, ...],
                  fn: Callable[[], list[Resource]]) -> None:
@@ -156,8 +158,9 @@ def scan(session: Any, regions: Iterable[str] | None, evidence: EvidenceStore,
             account_attrs["iam_authorization_details"] = _error_marker(inventory,
                                                                        "aws.iam.principal")
         # Phase 2: trail details in the home region; configuration of log-store buckets.
-        details = [(f"trail {t['Name']}", t.get("HomeRegion", home), ("aws.cloudtrail.trail",),
-                    _bind_one(cloudtrail.describe, api, scope, t)) for t in trails.values()]
+        details: list[Task] = [
+            (f"trail {t['Name']}", t.get("HomeRegion", home), ("aws.cloudtrail.trail",),
+             _bind_one(cloudtrail.describe, api, scope, t)) for t in trails.values()]
         store_names = {t.get("S3BucketName") for t in trails.values()} - {None}
         for name in sorted(n for n in store_names if n in listed_buckets):
             details.append((f"bucket {name}", "global", (),
@@ -200,8 +203,7 @@ def _trails_task(api: AwsApi, region: str, trails: dict[str, dict[str, Any]]
     return run
 
 
-def _run(pool: ThreadPoolExecutor,
-         tasks: list[tuple[str, str, tuple[str, ...], Callable[[], list[Resource]]]],
+def _run(pool: ThreadPoolExecutor, tasks: list[Task],
          inventory: Inventory, account: str, say: Progress) -> None:
     futures = {pool.submit(fn): (name, region, types) for name, region, types, fn in tasks}
     for future in as_completed(futures):

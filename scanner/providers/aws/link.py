@@ -86,8 +86,8 @@ def link(inventory: Inventory, scope: Scope) -> None:
                                                      f"KMS key {key}"),))
             lk.backlink(key, "protects", group.id)
     for f in inventory.of_type("aws.logs.metric_filter"):
-        group = groups.get((f.region, f.account, f.attrs["log_group_name"]))
-        f.links["log_group"] = Link((group.id,) if group else ())
+        owner = groups.get((f.region, f.account, f.attrs["log_group_name"]))
+        f.links["log_group"] = Link((owner.id,) if owner else ())
         f.links["alarms"] = Link(tuple(a for m in f.attrs["metrics"] for a in alarms_by_metric.get(
             (f.region, f.account, m["namespace"], m["name"]), [])))
     for alarm in list(inventory.of_type("aws.cloudwatch.alarm")):
@@ -102,16 +102,18 @@ def link(inventory: Inventory, scope: Scope) -> None:
         recorders[rec.region].append(rec.id)
     for region in inventory.of_type("aws.region"):
         region.links["config_recorders"] = _regional(lk, region, recorders[region.name])
-    for target, names in lk.back.items():
+    for target, by_name in lk.back.items():
         resource = inventory.get(target)
         if resource is not None:
-            for name, sources in names.items():
+            for name, sources in by_name.items():
                 resource.links[name] = Link(tuple(dict.fromkeys(sources)))
-    for rtype, names in (("aws.s3.bucket", ("trails", "kms_key")),
-                         ("aws.logs.log_group", ("log_sources", "metric_filters", "kms_key")),
-                         ("aws.kms.key", ("protects",))):
+    defaults: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("aws.s3.bucket", ("trails", "kms_key")),
+        ("aws.logs.log_group", ("log_sources", "metric_filters", "kms_key")),
+        ("aws.kms.key", ("protects",)))
+    for rtype, link_names in defaults:
         for resource in inventory.of_type(rtype):
-            for name in names:
+            for name in link_names:
                 resource.links.setdefault(name, Link())
     _tamper(inventory, scope, account)
 
