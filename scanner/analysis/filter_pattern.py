@@ -76,7 +76,7 @@ class Kind(enum.Enum):
     NONE = "none"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Atom:
     """One comparison ``selector op value``; quoted and bare strings normalise to one form."""
 
@@ -464,7 +464,7 @@ def _implies(required: Atom, actual: Atom) -> bool:
 
 
 def _unimplied(required: Conjunct, actual: Conjunct) -> list[Atom]:
-    return sorted(a for a in actual if not any(_implies(r, a) for r in required))
+    return sorted((a for a in actual if not any(_implies(r, a) for r in required)), key=str)
 
 
 # --------------------------------------------------------------------------------------------
@@ -472,14 +472,40 @@ def _unimplied(required: Conjunct, actual: Conjunct) -> list[Atom]:
 
 
 def _render(atoms: frozenset[Atom] | list[Atom]) -> str:
-    return " && ".join(str(atom) for atom in sorted(atoms))
+    return " && ".join(sorted(str(atom) for atom in atoms))
 
 
-def _missing_reason(required: Conjunct, actual: tuple[Conjunct, ...]) -> str:
-    closest = min(actual, key=lambda c: (len(_unimplied(required, c)), len(c), _render(c)))
+def _atoms(expr: Expr) -> set[Atom]:
+    if isinstance(expr, Atom):
+        return {expr}
+    return set().union(*(_atoms(term) for term in expr.terms))
+
+
+def _holds(expr: Expr, true_atoms: set[Atom]) -> bool:
+    # Patterns have no negation, so the expression is monotone: it holds under this assignment
+    # exactly when one of its DNF alternatives has all atoms true. That avoids expanding the
+    # actual pattern, whose DNF may be huge.
+    if isinstance(expr, Atom):
+        return expr in true_atoms
+    if isinstance(expr, And):
+        return all(_holds(term, true_atoms) for term in expr.terms)
+    return any(_holds(term, true_atoms) for term in expr.terms)
+
+
+def _missing_reason(required: Conjunct, actual: Expr) -> str:
+    missing = f"the actual pattern has no alternative matching events where {_render(required)}"
+    try:
+        alternatives = to_dnf(actual)
+    except PatternTooComplexError:
+        return missing
+    # Fewest unmet conditions first, then most conditions already met, for the clearest message.
+    closest = min(
+        alternatives,
+        key=lambda c: (len(_unimplied(required, c)), -len(c), _render(c)),
+    )
     extra = _unimplied(required, closest)
     if len(extra) == len(closest):
-        return f"the actual pattern has no alternative matching events where {_render(required)}"
+        return missing
     return (
         f"events where {_render(required)} are not matched, because the closest alternative "
         f"of the actual pattern also requires {_render(extra)}"
@@ -500,12 +526,18 @@ def check(actual: str, required: str) -> Coverage:
         return Coverage(False, f"the actual pattern is {parsed_actual.reason}")
     try:
         required_dnf = to_dnf(parsed_required.expr)
-        actual_dnf = to_dnf(parsed_actual.expr)
     except PatternTooComplexError as exc:
-        return Coverage(False, f"a pattern is too complex to compare ({exc})")
+        return Coverage(False, f"the required pattern is too complex to compare ({exc})")
+    actual_atoms = _atoms(parsed_actual.expr)
+    implied_by = {
+        r: {a for a in actual_atoms if _implies(r, a)} for r in _atoms(parsed_required.expr)
+    }
+    # Each required alternative must imply the whole actual pattern; it does when the actual
+    # atoms it implies are enough to make the actual expression true.
     for conjunct in required_dnf:
-        if not any(not _unimplied(conjunct, candidate) for candidate in actual_dnf):
-            return Coverage(False, _missing_reason(conjunct, actual_dnf))
+        implied = set().union(*(implied_by[r] for r in conjunct))
+        if not _holds(parsed_actual.expr, implied):
+            return Coverage(False, _missing_reason(conjunct, parsed_actual.expr))
     return Coverage(True)
 
 
