@@ -1,4 +1,4 @@
-"""Build inventories from plain data: used by the policy case tests and by documentation examples."""
+"""Build inventories from plain data: for policy case tests and documentation examples."""
 
 from __future__ import annotations
 

@@ -330,7 +330,8 @@ class Compiler:
             if actual is MISSING:
                 return Status.UNKNOWN, (f"{label} was not collected",)
             if isinstance(actual, Unknowable):
-                return _unknown_outcome(actual, label)
+                # A placeholder's reason is about the whole resource: say it once, unprefixed.
+                return _unknown_outcome(actual, "" if actual is res.placeholder else label)
             if test(actual, expected, ctx):
                 return PASS
             if op == "covers_pattern" and isinstance(actual, str):
@@ -356,7 +357,7 @@ class Compiler:
                   what: str, empty: str | None = None) -> Outcome:
         """Apply any/all/none over labelled outcomes of the items of `what`."""
         if quant == "all":
-            return combine_all([(s, tuple(f"{lab}: {r}" for r in rs))
+            return combine_all([(s, tuple(_join(lab, r) for r in rs))
                                 for lab, (s, rs) in outcomes])
         if quant == "none":
             flipped: list[Outcome] = []
@@ -366,17 +367,18 @@ class Compiler:
                 elif s is Status.FAIL:
                     flipped.append(PASS)
                 else:
-                    flipped.append((s, tuple(f"{lab}: {r}" for r in rs)))
+                    flipped.append((s, tuple(_join(lab, r) for r in rs)))
             return combine_all(flipped)
         if not outcomes:
             return Status.FAIL, (empty or f"no {what}",)
-        status, reasons = combine_any([(s, tuple(f"{lab}: {r}" for r in rs))
+        status, reasons = combine_any([(s, tuple(_join(lab, r) for r in rs))
                                        for lab, (s, rs) in outcomes])
         if status is Status.FAIL:
             shown = reasons[:MAX_REASONS]
             more = f"; and {len(reasons) - len(shown)} more" if len(reasons) > len(shown) else ""
             condition = node.text if len(node.text) <= 100 else "the condition"
-            return status, (f"no {what} meets {condition}: " + "; ".join(shown) + more,)
+            checked = f" ({len(outcomes)} checked)" if len(outcomes) > 1 else ""
+            return status, (f"no {what} meets {condition}{checked}: " + "; ".join(shown) + more,)
         return status, reasons
 
     def _each(self, cond: Mapping[str, Any], path: tuple[str | int, ...]) -> Node:
@@ -412,7 +414,11 @@ class Compiler:
                 if isinstance(item, Unknowable):
                     outcomes.append((f"{attr}[{i}]", _unknown_outcome(item, "")))
                 else:
-                    outcomes.append((label(i, item), node.fn(res, item, ctx)))
+                    outcome = node.fn(res, item, ctx)
+                    if label_fmt and outcome[0] is Status.FAIL:
+                        # The label is the author's sentence for a failing element.
+                        outcome = (Status.FAIL, ("",))
+                    outcomes.append((label(i, item), outcome))
             return self._quantify(quant, node, outcomes, f"element of {attr}",
                                   f"{attr} is empty, expected an element where {node.text}")
         return Node(run, f"{quant} of {attr} ({node.text})")
@@ -482,6 +488,10 @@ class Compiler:
                 return Status.FAIL, (f"no {kind} exists in account {res.account}",)
             return self._quantify("any", node, outcomes, kind)
         return Node(run, f"some {kind} where {node.text}")
+
+
+def _join(label: str, reason: str) -> str:
+    return f"{label}: {reason}" if reason else label
 
 
 class _Default(dict[str, Any]):
