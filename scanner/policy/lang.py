@@ -8,6 +8,7 @@ reasons that read as sentences: `log_file_validation is false, expected true`.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -68,7 +69,8 @@ def fmt(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return f'"{value}"' if len(value) <= 80 else f'"{value[:77]}..."'
+        shown = value if len(value) <= 240 else value[:237] + "..."
+        return json.dumps(shown)
     if isinstance(value, list | tuple):
         if len(value) > 6:
             return "[" + ", ".join(fmt(v) for v in value[:6]) + f", ... ({len(value)} items)]"
@@ -80,19 +82,25 @@ def fmt(value: Any) -> str:
 
 def lookup(resource: Resource, current: Any, parts: Sequence[str]) -> Any:
     """The value at a dotted path; None under a None parent; MISSING if never collected."""
+    return locate(resource, current, parts)[0]
+
+
+def locate(resource: Resource, current: Any, parts: Sequence[str]) -> tuple[Any, int]:
+    """Like lookup, plus how many path parts were walked before the value was decided, so an
+    unknowable parent is reported once under its own path, not once per child attribute."""
     if resource.placeholder is not None:
-        return resource.placeholder
+        return resource.placeholder, 0
     value = current
-    for part in parts:
+    for depth, part in enumerate(parts):
         if isinstance(value, Unknowable) or value is None:
-            return value
+            return value, depth
         if isinstance(value, Mapping):
             value = value.get(part, MISSING)
             if value is MISSING:
-                return MISSING
+                return MISSING, depth + 1
         else:
-            return MISSING
-    return value
+            return MISSING, depth
+    return value, len(parts)
 
 
 def _unknown_outcome(value: Unknowable, what: str) -> Outcome:
@@ -130,9 +138,12 @@ def _within_hours(actual: Any, expected: Any, ctx: Context) -> bool:
 
 
 def _covers(actual: Any, expected: Any, _ctx: Context) -> bool:
-    from scanner.analysis.filter_pattern import covers
+    from scanner.analysis.filter_pattern import FilterPatternError, covers
 
-    return isinstance(actual, str) and covers(actual, str(expected))
+    try:
+        return isinstance(actual, str) and covers(actual, str(expected))
+    except FilterPatternError:
+        return False  # a pattern CloudWatch would not parse covers nothing; explain() says why
 
 
 def _glob_in(actual: Any, expected: Any, _ctx: Context) -> bool:
@@ -262,7 +273,9 @@ class Compiler:
                 outcomes.append(outcome)
             status, reasons = combine_any(outcomes)
             if status is Status.FAIL and len(reasons) > 1:
-                return status, ("none of: " + "; or ".join(reasons),)
+                # Each alternative fails for all of its own reasons together.
+                branches = [" and ".join(dict.fromkeys(rs)) for _, rs in outcomes if rs]
+                return status, ("none of: " + "; or ".join(dict.fromkeys(branches)),)
             return status, reasons
         return Node(run, "(" + " or ".join(n.text for n in nodes) + ")")
 
@@ -303,6 +316,13 @@ class Compiler:
         if op == "within_hours" and (isinstance(expected, bool)
                                      or not isinstance(expected, int | float)):
             raise CompileError((*path, op), "operator 'within_hours' expects a number")
+        if op == "covers_pattern":
+            from scanner.analysis.filter_pattern import FilterPatternError, parse
+
+            try:
+                parse(str(expected))
+            except FilterPatternError as exc:
+                raise CompileError((*path, op), f"invalid filter pattern: {exc}") from exc
         if op == "matches":
             try:
                 re.compile(str(expected))
@@ -326,18 +346,22 @@ class Compiler:
         label = "value" if attr == "@" else attr
 
         def run(res: Resource, cur: Any, ctx: Context) -> Outcome:
-            actual = lookup(res, cur, parts)
+            actual, depth = locate(res, cur, parts)
             if actual is MISSING:
                 return Status.UNKNOWN, (f"{label} was not collected",)
             if isinstance(actual, Unknowable):
                 # A placeholder's reason is about the whole resource: say it once, unprefixed.
-                return _unknown_outcome(actual, "" if actual is res.placeholder else label)
+                where = ".".join(parts[:depth]) or label
+                return _unknown_outcome(actual, "" if actual is res.placeholder else where)
             if test(actual, expected, ctx):
                 return PASS
             if op == "covers_pattern" and isinstance(actual, str):
-                from scanner.analysis.filter_pattern import explain
+                from scanner.analysis.filter_pattern import FilterPatternError, explain
 
-                why = explain(actual, str(expected))
+                try:
+                    why = explain(actual, str(expected))
+                except FilterPatternError as exc:
+                    why = f"the pattern cannot be parsed: {exc}"
                 return Status.FAIL, (f"{label} {fmt(actual)} does not cover the required pattern"
                                      + (f" ({why})" if why else ""),)
             return Status.FAIL, (f"{label} is {fmt(actual)}, expected {expect_text}",)
@@ -378,7 +402,8 @@ class Compiler:
             more = f"; and {len(reasons) - len(shown)} more" if len(reasons) > len(shown) else ""
             condition = node.text if len(node.text) <= 100 else "the condition"
             checked = f" ({len(outcomes)} checked)" if len(outcomes) > 1 else ""
-            return status, (f"no {what} meets {condition}{checked}: " + "; ".join(shown) + more,)
+            return status, (f"{what}: none meets {condition}{checked}: " + "; ".join(shown)
+                            + more,)
         return status, reasons
 
     def _each(self, cond: Mapping[str, Any], path: tuple[str | int, ...]) -> Node:

@@ -70,6 +70,8 @@ def check_param(name: str, spec: Mapping[str, Any], value: Any) -> str | None:
         return f"parameter {name} expects {spec['type']}, got {value!r}"
     if "minimum" in spec and isinstance(value, int | float) and value < spec["minimum"]:
         return f"parameter {name} must be >= {spec['minimum']}, got {value!r}"
+    if "enum" in spec and value not in spec["enum"]:
+        return f"parameter {name} must be one of {spec['enum']}, got {value!r}"
     return None
 
 
@@ -156,14 +158,23 @@ def compile_policies(policies: Iterable[Policy], overrides: Mapping[str, Mapping
                      ) -> list[CompiledPolicy]:
     """Compile each policy with its defaults overridden by `overrides[policy_id]`."""
     compiled = []
+    problems: list[Problem] = []
     for policy in policies:
         params = {**policy.defaults(), **overrides.get(policy.id, {})}
         compiler = Compiler(params)
-        compiled.append(CompiledPolicy(
-            policy=policy, params=params,
-            condition=compiler.compile(policy.condition, ("condition",)),
-            select=compiler.compile(policy.select, ("select",)) if policy.select else None,
-        ))
+        try:
+            compiled.append(CompiledPolicy(
+                policy=policy, params=params,
+                condition=compiler.compile(policy.condition, ("condition",)),
+                select=compiler.compile(policy.select, ("select",)) if policy.select else None,
+            ))
+        except CompileError as exc:
+            # The defaults compiled at load time, so an override made the value invalid.
+            changed = sorted(overrides.get(policy.id, {}))
+            problems.append(policy.doc.problem(exc.path, f"with parameter override(s) "
+                                               f"{changed}: {exc.message}"))
+    if problems:
+        raise InputError(problems)
     return compiled
 
 

@@ -77,8 +77,9 @@ def link(inventory: Inventory, scope: Scope) -> None:
     for group in list(inventory.of_type("aws.logs.log_group")):
         if group.placeholder is not None:
             continue
-        group.links["metric_filters"] = Link(tuple(
-            filters_by_group.get((group.region, group.account, group.name), [])))
+        group.links["metric_filters"] = _listed(
+            lk, filters_by_group.get((group.region, group.account, group.name), []),
+            ("aws.logs.metric_filter",), group)
         key = group.attrs.get("kms_key_id")
         if isinstance(key, str):
             group.links["kms_key"] = Link((lk.target(key, "aws.kms.key", key.rsplit("/", 1)[-1],
@@ -88,8 +89,11 @@ def link(inventory: Inventory, scope: Scope) -> None:
     for f in inventory.of_type("aws.logs.metric_filter"):
         owner = groups.get((f.region, f.account, f.attrs["log_group_name"]))
         f.links["log_group"] = Link((owner.id,) if owner else ())
-        f.links["alarms"] = Link(tuple(a for m in f.attrs["metrics"] for a in alarms_by_metric.get(
-            (f.region, f.account, m["namespace"], m["name"]), [])))
+        f.links["alarms"] = _listed(
+            lk, [a for m in f.attrs["metrics"]
+                 for a in alarms_by_metric.get((f.region, f.account, m["namespace"], m["name"]),
+                                               [])],
+            ("aws.cloudwatch.alarm",), f)
     for alarm in list(inventory.of_type("aws.cloudwatch.alarm")):
         topics = [t for t in alarm.attrs["alarm_actions"] if t.split(":")[2:3] == ["sns"]]
         alarm.links["sns_topics"] = Link(tuple(
@@ -115,7 +119,26 @@ def link(inventory: Inventory, scope: Scope) -> None:
         for resource in inventory.of_type(rtype):
             for name in link_names:
                 resource.links.setdefault(name, Link())
+    # A reverse link is only as complete as the listing of its sources: a bucket no listed
+    # trail points at may still be a trail bucket when DescribeTrails failed somewhere.
+    for bucket in inventory.of_type("aws.s3.bucket"):
+        if not bucket.links["trails"].targets:
+            bucket.links["trails"] = _listed(lk, [], ("aws.cloudtrail.trail",), bucket,
+                                             anywhere=True)
+    for group in inventory.of_type("aws.logs.log_group"):
+        if not group.links["log_sources"].targets:
+            group.links["log_sources"] = _listed(
+                lk, [], ("aws.cloudtrail.trail", "aws.ec2.vpc"), group, anywhere=True)
     _tamper(inventory, scope, account)
+
+
+def _listed(lk: _Linker, ids: list[str], types: tuple[str, ...], owner: Resource,
+            anywhere: bool = False) -> Link:
+    """A link to listed resources, unresolved (error) when the listing of any of `types` failed
+    where the targets would be (the owner's region, or any region for account-wide sources)."""
+    region = None if anywhere else owner.region
+    errors = [e for t in types for e in lk.inv.type_errors(t, owner.account, region)]
+    return Link(tuple(ids), Unknowable(errors[0].reason, error=True) if errors else None)
 
 
 def _regional(lk: _Linker, region: Resource, ids: list[str]) -> Link:
