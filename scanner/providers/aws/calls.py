@@ -7,7 +7,6 @@ operation is a read.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -84,14 +83,12 @@ class Response:
     evidence: tuple[EvidenceRef, ...]
 
 
-def client_config(endpoint_override: bool) -> Any:
-    """botocore Config: adaptive retries, bounded connection pool, no host prefix behind a
-    custom endpoint (emulators and proxies do not serve `<account-id>.<host>` names)."""
+def client_config() -> Any:
+    """botocore Config: adaptive retries and a connection pool sized for the worker pool."""
     from botocore.config import Config
 
     return Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=10,
-                  read_timeout=60, max_pool_connections=16,
-                  user_agent_extra="logward", inject_host_prefix=not endpoint_override)
+                  read_timeout=60, max_pool_connections=16, user_agent_extra="logward")
 
 
 class AwsApi:
@@ -102,9 +99,7 @@ class AwsApi:
         self._evidence = evidence
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
-        override = any(k == "AWS_ENDPOINT_URL" or k.startswith("AWS_ENDPOINT_URL_")
-                       for k in os.environ)
-        self._config = client_config(override)
+        self._config = client_config()
         self.operations: list[tuple[str, str, str]] = []
 
     def client(self, service: str, region: str) -> Any:

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.errors import RunError
+from scanner.errors import InputError, RunError
 from scanner.evidence import EvidenceStore
 from scanner.inventory import Inventory
 from scanner.model import CollectionError, EvidenceRef, Resource, Unknowable
@@ -66,6 +66,11 @@ def scan(session: Any, regions: Iterable[str] | None, evidence: EvidenceStore,
                                if r.get("OptInStatus") in ("opt-in-not-required", "opted-in")))
         enabled_value = list(enabled)
         region_evidence = got.evidence
+        known = {r["RegionName"] for r in got.data.get("Regions", [])}
+        unknown = sorted(set(regions or ()) - known)
+        if unknown:
+            raise InputError(f"--regions: unknown region(s) {unknown}; the account knows "
+                             f"{len(known)} regions, e.g. {sorted(known)[:4]}")
     except AwsCallError as exc:
         enabled_value = exc.unknowable()
         region_evidence = ()
@@ -116,8 +121,14 @@ def scan(session: Any, regions: Iterable[str] | None, evidence: EvidenceStore,
         return resources
 
     def pab_task() -> list[Resource]:
-        got = api.call("s3control", home, "GetPublicAccessBlock",
-                       absent=("NoSuchPublicAccessBlockConfiguration",), AccountId=account)
+        try:
+            got = api.call("s3control", home, "GetPublicAccessBlock",
+                           absent=("NoSuchPublicAccessBlockConfiguration",), AccountId=account)
+        except AwsCallError as exc:
+            # Only this attribute is unknown; the account itself was collected.
+            account_attrs["public_access_block"] = exc.unknowable()
+            _error(inventory, account, exc, ())
+            return []
         account_attrs["public_access_block"] = s3.pab(
             got.data.get("PublicAccessBlockConfiguration") if got else None)
         if got is not None:
@@ -131,7 +142,7 @@ def scan(session: Any, regions: Iterable[str] | None, evidence: EvidenceStore,
 
     account_evidence: list[EvidenceRef] = list(ident_response.evidence)
     add_task("iam", "global", ("aws.iam.principal", "aws.iam.policy"), iam_task)
-    add_task("s3-account-pab", "global", ("aws.account",), pab_task)
+    add_task("s3-account-pab", "global", (), pab_task)
     add_task("s3", "global", ("aws.s3.bucket",), buckets_task)
     for region in wanted:
         if enabled is not None and region not in enabled:
@@ -153,7 +164,8 @@ def scan(session: Any, regions: Iterable[str] | None, evidence: EvidenceStore,
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="logward") as pool:
         _run(pool, tasks, inventory, account, say)
         if "public_access_block" not in account_attrs:
-            account_attrs["public_access_block"] = _error_marker(inventory, "aws.account")
+            account_attrs["public_access_block"] = Unknowable(
+                "the account's S3 Block Public Access could not be read", error=True)
         if "iam_authorization_details" not in account_attrs:
             account_attrs["iam_authorization_details"] = _error_marker(inventory,
                                                                        "aws.iam.principal")
