@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 import click
 
 from scanner import __version__
-from scanner.errors import InputError, RunError
+from scanner.errors import InputError, Problem, RunError
 from scanner.model import SEVERITIES, Finding, Status
 
 FAIL_ON = (*SEVERITIES, "none")
@@ -218,9 +218,11 @@ def policies_validate(paths: Sequence[Path]) -> int:
         problems = check_references(frameworks, [p.id for p in loaded])
         if problems:
             raise InputError(problems)
-        orphans = unmapped(frameworks, [p.id for p in loaded])
+        orphans = set(unmapped(frameworks, [p.id for p in loaded]))
         if orphans:
-            raise InputError(f"policies no framework maps: {orphans}")
+            raise InputError([Problem(p.file, p.doc.line(("id",)), f"policy {p.id} is mapped by "
+                                      "no framework; expected it under a control in mappings/")
+                              for p in loaded if p.id in orphans])
     click.echo(f"{len(loaded)} policies valid")
     return 0
 

@@ -59,7 +59,8 @@ def load_config(path: Path | None, policies: Iterable[Policy]) -> Config:
     for pid, settings in (data.get("policies") or {}).items():
         target = by_id.get(pid)
         if target is None:
-            problems.append(doc.problem(("policies", pid), f"unknown policy id {pid!r}"))
+            problems.append(doc.problem(("policies", pid), f"unknown policy id {pid!r}; "
+                                        "expected an id from `logward policies list`"))
             continue
         if settings.get("enabled") is False:
             disabled.add(pid)

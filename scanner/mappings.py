@@ -109,7 +109,8 @@ def _framework(doc: Located, file: Path) -> Framework:
 def check_references(frameworks: Iterable[Framework], policy_ids: Iterable[str]) -> list[Problem]:
     """Problems for every mapped policy id that does not exist."""
     known = set(policy_ids)
-    return [Problem(f.file, c.line, f"control {c.id} names unknown policy {pid!r}")
+    return [Problem(f.file, c.line, f"control {c.id} names unknown policy {pid!r}; expected an "
+                                    "id from `logward policies list`")
             for f in frameworks for c in f.controls for pid in c.policies if pid not in known]
 
 

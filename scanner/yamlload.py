@@ -36,23 +36,44 @@ class Located:
         return Problem(self.file, self.line(path), message)
 
 
-def _construct(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], file: str) -> Any:
-    lines[path] = node.start_mark.line + 1
+def _construct(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], file: str,
+               built: dict[int, Any]) -> Any:
+    """Build the Python value of `node`, recording lines by path.
+
+    An aliased node is built once and shared (`built`), so an alias bomb costs its size, not
+    the exponential size of its expansion.
+    """
+    lines.setdefault(path, node.start_mark.line + 1)
+    if id(node) in built:
+        return built[id(node)]
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
+        built[id(node)] = out
         for key_node, value_node in node.value:
-            key = yaml.safe_load(yaml.serialize(key_node))
+            key = _SCALARS.construct_object(key_node) if isinstance(key_node,
+                                                                    yaml.ScalarNode) else None
             if not isinstance(key, str):
                 raise InputError(Problem(file, key_node.start_mark.line + 1,
-                                         f"mapping key {key!r} must be a string"))
+                                         f"mapping key {key!r}; expected a string key"))
             if key in out:
                 raise InputError(Problem(file, key_node.start_mark.line + 1,
-                                         f"duplicate key {key!r}"))
-            out[key] = _construct(value_node, (*path, key), lines, file)
+                                         f"duplicate key {key!r}; expected each key once"))
+            # Point at the key: that is where a reader looks for `name: value` problems.
+            lines[(*path, key)] = key_node.start_mark.line + 1
+            out[key] = _construct(value_node, (*path, key), lines, file, built)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(v, (*path, i), lines, file) for i, v in enumerate(node.value)]
-    return yaml.safe_load(yaml.serialize(node))
+        items: list[Any] = []
+        built[id(node)] = items
+        items.extend(_construct(v, (*path, i), lines, file, built)
+                     for i, v in enumerate(node.value))
+        return items
+    value = _SCALARS.construct_object(node)
+    built[id(node)] = value
+    return value
+
+
+_SCALARS = yaml.constructor.SafeConstructor()
 
 
 def load_text(text: str, file: str) -> Located:
@@ -69,7 +90,7 @@ def load_text(text: str, file: str) -> Located:
     if node is None:
         return Located(file, None, lines)
     try:
-        data = _construct(node, (), lines, file)
+        data = _construct(node, (), lines, file, {})
     except yaml.YAMLError as exc:
         raise InputError(Problem(file, None, f"invalid YAML value: {exc}")) from exc
     return Located(file, data, lines)

@@ -129,7 +129,9 @@ def _ordered(test: Callable[[Any, Any], bool]) -> Callable[[Any, Any, Context], 
 
 
 def _contains(actual: Any, expected: Any, _ctx: Context) -> bool:
-    return isinstance(actual, list | tuple | str) and expected in actual
+    if isinstance(actual, str):
+        return isinstance(expected, str) and expected in actual
+    return isinstance(actual, list | tuple) and any(_same(item, expected) for item in actual)
 
 
 def _within_hours(actual: Any, expected: Any, ctx: Context) -> bool:
@@ -155,15 +157,24 @@ def _empty(actual: Any, expected: Any, _ctx: Context) -> bool:
     return is_empty == bool(expected)
 
 
+def _same(actual: Any, expected: Any) -> bool:
+    """Equality where true is not 1 (Python's bool is an int; policies' booleans are not)."""
+    return bool(actual == expected) and isinstance(actual, bool) == isinstance(expected, bool)
+
+
+def _member(actual: Any, expected: Any, _ctx: Context) -> bool:
+    return any(_same(actual, item) for item in expected)
+
+
 TESTS: dict[str, Callable[[Any, Any, Context], bool]] = {
-    "eq": lambda a, e, _c: a == e and isinstance(a, bool) == isinstance(e, bool),
-    "ne": lambda a, e, _c: a != e,
+    "eq": lambda a, e, _c: _same(a, e),
+    "ne": lambda a, e, _c: not _same(a, e),
     "lt": _ordered(lambda a, e: bool(a < e)),
     "le": _ordered(lambda a, e: bool(a <= e)),
     "gt": _ordered(lambda a, e: bool(a > e)),
     "ge": _ordered(lambda a, e: bool(a >= e)),
-    "in": lambda a, e, _c: a in e,
-    "not_in": lambda a, e, _c: a not in e,
+    "in": _member,
+    "not_in": lambda a, e, c: not _member(a, e, c),
     "contains": _contains,
     "not_contains": lambda a, e, c: not _contains(a, e, c),
     "matches": lambda a, e, _c: isinstance(a, str) and re.search(e, a) is not None,
@@ -188,6 +199,23 @@ EXPECT_TEXT: dict[str, Callable[[Any], str]] = {
 }
 
 
+def _operand_problem(op: str, expected: Any) -> str | None:
+    """Why `expected` cannot be the operand of `op`, or None."""
+    number = isinstance(expected, int | float) and not isinstance(expected, bool)
+    if op in ("lt", "le", "gt", "ge", "within_hours") and not number:
+        return f"operator {op!r} expects a number, got {fmt(expected)}"
+    if op in ("in", "not_in") and not isinstance(expected, list):
+        return f"operator {op!r} expects a list, got {fmt(expected)}"
+    if op == "glob_in" and not (isinstance(expected, list)
+                                and all(isinstance(p, str) for p in expected)):
+        return f"operator 'glob_in' expects a list of patterns, got {fmt(expected)}"
+    if op in ("matches", "covers_pattern") and not isinstance(expected, str):
+        return f"operator {op!r} expects a string, got {fmt(expected)}"
+    if op in ("exists", "empty") and not isinstance(expected, bool):
+        return f"operator {op!r} expects true or false, got {fmt(expected)}"
+    return None
+
+
 def combine_all(outcomes: Sequence[Outcome]) -> Outcome:
     """Kleene AND over four values, keeping the reasons of the deciding outcomes."""
     for status in (Status.FAIL, Status.ERROR, Status.UNKNOWN):
@@ -210,8 +238,12 @@ def combine_any(outcomes: Sequence[Outcome]) -> Outcome:
 class Compiler:
     """Turns the YAML condition tree into Nodes, resolving `{param: NAME}` values."""
 
-    def __init__(self, params: Mapping[str, Any]) -> None:
+    def __init__(self, params: Mapping[str, Any],
+                 errors: list[CompileError] | None = None) -> None:
         self.params = params
+        # When a list is given, errors in sibling conditions are collected instead of raised
+        # at the first one, so one validation run reports them all.
+        self.errors = errors
 
     def compile(self, cond: Any, path: tuple[str | int, ...]) -> Node:
         """Compile one condition, raising CompileError at the first malformed node."""
@@ -250,7 +282,16 @@ class Compiler:
     def _list(self, items: Any, path: tuple[str | int, ...]) -> list[Node]:
         if not isinstance(items, list) or not items:
             raise CompileError(path, "expected a non-empty list of conditions")
-        return [self.compile(c, (*path, i)) for i, c in enumerate(items)]
+        nodes = []
+        for i, cond in enumerate(items):
+            try:
+                nodes.append(self.compile(cond, (*path, i)))
+            except CompileError as exc:
+                if self.errors is None:
+                    raise
+                self.errors.append(exc)
+                nodes.append(Node(lambda _r, _c, _x: PASS, "invalid"))
+        return nodes
 
     def _all(self, items: Any, path: tuple[str | int, ...]) -> Node:
         nodes = self._list(items, path)
@@ -306,16 +347,14 @@ class Compiler:
         ops = [k for k in cond if k != subject]
         if len(ops) != 1 or ops[0] not in TESTS:
             bad = [k for k in ops if k not in TESTS]
-            raise CompileError(path, f"unknown operator {bad[0]!r}" if bad else
-                               "a comparison takes exactly one operator; expected one of "
-                               + ", ".join(COMPARISONS))
+            first = (f"unknown operator {bad[0]!r}" if bad else
+                     "a comparison takes exactly one operator")
+            raise CompileError(path, f"{first}; expected one of " + ", ".join(COMPARISONS))
         op = ops[0]
         expected = self._value(cond[op], (*path, op))
-        if op in ("in", "not_in", "glob_in") and not isinstance(expected, list):
-            raise CompileError((*path, op), f"operator {op!r} expects a list")
-        if op == "within_hours" and (isinstance(expected, bool)
-                                     or not isinstance(expected, int | float)):
-            raise CompileError((*path, op), "operator 'within_hours' expects a number")
+        why = _operand_problem(op, expected)
+        if why:
+            raise CompileError((*path, op), why)
         if op == "covers_pattern":
             from scanner.analysis.filter_pattern import FilterPatternError, parse
 
@@ -420,8 +459,8 @@ class Compiler:
             if label_fmt and isinstance(item, Mapping):
                 try:
                     return label_fmt.format_map(_Default(item))
-                except (ValueError, IndexError):
-                    pass
+                except (ValueError, IndexError, KeyError, AttributeError, TypeError):
+                    pass  # a label that does not fit the element falls back to its index
             return f"{attr}[{i}]"
 
         def run(res: Resource, cur: Any, ctx: Context) -> Outcome:

@@ -131,16 +131,21 @@ def _load_one(file: Path) -> Policy:
                 why = check_param(name, spec, spec["default"])
                 if why:
                     problems.append(doc.problem(("parameters", name, "default"), why))
-    if not problems:
-        # Compile once with the defaults so condition errors are found at load time.
-        defaults = {n: s["default"] for n, s in params.items()}
-        for key in ("select", "condition"):
-            if key in data:
-                try:
-                    Compiler(defaults).compile(data[key], (key,))
-                except CompileError as exc:
-                    where = "/".join(str(p) for p in exc.path)
-                    problems.append(doc.problem(exc.path, f"at {where}: {exc.message}"))
+    # Compile once with the declared defaults, whatever else is wrong in the file, so one run
+    # reports condition errors beside the others.
+    defaults = {n: s.get("default") for n, s in params.items() if isinstance(s, dict)} \
+        if isinstance(params, dict) else {}
+    for key in ("select", "condition"):
+        if key in data:
+            errors: list[CompileError] = []
+            try:
+                Compiler(defaults, errors).compile(data[key], (key,))
+            except CompileError as first:
+                errors.append(first)
+            for err in errors:
+                where = "/".join(str(p) for p in err.path)
+                problems.append(doc.problem(err.path, f"at {where}: {err.message}"))
+    problems.sort(key=lambda p: p.line or 0)
     if problems:
         raise InputError(problems)
     return Policy(
