@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -40,6 +41,14 @@ def guarded(fn: Callable[..., int | None]) -> Callable[..., None]:
             _die(2, "invalid input:\n" + "\n".join(f"  {p}" for p in exc.problems))
         except RunError as exc:
             _die(3, f"the scan could not run: {exc}")
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:
+            # Exit 1 means "failing findings"; a crash must not look like one.
+            if os.environ.get("LOGWARD_DEBUG"):
+                traceback.print_exc()
+            _die(3, f"the scan could not run: internal error: {type(exc).__name__}: {exc} "
+                    "(set LOGWARD_DEBUG=1 for the traceback)")
         sys.exit(code or 0)
     run.__name__ = fn.__name__
     run.__doc__ = fn.__doc__

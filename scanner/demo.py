@@ -32,22 +32,22 @@ def demo_session() -> Iterator[tuple[Any, list[str]]]:
         from scanner.errors import RunError
 
         raise RunError("the demo needs moto: pip install 'logward[demo]'") from exc
-    saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                                            "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION")}
+    # Nothing of the user's AWS setup may reach the demo: no profile, endpoint or credentials.
+    saved = {k: v for k, v in os.environ.items() if k.startswith("AWS_")}
+    for key in saved:
+        del os.environ[key]
     os.environ.update(AWS_ACCESS_KEY_ID="demo", AWS_SECRET_ACCESS_KEY="demo",
-                      AWS_DEFAULT_REGION="us-east-1")
-    os.environ.pop("AWS_SESSION_TOKEN", None)
+                      AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE=os.devnull,
+                      AWS_SHARED_CREDENTIALS_FILE=os.devnull)
     try:
         with mock_aws():
             session = boto3.Session(region_name="us-east-1")
             build_estate(session)
             yield session, list(REGIONS)
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        for key in [k for k in os.environ if k.startswith("AWS_")]:
+            del os.environ[key]
+        os.environ.update(saved)
 
 
 def _trail_bucket_policy(bucket: str, tls_only: bool, public: bool) -> str:

@@ -25,10 +25,12 @@ class Inventory:
             if existing.placeholder is None or resource.placeholder is not None:
                 return
             self._by_type[existing.type].remove(existing)
-            self._by_type_account[(existing.type, existing.account)].remove(existing)
+            for account in (existing.account, *existing.also_accounts):
+                self._by_type_account[(existing.type, account)].remove(existing)
         self._by_id[resource.id] = resource
         self._by_type[resource.type].append(resource)
-        self._by_type_account[(resource.type, resource.account)].append(resource)
+        for account in (resource.account, *resource.also_accounts):
+            self._by_type_account[(resource.type, account)].append(resource)
 
     def extend(self, resources: Iterable[Resource]) -> None:
         """Add many resources."""

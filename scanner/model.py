@@ -57,9 +57,10 @@ class EvidenceRef:
 
     operation: str
     region: str
-    params: Mapping[str, Any]
-    time: str
-    sha256: str
+    # Identity is the call and its response; params are context (and a dict is unhashable).
+    params: Mapping[str, Any] = field(hash=False, compare=False)
+    time: str = ""
+    sha256: str = ""
     source: str = "aws"
 
     def to_json(self) -> dict[str, Any]:
@@ -99,6 +100,9 @@ class Resource:
     evidence: tuple[EvidenceRef, ...] = ()
     links: dict[str, Link] = field(default_factory=dict)
     placeholder: Unknowable | None = None
+    # Accounts besides its own that the resource serves (an organization trail seen from a
+    # member account); account-scope policies of those accounts count it as theirs.
+    also_accounts: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:

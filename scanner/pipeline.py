@@ -43,8 +43,9 @@ def prepare(policy_paths: Sequence[Path] | None, config_path: Path | None,
         raise InputError(problems)
     active = [p for p in policies if p.id not in config.disabled
               and (provider is None or p.provider == provider)]
-    return Prepared(policies=active, compiled=compile_policies(active, config.overrides),
-                    frameworks=chosen, config=config, policy_hash=hash_policies(policies))
+    compiled = compile_policies(active, config.overrides)
+    return Prepared(policies=active, compiled=compiled, frameworks=chosen, config=config,
+                    policy_hash=hash_policies(active, {c.policy.id: c.params for c in compiled}))
 
 
 def now_iso() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,9 +184,12 @@ def compile_policies(policies: Iterable[Policy], overrides: Mapping[str, Mapping
     return compiled
 
 
-def policy_set_hash(policies: Iterable[Policy]) -> str:
-    """SHA-256 over the sorted policy ids and file digests: names the exact rule set used."""
+def policy_set_hash(policies: Iterable[Policy],
+                    params: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+    """SHA-256 over the sorted policy ids, file digests and effective parameters: names the
+    exact rule set a run applied (disabled policies and overrides change it)."""
     digest = hashlib.sha256()
     for policy in sorted(policies, key=lambda p: p.id):
-        digest.update(f"{policy.id}\0{policy.digest}\n".encode())
+        effective = json.dumps((params or {}).get(policy.id, {}), sort_keys=True, default=str)
+        digest.update(f"{policy.id}\0{policy.digest}\0{effective}\n".encode())
     return digest.hexdigest()

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
-from scanner.model import Resource
+from scanner.model import Resource, Unknowable
 from scanner.providers.aws.base import Scope, make
-from scanner.providers.aws.calls import AwsApi
+from scanner.providers.aws.calls import AwsApi, AwsCallError
 
 ALARM = "aws.cloudwatch.alarm"
 TOPIC = "aws.sns.topic"
@@ -20,31 +18,41 @@ def collect_alarms(api: AwsApi, scope: Scope, region: str) -> list[Resource]:
                   "namespace": a.get("Namespace"),
                   "actions_enabled": bool(a.get("ActionsEnabled", True)),
                   "alarm_actions": list(a.get("AlarmActions", [])),
-                  "state": a.get("StateValue")}, response.evidence)
+                  "state": a.get("StateValue")}, response.ref_for(a))
             for a in response.data.get("MetricAlarms", [])]
 
 
 def collect_topics(api: AwsApi, scope: Scope, region: str) -> list[Resource]:
-    """Every topic, with subscriptions counted from ListSubscriptions (no per-topic calls).
-    A subscription whose ARN is `PendingConfirmation` has not been confirmed."""
+    """Every topic in the region, listed only: subscriptions are asked per topic, for the
+    topics an alarm notifies (`describe_topic`)."""
     topics = api.paginate("sns", region, "ListTopics")
-    subs = api.paginate("sns", region, "ListSubscriptions")
-    confirmed: Counter[str] = Counter()
-    pending: Counter[str] = Counter()
-    by_topic: dict[str, list[dict[str, object]]] = {}
-    for sub in subs.data.get("Subscriptions", []):
-        topic = sub.get("TopicArn", "")
-        ok = sub.get("SubscriptionArn", "").startswith("arn:")
-        (confirmed if ok else pending)[topic] += 1
-        by_topic.setdefault(topic, []).append({"protocol": sub.get("Protocol", ""),
-                                               "confirmed": ok})
-    out = []
-    for topic in topics.data.get("Topics", []):
-        arn = topic["TopicArn"]
-        out.append(make(scope, TOPIC, arn, arn.rsplit(":", 1)[-1], region,
-                        {"name": arn.rsplit(":", 1)[-1],
-                         "subscriptions_confirmed": confirmed[arn],
-                         "subscriptions_pending": pending[arn],
-                         "subscriptions": by_topic.get(arn, [])},
-                        (*topics.evidence, *subs.evidence)))
-    return out
+    not_asked = Unknowable("subscriptions are asked only of topics that an alarm notifies")
+    return [make(scope, TOPIC, t["TopicArn"], t["TopicArn"].rsplit(":", 1)[-1], region,
+                 {"name": t["TopicArn"].rsplit(":", 1)[-1], "subscriptions_confirmed": not_asked,
+                  "subscriptions_pending": not_asked, "subscriptions": not_asked},
+                 topics.ref_for(t))
+            for t in topics.data.get("Topics", [])]
+
+
+def describe_topic(api: AwsApi, scope: Scope, listed: Resource) -> Resource:
+    """A topic with its subscriptions. ListSubscriptionsByTopic, not ListSubscriptions: the
+    latter lists only the requester's own subscriptions, and a central security account's
+    subscriber would be missed. `PendingConfirmation` in place of an ARN is unconfirmed."""
+    attrs = dict(listed.attrs)
+    evidence = list(listed.evidence)
+    try:
+        subs = api.paginate("sns", listed.region, "ListSubscriptionsByTopic",
+                            TopicArn=listed.id)
+    except AwsCallError as exc:
+        marker = exc.unknowable()
+        attrs.update(subscriptions_confirmed=marker, subscriptions_pending=marker,
+                     subscriptions=marker)
+        return make(scope, TOPIC, listed.id, listed.name, listed.region, attrs, evidence)
+    items = [{"protocol": sub.get("Protocol", ""),
+              "confirmed": sub.get("SubscriptionArn", "").startswith("arn:")}
+             for sub in subs.data.get("Subscriptions", [])]
+    attrs.update(subscriptions=items,
+                 subscriptions_confirmed=sum(1 for i in items if i["confirmed"]),
+                 subscriptions_pending=sum(1 for i in items if not i["confirmed"]))
+    evidence.extend(subs.evidence)
+    return make(scope, TOPIC, listed.id, listed.name, listed.region, attrs, evidence)

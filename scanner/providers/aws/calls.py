@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.evidence import EvidenceStore
@@ -44,7 +44,7 @@ PERMISSIONS: dict[tuple[str, str], str] = {
     ("logs", "DescribeResourcePolicies"): "logs:DescribeResourcePolicies",
     ("cloudwatch", "DescribeAlarms"): "cloudwatch:DescribeAlarms",
     ("sns", "ListTopics"): "sns:ListTopics",
-    ("sns", "ListSubscriptions"): "sns:ListSubscriptions",
+    ("sns", "ListSubscriptionsByTopic"): "sns:ListSubscriptionsByTopic",
     ("config", "DescribeConfigurationRecorders"): "config:DescribeConfigurationRecorders",
     ("config", "DescribeConfigurationRecorderStatus"):
         "config:DescribeConfigurationRecorderStatus",
@@ -81,6 +81,14 @@ class Response:
 
     data: dict[str, Any]
     evidence: tuple[EvidenceRef, ...]
+    # Which page each listed item came from (by identity), so a resource cites one page,
+    # not every page of its list: evidence stays linear in the estate.
+    pages: Mapping[int, EvidenceRef] = field(default_factory=dict)
+
+    def ref_for(self, item: Any) -> tuple[EvidenceRef, ...]:
+        """The evidence of the page that holds `item` (all pages if unknown)."""
+        ref = self.pages.get(id(item))
+        return (ref,) if ref is not None else self.evidence
 
 
 def client_config() -> Any:
@@ -101,6 +109,10 @@ class AwsApi:
         self._lock = threading.Lock()
         self._config = client_config()
         self.operations: list[tuple[str, str, str]] = []
+
+    def _count(self, service: str, operation: str, region: str) -> None:
+        with self._lock:
+            self.operations.append((service, operation, region))
 
     def client(self, service: str, region: str) -> Any:
         """A cached client; boto3 clients are thread-safe, their creation is not."""
@@ -133,16 +145,24 @@ class AwsApi:
             raise AssertionError(f"{service}:{operation} is not declared in PERMISSIONS")
         client = self.client(service, region)
         method = xform_name(operation)
-        with self._lock:
-            self.operations.append((service, operation, region))
+        if paginate and not client.can_paginate(method):
+            # A silent single call would drop every page after the first.
+            raise AssertionError(f"{service}:{operation} has no paginator in this botocore")
         refs: list[EvidenceRef] = []
         try:
-            if paginate and client.can_paginate(method):
+            if paginate:
                 merged: dict[str, Any] = {}
+                pages: dict[int, EvidenceRef] = {}
                 for page in client.get_paginator(method).paginate(**params):
-                    refs.append(self._evidence.record(service, operation, region, params, page))
+                    self._count(service, operation, region)
+                    ref = self._evidence.record(service, operation, region, params, page)
+                    refs.append(ref)
+                    for value in page.values():
+                        if isinstance(value, list):
+                            pages.update((id(item), ref) for item in value)
                     _merge(merged, page)
-                return Response(merged, tuple(refs))
+                return Response(merged, tuple(refs), pages)
+            self._count(service, operation, region)
             data = getattr(client, method)(**params)
         except ClientError as exc:
             error = exc.response.get("Error", {})

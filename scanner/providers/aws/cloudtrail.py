@@ -61,7 +61,11 @@ def describe(api: AwsApi, scope: Scope, trail: Mapping[str, Any]) -> Resource:
         "status": status, **selectors,
     }
     account = arn.split(":")[4]
-    return make(scope, TYPE, arn, trail["Name"], home, attrs, evidence, account=account)
+    # An organization trail of the management account records this member account too.
+    serves = (scope.account,) if account != scope.account and attrs["is_organization_trail"] \
+        else ()
+    return make(scope, TYPE, arn, trail["Name"], home, attrs, evidence, account=account,
+                also_accounts=serves)
 
 
 def normalize_status(data: Mapping[str, Any], trail: Mapping[str, Any]) -> dict[str, Any]:

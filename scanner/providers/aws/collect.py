@@ -2,7 +2,8 @@
 
 Phase 1 lists (one call per service and region wherever the API allows); phase 2 details only
 what a log store depends on (trail status and selectors in the home region, configuration of
-buckets that hold logs); phase 3 describes the KMS keys those log stores name.
+buckets that hold logs, subscriptions of topics that alarms notify); phase 3 describes the KMS
+keys those log stores name.
 """
 
 from __future__ import annotations
@@ -17,13 +18,18 @@ from scanner.evidence import EvidenceStore
 from scanner.inventory import Inventory
 from scanner.model import CollectionError, EvidenceRef, Resource, Unknowable
 from scanner.providers.aws import alarms, cloudtrail, config_recorder, ec2, iam, kms, logs, s3
-from scanner.providers.aws.base import Scope, make
+from scanner.providers.aws.base import Scope, arn_region, make
 from scanner.providers.aws.calls import AwsApi, AwsCallError
 from scanner.providers.aws.link import link
 
 Progress = Callable[[str], None]
 # (what, region, resource types it leaves uncollected on failure, the work)
 Task = tuple[str, str, tuple[str, ...], Callable[[], list[Resource]]]
+
+REGIONAL_TYPES = ("aws.cloudtrail.trail", "aws.logs.log_group", "aws.logs.metric_filter",
+                  "aws.cloudwatch.alarm", "aws.sns.topic", "aws.config.recorder", "aws.ec2.vpc")
+BUCKET_DETAIL = ("region", "object_lock", "versioning", "encryption", "public_access_block",
+                 "acl", "policy", "logging", "lifecycle")
 
 
 @dataclass
@@ -35,7 +41,6 @@ class AwsScan:
     api: AwsApi
     evidence: EvidenceStore
     enabled_regions: tuple[str, ...] | None
-    iam_details: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -45,154 +50,219 @@ def scan(session: Any, regions: Iterable[str] | None, evidence: EvidenceStore,
     say = progress or (lambda _m: None)
     api = AwsApi(session, evidence)
     home = session.region_name or "us-east-1"
+    ident, ident_refs = _identify(api, home)
+    account = ident["Account"]
+    inventory = Inventory()
+    requested = tuple(regions) if regions else None
+    enabled, enabled_value, region_refs = _enabled_regions(api, home, requested, inventory,
+                                                           account)
+    wanted = requested or enabled or (home,)
+    scope = Scope(account=account, partition=ident["Arn"].split(":")[1],
+                  caller_arn=ident.get("Arn"), regions=wanted, home_region=home)
+    result = AwsScan(inventory=inventory, scope=scope, api=api, evidence=evidence,
+                     enabled_regions=enabled)
+    if enabled is None and requested is None:
+        result.notes.append(f"the enabled regions could not be listed; only {home} was "
+                            "scanned, and every regional check elsewhere is an error")
+        inventory.add_error(CollectionError("aws", account, "*", "DescribeRegions",
+                                            "RegionsUnknown", "other regions were not scanned",
+                                            REGIONAL_TYPES))
+    elif enabled is not None and set(enabled) - set(wanted):
+        skipped = sorted(set(enabled) - set(wanted))
+        result.notes.append(f"{len(skipped)} enabled region(s) not scanned: "
+                            + ", ".join(skipped))
+    say(f"account {account}: scanning {len(wanted)} region(s) as {ident.get('Arn')}")
+    for region in wanted:
+        is_enabled = enabled is None or region in enabled
+        inventory.add(make(scope, "aws.region", f"aws:{account}:region/{region}", region, region,
+                           {"region": region, "enabled": is_enabled, "scanned": True},
+                           region_refs))
+        if not is_enabled:
+            inventory.add_error(CollectionError(
+                "aws", account, region, "*", "RegionDisabled",
+                f"region {region} is not enabled for the account", REGIONAL_TYPES))
+    run = _Run(api, scope, inventory, say)
+    run.account_attrs.update(account_id=account, partition=scope.partition,
+                             caller_arn=ident.get("Arn"), enabled_regions=enabled_value,
+                             scanned_regions=list(wanted))
+    run.account_evidence.extend(ident_refs)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="logward") as pool:
+        run.collect([r for r in wanted if enabled is None or r in enabled], pool)
+    inventory.add(make(scope, "aws.account", f"arn:{scope.partition}:iam::{account}:root",
+                       account, "global", run.account_attrs, run.account_evidence))
+    link(inventory, scope)
+    return result
+
+
+def _identify(api: AwsApi, home: str) -> tuple[dict[str, Any], tuple[EvidenceRef, ...]]:
     try:
-        ident_response = api.call("sts", home, "GetCallerIdentity")
+        got = api.call("sts", home, "GetCallerIdentity")
     except AwsCallError as exc:
         raise RunError(f"cannot identify the caller ({exc.code}): {exc.message}. Check the AWS "
                        "credentials (profile, environment, SSO session) and network.") from exc
     except Exception as exc:
         raise RunError(f"cannot start the AWS scan: {exc}") from exc
-    assert ident_response is not None
-    ident = ident_response.data
-    account = ident["Account"]
-    partition = ident["Arn"].split(":")[1]
-    inventory = Inventory()
-    enabled: tuple[str, ...] | None = None
-    enabled_value: Any
+    assert got is not None
+    return got.data, got.evidence
+
+
+def _enabled_regions(api: AwsApi, home: str, requested: tuple[str, ...] | None,
+                     inventory: Inventory, account: str
+                     ) -> tuple[tuple[str, ...] | None, Any, tuple[EvidenceRef, ...]]:
     try:
         got = api.call("ec2", home, "DescribeRegions", AllRegions=True)
-        assert got is not None
-        enabled = tuple(sorted(r["RegionName"] for r in got.data.get("Regions", [])
-                               if r.get("OptInStatus") in ("opt-in-not-required", "opted-in")))
-        enabled_value = list(enabled)
-        region_evidence = got.evidence
-        known = {r["RegionName"] for r in got.data.get("Regions", [])}
-        unknown = sorted(set(regions or ()) - known)
-        if unknown:
-            raise InputError(f"--regions: unknown region(s) {unknown}; the account knows "
-                             f"{len(known)} regions, e.g. {sorted(known)[:4]}")
     except AwsCallError as exc:
-        enabled_value = exc.unknowable()
-        region_evidence = ()
-        _error(inventory, account, exc, ("aws.region",))
-    wanted = tuple(regions) if regions else (enabled or (home,))
-    scope = Scope(account=account, partition=partition, caller_arn=ident.get("Arn"),
-                  regions=wanted, home_region=home)
-    result = AwsScan(inventory=inventory, scope=scope, api=api, evidence=evidence,
-                     enabled_regions=enabled)
-    if enabled is not None:
-        skipped = sorted(set(enabled) - set(wanted))
-        if skipped:
-            result.notes.append(f"{len(skipped)} enabled region(s) not scanned: "
-                                + ", ".join(skipped))
-    say(f"account {account}: scanning {len(wanted)} region(s) as {ident.get('Arn')}")
+        _record(inventory, account, exc, ("aws.region",), home)
+        return None, exc.unknowable(), ()
+    assert got is not None
+    listed = got.data.get("Regions", [])
+    unknown = sorted(set(requested or ()) - {r["RegionName"] for r in listed})
+    if unknown:
+        raise InputError(f"--regions: unknown region(s) {unknown}; expected regions this "
+                         f"account knows, e.g. {sorted(r['RegionName'] for r in listed)[:4]}")
+    enabled = tuple(sorted(r["RegionName"] for r in listed
+                           if r.get("OptInStatus") in ("opt-in-not-required", "opted-in")))
+    return enabled, list(enabled), got.evidence
 
-    account_attrs: dict[str, Any] = {"account_id": account, "partition": partition,
-                                     "caller_arn": ident.get("Arn"),
-                                     "enabled_regions": enabled_value,
-                                     "scanned_regions": list(wanted)}
-    # One region resource per scanned region; enabled regions left out of the scan are named
-    # in the results' limits instead of turning every regional policy into a row of unknowns.
-    for region in wanted:
-        is_enabled = region in enabled if enabled is not None else True
-        inventory.add(make(scope, "aws.region", f"aws:{account}:region/{region}", region, region,
-                           {"region": region, "enabled": is_enabled,
-                            "scanned": region in wanted}, region_evidence))
-    for region in wanted:
-        if enabled is not None and region not in enabled:
-            inventory.add_error(CollectionError(
-                "aws", account, region, "*", "RegionDisabled",
-                f"region {region} is not enabled for the account", _REGIONAL_TYPES))
 
-    trails: dict[str, dict[str, Any]] = {}
-    listed_buckets: dict[str, Resource] = {}
+class _Run:
+    """The state of one collection: what phase 1 listed and phases 2 and 3 detail."""
 
-    tasks: list[Task] = []
+    def __init__(self, api: AwsApi, scope: Scope, inventory: Inventory, say: Progress) -> None:
+        self.api = api
+        self.scope = scope
+        self.inventory = inventory
+        self.say = say
+        self.account_attrs: dict[str, Any] = {}
+        self.account_evidence: list[EvidenceRef] = []
+        self.trails: dict[str, dict[str, Any]] = {}
+        self.buckets: dict[str, Resource] = {}
+        self.topics: dict[str, Resource] = {}
+        self.late_errors: list[CollectionError] = []  # from workers; recorded by _run
 
-    def add_task(name: str, region: str, types: tuple[str, ...],
-                 fn: Callable[[], list[Resource]]) -> None:
-        tasks.append((name, region, types, fn))
+    def collect(self, regions: list[str], pool: ThreadPoolExecutor) -> None:
+        api, scope = self.api, self.scope
+        tasks: list[Task] = [
+            ("iam", "global", ("aws.iam.principal", "aws.iam.policy"), self._iam),
+            ("s3-account-pab", "global", (), self._account_pab),
+            ("s3", "global", ("aws.s3.bucket",), self._list_buckets),
+        ]
+        for region in regions:
+            tasks += [
+                ("cloudtrail", region, ("aws.cloudtrail.trail",), self._trails(region)),
+                ("logs", region, ("aws.logs.log_group",),
+                 _bind(logs.collect_groups, api, scope, region)),
+                ("metric-filters", region, ("aws.logs.metric_filter",),
+                 _bind(logs.collect_filters, api, scope, region)),
+                ("alarms", region, ("aws.cloudwatch.alarm",),
+                 _bind(alarms.collect_alarms, api, scope, region)),
+                ("sns", region, ("aws.sns.topic",), self._topics(region)),
+                ("config", region, ("aws.config.recorder",),
+                 _bind(config_recorder.collect, api, scope, region)),
+                ("ec2", region, ("aws.ec2.vpc",), _bind(ec2.collect, api, scope, region)),
+            ]
+        self._run(pool, tasks)
+        self.account_attrs.setdefault("public_access_block", Unknowable(
+            "the account's S3 Block Public Access could not be read", error=True))
+        if "iam_authorization_details" not in self.account_attrs:
+            errors = self.inventory.type_errors("aws.iam.principal")
+            self.account_attrs["iam_authorization_details"] = Unknowable(
+                errors[0].reason if errors else "IAM was not collected", error=True)
+        self._run(pool, self._details())
+        self.inventory.extend(self.buckets.values())
+        self.inventory.extend(self.topics.values())
+        self._run(pool, [(f"key {ref}", region, (), _bind_key(api, scope, ref, region))
+                         for ref, region in sorted(_referenced_keys(self.inventory, scope))])
 
-    def iam_task() -> list[Resource]:
-        details, refs, resources = iam.collect(api, scope)
-        result.iam_details = details
-        account_attrs["iam_authorization_details"] = details
-        account_evidence.extend(refs)
+    def _details(self) -> list[Task]:
+        api, scope = self.api, self.scope
+        tasks: list[Task] = [
+            (f"trail {t['Name']}", t.get("HomeRegion", scope.home_region),
+             ("aws.cloudtrail.trail",), _bind_one(cloudtrail.describe, api, scope, t))
+            for t in self.trails.values()]
+        stores = {t.get("S3BucketName") for t in self.trails.values()} - {None}
+        for name in sorted(n for n in stores if n in self.buckets):
+            tasks.append((f"bucket {name}", "global", (), self._bucket(self.buckets.pop(name))))
+        notified = {action for alarm in self.inventory.of_type("aws.cloudwatch.alarm")
+                    for action in alarm.attrs["alarm_actions"]}
+        for arn in sorted(notified & set(self.topics)):
+            tasks.append((f"topic {arn}", arn_region(arn) or scope.home_region, (),
+                          _bind_one(alarms.describe_topic, api, scope, self.topics.pop(arn))))
+        return tasks
+
+    def _iam(self) -> list[Resource]:
+        details, refs, resources = iam.collect(self.api, self.scope)
+        self.account_attrs["iam_authorization_details"] = details
+        self.account_evidence.extend(refs)
         return resources
 
-    def pab_task() -> list[Resource]:
+    def _account_pab(self) -> list[Resource]:
         try:
-            got = api.call("s3control", home, "GetPublicAccessBlock",
-                           absent=("NoSuchPublicAccessBlockConfiguration",), AccountId=account)
+            got = self.api.call("s3control", self.scope.home_region, "GetPublicAccessBlock",
+                                absent=("NoSuchPublicAccessBlockConfiguration",),
+                                AccountId=self.scope.account)
         except AwsCallError as exc:
-            # Only this attribute is unknown; the account itself was collected.
-            account_attrs["public_access_block"] = exc.unknowable()
-            _error(inventory, account, exc, ())
-            return []
-        account_attrs["public_access_block"] = s3.pab(
+            # Only this attribute is unknown; the account itself is collected.
+            self.account_attrs["public_access_block"] = exc.unknowable()
+            raise
+        self.account_attrs["public_access_block"] = s3.pab(
             got.data.get("PublicAccessBlockConfiguration") if got else None)
         if got is not None:
-            account_evidence.extend(got.evidence)
+            self.account_evidence.extend(got.evidence)
         return []
 
-    def buckets_task() -> list[Resource]:
-        found = s3.list_buckets(api, scope)
-        listed_buckets.update({b.name: b for b in found})
+    def _list_buckets(self) -> list[Resource]:
+        self.buckets.update({b.name: b for b in s3.list_buckets(self.api, self.scope)})
         return []
 
-    account_evidence: list[EvidenceRef] = list(ident_response.evidence)
-    add_task("iam", "global", ("aws.iam.principal", "aws.iam.policy"), iam_task)
-    add_task("s3-account-pab", "global", (), pab_task)
-    add_task("s3", "global", ("aws.s3.bucket",), buckets_task)
-    for region in wanted:
-        if enabled is not None and region not in enabled:
-            continue
-        add_task("cloudtrail", region, ("aws.cloudtrail.trail",),
-                 _trails_task(api, region, trails))
-        add_task("logs", region, ("aws.logs.log_group",),
-                 _bind(logs.collect_groups, api, scope, region))
-        add_task("metric-filters", region, ("aws.logs.metric_filter",),
-                 _bind(logs.collect_filters, api, scope, region))
-        add_task("alarms", region, ("aws.cloudwatch.alarm",),
-                 _bind(alarms.collect_alarms, api, scope, region))
-        add_task("sns", region, ("aws.sns.topic",),
-                 _bind(alarms.collect_topics, api, scope, region))
-        add_task("config", region, ("aws.config.recorder",),
-                 _bind(config_recorder.collect, api, scope, region))
-        add_task("ec2", region, ("aws.ec2.vpc",), _bind(ec2.collect, api, scope, region))
+    def _trails(self, region: str) -> Callable[[], list[Resource]]:
+        def run() -> list[Resource]:
+            for trail in cloudtrail.list_trails(self.api, region):
+                # A multi-region trail is listed in every region: keep one per ARN.
+                self.trails.setdefault(trail["TrailARN"], trail)
+            return []
+        return run
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="logward") as pool:
-        _run(pool, tasks, inventory, account, say)
-        if "public_access_block" not in account_attrs:
-            account_attrs["public_access_block"] = Unknowable(
-                "the account's S3 Block Public Access could not be read", error=True)
-        if "iam_authorization_details" not in account_attrs:
-            account_attrs["iam_authorization_details"] = _error_marker(inventory,
-                                                                       "aws.iam.principal")
-        # Phase 2: trail details in the home region; configuration of log-store buckets.
-        details: list[Task] = [
-            (f"trail {t['Name']}", t.get("HomeRegion", home), ("aws.cloudtrail.trail",),
-             _bind_one(cloudtrail.describe, api, scope, t)) for t in trails.values()]
-        store_names = {t.get("S3BucketName") for t in trails.values()} - {None}
-        for name in sorted(n for n in store_names if n in listed_buckets):
-            details.append((f"bucket {name}", "global", (),
-                            _bind_one(s3.describe, api, scope, listed_buckets.pop(name))))
-        _run(pool, details, inventory, account, say)
-        inventory.extend(listed_buckets.values())
-        # Phase 3: the KMS keys that log stores name.
-        keys = sorted(_referenced_keys(inventory, scope))
-        _run(pool, [(f"key {k}", "global", (), _bind_one(kms.describe, api, scope, k))
-                    for k in keys], inventory, account, say)
+    def _topics(self, region: str) -> Callable[[], list[Resource]]:
+        def run() -> list[Resource]:
+            self.topics.update({t.id: t for t in alarms.collect_topics(self.api, self.scope,
+                                                                       region)})
+            return []
+        return run
 
-    inventory.add(make(scope, "aws.account", f"arn:{partition}:iam::{account}:root", account,
-                       "global", account_attrs, account_evidence))
-    link(inventory, scope)
-    return result
+    def _bucket(self, listed: Resource) -> Callable[[], list[Resource]]:
+        def run() -> list[Resource]:
+            try:
+                return [s3.describe(self.api, self.scope, listed)]
+            except Exception as exc:
+                # Keep the bucket, with every detail an error, rather than lose its row.
+                reason = f"describing bucket {listed.name} failed: {type(exc).__name__}: {exc}"
+                marker = Unknowable(reason, error=True)
+                attrs = dict(listed.attrs, detailed=True, **dict.fromkeys(BUCKET_DETAIL, marker))
+                self.late_errors.append(CollectionError(
+                    "aws", self.scope.account, "global", "describe bucket", "InternalError",
+                    reason, (), listed.id))
+                return [make(self.scope, s3.TYPE, listed.id, listed.name, "global", attrs,
+                             listed.evidence)]
+        return run
 
-
-_REGIONAL_TYPES = ("aws.cloudtrail.trail", "aws.logs.log_group", "aws.logs.metric_filter",
-                   "aws.cloudwatch.alarm", "aws.sns.topic", "aws.config.recorder",
-                   "aws.ec2.vpc")
+    def _run(self, pool: ThreadPoolExecutor, tasks: list[Task]) -> None:
+        futures = {pool.submit(fn): (name, region, types) for name, region, types, fn in tasks}
+        for future in as_completed(futures):
+            name, region, types = futures[future]
+            try:
+                self.inventory.extend(future.result())
+            except AwsCallError as exc:
+                _record(self.inventory, self.scope.account, exc, types, region)
+                self.say(f"error: {name} in {region}: {exc.code}")
+            except Exception as exc:  # a response we could not normalize is an error, not a gap
+                self.inventory.add_error(CollectionError(
+                    "aws", self.scope.account, region, name, "InternalError",
+                    f"{type(exc).__name__}: {exc}", types))
+                self.say(f"error: {name} in {region}: {type(exc).__name__}: {exc}")
+        for error in self.late_errors:
+            self.inventory.add_error(error)
+        self.late_errors.clear()
 
 
 def _bind(fn: Callable[[AwsApi, Scope, str], list[Resource]], api: AwsApi, scope: Scope,
@@ -205,54 +275,37 @@ def _bind_one(fn: Callable[[AwsApi, Scope, Any], Resource], api: AwsApi, scope: 
     return lambda: [fn(api, scope, item)]
 
 
-def _trails_task(api: AwsApi, region: str, trails: dict[str, dict[str, Any]]
-                 ) -> Callable[[], list[Resource]]:
-    def run() -> list[Resource]:
-        for trail in cloudtrail.list_trails(api, region):
-            # A multi-region trail is listed in every region: keep one per ARN.
-            trails.setdefault(trail["TrailARN"], trail)
-        return []
-    return run
+def _bind_key(api: AwsApi, scope: Scope, ref: str, region: str
+              ) -> Callable[[], list[Resource]]:
+    return lambda: [kms.describe(api, scope, ref, region)]
 
 
-def _run(pool: ThreadPoolExecutor, tasks: list[Task],
-         inventory: Inventory, account: str, say: Progress) -> None:
-    futures = {pool.submit(fn): (name, region, types) for name, region, types, fn in tasks}
-    for future in as_completed(futures):
-        name, region, types = futures[future]
-        try:
-            inventory.extend(future.result())
-        except AwsCallError as exc:
-            _error(inventory, account, exc, types)
-            say(f"error: {name} in {region}: {exc.code}")
-        except Exception as exc:  # a response we could not normalize is an error, not a gap
-            inventory.add_error(CollectionError("aws", account, region, name, "InternalError",
-                                                f"{type(exc).__name__}: {exc}", types))
-            say(f"error: {name} in {region}: {type(exc).__name__}: {exc}")
-
-
-def _error(inventory: Inventory, account: str, exc: AwsCallError,
-           types: tuple[str, ...]) -> None:
-    inventory.add_error(CollectionError("aws", account, exc.region, exc.operation, exc.code,
+def _record(inventory: Inventory, account: str, exc: AwsCallError, types: tuple[str, ...],
+            task_region: str) -> None:
+    # A global service is asked through the home region; its failure is global.
+    region = "global" if task_region == "global" else exc.region
+    inventory.add_error(CollectionError("aws", account, region, exc.operation, exc.code,
                                         exc.message, types))
 
 
-def _error_marker(inventory: Inventory, rtype: str) -> Unknowable:
-    errors = inventory.type_errors(rtype)
-    reason = errors[0].reason if errors else f"{rtype} was not collected"
-    return Unknowable(reason, error=True)
-
-
-def _referenced_keys(inventory: Inventory, scope: Scope) -> set[str]:
-    keys: set[str] = set()
-    candidates = [r.attrs.get("kms_key_id") for r in inventory.of_type("aws.cloudtrail.trail")]
-    candidates += [r.attrs.get("kms_key_id") for r in inventory.of_type("aws.logs.log_group")]
+def _referenced_keys(inventory: Inventory, scope: Scope) -> set[tuple[str, str]]:
+    """(reference, region) of every KMS key a log store names in this account: ARNs, and ids
+    or aliases, which DescribeKey resolves in the store's region."""
+    refs: list[tuple[Any, str]] = [(r.attrs.get("kms_key_id"), r.region)
+                                   for rtype in ("aws.cloudtrail.trail", "aws.logs.log_group")
+                                   for r in inventory.of_type(rtype)]
     for bucket in inventory.of_type("aws.s3.bucket"):
         enc = bucket.attrs.get("encryption")
         if isinstance(enc, dict):
-            candidates.append(enc.get("kms_key_id"))
-    for key in candidates:
-        if isinstance(key, str) and key.startswith("arn:") and ":key/" in key and \
-                key.split(":")[4] == scope.account:
-            keys.add(key)
+            refs.append((enc.get("kms_key_id"), bucket.region))
+    keys: set[tuple[str, str]] = set()
+    for ref, region in refs:
+        if not isinstance(ref, str) or not ref:
+            continue
+        if ref.startswith("arn:"):
+            parts = ref.split(":")
+            if parts[4] == scope.account:
+                keys.add((ref, parts[3] or region))
+        else:
+            keys.add((ref, region))
     return keys

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scanner.model import Resource
+from scanner.model import EvidenceRef, Resource, Unknowable
 from scanner.providers.aws.base import Scope, make
 from scanner.providers.aws.calls import AwsApi
 
@@ -16,7 +16,9 @@ def collect(api: AwsApi, scope: Scope, region: str) -> list[Resource]:
     vpcs = api.paginate("ec2", region, "DescribeVpcs")
     flows = api.paginate("ec2", region, "DescribeFlowLogs")
     by_vpc: dict[str, list[dict[str, Any]]] = {}
+    refs: dict[str, list[EvidenceRef]] = {}
     for flow in flows.data.get("FlowLogs", []):
+        refs.setdefault(flow.get("ResourceId", ""), []).extend(flows.ref_for(flow))
         by_vpc.setdefault(flow.get("ResourceId", ""), []).append({
             "id": flow["FlowLogId"], "status": flow.get("FlowLogStatus"),
             "traffic_type": flow.get("TrafficType"),
@@ -29,8 +31,13 @@ def collect(api: AwsApi, scope: Scope, region: str) -> list[Resource]:
         owner = vpc.get("OwnerId") or scope.account
         rid = f"arn:{scope.partition}:ec2:{region}:{owner}:vpc/{vid}"
         name = next((t["Value"] for t in vpc.get("Tags", []) if t.get("Key") == "Name"), vid)
+        flow_logs: Any = by_vpc.get(vid, [])
+        if owner != scope.account and not flow_logs:
+            # A VPC shared with this account: its owner's flow logs are not visible here.
+            flow_logs = Unknowable(f"VPC is owned by account {owner}, which was not scanned")
+        evidence = (*vpcs.ref_for(vpc), *dict.fromkeys(refs.get(vid, [])))
         out.append(make(scope, TYPE, rid, name, region,
                         {"vpc_id": vid, "is_default": bool(vpc.get("IsDefault")),
-                         "cidr_block": vpc.get("CidrBlock"), "flow_logs": by_vpc.get(vid, [])},
-                        (*vpcs.evidence, *flows.evidence)))
+                         "cidr_block": vpc.get("CidrBlock"), "flow_logs": flow_logs},
+                        evidence))
     return out

@@ -18,6 +18,8 @@ def collect(api: AwsApi, scope: Scope) -> tuple[dict[str, Any], tuple[EvidenceRe
     """The merged authorization details, their evidence, and principal/policy resources."""
     response = api.paginate("iam", scope.home_region, "GetAccountAuthorizationDetails")
     details = response.data
+    page_of = {e["Arn"]: response.ref_for(e) for key in ("UserDetailList", "RoleDetailList")
+               for e in details.get(key, [])}
     out: list[Resource] = []
     for policy in details.get("Policies", []):
         default = next((v for v in policy.get("PolicyVersionList", [])
@@ -29,13 +31,13 @@ def collect(api: AwsApi, scope: Scope) -> tuple[dict[str, Any], tuple[EvidenceRe
             "default_version": policy.get("DefaultVersionId"),
             "attachment_count": policy.get("AttachmentCount"),
             "document": _document(default.get("Document")) if default else None,
-        }, response.evidence))
+        }, response.ref_for(policy)))
     for principal in principals_from_authorization_details(details):
         out.append(make(scope, PRINCIPAL, principal.arn, principal.name, "global", {
             "name": principal.name, "kind": principal.kind,
             "permissions_boundary": principal.permissions_boundary,
             "policy_sources": sorted({s.source for s in principal.statements}),
-        }, response.evidence))
+        }, page_of.get(principal.arn, response.evidence)))
     return details, response.evidence, out
 
 

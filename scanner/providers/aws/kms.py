@@ -11,16 +11,17 @@ from scanner.providers.aws.calls import AwsApi, AwsCallError
 TYPE = "aws.kms.key"
 
 
-def describe(api: AwsApi, scope: Scope, key_arn: str) -> Resource:
-    """DescribeKey and, for customer-managed symmetric keys, GetKeyRotationStatus."""
-    region = arn_region(key_arn) or scope.home_region
+def describe(api: AwsApi, scope: Scope, ref: str, region: str) -> Resource:
+    """DescribeKey (which resolves ARNs, key ids and aliases) and, for customer-managed
+    symmetric keys, GetKeyRotationStatus. `references` keeps how log stores named the key."""
     evidence: list[EvidenceRef] = []
-    attrs: dict[str, Any] = {"key_id": key_arn.rsplit("/", 1)[-1]}
+    attrs: dict[str, Any] = {"key_id": ref.rsplit("/", 1)[-1], "references": [ref]}
     try:
-        got = api.call("kms", region, "DescribeKey", KeyId=key_arn)
+        got = api.call("kms", region, "DescribeKey", KeyId=ref)
         assert got is not None
         evidence.extend(got.evidence)
         meta = got.data["KeyMetadata"]
+        arn = meta["Arn"]
         attrs.update(key_id=meta["KeyId"], manager=meta.get("KeyManager"),
                      key_state=meta.get("KeyState"),
                      key_spec=meta.get("KeySpec") or meta.get("CustomerMasterKeySpec"),
@@ -29,11 +30,12 @@ def describe(api: AwsApi, scope: Scope, key_arn: str) -> Resource:
         marker = exc.unknowable()
         attrs.update(manager=marker, key_state=marker, key_spec=marker, origin=marker,
                      rotation_enabled=marker)
-        return make(scope, TYPE, key_arn, attrs["key_id"], region, attrs, evidence)
+        return make(scope, TYPE, key_ref_arn(scope, ref, region), attrs["key_id"], region,
+                    attrs, evidence)
     if attrs["manager"] == "CUSTOMER" and attrs["key_spec"] == "SYMMETRIC_DEFAULT" \
-            and attrs["origin"] != "EXTERNAL":
+            and attrs["origin"] == "AWS_KMS":
         try:
-            got = api.call("kms", region, "GetKeyRotationStatus", KeyId=key_arn)
+            got = api.call("kms", region, "GetKeyRotationStatus", KeyId=arn)
             assert got is not None
             evidence.extend(got.evidence)
             attrs["rotation_enabled"] = bool(got.data.get("KeyRotationEnabled"))
@@ -42,4 +44,12 @@ def describe(api: AwsApi, scope: Scope, key_arn: str) -> Resource:
     else:
         # AWS rotates AWS managed keys itself; asymmetric and imported keys cannot rotate.
         attrs["rotation_enabled"] = None
-    return make(scope, TYPE, key_arn, attrs["key_id"], region, attrs, evidence)
+    return make(scope, TYPE, arn, attrs["key_id"], arn_region(arn) or region, attrs, evidence)
+
+
+def key_ref_arn(scope: Scope, ref: str, region: str) -> str:
+    """An ARN for a key reference as written (ARN, key id or alias name)."""
+    if ref.startswith("arn:"):
+        return ref
+    kind = ref if ref.startswith("alias/") else f"key/{ref}"
+    return f"arn:{scope.partition}:kms:{region}:{scope.account}:{kind}"

@@ -15,13 +15,21 @@ from scanner.analysis import iam as iam_analysis
 from scanner.inventory import Inventory
 from scanner.model import Link, Resource, Unknowable
 from scanner.providers.aws.base import Scope, arn_account, arn_region
+from scanner.providers.aws.kms import key_ref_arn
+from scanner.providers.aws.s3 import earliest_expiration
 
 TAMPER_TRAIL_ACTIONS = ("cloudtrail:StopLogging", "cloudtrail:DeleteTrail",
                         "cloudtrail:UpdateTrail", "cloudtrail:PutEventSelectors")
-TAMPER_OBJECT_ACTIONS = ("s3:DeleteObject", "s3:DeleteObjectVersion")
-TAMPER_BUCKET_ACTIONS = ("s3:PutBucketPolicy", "s3:PutLifecycleConfiguration",
-                         "s3:PutBucketObjectLockConfiguration")
-TAMPER_LOG_GROUP_ACTIONS = ("logs:DeleteLogGroup", "logs:PutRetentionPolicy")
+# PutObject overwrites (forges) log files where Object Lock does not stop it.
+TAMPER_OBJECT_ACTIONS = ("s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObject")
+# Suspending versioning makes later deletes permanent; deleting the policy drops its denies.
+TAMPER_BUCKET_ACTIONS = ("s3:PutBucketPolicy", "s3:DeleteBucketPolicy",
+                         "s3:PutLifecycleConfiguration", "s3:PutBucketObjectLockConfiguration",
+                         "s3:PutBucketVersioning")
+TAMPER_LOG_GROUP_ACTIONS = ("logs:DeleteLogGroup", "logs:DeleteLogStream",
+                            "logs:PutRetentionPolicy")
+# Disabling or deleting the trail's key makes every encrypted log file unreadable.
+TAMPER_KEY_ACTIONS = ("kms:DisableKey", "kms:ScheduleKeyDeletion")
 
 
 class _Linker:
@@ -29,6 +37,18 @@ class _Linker:
         self.inv = inventory
         self.scope = scope
         self.back: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        # How log stores named their keys (alias, id, ARN) -> the key's ARN.
+        self.key_refs: dict[tuple[str, str], str] = {
+            (ref, key.region): key.id for key in inventory.of_type("aws.kms.key")
+            for ref in key.attrs.get("references", ())}
+
+    def key(self, ref: str, region: str, source: Resource) -> Link:
+        """The link from a log store to the KMS key it names, however it names it."""
+        rid = self.key_refs.get((ref, region)) or key_ref_arn(self.scope, ref, region)
+        rid = self.target(rid, "aws.kms.key", rid.rsplit("/", 1)[-1],
+                          arn_region(rid) or region, f"KMS key {ref}")
+        self.backlink(rid, "protects", source.id)
+        return Link((rid,))
 
     def target(self, rid: str, rtype: str, name: str, region: str, why: str) -> str:
         """`rid` if collected; otherwise a placeholder explaining why it is not."""
@@ -82,10 +102,7 @@ def link(inventory: Inventory, scope: Scope) -> None:
             ("aws.logs.metric_filter",), group)
         key = group.attrs.get("kms_key_id")
         if isinstance(key, str):
-            group.links["kms_key"] = Link((lk.target(key, "aws.kms.key", key.rsplit("/", 1)[-1],
-                                                     arn_region(key) or group.region,
-                                                     f"KMS key {key}"),))
-            lk.backlink(key, "protects", group.id)
+            group.links["kms_key"] = lk.key(key, group.region, group)
     for f in inventory.of_type("aws.logs.metric_filter"):
         owner = groups.get((f.region, f.account, f.attrs["log_group_name"]))
         f.links["log_group"] = Link((owner.id,) if owner else ())
@@ -115,6 +132,8 @@ def link(inventory: Inventory, scope: Scope) -> None:
         ("aws.s3.bucket", ("trails", "kms_key")),
         ("aws.logs.log_group", ("log_sources", "metric_filters", "kms_key")),
         ("aws.kms.key", ("protects",)))
+    for bucket in inventory.of_type("aws.s3.bucket"):
+        _lifecycle_for_logs(inventory, bucket)
     for rtype, link_names in defaults:
         for resource in inventory.of_type(rtype):
             for name in link_names:
@@ -166,10 +185,7 @@ def _link_trail(lk: _Linker, trail: Resource) -> None:
         trail.links["bucket"] = Link()
     key = attrs.get("kms_key_id")
     if isinstance(key, str):
-        rid = lk.target(key, "aws.kms.key", key.rsplit("/", 1)[-1],
-                        arn_region(key) or trail.region, f"KMS key {key}")
-        trail.links["kms_key"] = Link((rid,))
-        lk.backlink(rid, "protects", trail.id)
+        trail.links["kms_key"] = lk.key(key, trail.region, trail)
     else:
         trail.links["kms_key"] = Link()
     group_arn = attrs.get("cloudwatch_logs_log_group_arn")
@@ -186,13 +202,7 @@ def _link_trail(lk: _Linker, trail: Resource) -> None:
 def _link_bucket(lk: _Linker, bucket: Resource, account_pab: Any) -> None:
     enc = bucket.attrs.get("encryption")
     if isinstance(enc, Mapping) and isinstance(enc.get("kms_key_id"), str):
-        key = enc["kms_key_id"]
-        if not key.startswith("arn:"):
-            key = f"arn:{lk.scope.partition}:kms:{bucket.region}:{lk.scope.account}:key/{key}"
-        rid = lk.target(key, "aws.kms.key", key.rsplit("/", 1)[-1],
-                        arn_region(key) or bucket.region, f"KMS key {key}")
-        bucket.links["kms_key"] = Link((rid,))
-        lk.backlink(rid, "protects", bucket.id)
+        bucket.links["kms_key"] = lk.key(enc["kms_key_id"], bucket.region, bucket)
     if not bucket.attrs.get("detailed"):
         return
     own = bucket.attrs.get("public_access_block")
@@ -209,6 +219,20 @@ def _link_bucket(lk: _Linker, bucket: Resource, account_pab: Any) -> None:
                       "restrict_public_buckets")}
 
 
+def _lifecycle_for_logs(inventory: Inventory, bucket: Resource) -> None:
+    """Judge lifecycle expiry only where the trails write (`<prefix>/AWSLogs/`)."""
+    lifecycle = bucket.attrs.get("lifecycle")
+    trails = bucket.links.get("trails")
+    if not isinstance(lifecycle, dict) or trails is None or not trails.targets:
+        return
+    prefixes = []
+    for rid in trails.targets:
+        trail = inventory.get(rid)
+        prefix = trail.attrs.get("s3_key_prefix") if trail is not None else None
+        prefixes.append(f"{prefix.rstrip('/')}/AWSLogs/" if prefix else "AWSLogs/")
+    lifecycle["earliest_expiration_days"] = earliest_expiration(lifecycle["rules"], prefixes)
+
+
 def _all_on(pab: Any) -> bool:
     return isinstance(pab, Mapping) and all(pab.values())
 
@@ -222,11 +246,14 @@ def _link_vpc(lk: _Linker, vpc: Resource,
         if not isinstance(dest, str):
             continue
         if flow.get("destination_type") in (None, "cloud-watch-logs"):
+            # The destination may be an ARN in another account or region, or a bare name.
             name = dest.split(":log-group:", 1)[-1].removesuffix(":*")
-            group = groups.get((vpc.region, vpc.account, name))
-            if group is not None:
-                targets.append(group.id)
-                lk.backlink(group.id, "log_sources", vpc.id)
+            rid = dest.removesuffix(":*") if dest.startswith("arn:") else \
+                f"arn:{lk.scope.partition}:logs:{vpc.region}:{vpc.account}:log-group:{name}"
+            rid = lk.target(rid, "aws.logs.log_group", name, arn_region(rid) or vpc.region,
+                            f"log group {rid}")
+            targets.append(rid)
+            lk.backlink(rid, "log_sources", vpc.id)
     vpc.links["flow_log_destinations"] = Link(tuple(targets))
 
 
@@ -266,6 +293,9 @@ def _tamper(inventory: Inventory, scope: Scope, account: Resource | None) -> Non
             elif isinstance(policy, Mapping) and policy.get("document"):
                 policies[bucket.id] = iam_analysis.parse_policy_document(
                     policy["document"], f"bucket policy of {bucket.name}")
+        for cmk in _targets(inventory, trail, "kms_key"):
+            if cmk.placeholder is None and cmk.account == scope.account:
+                checks += [(a, cmk.id) for a in TAMPER_KEY_ACTIONS]
         for group in _targets(inventory, trail, "log_group"):
             if group.placeholder is not None:
                 gaps.append(group.placeholder)

@@ -22,33 +22,43 @@ def group_arn(scope: Scope, region: str, name: str, account: str | None = None) 
 def collect_groups(api: AwsApi, scope: Scope, region: str) -> list[Resource]:
     """Every log group in the region with retention, KMS key and resource-policy exposure."""
     groups = api.paginate("logs", region, "DescribeLogGroups")
-    exposures: Any
+    exposures: Unknowable | None = None
     policy_evidence: tuple[Any, ...] = ()
+    account_docs: list[Any] = []
+    resource_docs: dict[str, list[Any]] = {}
     try:
-        policies = api.paginate("logs", region, "DescribeResourcePolicies")
-        documents = [json.loads(p["policyDocument"])
-                     for p in policies.data.get("resourcePolicies", [])
-                     if p.get("policyDocument")]
-        policy_evidence = policies.evidence
-        exposures = None
+        # Account-level policies name log groups in their statements; log-group-level
+        # policies (policyScope RESOURCE) are attached to one group by resourceArn.
+        for scope_name in ("ACCOUNT", "RESOURCE"):
+            got = api.paginate("logs", region, "DescribeResourcePolicies",
+                               policyScope=scope_name)
+            policy_evidence += got.evidence
+            for policy in got.data.get("resourcePolicies", []):
+                if not policy.get("policyDocument"):
+                    continue
+                doc = json.loads(policy["policyDocument"])
+                target = policy.get("resourceArn")
+                if scope_name == "RESOURCE" and target:
+                    resource_docs.setdefault(target.removesuffix(":*"), []).append(doc)
+                else:
+                    account_docs.append(doc)
     except AwsCallError as exc:
-        documents = []
         exposures = exc.unknowable()
     out = []
     for group in groups.data.get("logGroups", []):
         name = group["logGroupName"]
         arn = group_arn(scope, region, name)
         shared: list[str] | Unknowable
-        if isinstance(exposures, Unknowable):
+        if exposures is not None:
             shared = exposures
         else:
-            shared = [reason for doc in documents
+            shared = [reason for doc in (*account_docs, *resource_docs.get(arn, []))
                       for reason in log_group_policy_exposure(doc, arn, scope.account)]
         attrs = {"name": name, "retention_days": group.get("retentionInDays"),
                  "kms_key_id": group.get("kmsKeyId"), "stored_bytes": group.get("storedBytes"),
                  "shared_exposures": shared}
         out.append(make(scope, GROUP, arn, name, region, attrs,
-                        (*groups.evidence, *policy_evidence)))
+                        (*groups.ref_for(group), *policy_evidence)))
     return out
 
 
@@ -65,5 +75,5 @@ def collect_filters(api: AwsApi, scope: Scope, region: str) -> list[Resource]:
                  "metrics": [{"name": t["metricName"], "namespace": t["metricNamespace"]}
                              for t in item.get("metricTransformations", [])]}
         out.append(make(scope, FILTER, rid, item["filterName"], region, attrs,
-                        response.evidence))
+                        response.ref_for(item)))
     return out

@@ -7,7 +7,7 @@ those calls only on log stores; every other bucket is listed with `detailed: fal
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from scanner.analysis.resource_policy import (
@@ -32,13 +32,16 @@ def bucket_arn(scope: Scope, name: str) -> str:
 
 def list_buckets(api: AwsApi, scope: Scope) -> list[Resource]:
     """Every bucket the account owns, listed only."""
-    response = api.paginate("s3", scope.home_region, "ListBuckets")
+    # A page size makes the request paginated: AWS rejects unpaginated ListBuckets for
+    # accounts with a bucket quota above 10,000, and only then reports BucketRegion.
+    response = api.paginate("s3", scope.home_region, "ListBuckets",
+                            PaginationConfig={"PageSize": 1000})
     return [make(scope, TYPE, bucket_arn(scope, b["Name"]), b["Name"],
                  b.get("BucketRegion") or "global",
                  {"name": b["Name"], "region": b.get("BucketRegion") or Unknowable(
                      "bucket region is asked only of log-store buckets"),
                   "detailed": False, "creation_date": iso(b.get("CreationDate"))},
-                 response.evidence)
+                 response.ref_for(b))
             for b in response.data.get("Buckets", [])]
 
 
@@ -75,7 +78,12 @@ def describe(api: AwsApi, scope: Scope, listed: Resource) -> Resource:
             return exc.unknowable()
         if got is not None:
             evidence.extend(got.evidence)
-        return shape(got)
+        try:
+            return shape(got)
+        except (KeyError, TypeError, ValueError) as exc:
+            # A response we cannot interpret is an error for this setting, not a crash.
+            return Unknowable(f"{operation} answered in a shape logward does not understand: "
+                              f"{type(exc).__name__}: {exc}", error=True)
 
     attrs["policy"] = get("GetBucketPolicy", ("NoSuchBucketPolicy",),
                           lambda r: _policy(r, scope.account))
@@ -150,9 +158,29 @@ def _logging(response: Response | None) -> dict[str, Any]:
 
 def _lifecycle(response: Response | None) -> dict[str, Any]:
     rules = list(response.data.get("Rules", [])) if response else []
+    return {"rules": rules, "earliest_expiration_days": earliest_expiration(rules, None)}
+
+
+def earliest_expiration(rules: list[Mapping[str, Any]],
+                        log_prefixes: Iterable[str] | None) -> int | None:
+    """The fewest days after which an enabled rule deletes objects under any of
+    `log_prefixes` (None: anywhere in the bucket). A rule limited by tags is counted: tags on
+    log objects cannot be ruled out."""
+    prefixes = list(log_prefixes) if log_prefixes is not None else None
     days = [d for rule in rules if rule.get("Status") == "Enabled"
+            and (prefixes is None or any(_overlaps(_rule_prefix(rule), p) for p in prefixes))
             for d in _expiry_days(rule)]
-    return {"rules": rules, "earliest_expiration_days": min(days) if days else None}
+    return min(days) if days else None
+
+
+def _rule_prefix(rule: Mapping[str, Any]) -> str:
+    filt = rule.get("Filter") or {}
+    return str(filt.get("Prefix") or (filt.get("And") or {}).get("Prefix")
+               or rule.get("Prefix") or "")
+
+
+def _overlaps(rule_prefix: str, log_prefix: str) -> bool:
+    return log_prefix.startswith(rule_prefix) or rule_prefix.startswith(log_prefix)
 
 
 def _expiry_days(rule: Mapping[str, Any]) -> list[int]:
