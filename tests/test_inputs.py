@@ -304,20 +304,11 @@ def test_scan_without_credentials_exits_3(tmp_path: Path) -> None:
     assert not out.exists()
 
 
-# --- what is not reported yet -------------------------------------------------------
+# --- nothing is left unreported ------------------------------------------------------
 
-@pytest.mark.parametrize("case", with_gaps(POLICY_CASES + CONFIG_CASES + MAPPING_CASES),
-                         ids=lambda p: p.name)
-def test_every_problem_is_reported(case: Path, relocate: dict[str, Path],
-                                        tmp_path: Path) -> None:
-    if case.parent.parent.name == "mappings":
-        relocate["mappings"] = case.parent
-        _, output = invoke("policies", "validate")
-    elif case.parent.name == "config":
-        _, output = invoke("demo", "--config", str(case), "--out", str(tmp_path / "r"))
-    else:
-        _, output = invoke("policies", "validate", str(case.parent))
-    assert_reported(output, case, header(case, "gap"))
+def test_no_bad_file_has_an_open_gap() -> None:
+    """A `# gap:` header names a problem logward should report and does not; there are none."""
+    assert not with_gaps(POLICY_CASES + CONFIG_CASES + MAPPING_CASES)
 
 
 def test_alias_bomb_is_rejected_quickly() -> None:

@@ -171,8 +171,11 @@ class _Run:
         self._run(pool, self._details())
         self.inventory.extend(self.buckets.values())
         self.inventory.extend(self.topics.values())
+        keys: list[Resource] = []
         self._run(pool, [(f"key {ref}", region, (), _bind_key(api, scope, ref, region))
-                         for ref, region in sorted(_referenced_keys(self.inventory, scope))])
+                         for ref, region in sorted(_referenced_keys(self.inventory, scope))],
+                  sink=keys.extend)
+        self.inventory.extend(_merge_keys(keys))
 
     def _details(self) -> list[Task]:
         api, scope = self.api, self.scope
@@ -246,12 +249,13 @@ class _Run:
                              listed.evidence)]
         return run
 
-    def _run(self, pool: ThreadPoolExecutor, tasks: list[Task]) -> None:
+    def _run(self, pool: ThreadPoolExecutor, tasks: list[Task],
+             sink: Callable[[list[Resource]], None] | None = None) -> None:
         futures = {pool.submit(fn): (name, region, types) for name, region, types, fn in tasks}
         for future in as_completed(futures):
             name, region, types = futures[future]
             try:
-                self.inventory.extend(future.result())
+                (sink or self.inventory.extend)(future.result())
             except AwsCallError as exc:
                 _record(self.inventory, self.scope.account, exc, types, region)
                 self.say(f"error: {name} in {region}: {exc.code}")
@@ -278,6 +282,20 @@ def _bind_one(fn: Callable[[AwsApi, Scope, Any], Resource], api: AwsApi, scope: 
 def _bind_key(api: AwsApi, scope: Scope, ref: str, region: str
               ) -> Callable[[], list[Resource]]:
     return lambda: [kms.describe(api, scope, ref, region)]
+
+
+def _merge_keys(keys: list[Resource]) -> list[Resource]:
+    """One resource per key ARN, whatever order the lookups finished in: a key named by ARN
+    in one log store and by alias in another is the same key, known by both references."""
+    merged: dict[str, Resource] = {}
+    for key in keys:
+        seen = merged.get(key.id)
+        if seen is None:
+            merged[key.id] = key
+            continue
+        refs = sorted({*seen.attrs.get("references", ()), *key.attrs.get("references", ())})
+        seen.attrs["references"] = refs
+    return list(merged.values())
 
 
 def _record(inventory: Inventory, account: str, exc: AwsCallError, types: tuple[str, ...],

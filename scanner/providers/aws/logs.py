@@ -52,8 +52,9 @@ def collect_groups(api: AwsApi, scope: Scope, region: str) -> list[Resource]:
         if exposures is not None:
             shared = exposures
         else:
-            shared = [reason for doc in (*account_docs, *resource_docs.get(arn, []))
-                      for reason in log_group_policy_exposure(doc, arn, scope.account)]
+            shared = list(dict.fromkeys(
+                reason for doc in (*account_docs, *resource_docs.get(arn, []))
+                for reason in log_group_policy_exposure(doc, arn, scope.account)))
         attrs = {"name": name, "retention_days": group.get("retentionInDays"),
                  "kms_key_id": group.get("kmsKeyId"), "stored_bytes": group.get("storedBytes"),
                  "shared_exposures": shared}
