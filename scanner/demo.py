@@ -2,9 +2,11 @@
 
 Good: an organization-style multi-region trail with validation, KMS, a WORM bucket and a
 monitored log group. Gaps: a regional trail without validation or encryption whose bucket is
-public and expires logs after 30 days, a trail delivering to another account's bucket
-(unknown), a VPC without flow logs, a region without AWS Config, an admin user who can stop
-logging, and CIS alarms that are missing or have nobody subscribed.
+public and expires logs after 30 days, a trail delivering to a bucket the account does not own
+(its settings are unknown), VPCs without flow logs, a region without AWS Config, an admin user
+and a break-glass role who can stop logging, and CIS alarms that are missing or have nobody
+subscribed. The WORM bucket fails MFA delete on purpose: S3 refuses MFA delete on a bucket with
+a lifecycle configuration, and this estate keeps its lifecycle rule; Object Lock protects it.
 """
 
 from __future__ import annotations

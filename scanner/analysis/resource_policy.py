@@ -179,11 +179,13 @@ def _insecure_transport_condition(condition: Mapping[str, Any]) -> bool:
     if len(keys) != 1:
         return False
     operator, key, value = keys[0]
-    _, base, _ = _split_operator(operator)
+    _, base, if_exists = _split_operator(operator)
     values = value if isinstance(value, list) else [value]
     if base == "bool" and key.lower() == "aws:securetransport":
         return len(values) == 1 and str(values[0]).lower() == "false"
-    return base == "numericlessthan" and key.lower() == "s3:tlsversion"
+    # A plain-HTTP request carries no s3:TlsVersion, and a condition on an absent key is false:
+    # only the IfExists form also denies HTTP.
+    return base == "numericlessthan" and if_exists and key.lower() == "s3:tlsversion"
 
 
 def _covers_objects(statement: Statement) -> bool:

@@ -437,6 +437,10 @@ class Compiler:
         status, reasons = combine_any([(s, tuple(_join(lab, r) for r in rs))
                                        for lab, (s, rs) in outcomes])
         if status is Status.FAIL:
+            # Every candidate's first reason before anyone's second: the one that nearly
+            # passed must not hide behind the truncation.
+            ranked = [(i, _join(lab, r)) for lab, (_s, rs) in outcomes for i, r in enumerate(rs)]
+            reasons = tuple(r for _i, r in sorted(ranked, key=lambda x: x[0]))
             shown = reasons[:MAX_REASONS]
             more = f"; and {len(reasons) - len(shown)} more" if len(reasons) > len(shown) else ""
             condition = node.text if len(node.text) <= 100 else "the condition"
@@ -503,6 +507,7 @@ class Compiler:
                 for target_id in link.targets:
                     target = ctx.inventory.get(target_id)
                     if target is None:
+                        outcomes.append((target_id, (Status.UNKNOWN, ("not in the inventory",))))
                         continue
                     ctx.visited.append(target_id)
                     outcomes.append((f'{target.kind} "{target.name}"',

@@ -18,6 +18,7 @@ def collect_alarms(api: AwsApi, scope: Scope, region: str) -> list[Resource]:
                   "namespace": a.get("Namespace"),
                   "actions_enabled": bool(a.get("ActionsEnabled", True)),
                   "alarm_actions": list(a.get("AlarmActions", [])),
+                  "dimensions": sorted(d["Name"] for d in a.get("Dimensions", [])),
                   "state": a.get("StateValue")}, response.ref_for(a))
             for a in response.data.get("MetricAlarms", [])]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scanner.model import Resource, Unknowable
@@ -84,15 +85,31 @@ def normalize_status(data: Mapping[str, Any], trail: Mapping[str, Any]) -> dict[
         "start_logging_time": iso(data.get("StartLoggingTime")),
         "stop_logging_time": iso(data.get("StopLoggingTime")),
     }
-    if status["latest_cloudwatch_logs_delivery_time"] is None and \
+    # A trail that started logging within the last two hours may not have delivered yet
+    # (digests are hourly); after that, a missing delivery time means no delivery: a fail.
+    started = _parse(status["start_logging_time"])
+    fresh = started is None or datetime.now(UTC) - started < timedelta(hours=2)
+    if fresh and status["latest_cloudwatch_logs_delivery_time"] is None and \
             trail.get("CloudWatchLogsLogGroupArn"):
         status["latest_cloudwatch_logs_delivery_time"] = Unknowable(
-            "GetTrailStatus did not report LatestCloudWatchLogsDeliveryTime")
-    if status["latest_digest_delivery_time"] is None and trail.get("LogFileValidationEnabled") \
-            and not status["latest_digest_delivery_error"]:
+            "GetTrailStatus did not report LatestCloudWatchLogsDeliveryTime, and the trail "
+            "started logging less than two hours ago")
+    if fresh and status["latest_digest_delivery_time"] is None and \
+            trail.get("LogFileValidationEnabled") and not status["latest_digest_delivery_error"]:
         status["latest_digest_delivery_time"] = Unknowable(
-            "GetTrailStatus did not report LatestDigestDeliveryTime (no digest delivered yet)")
+            "GetTrailStatus did not report LatestDigestDeliveryTime, and the trail started "
+            "logging less than two hours ago (digests are delivered hourly)")
     return status
+
+
+def _parse(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def normalize_selectors(basic: Sequence[Mapping[str, Any]] | None,
@@ -100,22 +117,27 @@ def normalize_selectors(basic: Sequence[Mapping[str, Any]] | None,
                         has_custom: bool) -> dict[str, Any]:
     """Basic and advanced event selectors reduced to what the policies ask: which management
     events and which S3 object-level events the trail records."""
-    mgmt = {"read": False, "write": False, "excluded_sources": []}
+    mgmt: dict[str, Any] = {"read": False, "write": False, "excluded_sources": []}
     s3: dict[str, Any] = {"read_all_buckets": False, "write_all_buckets": False,
                           "read_buckets": [], "write_buckets": []}
+    exclusions: list[set[str]] = []  # per management selector: the sources it leaves out
     mode = "none"
     if advanced:
         mode = "advanced"
         for selector in advanced:
-            _advanced(selector, mgmt, s3)
+            _advanced(selector, mgmt, s3, exclusions)
     elif basic:
         mode = "basic"
         for selector in basic:
-            _basic(selector, mgmt, s3)
+            _basic(selector, mgmt, s3, exclusions)
     elif not has_custom:
         # A trail without custom selectors records all read and write management events.
         mode = "basic"
         mgmt.update(read=True, write=True)
+    # Selectors are ORed: a source is excluded only when every management selector leaves it
+    # out.
+    if exclusions:
+        mgmt["excluded_sources"] = sorted(set.intersection(*exclusions))
     return {"selector_mode": mode, "management_events": mgmt, "s3_data_events": s3,
             "event_selectors": list(basic) if basic else None,
             "advanced_event_selectors": list(advanced) if advanced else None}
@@ -126,12 +148,13 @@ def _directions(read_write: str | None) -> tuple[str, ...]:
                                                                 ("read", "write"))
 
 
-def _basic(selector: Mapping[str, Any], mgmt: dict[str, Any], s3: dict[str, Any]) -> None:
+def _basic(selector: Mapping[str, Any], mgmt: dict[str, Any], s3: dict[str, Any],
+           exclusions: list[set[str]]) -> None:
     directions = _directions(selector.get("ReadWriteType"))
     if selector.get("IncludeManagementEvents", True):
         for d in directions:
             mgmt[d] = True
-        mgmt["excluded_sources"].extend(selector.get("ExcludeManagementEventSources") or [])
+        exclusions.append(set(selector.get("ExcludeManagementEventSources") or []))
     for resource in selector.get("DataResources") or []:
         if resource.get("Type") != "AWS::S3::Object":
             continue
@@ -149,7 +172,8 @@ def _s3_value(s3: dict[str, Any], direction: str, value: str) -> None:
             s3[f"{direction}_buckets"].append(bucket)
 
 
-def _advanced(selector: Mapping[str, Any], mgmt: dict[str, Any], s3: dict[str, Any]) -> None:
+def _advanced(selector: Mapping[str, Any], mgmt: dict[str, Any], s3: dict[str, Any],
+              exclusions: list[set[str]]) -> None:
     fields = {f.get("Field"): f for f in selector.get("FieldSelectors") or []}
     category = fields.get("eventCategory", {}).get("Equals") or []
     read_only = fields.get("readOnly", {}).get("Equals")
@@ -163,7 +187,7 @@ def _advanced(selector: Mapping[str, Any], mgmt: dict[str, Any], s3: dict[str, A
         source = fields.get("eventSource", {})
         if source.get("Equals"):
             return  # only some event sources: not "all management events"
-        mgmt["excluded_sources"].extend(source.get("NotEquals") or [])
+        exclusions.append(set(source.get("NotEquals") or []))
         for d in directions:
             mgmt[d] = True
         return
@@ -172,13 +196,19 @@ def _advanced(selector: Mapping[str, Any], mgmt: dict[str, Any], s3: dict[str, A
     if fields.get("resources.type", {}).get("Equals") != ["AWS::S3::Object"]:
         return
     narrowing = set(fields) - {"eventCategory", "resources.type", "readOnly", "resources.ARN"}
-    arn_field = fields.get("resources.ARN")
+    arn_field = fields.get("resources.ARN") or {}
+    # Any exclusion on the ARN (NotStartsWith, NotEquals, EndsWith, ...) means "not all".
+    arn_excludes = any(op not in ("Field", "StartsWith", "Equals") for op in arn_field)
     for d in directions:
-        if arn_field is None and not narrowing:
+        if not arn_field and not narrowing:
             s3[f"{d}_all_buckets"] = True
-        elif arn_field is not None:
-            for value in (arn_field.get("StartsWith") or []) + (arn_field.get("Equals") or []):
-                if value in ALL_S3 and not narrowing:
+            continue
+        for value in arn_field.get("StartsWith") or []:
+            if value in ALL_S3:
+                if not narrowing and not arn_excludes:
                     s3[f"{d}_all_buckets"] = True
-                elif value not in ALL_S3:
-                    _s3_value(s3, d, value)
+            else:
+                _s3_value(s3, d, value)
+        for value in arn_field.get("Equals") or []:
+            if value not in ALL_S3:  # Equals names one object ARN, never "every bucket"
+                _s3_value(s3, d, value)

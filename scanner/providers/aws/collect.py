@@ -72,11 +72,13 @@ def scan(session: Any, regions: Iterable[str] | None, evidence: EvidenceStore,
         result.notes.append(f"{len(skipped)} enabled region(s) not scanned: "
                             + ", ".join(skipped))
     say(f"account {account}: scanning {len(wanted)} region(s) as {ident.get('Arn')}")
-    for region in wanted:
+    # Enabled regions left out of the scan are regions too: per-region policies say unknown
+    # there rather than pass on what was looked at.
+    for region in sorted(set(wanted) | set(enabled or ())):
         is_enabled = enabled is None or region in enabled
         inventory.add(make(scope, "aws.region", f"aws:{account}:region/{region}", region, region,
-                           {"region": region, "enabled": is_enabled, "scanned": True},
-                           region_refs))
+                           {"region": region, "enabled": is_enabled,
+                            "scanned": region in wanted}, region_refs))
         if not is_enabled:
             inventory.add_error(CollectionError(
                 "aws", account, region, "*", "RegionDisabled",

@@ -84,10 +84,13 @@ def link(inventory: Inventory, scope: Scope) -> None:
     filters_by_group: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for f in inventory.of_type("aws.logs.metric_filter"):
         filters_by_group[(f.region, f.account, f.attrs["log_group_name"])].append(f.id)
-    alarms_by_metric: dict[tuple[str, str, str, str], list[str]] = defaultdict(list)
+    # An alarm sees a filter's data points only when it asks for the same dimensions.
+    alarms_by_metric: dict[tuple[str, str, str, str, tuple[str, ...]], list[str]] = \
+        defaultdict(list)
     for a in inventory.of_type("aws.cloudwatch.alarm"):
         alarms_by_metric[(a.region, a.account, a.attrs.get("namespace") or "",
-                          a.attrs.get("metric_name") or "")].append(a.id)
+                          a.attrs.get("metric_name") or "",
+                          tuple(a.attrs.get("dimensions", ())))].append(a.id)
 
     for trail in list(inventory.of_type("aws.cloudtrail.trail")):
         _link_trail(lk, trail)
@@ -108,8 +111,8 @@ def link(inventory: Inventory, scope: Scope) -> None:
         f.links["log_group"] = Link((owner.id,) if owner else ())
         f.links["alarms"] = _listed(
             lk, [a for m in f.attrs["metrics"]
-                 for a in alarms_by_metric.get((f.region, f.account, m["namespace"], m["name"]),
-                                               [])],
+                 for a in alarms_by_metric.get((f.region, f.account, m["namespace"], m["name"],
+                                                tuple(m.get("dimensions", ()))), [])],
             ("aws.cloudwatch.alarm",), f)
     for alarm in list(inventory.of_type("aws.cloudwatch.alarm")):
         topics = [t for t in alarm.attrs["alarm_actions"] if t.split(":")[2:3] == ["sns"]]
@@ -136,16 +139,18 @@ def link(inventory: Inventory, scope: Scope) -> None:
         _lifecycle_for_logs(inventory, bucket)
     for rtype, link_names in defaults:
         for resource in inventory.of_type(rtype):
+            if resource.placeholder is not None:
+                continue  # nothing is known of its links but who points at it
             for name in link_names:
                 resource.links.setdefault(name, Link())
     # A reverse link is only as complete as the listing of its sources: a bucket no listed
     # trail points at may still be a trail bucket when DescribeTrails failed somewhere.
     for bucket in inventory.of_type("aws.s3.bucket"):
-        if not bucket.links["trails"].targets:
+        if bucket.placeholder is None and not bucket.links["trails"].targets:
             bucket.links["trails"] = _listed(lk, [], ("aws.cloudtrail.trail",), bucket,
                                              anywhere=True)
     for group in inventory.of_type("aws.logs.log_group"):
-        if not group.links["log_sources"].targets:
+        if group.placeholder is None and not group.links["log_sources"].targets:
             group.links["log_sources"] = _listed(
                 lk, [], ("aws.cloudtrail.trail", "aws.ec2.vpc"), group, anywhere=True)
     _tamper(inventory, scope, account)
@@ -206,17 +211,18 @@ def _link_bucket(lk: _Linker, bucket: Resource, account_pab: Any) -> None:
     if not bucket.attrs.get("detailed"):
         return
     own = bucket.attrs.get("public_access_block")
-    if isinstance(own, Unknowable):
-        bucket.attrs["effective_public_access_block"] = own
-    elif isinstance(account_pab, Unknowable) and not _all_on(own):
-        bucket.attrs["effective_public_access_block"] = account_pab
-    else:
-        mine = own or {}
-        theirs = account_pab if isinstance(account_pab, Mapping) else {}
-        bucket.attrs["effective_public_access_block"] = {
-            k: bool(mine.get(k) or theirs.get(k))
-            for k in ("block_public_acls", "ignore_public_acls", "block_public_policy",
-                      "restrict_public_buckets")}
+    # Each setting is on when the bucket or the account turns it on; a setting the bucket
+    # leaves off is unknown while the account's setting could not be read.
+    effective: dict[str, Any] = {}
+    for flag in ("block_public_acls", "ignore_public_acls", "block_public_policy",
+                 "restrict_public_buckets"):
+        values = [source if isinstance(source, Unknowable) else bool((source or {}).get(flag))
+                  for source in (own, account_pab)]
+        if True in values:
+            effective[flag] = True
+        else:
+            effective[flag] = next((v for v in values if isinstance(v, Unknowable)), False)
+    bucket.attrs["effective_public_access_block"] = effective
 
 
 def _lifecycle_for_logs(inventory: Inventory, bucket: Resource) -> None:
@@ -231,10 +237,6 @@ def _lifecycle_for_logs(inventory: Inventory, bucket: Resource) -> None:
         prefix = trail.attrs.get("s3_key_prefix") if trail is not None else None
         prefixes.append(f"{prefix.rstrip('/')}/AWSLogs/" if prefix else "AWSLogs/")
     lifecycle["earliest_expiration_days"] = earliest_expiration(lifecycle["rules"], prefixes)
-
-
-def _all_on(pab: Any) -> bool:
-    return isinstance(pab, Mapping) and all(pab.values())
 
 
 def _link_vpc(lk: _Linker, vpc: Resource,

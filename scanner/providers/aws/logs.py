@@ -73,7 +73,8 @@ def collect_filters(api: AwsApi, scope: Scope, region: str) -> list[Resource]:
                f"{group}/{item['filterName']}")
         attrs = {"name": item["filterName"], "log_group_name": group,
                  "pattern": item.get("filterPattern", ""),
-                 "metrics": [{"name": t["metricName"], "namespace": t["metricNamespace"]}
+                 "metrics": [{"name": t["metricName"], "namespace": t["metricNamespace"],
+                              "dimensions": sorted(t.get("dimensions") or {})}
                              for t in item.get("metricTransformations", [])]}
         out.append(make(scope, FILTER, rid, item["filterName"], region, attrs,
                         response.ref_for(item)))
