@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from scanner import __version__
 from scanner.config import Config, load_config
 from scanner.errors import InputError
 from scanner.evidence import EvidenceStore
@@ -30,6 +31,7 @@ class Prepared:
     frameworks: list[Framework]
     config: Config
     policy_hash: str
+    policy_version: str
 
 
 def prepare(policy_paths: Sequence[Path] | None, config_path: Path | None,
@@ -45,7 +47,8 @@ def prepare(policy_paths: Sequence[Path] | None, config_path: Path | None,
               and (provider is None or p.provider == provider)]
     compiled = compile_policies(active, config.overrides)
     return Prepared(policies=active, compiled=compiled, frameworks=chosen, config=config,
-                    policy_hash=hash_policies(active, {c.policy.id: c.params for c in compiled}))
+                    policy_hash=hash_policies(active, {c.policy.id: c.params for c in compiled}),
+                    policy_version="custom" if policy_paths else __version__)
 
 
 def now_iso() -> str:
@@ -66,7 +69,8 @@ def assess(prepared: Prepared, inventory: Inventory, *, source: str, started_at:
     meta = ScanMeta(scan_id=str(uuid.uuid4()), source=source, started_at=started_at,
                     finished_at=now_iso(), caller=caller, accounts=accounts, regions=regions,
                     enabled_regions=enabled_regions, api_calls=api_calls,
-                    policy_hash=prepared.policy_hash, config_file=prepared.config.file,
+                    policy_hash=prepared.policy_hash, policy_version=prepared.policy_version,
+                    config_file=prepared.config.file,
                     limits=limits)
     return findings, build(meta, compiled, findings, prepared.frameworks, controls, inventory)
 

@@ -35,6 +35,7 @@ class ScanMeta:
     api_calls: int
     policy_hash: str
     config_file: str | None
+    policy_version: str = __version__
     limits: Sequence[str] = ()
 
 
@@ -65,7 +66,8 @@ def build(meta: ScanMeta, policies: Sequence[CompiledPolicy], findings: Sequence
             "accounts": list(meta.accounts), "regions": list(meta.regions),
             "enabled_regions": list(meta.enabled_regions) if meta.enabled_regions else None,
             "api_calls": meta.api_calls,
-            "policy_set": {"hash": meta.policy_hash, "count": len(policies),
+            "policy_set": {"hash": meta.policy_hash, "version": meta.policy_version,
+                           "count": len(policies),
                            "ids": sorted(c.policy.id for c in policies)},
             "parameters": {c.policy.id: dict(c.params) for c in policies if c.params},
             "frameworks": [{"id": f.id, "title": f.title, "version": f.version}
