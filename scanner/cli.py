@@ -62,8 +62,8 @@ class Progress:
         self.tty = sys.stderr.isatty() and not os.environ.get("CI")
         self.quiet = quiet
 
-    def __call__(self, message: str) -> None:
-        if self.quiet:
+    def __call__(self, message: str, transient: bool = False) -> None:
+        if self.quiet or (transient and not self.tty):
             return
         if self.tty:
             sys.stderr.write("\r\033[K" + message[:120])
@@ -206,6 +206,25 @@ def summary_table(results: dict[str, Any]) -> str:
                  f"{s['unknown']} unknown; {len(results['errors'])} collection error(s); "
                  f"{results['scan'].get('api_calls', 0)} API calls")
     return "\n".join(lines)
+
+
+@main.command("plan")
+@click.argument("plan_file", type=click.Path(path_type=Path))
+@click.option("--assume-complete", is_flag=True,
+              help="Evaluate account-scope policies as if the plan were the whole account.")
+@scan_options
+@guarded
+def plan_cmd(plan_file: Path, assume_complete: bool, config_path: Path | None,
+             policy_paths: Sequence[Path], frameworks: str | None, out_dir: Path,
+             formats: str, fail_on: str, evidence_dir: Path | None, quiet: bool) -> int:
+    """Evaluate the same policies on `terraform show -json` of a plan (or of a state)."""
+    from scanner import pipeline
+    from scanner.evidence import EvidenceStore
+
+    chosen = _formats(formats)
+    prepared = pipeline.prepare(list(policy_paths), config_path, _split(frameworks), "aws")
+    findings, results = pipeline.scan_plan(prepared, plan_file, assume_complete)
+    return _finish(results, findings, EvidenceStore(), out_dir, chosen, fail_on, evidence_dir)
 
 
 @main.group()

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner import __version__
 from scanner.config import Config, load_config
@@ -20,6 +20,9 @@ from scanner.policy.engine import evaluate
 from scanner.policy.loader import CompiledPolicy, Policy, compile_policies, load_policies
 from scanner.policy.loader import policy_set_hash as hash_policies
 from scanner.results import ScanMeta, build
+
+if TYPE_CHECKING:
+    from scanner.providers.aws.collect import Progress
 
 
 @dataclass(frozen=True)
@@ -75,8 +78,34 @@ def assess(prepared: Prepared, inventory: Inventory, *, source: str, started_at:
     return findings, build(meta, compiled, findings, prepared.frameworks, controls, inventory)
 
 
+def scan_plan(prepared: Prepared, path: Path, assume_complete: bool = False
+              ) -> tuple[list[Finding], dict[str, Any]]:
+    """Evaluate the policies that can judge a Terraform plan (`evaluate_on: plan`). Account-
+    scope policies need the whole account, which a plan rarely is: only with
+    `assume_complete`."""
+    from scanner.providers.terraform.plan import load_plan, plan_inventory
+
+    started = now_iso()
+    planned = plan_inventory(load_plan(path))
+    limits = [f"{len(addresses)} resource(s) of type {rtype} are not evaluated: "
+              + ", ".join(addresses[:5]) + (" ..." if len(addresses) > 5 else "")
+              for rtype, addresses in sorted(planned.not_evaluated.items())]
+    limits += [f"the plan deletes {address}" for address in planned.deleted]
+    if not assume_complete:
+        limits.append("account-scope policies are not evaluated on a plan "
+                      "(use --assume-complete when the plan is the whole account)")
+
+    def keep(compiled: CompiledPolicy) -> bool:
+        policy = compiled.policy
+        return "plan" in policy.evaluate_on and (assume_complete or not policy.account_scope)
+
+    return assess(prepared, planned.inventory, source="plan", started_at=started, caller=None,
+                  accounts=[planned.account], regions=[], enabled_regions=None, api_calls=0,
+                  limits=limits, keep=keep)
+
+
 def scan_aws(prepared: Prepared, session: Any, regions: Sequence[str] | None,
-             evidence: EvidenceStore, progress: Callable[[str], None] | None = None,
+             evidence: EvidenceStore, progress: Progress | None = None,
              source: str = "aws") -> tuple[list[Finding], dict[str, Any]]:
     """Collect an AWS account and assess it."""
     from scanner.providers.aws.collect import scan

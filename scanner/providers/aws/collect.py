@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from scanner.errors import InputError, RunError
 from scanner.evidence import EvidenceStore
@@ -22,7 +22,17 @@ from scanner.providers.aws.base import Scope, arn_region, make
 from scanner.providers.aws.calls import AwsApi, AwsCallError
 from scanner.providers.aws.link import link
 
-Progress = Callable[[str], None]
+
+class Progress(Protocol):
+    """Where collection reports what it is doing; transient lines only show on a terminal."""
+
+    def __call__(self, message: str, transient: bool = False) -> None: ...
+
+
+def _silent(message: str, transient: bool = False) -> None:
+    return None
+
+
 # (what, region, resource types it leaves uncollected on failure, the work)
 Task = tuple[str, str, tuple[str, ...], Callable[[], list[Resource]]]
 
@@ -47,7 +57,7 @@ class AwsScan:
 def scan(session: Any, regions: Iterable[str] | None, evidence: EvidenceStore,
          workers: int = 12, progress: Progress | None = None) -> AwsScan:
     """Collect, normalize and link one account. `regions` None means every enabled region."""
-    say = progress or (lambda _m: None)
+    say: Progress = progress or _silent
     api = AwsApi(session, evidence)
     home = session.region_name or "us-east-1"
     ident, ident_refs = _identify(api, home)
@@ -254,8 +264,9 @@ class _Run:
     def _run(self, pool: ThreadPoolExecutor, tasks: list[Task],
              sink: Callable[[list[Resource]], None] | None = None) -> None:
         futures = {pool.submit(fn): (name, region, types) for name, region, types, fn in tasks}
-        for future in as_completed(futures):
+        for done, future in enumerate(as_completed(futures), 1):
             name, region, types = futures[future]
+            self.say(f"[{done}/{len(futures)}] {name} ({region})", transient=True)
             try:
                 (sink or self.inventory.extend)(future.result())
             except AwsCallError as exc:

@@ -1,0 +1,1 @@
+"""Terraform adapter: `terraform show -json` of plans and states, mapped onto live types."""

@@ -1,0 +1,259 @@
+"""The plan as read: one instance per resource, its values with "known after apply" marked, and
+the configuration references that tie resources together before any ARN exists."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.model import Resource, Unknowable
+
+_REF = re.compile(r'^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)(?:\[("?)([^\]"]*)\3\])?')
+# Reference roots that never name a managed resource of the same module.
+_NOT_RESOURCES = {"var", "local", "each", "count", "path", "terraform", "module", "data", "self"}
+
+
+@dataclass(frozen=True)
+class PlanResource:
+    """One resource instance of the plan: values (Unknowable where known only after apply) and
+    the configuration expressions of its block."""
+
+    address: str
+    module: str  # module instance address, "" for the root module
+    type: str
+    name: str
+    index: int | str | None
+    values: dict[str, Any]
+    expressions: Mapping[str, Any]
+    provider_key: str | None
+
+
+@dataclass(frozen=True)
+class Ref:
+    """What a linking attribute points at: a resource of the plan, a literal naming something
+    outside it, a value known only after apply, or nothing at all."""
+
+    resource: PlanResource | None = None
+    literal: str | None = None
+    unknown: Unknowable | None = None
+
+
+@dataclass
+class Mapped:
+    """A normalized resource and the links it declares (link name -> what it points at)."""
+
+    resource: Resource
+    refs: dict[str, Ref] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TypeMapping:
+    """How one Terraform type becomes one logward type: its id and its attributes."""
+
+    rtype: str
+    resource_id: Callable[[PlanResource], str]
+    build: Callable[[PlanResource, PlanContext], Mapped]
+
+
+def overlay(values: Any, unknown: Any, where: str) -> Any:
+    """`values` with every part `after_unknown` marks replaced by an Unknowable naming it."""
+    if unknown is True:
+        return Unknowable(f"known after apply: {where}")
+    if isinstance(unknown, Mapping):
+        base = values if isinstance(values, Mapping) else {}
+        out = dict(base)
+        for key, marker in unknown.items():
+            out[key] = overlay(base.get(key), marker, f"{where}.{key}")
+        return out
+    if isinstance(unknown, list):
+        items = values if isinstance(values, list) else []
+        return [overlay(items[i] if i < len(items) else None,
+                        unknown[i] if i < len(unknown) else False, f"{where}[{i}]")
+                for i in range(max(len(items), len(unknown)))]
+    return values
+
+
+def block(value: Any) -> Any:
+    """The single nested block Terraform renders as a one-element list (None when absent)."""
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value
+
+
+def first_unknown(value: Any) -> Unknowable | None:
+    """The first Unknowable anywhere inside a value."""
+    if isinstance(value, Unknowable):
+        return value
+    items: Iterable[Any] = ()
+    if isinstance(value, Mapping):
+        items = value.values()
+    elif isinstance(value, list):
+        items = value
+    for item in items:
+        found = first_unknown(item)
+        if found is not None:
+            return found
+    return None
+
+
+def settled(value: Any) -> Any:
+    """A whole setting is unknown when any part of it is (one reason, not one per field)."""
+    return first_unknown(value) or value
+
+
+def parse_ref(ref: str) -> tuple[str, int | str | None, bool] | None:
+    """`aws_s3_bucket.trail["a"].id` -> ("aws_s3_bucket.trail", "a", True); None for
+    references that are not managed resources of the same module (var., module., data. ...)."""
+    match = _REF.match(ref)
+    if match is None or match.group(1) in _NOT_RESOURCES:
+        return None
+    block_address = f"{match.group(1)}.{match.group(2)}"
+    if match.group(4) is None:
+        return block_address, None, False
+    raw = match.group(4)
+    index: int | str = raw if match.group(3) else int(raw) if raw.isdigit() else raw
+    return block_address, index, True
+
+
+def refs_at(expressions: Mapping[str, Any], path: tuple[str | int, ...]) -> list[str]:
+    """The `references` of the expression at `path` (nested blocks are lists of mappings)."""
+    node: Any = expressions
+    for step in path:
+        if isinstance(step, int):
+            if not isinstance(node, list) or not node:
+                return []
+            node = node[step] if step < len(node) else node[0]
+        elif isinstance(node, Mapping):
+            node = node.get(step)
+        else:
+            return []
+    refs = node.get("references") if isinstance(node, Mapping) else None
+    return [r for r in refs if isinstance(r, str)] if isinstance(refs, list) else []
+
+
+class PlanContext:
+    """Lookups over one plan: references to resources, literal names, provider regions, ids."""
+
+    def __init__(self, resources: list[PlanResource], provider_config: Mapping[str, Any],
+                 variables: Mapping[str, Any], is_state: bool, account: str) -> None:
+        self.account = account
+        self.resources = resources
+        self.provider_config = provider_config
+        self.variables = variables
+        self.is_state = is_state
+        self.blocks: dict[tuple[str, str], list[PlanResource]] = {}
+        for res in resources:
+            self.blocks.setdefault((res.module, f"{res.type}.{res.name}"), []).append(res)
+        self.ids: dict[str, str] = {}
+        # S3 settings split into their own resources, by the bucket address they configure.
+        self.parts: dict[str, dict[str, PlanResource]] = {}
+
+    def resolve(self, src: PlanResource, path: tuple[str | int, ...],
+                tf_types: tuple[str, ...]) -> PlanResource | None:
+        """The plan resource an argument's expression references, if exactly one instance."""
+        for ref in refs_at(src.expressions, path):
+            parsed = parse_ref(ref)
+            if parsed is None or parsed[0].split(".", 1)[0] not in tf_types:
+                continue
+            block_address, index, indexed = parsed
+            candidates = self.blocks.get((src.module, block_address), [])
+            if indexed:
+                chosen = [c for c in candidates if c.index == index]
+            elif len(candidates) == 1:
+                chosen = candidates
+            else:
+                # `aws_s3_bucket.x[each.key].id` lists only `aws_s3_bucket.x`: the instance
+                # with the referrer's own key is the usual pairing.
+                chosen = [c for c in candidates if c.index == src.index]
+            if len(chosen) == 1:
+                return chosen[0]
+        return None
+
+    def target(self, src: PlanResource, path: tuple[str | int, ...], tf_types: tuple[str, ...],
+               value: Any) -> Ref:
+        """What an argument points at: by configuration reference first, by literal second."""
+        found = self.resolve(src, path, tf_types)
+        if found is not None:
+            return Ref(resource=found)
+        if isinstance(value, str) and value:
+            wanted = value.removesuffix(":*")
+            for res in self.resources:
+                if res.type in tf_types and wanted in self.handles(res):
+                    return Ref(resource=res)
+            return Ref(literal=value)
+        if isinstance(value, Unknowable):
+            return Ref(unknown=value)
+        return Ref()
+
+    def handles(self, res: PlanResource) -> set[str]:
+        """The known strings a literal may use for a resource (ARN, id, name, key id)."""
+        out = {v for k in ("arn", "id", "bucket", "key_id", "name")
+               if isinstance(v := res.values.get(k), str) and v}
+        if res.address in self.ids:
+            out.add(self.ids[res.address])
+        return out
+
+    def region(self, res: PlanResource) -> str | Unknowable:
+        """The resource's region: its own `region`, its ARN, or its provider configuration."""
+        own = res.values.get("region")
+        if isinstance(own, str) and own:
+            return own
+        arn = res.values.get("arn")
+        if isinstance(arn, str) and len(arn.split(":")) > 5 and arn.split(":")[3]:
+            return arn.split(":")[3]
+        key = res.provider_key or "aws"
+        config = self.provider_config.get(key)
+        if config is None and ":" in key:
+            # Older Terraform keys an inherited provider as "<module>:aws".
+            config = self.provider_config.get(key.rsplit(":", 1)[-1])
+        if not isinstance(config, Mapping):
+            where = "Terraform state" if self.is_state else "the plan"
+            return Unknowable(f"the region of provider configuration {key} is not in {where}")
+        expr = (config.get("expressions") or {}).get("region")
+        if isinstance(expr, Mapping):
+            constant = expr.get("constant_value")
+            if isinstance(constant, str) and constant:
+                return constant
+            refs = [r for r in expr.get("references") or [] if isinstance(r, str)]
+            if len(refs) == 1 and refs[0].startswith("var.") and not config.get("module_address"):
+                value = (self.variables.get(refs[0][4:]) or {}).get("value")
+                if isinstance(value, str) and value:
+                    return value
+        return Unknowable(f"the region of provider configuration {key} is not known from the "
+                          "plan")
+
+
+def known_or(res: PlanResource, attr: str) -> str:
+    """A computed identifier when the plan knows it, otherwise the resource address."""
+    value = res.values.get(attr)
+    return value if isinstance(value, str) and value else res.address
+
+
+def resource(ctx: PlanContext, res: PlanResource, rtype: str, name: str, attrs: dict[str, Any],
+             region: str | Unknowable) -> Resource:
+    """A Resource of the plan (the account is filled in by plan_inventory)."""
+    return Resource(provider="aws", account=ctx.account, region=region if isinstance(region, str)
+                    else "unknown", type=rtype, id=ctx.ids[res.address], name=name, attrs=attrs)
+
+
+def default(res: PlanResource, attr: str, value: Any) -> Any:
+    """The planned value, or the provider default when the argument is omitted (null)."""
+    got = res.values.get(attr)
+    return value if got is None else got
+
+
+def through(value: Any, ref: Ref, ctx: PlanContext, use: str = "id") -> Any:
+    """An argument's value; when known only after apply but referencing a resource of the plan,
+    that resource's id (or bucket name), so the setting counts as present."""
+    if isinstance(value, Unknowable) and ref.resource is not None:
+        if use == "bucket" and isinstance(ref.resource.values.get("bucket"), str):
+            return ref.resource.values["bucket"]
+        return ctx.ids.get(ref.resource.address, ref.resource.address)
+    return value if value != "" else None
+
+
+def default_bool(value: Any, fallback: bool) -> Any:
+    """A boolean argument, or the provider default when omitted."""
+    return fallback if value is None else value
