@@ -100,6 +100,8 @@ def scan_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      show_default=True, help="Lowest severity whose fail/error sets exit 1."),
         click.option("--evidence", "evidence_dir", type=click.Path(path_type=Path),
                      help="Also write every raw API response here, named by SHA-256."),
+        click.option("--baseline", "baseline", type=click.Path(path_type=Path),
+                     help="A previous results.json: report and fail only on new findings."),
         click.option("--quiet", is_flag=True, help="No progress lines."),
     ]):
         fn = option(fn)
@@ -118,11 +120,16 @@ def scan() -> None:
 @guarded
 def scan_aws_cmd(profile: str | None, regions: str, config_path: Path | None,
                  policy_paths: Sequence[Path], frameworks: str | None, out_dir: Path,
-                 formats: str, fail_on: str, evidence_dir: Path | None, quiet: bool) -> int:
+                 formats: str, fail_on: str, evidence_dir: Path | None, baseline: Path | None,
+                 quiet: bool) -> int:
     """Scan an AWS account (standard credential chain; honours AWS_ENDPOINT_URL)."""
     from scanner import pipeline
 
     chosen = _formats(formats)
+    if baseline is not None:
+        from scanner.baseline import load_baseline
+
+        load_baseline(baseline)  # a bad baseline stops before any cloud call
     prepared = pipeline.prepare(list(policy_paths), config_path, _split(frameworks), "aws")
     session = _aws_session(profile)
     wanted = None if regions == "all" else _split(regions)
@@ -134,7 +141,8 @@ def scan_aws_cmd(profile: str | None, regions: str, config_path: Path | None,
     progress = Progress(quiet)
     findings, results = pipeline.scan_aws(prepared, session, wanted, evidence, progress)
     progress.done()
-    return _finish(results, findings, evidence, out_dir, chosen, fail_on, evidence_dir)
+    return _finish(results, findings, evidence, out_dir, chosen, fail_on, evidence_dir,
+                   baseline)
 
 
 def _aws_session(profile: str | None) -> Any:
@@ -161,9 +169,15 @@ def _formats(value: str) -> list[str]:
 
 
 def _finish(results: dict[str, Any], findings: list[Finding], evidence: Any, out_dir: Path,
-            formats: list[str], fail_on: str, evidence_dir: Path | None) -> int:
+            formats: list[str], fail_on: str, evidence_dir: Path | None,
+            baseline: Path | None = None) -> int:
+    from scanner.baseline import load_baseline, mark, new_only
     from scanner.results import write_atomic, write_outputs
 
+    if baseline is not None:
+        known = load_baseline(baseline)
+        mark(results, known)
+        findings = new_only(findings, known)
     written = write_outputs(out_dir, results, formats)
     if evidence_dir is not None:
         for sha, blob in evidence.items():
@@ -216,7 +230,8 @@ def summary_table(results: dict[str, Any]) -> str:
 @guarded
 def plan_cmd(plan_file: Path, assume_complete: bool, config_path: Path | None,
              policy_paths: Sequence[Path], frameworks: str | None, out_dir: Path,
-             formats: str, fail_on: str, evidence_dir: Path | None, quiet: bool) -> int:
+             formats: str, fail_on: str, evidence_dir: Path | None, baseline: Path | None,
+             quiet: bool) -> int:
     """Evaluate the same policies on `terraform show -json` of a plan (or of a state)."""
     from scanner import pipeline
     from scanner.evidence import EvidenceStore
@@ -224,7 +239,8 @@ def plan_cmd(plan_file: Path, assume_complete: bool, config_path: Path | None,
     chosen = _formats(formats)
     prepared = pipeline.prepare(list(policy_paths), config_path, _split(frameworks), "aws")
     findings, results = pipeline.scan_plan(prepared, plan_file, assume_complete)
-    return _finish(results, findings, EvidenceStore(), out_dir, chosen, fail_on, evidence_dir)
+    return _finish(results, findings, EvidenceStore(), out_dir, chosen, fail_on, evidence_dir,
+                   baseline)
 
 
 @main.group()
@@ -311,7 +327,7 @@ def permissions_aws() -> int:
 @guarded
 def demo_cmd(config_path: Path | None, policy_paths: Sequence[Path], frameworks: str | None,
              out_dir: Path, formats: str, fail_on: str, evidence_dir: Path | None,
-             quiet: bool) -> int:
+             baseline: Path | None, quiet: bool) -> int:
     """Build a sample AWS estate with deliberate gaps in an in-process moto, and scan it."""
     from scanner import pipeline
     from scanner.demo import demo_session
@@ -325,6 +341,7 @@ def demo_cmd(config_path: Path | None, policy_paths: Sequence[Path], frameworks:
         findings, results = pipeline.scan_aws(prepared, session, regions, evidence, progress,
                                               source="demo")
     progress.done()
-    code = _finish(results, findings, evidence, out_dir, chosen, fail_on, evidence_dir)
+    code = _finish(results, findings, evidence, out_dir, chosen, fail_on, evidence_dir,
+                   baseline)
     # The demo estate has deliberate gaps; the demo itself succeeded.
     return 0 if code == 1 else code
