@@ -16,6 +16,7 @@ from scanner.inventory import Inventory
 from scanner.mappings import ControlResult, Framework
 from scanner.model import Finding, Status
 from scanner.policy.loader import CompiledPolicy
+from scanner.render import render_junit, render_markdown, render_sarif
 
 SCHEMA_VERSION = "1.0"
 
@@ -108,7 +109,12 @@ def render_json(results: Mapping[str, Any]) -> bytes:
     return json.dumps(results, indent=2, sort_keys=False, default=str).encode() + b"\n"
 
 
-RENDERERS = {"json": ("results.json", render_json)}
+RENDERERS = {
+    "json": ("results.json", render_json),
+    "sarif": ("results.sarif", render_sarif),
+    "junit": ("results.junit.xml", render_junit),
+    "markdown": ("summary.md", render_markdown),
+}
 
 
 def write_outputs(out_dir: Path, results: Mapping[str, Any], formats: Sequence[str]
