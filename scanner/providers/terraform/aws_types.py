@@ -6,11 +6,12 @@ explicitly (each named below), so a policy sees the value AWS will actually have
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from scanner.model import Unknowable
 from scanner.providers.aws.cloudtrail import normalize_selectors
-from scanner.providers.terraform import aws_s3
+from scanner.providers.terraform import aws_coverage, aws_monitoring, aws_s3
 from scanner.providers.terraform.source import (
     Mapped,
     PlanContext,
@@ -157,6 +158,26 @@ TYPES: dict[str, TypeMapping] = {
     "aws_kms_key": TypeMapping(KEY, lambda r: known_or(r, "arn"), _key),
     "aws_cloudwatch_log_group": TypeMapping(GROUP, _group_id, _group),
     "aws_s3_bucket": TypeMapping(aws_s3.TYPE, aws_s3.bucket_id, aws_s3.bucket),
+    "aws_cloudwatch_log_metric_filter": TypeMapping(aws_monitoring.FILTER,
+                                                    aws_monitoring.filter_id,
+                                                    aws_monitoring.metric_filter),
+    "aws_cloudwatch_metric_alarm": TypeMapping(aws_monitoring.ALARM, aws_monitoring.alarm_id,
+                                               aws_monitoring.alarm),
+    "aws_sns_topic": TypeMapping(aws_monitoring.TOPIC, aws_monitoring.topic_id,
+                                 aws_monitoring.topic),
+    "aws_vpc": TypeMapping(aws_coverage.VPC, aws_coverage.vpc_id, aws_coverage.vpc),
+    "aws_default_vpc": TypeMapping(aws_coverage.VPC, aws_coverage.vpc_id, aws_coverage.vpc),
+    "aws_config_configuration_recorder": TypeMapping(aws_coverage.RECORDER,
+                                                     aws_coverage.recorder_id,
+                                                     aws_coverage.recorder),
 }
-# Types read only as part of another resource (a bucket's split settings, the account PAB).
-CONSUMED: frozenset[str] = frozenset({*aws_s3.PARTS, aws_s3.ACCOUNT_PAB})
+# Types that attach to an owner of TYPES, several per owner: Terraform type -> the owner it
+# attaches to (None: an owner outside the plan, so the resource is not evaluated).
+ATTACHED: dict[str, Callable[[PlanResource, PlanContext], PlanResource | None]] = {
+    aws_monitoring.SUBSCRIPTION: aws_monitoring.topic_of,
+    aws_coverage.FLOW_LOG: aws_coverage.vpc_of,
+    aws_coverage.RECORDER_STATUS: aws_coverage.recorder_of,
+}
+# Types read only as part of another resource (a bucket's split settings, the account PAB,
+# the attached types above).
+CONSUMED: frozenset[str] = frozenset({*aws_s3.PARTS, aws_s3.ACCOUNT_PAB, *ATTACHED})

@@ -16,7 +16,8 @@ from scanner.errors import InputError, Problem
 from scanner.inventory import Inventory
 from scanner.model import EvidenceRef, Resource, Unknowable
 from scanner.providers.terraform import aws_s3
-from scanner.providers.terraform.aws_types import CONSUMED, TYPES
+from scanner.providers.terraform.aws_coverage import regions
+from scanner.providers.terraform.aws_types import ATTACHED, CONSUMED, TYPES
 from scanner.providers.terraform.link import link
 from scanner.providers.terraform.source import Mapped, PlanContext, PlanResource, overlay
 
@@ -119,6 +120,12 @@ def plan_inventory(plan: Mapping[str, Any], account: str = "plan") -> PlanScan:
                 not_evaluated.setdefault(res.type, []).append(res.address)
             else:
                 ctx.parts.setdefault(ref.resource.address, {}).setdefault(res.type, res)
+        elif res.type in ATTACHED:
+            owner = ATTACHED[res.type](res, ctx)
+            if owner is None:
+                not_evaluated.setdefault(res.type, []).append(res.address)
+            else:
+                ctx.members.setdefault(owner.address, {}).setdefault(res.type, []).append(res)
     inventory = Inventory()
     mapped: list[Mapped] = []
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
@@ -127,7 +134,12 @@ def plan_inventory(plan: Mapping[str, Any], account: str = "plan") -> PlanScan:
         if mapping is None:
             continue
         item = mapping.build(res, ctx)
-        digest = hashlib.sha256(json.dumps(_raw(plan, res, is_state), sort_keys=True,
+        raw = _raw(plan, res, is_state)
+        attached = [_raw(plan, m, is_state) for members in ctx.members.get(res.address, {})
+                    .values() for m in members]
+        if attached:
+            raw["attached"] = attached  # the hash covers what the resource was read from
+        digest = hashlib.sha256(json.dumps(raw, sort_keys=True,
                                            default=str).encode()).hexdigest()
         evidence = EvidenceRef(operation="terraform show -json", region=item.resource.region,
                                params={"address": res.address}, time=stamp, sha256=digest,
@@ -135,20 +147,23 @@ def plan_inventory(plan: Mapping[str, Any], account: str = "plan") -> PlanScan:
         item.resource = replace(item.resource, evidence=(evidence,))
         mapped.append(item)
         inventory.add(item.resource)
-    # The account as the plan describes it: judged only under --assume-complete, when the
-    # plan is taken to be the whole account.
+    # The account and its regions as the plan describes them: judged only under
+    # --assume-complete, when the plan is taken to be the whole account.
+    deployed = regions([item.resource for item in mapped], account)
+    inventory.extend(deployed)
     inventory.add(Resource(
         provider="aws", account=account, region="global", type="aws.account",
         id=f"plan:{account}", name=account,
         attrs={"account_id": account, "partition": "aws", "caller_arn": None,
-               "public_access_block": account_pab, "scanned_regions": [],
+               "public_access_block": account_pab,
+               "scanned_regions": [r.name for r in deployed],
                "enabled_regions": Unknowable("a plan does not say which regions are enabled")}))
     link(inventory, mapped, ctx, account_pab)
     return PlanScan(inventory=inventory, not_evaluated=not_evaluated, deleted=deleted,
                     account=account)
 
 
-def _raw(plan: Mapping[str, Any], res: PlanResource, is_state: bool) -> Any:
+def _raw(plan: Mapping[str, Any], res: PlanResource, is_state: bool) -> dict[str, Any]:
     """The part of the plan a resource was read from (what its evidence hash covers)."""
     change = next((c for c in plan.get("resource_changes") or []
                    if isinstance(c, Mapping) and c.get("address") == res.address), None)

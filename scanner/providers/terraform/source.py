@@ -42,10 +42,11 @@ class Ref:
 
 @dataclass
 class Mapped:
-    """A normalized resource and the links it declares (link name -> what it points at)."""
+    """A normalized resource and the links it declares (link name -> what it points at; a
+    list where one link has several targets, as a VPC's flow log destinations)."""
 
     resource: Resource
-    refs: dict[str, Ref] = field(default_factory=dict)
+    refs: dict[str, Ref | list[Ref]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -149,10 +150,21 @@ class PlanContext:
         self.ids: dict[str, str] = {}
         # S3 settings split into their own resources, by the bucket address they configure.
         self.parts: dict[str, dict[str, PlanResource]] = {}
+        # Resources that attach to an owner several at a time (subscriptions to a topic, flow
+        # logs to a VPC), by owner address and Terraform type.
+        self.members: dict[str, dict[str, list[PlanResource]]] = {}
 
     def resolve(self, src: PlanResource, path: tuple[str | int, ...],
                 tf_types: tuple[str, ...]) -> PlanResource | None:
         """The plan resource an argument's expression references, if exactly one instance."""
+        found = self.resolve_all(src, path, tf_types)
+        return found[0] if found else None
+
+    def resolve_all(self, src: PlanResource, path: tuple[str | int, ...],
+                    tf_types: tuple[str, ...]) -> list[PlanResource]:
+        """Every plan resource an argument's expression references (a list of ARNs may name
+        several), each one instance, in reference order."""
+        out: dict[str, PlanResource] = {}
         for ref in refs_at(src.expressions, path):
             parsed = parse_ref(ref)
             if parsed is None or parsed[0].split(".", 1)[0] not in tf_types:
@@ -168,8 +180,8 @@ class PlanContext:
                 # with the referrer's own key is the usual pairing.
                 chosen = [c for c in candidates if c.index == src.index]
             if len(chosen) == 1:
-                return chosen[0]
-        return None
+                out.setdefault(chosen[0].address, chosen[0])
+        return list(out.values())
 
     def target(self, src: PlanResource, path: tuple[str | int, ...], tf_types: tuple[str, ...],
                value: Any) -> Ref:
@@ -246,10 +258,11 @@ def default(res: PlanResource, attr: str, value: Any) -> Any:
 
 def through(value: Any, ref: Ref, ctx: PlanContext, use: str = "id") -> Any:
     """An argument's value; when known only after apply but referencing a resource of the plan,
-    that resource's id (or bucket name), so the setting counts as present."""
+    that resource's id (or its `use` attribute: a bucket's or a log group's name), so the
+    setting counts as present."""
     if isinstance(value, Unknowable) and ref.resource is not None:
-        if use == "bucket" and isinstance(ref.resource.values.get("bucket"), str):
-            return ref.resource.values["bucket"]
+        if use != "id" and isinstance(ref.resource.values.get(use), str):
+            return ref.resource.values[use]
         return ctx.ids.get(ref.resource.address, ref.resource.address)
     return value if value != "" else None
 
