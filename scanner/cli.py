@@ -226,9 +226,12 @@ def summary_table(results: dict[str, Any]) -> str:
 @click.argument("plan_file", type=click.Path(path_type=Path))
 @click.option("--assume-complete", is_flag=True,
               help="Evaluate account-scope policies as if the plan were the whole account.")
+@click.option("--source-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="The Terraform configuration: findings point at the .tf file and line.")
 @scan_options
 @guarded
-def plan_cmd(plan_file: Path, assume_complete: bool, config_path: Path | None,
+def plan_cmd(plan_file: Path, assume_complete: bool, source_dir: Path | None,
+             config_path: Path | None,
              policy_paths: Sequence[Path], frameworks: str | None, out_dir: Path,
              formats: str, fail_on: str, evidence_dir: Path | None, baseline: Path | None,
              quiet: bool) -> int:
@@ -238,7 +241,9 @@ def plan_cmd(plan_file: Path, assume_complete: bool, config_path: Path | None,
 
     chosen = _formats(formats)
     prepared = pipeline.prepare(list(policy_paths), config_path, _split(frameworks), "aws")
-    findings, results = pipeline.scan_plan(prepared, plan_file, assume_complete)
+    if source_dir is not None and not source_dir.is_dir():
+        raise InputError(f"--source-dir: {source_dir} is not a folder")
+    findings, results = pipeline.scan_plan(prepared, plan_file, assume_complete, source_dir)
     return _finish(results, findings, EvidenceStore(), out_dir, chosen, fail_on, evidence_dir,
                    baseline)
 

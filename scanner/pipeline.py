@@ -78,15 +78,17 @@ def assess(prepared: Prepared, inventory: Inventory, *, source: str, started_at:
     return findings, build(meta, compiled, findings, prepared.frameworks, controls, inventory)
 
 
-def scan_plan(prepared: Prepared, path: Path, assume_complete: bool = False
-              ) -> tuple[list[Finding], dict[str, Any]]:
+def scan_plan(prepared: Prepared, path: Path, assume_complete: bool = False,
+              source_dir: Path | None = None) -> tuple[list[Finding], dict[str, Any]]:
     """Evaluate the policies that can judge a Terraform plan (`evaluate_on: plan`). Account-
     scope policies need the whole account, which a plan rarely is: only with
-    `assume_complete`."""
+    `assume_complete`. With `source_dir`, findings point at their `.tf` file and line."""
     from scanner.providers.terraform.plan import load_plan, plan_inventory
+    from scanner.providers.terraform.sources import address_key, locate
 
     started = now_iso()
-    planned = plan_inventory(load_plan(path))
+    plan = load_plan(path)
+    planned = plan_inventory(plan)
     limits = [f"{len(addresses)} resource(s) of type {rtype} are not evaluated: "
               + ", ".join(addresses[:5]) + (" ..." if len(addresses) > 5 else "")
               for rtype, addresses in sorted(planned.not_evaluated.items())]
@@ -99,9 +101,19 @@ def scan_plan(prepared: Prepared, path: Path, assume_complete: bool = False
         policy = compiled.policy
         return "plan" in policy.evaluate_on and (assume_complete or not policy.account_scope)
 
-    return assess(prepared, planned.inventory, source="plan", started_at=started, caller=None,
-                  accounts=[planned.account], regions=[], enabled_regions=None, api_calls=0,
-                  limits=limits, keep=keep)
+    findings, results = assess(prepared, planned.inventory, source="plan", started_at=started,
+                               caller=None, accounts=[planned.account], regions=[],
+                               enabled_regions=None, api_calls=0, limits=limits, keep=keep)
+    results["scan"]["input"] = str(path)
+    if source_dir is not None:
+        where = locate(source_dir, plan)
+        for finding in results["findings"]:
+            address = next((e["params"].get("address") for e in finding["evidence"]
+                            if e["source"] == "terraform"), None)
+            spot = where.get(address_key(address)) if address else None
+            if spot is not None:
+                finding["source"] = {"file": spot[0], "line": spot[1]}
+    return findings, results
 
 
 def scan_aws(prepared: Prepared, session: Any, regions: Sequence[str] | None,

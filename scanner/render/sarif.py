@@ -43,7 +43,8 @@ def render_sarif(results: Mapping[str, Any]) -> bytes:
         "automationDetails": {"id": f"logward/{scan.get('source', 'unknown')}/"
                                     f"{scan.get('id', '')}"},
         "invocations": [_invocation(scan, results.get("errors", []))],
-        "results": [_result(f, index.get(f["policy_id"])) for f in findings],
+        "results": [_result(f, index.get(f["policy_id"]), scan.get("input"))
+                    for f in findings],
         "properties": {"summary": dict(results.get("summary", {})),
                        "source": scan.get("source"),
                        "policySetHash": scan.get("policy_set", {}).get("hash")},
@@ -120,7 +121,20 @@ def _logical(resource: Mapping[str, Any]) -> dict[str, Any]:
             "kind": "resource"}
 
 
-def _result(finding: Mapping[str, Any], rule_index: int | None) -> dict[str, Any]:
+def _physical(finding: Mapping[str, Any], scanned_file: str | None) -> dict[str, Any] | None:
+    """The file (and line) a finding points at: the `.tf` source when known, else the plan
+    file that was checked. Code scanning services need a physical location to show it."""
+    source = finding.get("source")
+    if isinstance(source, Mapping):
+        return {"artifactLocation": {"uri": source["file"]},
+                "region": {"startLine": int(source["line"])}}
+    if scanned_file:
+        return {"artifactLocation": {"uri": scanned_file}}
+    return None
+
+
+def _result(finding: Mapping[str, Any], rule_index: int | None,
+            scanned_file: str | None = None) -> dict[str, Any]:
     status = finding["status"]
     resource: Mapping[str, Any] = finding["resource"]
     failed = status == "fail"
@@ -141,6 +155,9 @@ def _result(finding: Mapping[str, Any], rule_index: int | None) -> dict[str, Any
                        "region": resource.get("region"),
                        "controls": list(finding.get("controls", []))},
     }
+    physical = _physical(finding, scanned_file)
+    if physical is not None:
+        result["locations"][0]["physicalLocation"] = physical
     if rule_index is not None:
         result["ruleIndex"] = rule_index
     return result
