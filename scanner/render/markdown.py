@@ -79,7 +79,9 @@ def _frameworks(results: Mapping[str, Any]) -> list[dict[str, Any]]:
 def render_markdown(results: Mapping[str, Any]) -> bytes:
     """summary.md bytes."""
     findings: Sequence[Mapping[str, Any]] = results.get("findings", [])
-    failing = sorted((f for f in findings if f["status"] == "fail"), key=_severity_rank)
+    # With a baseline, new failures come first: they are what the pull request introduces.
+    failing = sorted((f for f in findings if f["status"] == "fail"),
+                     key=lambda f: (f.get("baseline") == "existing", _severity_rank(f)))
     shown_fail, more_fail = _capped(failing)
     groups: dict[str, list[Mapping[str, Any]]] = {}
     for finding in shown_fail:
