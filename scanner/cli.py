@@ -165,7 +165,8 @@ def _formats(value: str) -> list[str]:
     if unknown:
         raise InputError(f"--format: unknown format(s) {unknown}; available: "
                          f"{', '.join(RENDERERS)}")
-    return chosen
+    # results.json is the canonical record (a later --baseline, `logward report`): always.
+    return list(dict.fromkeys(["json", *chosen]))
 
 
 def _finish(results: dict[str, Any], findings: list[Finding], evidence: Any, out_dir: Path,
