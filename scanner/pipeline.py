@@ -105,6 +105,9 @@ def scan_plan(prepared: Prepared, path: Path, assume_complete: bool = False,
                                caller=None, accounts=[planned.account], regions=[],
                                enabled_regions=None, api_calls=0, limits=limits, keep=keep)
     results["scan"]["input"] = str(path)
+    results["scan"]["not_evaluated"] = {t: list(a)
+                                        for t, a in sorted(planned.not_evaluated.items())}
+    results["scan"]["deleted"] = list(planned.deleted)
     if source_dir is not None:
         where = locate(source_dir, plan)
         for finding in results["findings"]:

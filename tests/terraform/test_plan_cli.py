@@ -88,3 +88,19 @@ def test_plan_runs_without_any_cloud_sdk(tmp_path: Path) -> None:
         check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert results(tmp_path)["summary"]["pass"] > 0
+
+
+def test_not_evaluated_and_deleted_are_listed_in_results(tmp_path: Path) -> None:
+    plan = json.loads((FIXTURES / "compliant.json").read_text())
+    plan["resource_changes"].append({
+        "address": "aws_s3_bucket.old_logs", "mode": "managed", "type": "aws_s3_bucket",
+        "name": "old_logs", "change": {"actions": ["delete"], "before": {"bucket": "old"},
+                                       "after": None, "after_unknown": {}}})
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    code, output = run("plan", str(path), "--out", str(tmp_path / "r"), "--quiet")
+    assert code == 0, output
+    scan = results(tmp_path / "r")["scan"]
+    assert scan["deleted"] == ["aws_s3_bucket.old_logs"]
+    assert scan["not_evaluated"] == {"aws_iam_role": ["aws_iam_role.trail_to_logs"]}
+    assert scan["input"] == str(path)
