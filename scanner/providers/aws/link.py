@@ -16,7 +16,7 @@ from scanner.inventory import Inventory
 from scanner.model import Link, Resource, Unknowable
 from scanner.providers.aws.base import Scope, arn_account, arn_region
 from scanner.providers.aws.kms import key_ref_arn
-from scanner.providers.aws.s3 import earliest_expiration
+from scanner.providers.aws.logstore import effective_public_access_block, lifecycle_for_logs
 
 TAMPER_TRAIL_ACTIONS = ("cloudtrail:StopLogging", "cloudtrail:DeleteTrail",
                         "cloudtrail:UpdateTrail", "cloudtrail:PutEventSelectors")
@@ -136,7 +136,7 @@ def link(inventory: Inventory, scope: Scope) -> None:
         ("aws.logs.log_group", ("log_sources", "metric_filters", "kms_key")),
         ("aws.kms.key", ("protects",)))
     for bucket in inventory.of_type("aws.s3.bucket"):
-        _lifecycle_for_logs(inventory, bucket)
+        lifecycle_for_logs(inventory, bucket)
     for rtype, link_names in defaults:
         for resource in inventory.of_type(rtype):
             if resource.placeholder is not None:
@@ -210,33 +210,9 @@ def _link_bucket(lk: _Linker, bucket: Resource, account_pab: Any) -> None:
         bucket.links["kms_key"] = lk.key(enc["kms_key_id"], bucket.region, bucket)
     if not bucket.attrs.get("detailed"):
         return
-    own = bucket.attrs.get("public_access_block")
-    # Each setting is on when the bucket or the account turns it on; a setting the bucket
-    # leaves off is unknown while the account's setting could not be read.
-    effective: dict[str, Any] = {}
-    for flag in ("block_public_acls", "ignore_public_acls", "block_public_policy",
-                 "restrict_public_buckets"):
-        values = [source if isinstance(source, Unknowable) else bool((source or {}).get(flag))
-                  for source in (own, account_pab)]
-        if True in values:
-            effective[flag] = True
-        else:
-            effective[flag] = next((v for v in values if isinstance(v, Unknowable)), False)
-    bucket.attrs["effective_public_access_block"] = effective
+    bucket.attrs["effective_public_access_block"] = effective_public_access_block(
+        bucket.attrs.get("public_access_block"), account_pab)
 
-
-def _lifecycle_for_logs(inventory: Inventory, bucket: Resource) -> None:
-    """Judge lifecycle expiry only where the trails write (`<prefix>/AWSLogs/`)."""
-    lifecycle = bucket.attrs.get("lifecycle")
-    trails = bucket.links.get("trails")
-    if not isinstance(lifecycle, dict) or trails is None or not trails.targets:
-        return
-    prefixes = []
-    for rid in trails.targets:
-        trail = inventory.get(rid)
-        prefix = trail.attrs.get("s3_key_prefix") if trail is not None else None
-        prefixes.append(f"{prefix.rstrip('/')}/AWSLogs/" if prefix else "AWSLogs/")
-    lifecycle["earliest_expiration_days"] = earliest_expiration(lifecycle["rules"], prefixes)
 
 
 def _link_vpc(lk: _Linker, vpc: Resource,

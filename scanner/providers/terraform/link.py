@@ -10,12 +10,11 @@ the plan becomes a placeholder whose every attribute is unknown: never a pass, n
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
 from typing import Any
 
 from scanner.inventory import Inventory
 from scanner.model import Link, Resource, Unknowable
-from scanner.providers.aws.s3 import earliest_expiration
+from scanner.providers.aws.logstore import effective_public_access_block, lifecycle_for_logs
 from scanner.providers.terraform.source import Mapped, PlanContext, Ref, first_unknown
 
 # link name -> (target type, reverse link name or None, noun for placeholders)
@@ -37,8 +36,6 @@ DEFAULT_LINKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("aws.logs.metric_filter", ("log_group", "alarms")),
     ("aws.cloudwatch.alarm", ("sns_topics",)),
     ("aws.ec2.vpc", ("flow_log_destinations",)))
-PAB_FLAGS = ("block_public_acls", "ignore_public_acls", "block_public_policy",
-             "restrict_public_buckets")
 
 
 def link(inventory: Inventory, mapped: list[Mapped], ctx: PlanContext,
@@ -75,9 +72,9 @@ def link(inventory: Inventory, mapped: list[Mapped], ctx: PlanContext,
                     resource.links.setdefault(name, Link())
     for bucket in inventory.of_type("aws.s3.bucket"):
         if bucket.placeholder is None:
-            bucket.attrs["effective_public_access_block"] = _effective(
+            bucket.attrs["effective_public_access_block"] = effective_public_access_block(
                 bucket.attrs.get("public_access_block"), account_pab)
-            _lifecycle_for_logs(inventory, bucket)
+            lifecycle_for_logs(inventory, bucket)
 
 
 def _target(inventory: Inventory, ctx: PlanContext, ref: Ref, rtype: str, noun: str,
@@ -102,36 +99,6 @@ def _target(inventory: Inventory, ctx: PlanContext, ref: Ref, rtype: str, noun: 
     return rid
 
 
-def _effective(own: Any, account_pab: Any) -> dict[str, Any]:
-    """Each setting is on when the bucket or the account turns it on, as S3 combines them; a
-    setting the bucket leaves off is unknown while the account's is not in the plan."""
-    effective: dict[str, Any] = {}
-    for flag in PAB_FLAGS:
-        values = [s if isinstance(s, Unknowable) else bool((s or {}).get(flag))
-                  for s in (own, account_pab)]
-        if True in values:
-            effective[flag] = True
-        else:
-            effective[flag] = next((v for v in values if isinstance(v, Unknowable)), False)
-    return effective
-
-
-def _lifecycle_for_logs(inventory: Inventory, bucket: Resource) -> None:
-    """Judge lifecycle expiry only where the trails write (`<prefix>/AWSLogs/`), as live."""
-    lifecycle = bucket.attrs.get("lifecycle")
-    trails = bucket.links.get("trails")
-    if not isinstance(lifecycle, Mapping) or trails is None or not trails.targets:
-        return
-    prefixes = []
-    for rid in trails.targets:
-        trail = inventory.get(rid)
-        prefix = trail.attrs.get("s3_key_prefix") if trail is not None else None
-        if isinstance(prefix, Unknowable):
-            bucket.attrs["lifecycle"] = prefix
-            return
-        prefixes.append(f"{prefix.rstrip('/')}/AWSLogs/" if prefix else "AWSLogs/")
-    bucket.attrs["lifecycle"] = dict(lifecycle, earliest_expiration_days=earliest_expiration(
-        lifecycle["rules"], prefixes))
 
 
 def _alarms_of_filters(inventory: Inventory) -> None:
