@@ -18,6 +18,7 @@ from scanner.evidence import EvidenceStore
 from scanner.inventory import Inventory
 from scanner.model import Finding, Resource, Status, Unknowable
 from scanner.providers.aws.calls import AwsApi
+from tests.aws.helpers import assess
 
 ACCOUNT = "123456789012"
 REGIONS = ["us-east-1", "eu-west-1"]
@@ -46,19 +47,6 @@ def scan(session: Any, evidence: EvidenceStore | None = None) -> Any:
     from scanner.providers.aws.collect import scan as collect_scan
 
     return collect_scan(session, REGIONS, EvidenceStore() if evidence is None else evidence)
-
-
-def assess(prepared: Any, collected: Any) -> list[Finding]:
-    """Evaluate the shipped catalogue on a collected inventory."""
-    from scanner.pipeline import assess as run_assess
-    from scanner.pipeline import now_iso
-
-    findings, _results = run_assess(
-        prepared, collected.inventory, source="test", started_at=now_iso(),
-        caller=collected.scope.caller_arn, accounts=[collected.scope.account],
-        regions=collected.scope.regions, enabled_regions=collected.enabled_regions,
-        api_calls=len(collected.api.operations))
-    return findings
 
 
 # --------------------------------------------------------------------------------------------

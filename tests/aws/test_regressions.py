@@ -24,6 +24,7 @@ from click.testing import CliRunner
 
 from scanner.evidence import EvidenceStore
 from scanner.model import Finding, Resource, Status, Unknowable
+from tests.aws.helpers import assess
 
 ACCOUNT = "123456789012"  # moto's default account: the scanned (member) account
 MANAGEMENT = "111111111111"  # the organization's management account, never scanned
@@ -45,19 +46,6 @@ def collect(session: Any, regions: list[str] | None = None,
 
     return scan(session, [EAST] if regions is None else regions,
                 EvidenceStore() if evidence is None else evidence)
-
-
-def assess(prepared: Any, collected: Any) -> list[Finding]:
-    """Evaluate the shipped catalogue on a collected inventory."""
-    from scanner.pipeline import assess as run_assess
-    from scanner.pipeline import now_iso
-
-    findings, _results = run_assess(
-        prepared, collected.inventory, source="test", started_at=now_iso(),
-        caller=collected.scope.caller_arn, accounts=[collected.scope.account],
-        regions=collected.scope.regions, enabled_regions=collected.enabled_regions,
-        api_calls=len(collected.api.operations))
-    return findings
 
 
 def finding(findings: list[Finding], policy_id: str, rid: str) -> Finding:
