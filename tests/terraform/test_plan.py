@@ -114,6 +114,10 @@ def test_compliant_plan_passes_every_applicable_policy(
         ("aws-cloudtrail-kms-encryption", TRAIL), ("aws-cloudtrail-log-file-validation", TRAIL),
         ("aws-kms-log-key-rotation", KEY), ("aws-logs-log-group-kms-encryption", GROUP),
         ("aws-logs-log-group-retention", GROUP)}
+    expected_pass |= {("aws-plan-log-store-not-destroyed", f"plan-change:{address}")
+                      for address in ("aws_cloudtrail.main", "aws_cloudwatch_log_group.trail",
+                                      "aws_s3_bucket_object_lock_configuration.trail",
+                                      "aws_s3_bucket.trail")}
     assert {k: s for k, s in statuses(found).items() if s is Status.PASS} == \
         dict.fromkeys(expected_pass, Status.PASS)
     # Log-group sharing is judged live only: a plan rarely holds the resource policies.

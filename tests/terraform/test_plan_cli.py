@@ -104,3 +104,30 @@ def test_not_evaluated_and_deleted_are_listed_in_results(tmp_path: Path) -> None
     assert scan["deleted"] == ["aws_s3_bucket.old_logs"]
     assert scan["not_evaluated"] == {"aws_iam_role": ["aws_iam_role.trail_to_logs"]}
     assert scan["input"] == str(path)
+
+
+def test_destroying_or_replacing_a_log_store_fails(tmp_path: Path) -> None:
+    plan = json.loads((FIXTURES / "compliant.json").read_text())
+    plan["resource_changes"] += [
+        {"address": "aws_cloudwatch_log_group.legacy", "mode": "managed",
+         "type": "aws_cloudwatch_log_group", "name": "legacy",
+         "change": {"actions": ["delete"], "before": {"name": "/legacy"}, "after": None}},
+        {"address": "aws_s3_bucket.archive", "mode": "managed", "type": "aws_s3_bucket",
+         "name": "archive", "change": {"actions": ["delete", "create"],
+                                       "before": {"bucket": "archive"},
+                                       "after": {"bucket": "archive"}}},
+        {"address": "aws_s3_bucket.scratch", "mode": "managed", "type": "aws_s3_bucket",
+         "name": "scratch", "change": {"actions": ["delete"], "before": {"bucket": "scratch"},
+                                       "after": None}}]
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    code, output = run("plan", str(path), "--out", str(tmp_path / "r"), "--quiet")
+    assert code == 1, output
+    got = {f["resource"]["name"]: f["status"] for f in results(tmp_path / "r")["findings"]
+           if f["policy_id"] == "aws-plan-log-store-not-destroyed"}
+    assert got["aws_cloudwatch_log_group.legacy"] == "fail"
+    assert "aws_s3_bucket.archive" not in got  # no trail delivers there: not a log store
+    assert got["aws_s3_bucket.trail"] == "pass"  # the trail's bucket, created: fine
+    assert "aws_s3_bucket.scratch" not in got  # not a log store
+    assert all(status == "pass" for name, status in got.items()
+               if name != "aws_cloudwatch_log_group.legacy")

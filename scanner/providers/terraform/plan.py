@@ -18,6 +18,7 @@ from scanner.model import EvidenceRef, Resource, Unknowable
 from scanner.providers.terraform import aws_s3
 from scanner.providers.terraform.aws_coverage import regions
 from scanner.providers.terraform.aws_types import ATTACHED, CONSUMED, TYPES
+from scanner.providers.terraform.changes import log_store_changes
 from scanner.providers.terraform.link import link
 from scanner.providers.terraform.source import Mapped, PlanContext, PlanResource, overlay
 
@@ -159,6 +160,7 @@ def plan_inventory(plan: Mapping[str, Any], account: str = "plan") -> PlanScan:
                "scanned_regions": [r.name for r in deployed],
                "enabled_regions": Unknowable("a plan does not say which regions are enabled")}))
     link(inventory, mapped, ctx, account_pab)
+    inventory.extend(log_store_changes(plan, account))
     return PlanScan(inventory=inventory, not_evaluated=not_evaluated, deleted=deleted,
                     account=account)
 
