@@ -133,4 +133,5 @@ def scan_aws(prepared: Prepared, session: Any, regions: Sequence[str] | None,
     return assess(prepared, collected.inventory, source=source, started_at=started,
                   caller=scope.caller_arn, accounts=[scope.account], regions=scope.regions,
                   enabled_regions=collected.enabled_regions,
-                  api_calls=len(collected.api.operations), limits=limits)
+                  api_calls=len(collected.api.operations), limits=limits,
+                  keep=lambda c: "live" in c.policy.evaluate_on)
