@@ -135,8 +135,8 @@ def plan_inventory(plan: Mapping[str, Any], account: str = "plan") -> PlanScan:
         if mapping is None:
             continue
         item = mapping.build(res, ctx)
-        raw = _raw(plan, res, is_state)
-        attached = [_raw(plan, m, is_state) for members in ctx.members.get(res.address, {})
+        raw = _raw(changes, res, is_state)
+        attached = [_raw(changes, m, is_state) for members in ctx.members.get(res.address, {})
                     .values() for m in members]
         if attached:
             raw["attached"] = attached  # the hash covers what the resource was read from
@@ -165,12 +165,10 @@ def plan_inventory(plan: Mapping[str, Any], account: str = "plan") -> PlanScan:
                     account=account)
 
 
-def _raw(plan: Mapping[str, Any], res: PlanResource, is_state: bool) -> dict[str, Any]:
+def _raw(changes: Mapping[str, Any], res: PlanResource, is_state: bool) -> dict[str, Any]:
     """The part of the plan a resource was read from (what its evidence hash covers)."""
-    change = next((c for c in plan.get("resource_changes") or []
-                   if isinstance(c, Mapping) and c.get("address") == res.address), None)
-    return {"address": res.address, "change": change, "expressions": res.expressions,
-            "state": is_state}
+    return {"address": res.address, "change": changes.get(res.address),
+            "expressions": res.expressions, "state": is_state}
 
 
 def _instances(module: Mapping[str, Any], changes: Mapping[str, Any], config: Mapping[str, Any],

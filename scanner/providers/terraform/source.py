@@ -153,6 +153,9 @@ class PlanContext:
         # Resources that attach to an owner several at a time (subscriptions to a topic, flow
         # logs to a VPC), by owner address and Terraform type.
         self.members: dict[str, dict[str, list[PlanResource]]] = {}
+        # (Terraform type, literal handle) -> resource, built on the first literal lookup
+        # (after `ids` is filled) so resolving N literals stays linear, not N x resources.
+        self._by_handle: dict[tuple[str, str], PlanResource] | None = None
 
     def resolve(self, src: PlanResource, path: tuple[str | int, ...],
                 tf_types: tuple[str, ...]) -> PlanResource | None:
@@ -191,9 +194,15 @@ class PlanContext:
             return Ref(resource=found)
         if isinstance(value, str) and value:
             wanted = value.removesuffix(":*")
-            for res in self.resources:
-                if res.type in tf_types and wanted in self.handles(res):
-                    return Ref(resource=res)
+            if self._by_handle is None:
+                self._by_handle = {}
+                for res in self.resources:
+                    for handle in self.handles(res):
+                        self._by_handle.setdefault((res.type, handle), res)
+            for tf_type in tf_types:
+                hit = self._by_handle.get((tf_type, wanted))
+                if hit is not None:
+                    return Ref(resource=hit)
             return Ref(literal=value)
         if isinstance(value, Unknowable):
             return Ref(unknown=value)
