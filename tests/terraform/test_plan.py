@@ -17,6 +17,7 @@ from scanner.model import Finding, Status, Unknowable
 from scanner.policy.engine import evaluate
 from scanner.policy.loader import CompiledPolicy, compile_policies, load_policies
 from scanner.providers.terraform.plan import PlanError, PlanScan, load_plan, plan_inventory
+from tests.terraform.planedit import change, drop, values
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BUCKET = "arn:aws:s3:::acme-trail-logs"
@@ -52,27 +53,12 @@ def statuses(findings: dict[tuple[str, str], Finding]) -> dict[tuple[str, str], 
 
 # ----- editing a plan dict the way a different configuration would have produced it ----------
 
-def _resources(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield from plan["planned_values"]["root_module"]["resources"]
 
 
-def values(plan: dict[str, Any], address: str) -> dict[str, Any]:
-    found: dict[str, Any] = next(r for r in _resources(plan) if r["address"] == address)["values"]
-    return found
 
 
-def change(plan: dict[str, Any], address: str) -> dict[str, Any]:
-    found: dict[str, Any] = next(c for c in plan["resource_changes"]
-                                 if c["address"] == address)["change"]
-    return found
 
 
-def drop(plan: dict[str, Any], address: str) -> None:
-    root = plan["planned_values"]["root_module"]
-    root["resources"] = [r for r in root["resources"] if r["address"] != address]
-    plan["resource_changes"] = [c for c in plan["resource_changes"] if c["address"] != address]
-    config = plan["configuration"]["root_module"]
-    config["resources"] = [r for r in config["resources"] if r["address"] != address]
 
 
 def noncompliant(plan: dict[str, Any]) -> dict[str, Any]:

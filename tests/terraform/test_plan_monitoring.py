@@ -17,6 +17,7 @@ from scanner.model import Finding, Link, Status, Unknowable
 from scanner.policy.engine import evaluate
 from scanner.policy.loader import CompiledPolicy, compile_policies, load_policies
 from scanner.providers.terraform.plan import load_plan, plan_inventory
+from tests.terraform.planedit import drop, expressions, unknown, values
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ACCOUNT = "plan:plan"
@@ -57,33 +58,14 @@ def inventory_of(plan: dict[str, Any]) -> Inventory:
 
 # ----- editing a plan the way another configuration would have produced it -----------------
 
-def _planned(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield from plan["planned_values"]["root_module"]["resources"]
 
 
-def values(plan: dict[str, Any], address: str) -> dict[str, Any]:
-    found: dict[str, Any] = next(r for r in _planned(plan) if r["address"] == address)["values"]
-    return found
 
 
-def unknown(plan: dict[str, Any], address: str) -> dict[str, Any]:
-    found: dict[str, Any] = next(c for c in plan["resource_changes"]
-                                 if c["address"] == address)["change"]["after_unknown"]
-    return found
 
 
-def expressions(plan: dict[str, Any], address: str) -> dict[str, Any]:
-    found: dict[str, Any] = next(r for r in plan["configuration"]["root_module"]["resources"]
-                                 if r["address"] == address)["expressions"]
-    return found
 
 
-def drop(plan: dict[str, Any], address: str) -> None:
-    root = plan["planned_values"]["root_module"]
-    root["resources"] = [r for r in root["resources"] if r["address"] != address]
-    plan["resource_changes"] = [c for c in plan["resource_changes"] if c["address"] != address]
-    config = plan["configuration"]["root_module"]
-    config["resources"] = [r for r in config["resources"] if r["address"] != address]
 
 
 def subscribe(plan: dict[str, Any], protocol: str, auto_confirms: bool | None) -> None:
