@@ -94,12 +94,14 @@ def scan_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Comma-separated frameworks: soc2,iso27001,gdpr (default: all)."),
         click.option("--out", "out_dir", type=click.Path(path_type=Path),
                      default=Path("logward-report"), show_default=True),
-        click.option("--format", "formats", default="json", show_default=True,
-                     help="Comma-separated output formats."),
+        click.option("--format", "formats", default=None,
+                     help="Comma-separated: json,html,markdown (md),csv,ocsf,sarif,junit, or "
+                          "all. results.json is always written. [default: json; demo: all]"),
         click.option("--fail-on", type=click.Choice(FAIL_ON), default="low",
                      show_default=True, help="Lowest severity whose fail/error sets exit 1."),
         click.option("--evidence", "evidence_dir", type=click.Path(path_type=Path),
-                     help="Also write every raw API response here, named by SHA-256."),
+                     help="Write an evidence bundle here: the raw responses findings rest on, "
+                          "results, reports and a manifest of hashes (see `logward verify`)."),
         click.option("--baseline", "baseline", type=click.Path(path_type=Path),
                      help="A previous results.json: report and fail only on new findings."),
         click.option("--quiet", is_flag=True, help="No progress lines."),
@@ -120,12 +122,16 @@ def scan() -> None:
 @guarded
 def scan_aws_cmd(profile: str | None, regions: str, config_path: Path | None,
                  policy_paths: Sequence[Path], frameworks: str | None, out_dir: Path,
-                 formats: str, fail_on: str, evidence_dir: Path | None, baseline: Path | None,
+                 formats: str | None, fail_on: str, evidence_dir: Path | None,
+             baseline: Path | None,
                  quiet: bool) -> int:
     """Scan an AWS account (standard credential chain; honours AWS_ENDPOINT_URL)."""
     from scanner import pipeline
+    from scanner.bundle import check_target
 
     chosen = _formats(formats)
+    if evidence_dir is not None:
+        check_target(evidence_dir)
     if baseline is not None:
         from scanner.baseline import load_baseline
 
@@ -157,14 +163,17 @@ def _aws_session(profile: str | None) -> Any:
         raise InputError(f"--profile: {exc}") from exc
 
 
-def _formats(value: str) -> list[str]:
-    from scanner.results import RENDERERS
+def _formats(value: str | None, default: str = "json") -> list[str]:
+    from scanner.results import ALIASES, RENDERERS
 
-    chosen = _split(value) or ["json"]
+    chosen = _split(value) or [default]
+    if "all" in chosen:
+        chosen = list(RENDERERS)
+    chosen = [ALIASES.get(f, f) for f in chosen]
     unknown = [f for f in chosen if f not in RENDERERS]
     if unknown:
         raise InputError(f"--format: unknown format(s) {unknown}; available: "
-                         f"{', '.join(RENDERERS)}")
+                         f"{', '.join(RENDERERS)}, all")
     # results.json is the canonical record (a later --baseline, `logward report`): always.
     return list(dict.fromkeys(["json", *chosen]))
 
@@ -173,20 +182,33 @@ def _finish(results: dict[str, Any], findings: list[Finding], evidence: Any, out
             formats: list[str], fail_on: str, evidence_dir: Path | None,
             baseline: Path | None = None) -> int:
     from scanner.baseline import load_baseline, mark, new_only
-    from scanner.results import write_atomic, write_outputs
+    from scanner.results import render, write_rendered
 
     if baseline is not None:
         known = load_baseline(baseline)
         mark(results, known)
         findings = new_only(findings, known)
-    written = write_outputs(out_dir, results, formats)
+    rendered = render(results, formats)
     if evidence_dir is not None:
-        for sha, blob in evidence.items():
-            write_atomic(evidence_dir / f"{sha}.json", blob)
+        _write_bundle(evidence_dir, results, rendered, evidence)
+    written = write_rendered(out_dir, rendered)
     click.echo(summary_table(results))
     for path in written:
         click.echo(f"wrote {path}")
+    if evidence_dir is not None:
+        click.echo(f"wrote evidence bundle {evidence_dir} ({len(evidence)} responses)")
     return exit_code(findings, fail_on)
+
+
+def _write_bundle(folder: Path, results: dict[str, Any], rendered: dict[str, bytes],
+                  evidence: Any) -> None:
+    from scanner.bundle import bundle_files, write_bundle
+    from scanner.results import RENDERERS
+
+    results_name = RENDERERS["json"][0]
+    reports = {name: data for name, data in rendered.items() if name != results_name}
+    write_bundle(folder, results, bundle_files(rendered[results_name], reports,
+                                               evidence.items()))
 
 
 def exit_code(findings: Sequence[Finding], fail_on: str) -> int:
@@ -234,7 +256,8 @@ def summary_table(results: dict[str, Any]) -> str:
 def plan_cmd(plan_file: Path, assume_complete: bool, source_dir: Path | None,
              config_path: Path | None,
              policy_paths: Sequence[Path], frameworks: str | None, out_dir: Path,
-             formats: str, fail_on: str, evidence_dir: Path | None, baseline: Path | None,
+             formats: str | None, fail_on: str, evidence_dir: Path | None,
+             baseline: Path | None,
              quiet: bool) -> int:
     """Evaluate the same policies on `terraform show -json` of a plan (or of a state)."""
     from scanner import pipeline
@@ -242,10 +265,16 @@ def plan_cmd(plan_file: Path, assume_complete: bool, source_dir: Path | None,
 
     chosen = _formats(formats)
     prepared = pipeline.prepare(list(policy_paths), config_path, _split(frameworks), "aws")
+    if evidence_dir is not None:
+        from scanner.bundle import check_target
+
+        check_target(evidence_dir)
     if source_dir is not None and not source_dir.is_dir():
         raise InputError(f"--source-dir: {source_dir} is not a folder")
-    findings, results = pipeline.scan_plan(prepared, plan_file, assume_complete, source_dir)
-    return _finish(results, findings, EvidenceStore(), out_dir, chosen, fail_on, evidence_dir,
+    evidence = EvidenceStore()
+    findings, results = pipeline.scan_plan(prepared, plan_file, assume_complete, source_dir,
+                                           evidence)
+    return _finish(results, findings, evidence, out_dir, chosen, fail_on, evidence_dir,
                    baseline)
 
 
@@ -332,22 +361,125 @@ def permissions_aws() -> int:
 @scan_options
 @guarded
 def demo_cmd(config_path: Path | None, policy_paths: Sequence[Path], frameworks: str | None,
-             out_dir: Path, formats: str, fail_on: str, evidence_dir: Path | None,
+             out_dir: Path, formats: str | None, fail_on: str, evidence_dir: Path | None,
              baseline: Path | None, quiet: bool) -> int:
-    """Build a sample AWS estate with deliberate gaps in an in-process moto, and scan it."""
+    """Build a sample AWS estate with deliberate gaps in an in-process moto, and scan it.
+
+    Writes every format, and an evidence bundle (default: OUT/evidence) signed with a
+    throwaway key (OUT/demo-signing-key.pem), then verifies the bundle."""
     from scanner import pipeline
     from scanner.demo import demo_session
     from scanner.evidence import EvidenceStore
 
-    chosen = _formats(formats)
+    chosen = _formats(formats, default="all")
     prepared = pipeline.prepare(list(policy_paths), config_path, _split(frameworks), "aws")
-    evidence = EvidenceStore(evidence_dir)
+    bundle_dir = evidence_dir or out_dir / "evidence"
+    from scanner.bundle import check_target
+
+    check_target(bundle_dir)
+    evidence = EvidenceStore()
     progress = Progress(quiet)
     with demo_session() as (session, regions):
         findings, results = pipeline.scan_aws(prepared, session, regions, evidence, progress,
                                               source="demo")
     progress.done()
-    code = _finish(results, findings, evidence, out_dir, chosen, fail_on, evidence_dir,
+    code = _finish(results, findings, evidence, out_dir, chosen, fail_on, bundle_dir,
                    baseline)
+    _demo_sign_and_verify(bundle_dir, out_dir)
     # The demo estate has deliberate gaps; the demo itself succeeded.
     return 0 if code == 1 else code
+
+
+def _demo_sign_and_verify(bundle_dir: Path, out_dir: Path) -> None:
+    from scanner.bundle import keygen, sign, verify
+
+    key = out_dir / "demo-signing-key.pem"
+    public = key.with_name(key.name + ".pub")
+    if not key.exists():
+        keygen(key)
+    sign(bundle_dir, key)
+    verdict = verify(bundle_dir, public)
+    if not verdict.ok:
+        raise RunError("the demo's own evidence bundle did not verify:\n"
+                       + "\n".join(verdict.problems))
+    click.echo(f"signed and verified {bundle_dir}: {verdict.files} files, key "
+               f"{verdict.signed_by} (throwaway demo key {key}); check it yourself with\n"
+               f"  logward verify {bundle_dir} --public-key {public}")
+
+
+@main.command("report")
+@click.argument("results_file", type=click.Path(path_type=Path))
+@click.option("--format", "formats", default="all", show_default=True,
+              help="Comma-separated: json,html,markdown (md),csv,ocsf,sarif,junit, or all.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path),
+              default=Path("logward-report"), show_default=True)
+@guarded
+def report_cmd(results_file: Path, formats: str, out_dir: Path) -> int:
+    """Render a saved results.json again, in any format, without cloud access."""
+    from scanner.results import load_results, render, write_rendered
+
+    results = load_results(results_file)
+    chosen = [f for f in _formats(formats) if f != "json"] or ["json"]
+    for path in write_rendered(out_dir, render(results, chosen)):
+        click.echo(f"wrote {path}")
+    return 0
+
+
+@main.group("bundle")
+def bundle_group() -> None:
+    """Sign evidence bundles, and make signing keys."""
+
+
+@bundle_group.command("keygen")
+@click.argument("key_file", type=click.Path(path_type=Path))
+@guarded
+def bundle_keygen(key_file: Path) -> int:
+    """Write a new Ed25519 signing key (mode 0600) and KEY_FILE.pub beside it."""
+    from scanner.bundle import keygen
+
+    public, kid = keygen(key_file)
+    click.echo(f"wrote {key_file} (keep it secret) and {public} (give it to verifiers); "
+               f"key id {kid}")
+    return 0
+
+
+@bundle_group.command("sign")
+@click.argument("bundle_dir", type=click.Path(path_type=Path))
+@click.option("--key", "key_file", required=True, type=click.Path(path_type=Path),
+              help="Ed25519 private key, PEM (passphrase from $LOGWARD_SIGNING_PASSPHRASE).")
+@guarded
+def bundle_sign(bundle_dir: Path, key_file: Path) -> int:
+    """Sign BUNDLE_DIR/manifest.json with Ed25519 (writes manifest.sig)."""
+    from scanner.bundle import sign, verify
+
+    verdict = verify(bundle_dir)
+    if not verdict.ok:
+        for problem in verdict.problems:
+            click.echo(f"FAIL {problem}", err=True)
+        raise RunError(f"{bundle_dir} does not match its manifest; refusing to sign it")
+    kid = sign(bundle_dir, key_file)
+    click.echo(f"signed {bundle_dir}/manifest.json with key {kid}")
+    return 0
+
+
+@main.command("verify")
+@click.argument("bundle_dir", type=click.Path(path_type=Path))
+@click.option("--public-key", type=click.Path(path_type=Path),
+              help="The Ed25519 public key (PEM) the bundle must be signed with.")
+@guarded
+def verify_cmd(bundle_dir: Path, public_key: Path | None) -> int:
+    """Check an evidence bundle: every file's hash and size, and the signature. Exit 1 names
+    each file changed, added or removed."""
+    from scanner.bundle import verify
+
+    verdict = verify(bundle_dir, public_key)
+    for problem in verdict.problems:
+        click.echo(f"FAIL {problem}")
+    for note in verdict.notes:
+        click.echo(f"note: {note}")
+    if not verdict.ok:
+        click.echo(f"{bundle_dir}: NOT verified ({len(verdict.problems)} problem(s))")
+        return 1
+    signed = f", signed by key {verdict.signed_by}" if verdict.signed_by else ""
+    click.echo(f"{bundle_dir}: verified, {verdict.files} files match manifest.json{signed}")
+    return 0

@@ -66,6 +66,13 @@ class EvidenceStore:
                            time=datetime.now(UTC).isoformat(timespec="seconds"), sha256=sha,
                            source=source)
 
+    def keep(self, blob: bytes) -> str:
+        """Keep raw bytes read from a file (a plan, say) under their SHA-256."""
+        sha = hashlib.sha256(blob).hexdigest()
+        with self._lock:
+            self._blobs.setdefault(sha, blob)
+        return sha
+
     def get(self, sha256: str) -> bytes | None:
         """The raw response with this hash."""
         return self._blobs.get(sha256)

@@ -79,7 +79,8 @@ def assess(prepared: Prepared, inventory: Inventory, *, source: str, started_at:
 
 
 def scan_plan(prepared: Prepared, path: Path, assume_complete: bool = False,
-              source_dir: Path | None = None) -> tuple[list[Finding], dict[str, Any]]:
+              source_dir: Path | None = None, evidence: EvidenceStore | None = None,
+              ) -> tuple[list[Finding], dict[str, Any]]:
     """Evaluate the policies that can judge a Terraform plan (`evaluate_on: plan`). Account-
     scope policies need the whole account, which a plan rarely is: only with
     `assume_complete`. With `source_dir`, findings point at their `.tf` file and line."""
@@ -89,6 +90,9 @@ def scan_plan(prepared: Prepared, path: Path, assume_complete: bool = False,
     started = now_iso()
     plan = load_plan(path)
     planned = plan_inventory(plan)
+    if evidence is not None:
+        for blob in planned.evidence.values():
+            evidence.keep(blob)
     limits = [f"{len(addresses)} resource(s) of type {rtype} are not evaluated: "
               + ", ".join(addresses[:5]) + (" ..." if len(addresses) > 5 else "")
               for rtype, addresses in sorted(planned.not_evaluated.items())]

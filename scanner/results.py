@@ -11,14 +11,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+
 from scanner import __version__
 from scanner.inventory import Inventory
 from scanner.mappings import ControlResult, Framework
 from scanner.model import Finding, Status
 from scanner.policy.loader import CompiledPolicy
-from scanner.render import render_junit, render_markdown, render_sarif
+from scanner.render import (
+    render_csv,
+    render_html,
+    render_junit,
+    render_markdown,
+    render_ocsf,
+    render_sarif,
+)
 
 SCHEMA_VERSION = "1.0"
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 @dataclass(frozen=True)
@@ -89,11 +100,37 @@ def build(meta: ScanMeta, policies: Sequence[CompiledPolicy], findings: Sequence
     }
 
 
+def load_results(path: Path) -> dict[str, Any]:
+    """A saved results.json, checked against its schema; InputError (exit 2) naming the file,
+    the line and what was expected when it is not one."""
+    from scanner.data import schema
+    from scanner.errors import InputError, Problem
+    from scanner.yamlload import load_text, schema_problems
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(Problem(str(path), None, f"cannot read: {exc}")) from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(Problem(str(path), exc.lineno, f"not valid JSON: {exc.msg} (column "
+                                 f"{exc.colno}); expected a results.json written by logward"
+                                 )) from exc
+    validator = jsonschema.Draft202012Validator(schema("results"))
+    if not isinstance(data, dict) or not validator.is_valid(data):
+        # Only on failure: re-read with line tracking so each problem names its line.
+        raise InputError(schema_problems(load_text(text, str(path)), schema("results"))
+                         or Problem(str(path), None, "expected a results.json object"))
+    return data
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write a file so readers see the old content or the whole new content, never a part."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are meant to be read
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -114,14 +151,30 @@ RENDERERS = {
     "sarif": ("results.sarif", render_sarif),
     "junit": ("results.junit.xml", render_junit),
     "markdown": ("summary.md", render_markdown),
+    "html": ("report.html", render_html),
+    "csv": ("findings.csv", render_csv),
+    "ocsf": ("findings.ocsf.json", render_ocsf),
 }
+# Other names users type for the same formats.
+ALIASES = {"md": "markdown", "xml": "junit", "htm": "html"}
+
+
+def render(results: Mapping[str, Any], formats: Sequence[str]) -> dict[str, bytes]:
+    """Every requested format rendered, by output file name."""
+    return {RENDERERS[f][0]: RENDERERS[f][1](results) for f in formats}
 
 
 def write_outputs(out_dir: Path, results: Mapping[str, Any], formats: Sequence[str]
                   ) -> list[Path]:
     """Render every format first, then write each atomically: a renderer that fails leaves
     nothing behind."""
-    rendered = [(out_dir / RENDERERS[f][0], RENDERERS[f][1](results)) for f in formats]
-    for path, data in rendered:
-        write_atomic(path, data)
-    return [p for p, _ in rendered]
+    return write_rendered(out_dir, render(results, formats))
+
+
+def write_rendered(out_dir: Path, rendered: Mapping[str, bytes]) -> list[Path]:
+    """Write rendered outputs, each atomically."""
+    paths = []
+    for name, data in rendered.items():
+        write_atomic(out_dir / name, data)
+        paths.append(out_dir / name)
+    return paths

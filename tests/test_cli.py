@@ -175,7 +175,10 @@ def test_demo_succeeds_despite_its_deliberate_gaps(demo: dict[str, Any]) -> None
 
 def test_demo_replaces_results_atomically(demo: dict[str, Any]) -> None:
     """The old file is replaced whole and no temporary file is left next to it."""
-    assert sorted(os.listdir(demo["out"])) == ["results.json"]
+    assert sorted(os.listdir(demo["out"])) == [
+        "demo-signing-key.pem", "demo-signing-key.pem.pub", "findings.csv",
+        "findings.ocsf.json", "report.html", "results.json", "results.junit.xml",
+        "results.sarif", "summary.md"]
     assert demo["results"]["schema_version"] == "1.0"
 
 
@@ -194,11 +197,14 @@ def test_demo_prints_the_summary_table(demo: dict[str, Any]) -> None:
     s = results["summary"]
     assert (f"findings: {s['pass']} pass, {s['fail']} fail, {s['error']} error, "
             f"{s['unknown']} unknown;") in demo["stdout"]
-    assert lines[-1] == f"wrote {demo['out'] / 'results.json'}"
+    assert f"wrote {demo['out'] / 'results.json'}" in lines
+    assert lines[-2].startswith(f"signed and verified {demo['evidence']}: ")
+    assert lines[-1].strip() == (f"logward verify {demo['evidence']} --public-key "
+                                 f"{demo['out'] / 'demo-signing-key.pem.pub'}")
 
 
 def test_demo_evidence_files_are_named_by_their_hash(demo: dict[str, Any]) -> None:
-    files = sorted(demo["evidence"].iterdir())
+    files = sorted((demo["evidence"] / "responses").iterdir())
     assert files
     for path in files:
         assert path.name == hashlib.sha256(path.read_bytes()).hexdigest() + ".json"

@@ -8,8 +8,12 @@ are, never as a pass. A new format is one new module here plus one entry in
 
 from __future__ import annotations
 
+from scanner.render.html import render_html
 from scanner.render.junit import render_junit
 from scanner.render.markdown import render_markdown
+from scanner.render.ocsf import render_ocsf
 from scanner.render.sarif import render_sarif
+from scanner.render.spreadsheet import render_csv
 
-__all__ = ["render_junit", "render_markdown", "render_sarif"]
+__all__ = ["render_csv", "render_html", "render_junit", "render_markdown", "render_ocsf",
+           "render_sarif"]

@@ -15,7 +15,7 @@ from typing import Any
 import jinja2
 
 from scanner.data import data_dir
-from scanner.model import SEVERITIES
+from scanner.render.view import severity_rank
 
 TEMPLATE = "markdown.md.j2"
 MAX_ROWS = 50
@@ -50,8 +50,7 @@ def _environment() -> jinja2.Environment:
 
 
 def _severity_rank(finding: Mapping[str, Any]) -> int:
-    severity = finding["severity"]
-    return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
+    return severity_rank(finding["severity"])
 
 
 def _capped(items: Sequence[Any]) -> tuple[list[Any], int]:

@@ -577,7 +577,7 @@ def test_account_public_access_block_read_through_s3_control(runs: dict[str, Run
                   if f["policy_id"] == "aws-cloudtrail-multi-region-logging"]
     (ref,) = [e for e in finding["evidence"] if e["operation"] == "GetPublicAccessBlock"]
     assert ref["params"] == {"AccountId": ACCOUNT_A}
-    body = json.loads((run.evidence / f"{ref['sha256']}.json").read_text())
+    body = json.loads((run.evidence / "responses" / f"{ref['sha256']}.json").read_text())
     assert body["PublicAccessBlockConfiguration"] == {
         "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": False,
         "RestrictPublicBuckets": False}

@@ -7,7 +7,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,8 @@ class PlanScan:
     not_evaluated: dict[str, list[str]]  # Terraform type -> addresses logward does not judge
     deleted: list[str]  # addresses the plan destroys (a log store being destroyed is a finding)
     account: str
+    # The plan entries each resource was read from, by the SHA-256 its evidence cites.
+    evidence: dict[str, bytes] = field(default_factory=dict)
 
 
 def load_plan(path: Path) -> dict[str, Any]:
@@ -130,6 +132,7 @@ def plan_inventory(plan: Mapping[str, Any], account: str = "plan") -> PlanScan:
     inventory = Inventory()
     mapped: list[Mapped] = []
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    blobs: dict[str, bytes] = {}
     for res in resources:
         mapping = TYPES.get(res.type)
         if mapping is None:
@@ -140,8 +143,9 @@ def plan_inventory(plan: Mapping[str, Any], account: str = "plan") -> PlanScan:
                     .values() for m in members]
         if attached:
             raw["attached"] = attached  # the hash covers what the resource was read from
-        digest = hashlib.sha256(json.dumps(raw, sort_keys=True,
-                                           default=str).encode()).hexdigest()
+        blob = json.dumps(raw, sort_keys=True, default=str).encode()
+        digest = hashlib.sha256(blob).hexdigest()
+        blobs[digest] = blob
         evidence = EvidenceRef(operation="terraform show -json", region=item.resource.region,
                                params={"address": res.address}, time=stamp, sha256=digest,
                                source="terraform")
@@ -162,6 +166,7 @@ def plan_inventory(plan: Mapping[str, Any], account: str = "plan") -> PlanScan:
     link(inventory, mapped, ctx, account_pab)
     inventory.extend(log_store_changes(plan, account))
     return PlanScan(inventory=inventory, not_evaluated=not_evaluated, deleted=deleted,
+                    evidence=blobs,
                     account=account)
 
 

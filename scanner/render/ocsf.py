@@ -1,0 +1,111 @@
+"""OCSF (findings.ocsf.json): one Compliance Finding event (class_uid 2003, OCSF 1.3.0, with the
+`cloud` profile) per finding, as a JSON array, for SIEMs and data lakes.
+
+Mapping:
+- `compliance.control` is the policy id; `compliance.standards` the titles of the frameworks
+  the finding maps to; `compliance.requirements` the `framework:control` references.
+- `compliance.status_id`: pass -> 1 Pass, fail -> 3 Fail, unknown -> 0 Unknown, and error ->
+  99 Other with `status` "Error": OCSF has no "could not collect" status, and error must not
+  read as a warning or a pass. `compliance.status_detail` carries the reason.
+- `finding_info.uid` is stable across scans (policy id + resource id), so a SIEM can follow
+  one finding through time; `metadata.uid` is unique per event (scan id + finding).
+- logward's own record of the finding (evidence references, observed values, scan id) goes
+  under `unmapped.logward`, where OCSF puts producer data it has no attribute for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+OCSF_VERSION = "1.3.0"
+CLASS_UID, CATEGORY_UID, ACTIVITY_CREATE = 2003, 2, 1
+SEVERITY_ID = {"info": 1, "low": 2, "medium": 3, "high": 4, "critical": 5}
+COMPLIANCE_STATUS = {"pass": (1, "Pass"), "fail": (3, "Fail"), "unknown": (0, "Unknown"),
+                     "error": (99, "Error")}
+CLOUD_PROVIDER = {"aws": "AWS", "gcp": "GCP", "azure": "Azure"}
+# account.type_id: 10 AWS Account, 5 GCP Account, 6 Azure AD Account (OCSF 1.3.0).
+ACCOUNT_TYPE = {"aws": (10, "AWS Account"), "gcp": (5, "GCP Account"),
+                "azure": (6, "Azure AD Account")}
+
+
+def _ms(iso: str | None) -> int:
+    """An ISO 8601 time as OCSF timestamp_t (milliseconds since the epoch)."""
+    if not iso:
+        return 0
+    return int(datetime.fromisoformat(iso).timestamp() * 1000)
+
+
+def finding_uid(finding: Mapping[str, Any]) -> str:
+    """A stable id for one policy on one resource."""
+    key = f"{finding['policy_id']}\0{finding['resource']['id']}".encode()
+    return "logward:" + hashlib.sha256(key).hexdigest()[:32]
+
+
+def _event(finding: Mapping[str, Any], policy: Mapping[str, Any], scan: Mapping[str, Any],
+           titles: Mapping[str, str], version: str, index: int) -> dict[str, Any]:
+    resource = finding["resource"]
+    provider = str(resource.get("provider", ""))
+    status_id, status = COMPLIANCE_STATUS.get(finding["status"], (0, "Unknown"))
+    severity = finding["severity"]
+    when = _ms(scan.get("finished_at"))
+    refs = list(finding.get("controls", []))
+    standards = sorted({titles.get(r.split(":", 1)[0], r.split(":", 1)[0]) for r in refs})
+    cloud: dict[str, Any] = {"provider": CLOUD_PROVIDER.get(provider, provider or "Other")}
+    if resource.get("region"):
+        cloud["region"] = resource["region"]
+    if resource.get("account"):
+        type_id, type_name = ACCOUNT_TYPE.get(provider, (99, "Other"))
+        cloud["account"] = {"uid": str(resource["account"]), "type_id": type_id,
+                            "type": type_name}
+    remediation = policy.get("remediation") or {}
+    references = [str(r["url"]) for r in policy.get("references", []) if r.get("url")]
+    event: dict[str, Any] = {
+        "activity_id": ACTIVITY_CREATE, "activity_name": "Create",
+        "category_uid": CATEGORY_UID, "category_name": "Findings",
+        "class_uid": CLASS_UID, "class_name": "Compliance Finding",
+        "type_uid": CLASS_UID * 100 + ACTIVITY_CREATE,
+        "type_name": "Compliance Finding: Create",
+        "time": when, "severity_id": SEVERITY_ID.get(severity, 99),
+        "severity": severity.capitalize() if severity in SEVERITY_ID else severity,
+        "status_id": 1, "status": "New", "message": finding["message"],
+        "metadata": {"version": OCSF_VERSION, "profiles": ["cloud"],
+                     "uid": hashlib.sha256(f"{scan.get('id')}\0{index}".encode()).hexdigest(),
+                     "product": {"name": "logward", "vendor_name": "logward",
+                                 "version": version},
+                     "log_name": f"logward {scan.get('source', '')} scan"},
+        "finding_info": {"uid": finding_uid(finding), "title": policy.get("title",
+                                                                          finding["policy_id"]),
+                         "desc": finding["message"], "created_time": when,
+                         "types": [f"logward/{policy.get('category', 'audit-log')}"]},
+        "compliance": {"control": finding["policy_id"], "standards": standards or ["logward"],
+                       "requirements": refs, "status_id": status_id, "status": status,
+                       "status_detail": finding["message"]},
+        "cloud": cloud,
+        "resources": [{"uid": resource["id"], "name": str(resource.get("name") or ""),
+                       "type": resource.get("type", ""),
+                       **({"region": resource["region"]} if resource.get("region") else {}),
+                       **({"cloud_partition": provider} if provider else {})}],
+        "unmapped": {"logward": {"scan_id": scan.get("id"), "status": finding["status"],
+                                 "evidence": list(finding.get("evidence", [])),
+                                 "observed": finding.get("observed", {}),
+                                 **({"baseline": finding["baseline"]}
+                                    if finding.get("baseline") else {})}},
+    }
+    if remediation.get("summary"):
+        event["remediation"] = {"desc": remediation["summary"], "references": references}
+    return event
+
+
+def render_ocsf(results: Mapping[str, Any]) -> bytes:
+    """findings.ocsf.json bytes: a JSON array of OCSF 1.3.0 Compliance Finding events."""
+    scan = results.get("scan", {})
+    titles = {f["id"]: f.get("title", f["id"]) for f in scan.get("frameworks", [])}
+    policies = {p["id"]: p for p in results.get("policies", [])}
+    version = results["tool"]["version"]
+    events = [_event(f, policies.get(f["policy_id"], {}), scan, titles, version, i)
+              for i, f in enumerate(results.get("findings", []))]
+    return json.dumps(events, indent=1, ensure_ascii=False).encode() + b"\n"
