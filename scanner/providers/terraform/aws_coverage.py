@@ -98,9 +98,12 @@ def recorder_of(status: PlanResource, ctx: PlanContext) -> PlanResource | None:
     found = ctx.resolve(status, ("name",), _RECORDER_TYPES)
     name = status.values.get("name")
     if found is None and isinstance(name, str):
-        region = ctx.region(status)
-        found = next((r for r in ctx.resources if r.type in _RECORDER_TYPES
-                      and _recorder_name(r) == name and ctx.region(r) == region), None)
+        recorders = ctx.index("recorder by name", _RECORDER_TYPES,
+                              lambda r: (_recorder_name(r), ctx.region(r)))
+        try:
+            found = recorders.get((name, ctx.region(status)))
+        except TypeError:  # an unhashable region value names nothing
+            found = None
     return found
 
 

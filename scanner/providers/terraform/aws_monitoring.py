@@ -50,11 +50,12 @@ def _dimension_names(value: Any) -> Any:
 def group_by_name(ctx: PlanContext, name: str, region: Any) -> PlanResource | None:
     """The plan's log group with this name in this region (a literal name or ARN)."""
     wanted = name.removesuffix(":*").split(":log-group:", 1)[-1]
-    for res in ctx.resources:
-        if res.type in _GROUP_TYPES and res.values.get("name") == wanted \
-                and ctx.region(res) == region:
-            return res
-    return None
+    groups = ctx.index("log group by name", _GROUP_TYPES,
+                       lambda r: (r.values.get("name"), ctx.region(r)))
+    try:
+        return groups.get((wanted, region))
+    except TypeError:  # an unhashable region value names nothing
+        return None
 
 
 def filter_id(res: PlanResource) -> str:
@@ -164,15 +165,15 @@ def _actions(res: PlanResource, ctx: PlanContext) -> tuple[Any, list[Ref]]:
 def _topic_by_arn(ctx: PlanContext, arn: str) -> PlanResource | None:
     """The plan's topic a literal ARN names: by known ARN, else by name and region."""
     parts = arn.split(":")
-    for res in ctx.resources:
-        if res.type not in _TOPIC_TYPES:
-            continue
-        if res.values.get("arn") == arn or ctx.ids.get(res.address) == arn:
-            return res
-        if len(parts) == 6 and parts[2] == "sns" and res.values.get("name") == parts[5] \
-                and ctx.region(res) == parts[3]:
-            return res
-    return None
+    by_arn = ctx.index("topic by arn", _TOPIC_TYPES,
+                       lambda r: r.values.get("arn") or ctx.ids.get(r.address))
+    by_id = ctx.index("topic by id", _TOPIC_TYPES, lambda r: ctx.ids.get(r.address))
+    found = by_arn.get(arn) or by_id.get(arn)
+    if found is None and len(parts) == 6 and parts[2] == "sns":
+        by_name = ctx.index("topic by name", _TOPIC_TYPES,
+                            lambda r: (r.values.get("name"), ctx.region(r)))
+        found = by_name.get((parts[5], parts[3]))
+    return found
 
 
 def topic_of(sub: PlanResource, ctx: PlanContext) -> PlanResource | None:

@@ -156,6 +156,26 @@ class PlanContext:
         # (Terraform type, literal handle) -> resource, built on the first literal lookup
         # (after `ids` is filled) so resolving N literals stays linear, not N x resources.
         self._by_handle: dict[tuple[str, str], PlanResource] | None = None
+        self._indexes: dict[str, dict[Any, PlanResource]] = {}
+
+    def index(self, name: str, tf_types: tuple[str, ...],
+              key: Callable[[PlanResource], Any]) -> dict[Any, PlanResource]:
+        """The plan's resources of `tf_types` by `key` (the first in plan order wins; a key
+        that is None or unhashable is left out), built once per `name` on first use, so N
+        lookups cost N, not N x resources. Build it only once `ids` is filled."""
+        found = self._indexes.get(name)
+        if found is None:
+            found = {}
+            for res in self.resources:
+                if res.type in tf_types:
+                    k = key(res)
+                    try:
+                        if k is not None:
+                            found.setdefault(k, res)
+                    except TypeError:
+                        continue
+            self._indexes[name] = found
+        return found
 
     def resolve(self, src: PlanResource, path: tuple[str | int, ...],
                 tf_types: tuple[str, ...]) -> PlanResource | None:
