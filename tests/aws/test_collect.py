@@ -628,3 +628,20 @@ def test_get_bucket_policy_denied_on_the_trail_bucket(prepared: Any, moto_sessio
                 "aws-s3-trail-bucket-access-logging"):
         assert status(pid, east.id) is Status.FAIL, pid
     assert status("aws-s3-trail-bucket-lifecycle-retention", east.id) is Status.PASS
+
+
+def test_bucket_region_from_list_buckets_saves_get_bucket_location(moto_session: Any) -> None:
+    """AWS reports BucketRegion in paginated ListBuckets (moto does not): then the trail
+    bucket's region is taken from there, and GetBucketLocation is not called at all."""
+    _small_estate(moto_session)
+
+    def add_region(parsed: dict[str, Any], **_: Any) -> None:
+        for bucket in parsed.get("Buckets", []):
+            bucket["BucketRegion"] = WEST if bucket["Name"].startswith("west") else EAST
+
+    moto_session.events.register("after-call.s3.ListBuckets", add_region)
+    collected = scan(moto_session)
+    assert "GetBucketLocation" not in {op for _s, op, _r in collected.api.operations}
+    west = collected.inventory.get("arn:aws:s3:::west-trail-logs")
+    assert west is not None and west.region == WEST and west.attrs["region"] == WEST
+    assert west.attrs["versioning"] is not None and west.attrs["policy"]["present"] is False

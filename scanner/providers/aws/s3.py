@@ -57,17 +57,19 @@ def describe(api: AwsApi, scope: Scope, listed: Resource) -> Resource:
     name = listed.name
     evidence: list[EvidenceRef] = list(listed.evidence)
     attrs: dict[str, Any] = dict(listed.attrs, detailed=True)
-    try:
-        location = api.call("s3", scope.home_region, "GetBucketLocation", Bucket=name)
-        assert location is not None
-        evidence.extend(location.evidence)
-        region = _region(location.data.get("LocationConstraint"))
-    except AwsCallError as exc:
-        marker = exc.unknowable()
-        attrs.update({k: marker for k in ("region", "object_lock", "versioning", "encryption",
-                                          "public_access_block", "acl", "policy", "logging",
-                                          "lifecycle")})
-        return make(scope, TYPE, listed.id, name, "global", attrs, evidence)
+    region = listed.attrs.get("region")
+    if not isinstance(region, str):  # ListBuckets did not say (BucketRegion): ask
+        try:
+            location = api.call("s3", scope.home_region, "GetBucketLocation", Bucket=name)
+            assert location is not None
+            evidence.extend(location.evidence)
+            region = _region(location.data.get("LocationConstraint"))
+        except AwsCallError as exc:
+            marker = exc.unknowable()
+            attrs.update({k: marker for k in ("region", "object_lock", "versioning",
+                                              "encryption", "public_access_block", "acl",
+                                              "policy", "logging", "lifecycle")})
+            return make(scope, TYPE, listed.id, name, "global", attrs, evidence)
     attrs["region"] = region
 
     def get(operation: str, absent: tuple[str, ...],
