@@ -32,6 +32,10 @@ class Inventory:
         for account in (resource.account, *resource.also_accounts):
             self._by_type_account[(resource.type, account)].append(resource)
 
+    def accounts(self) -> set[str]:
+        """Every account a resource of this inventory belongs to (placeholders included)."""
+        return {account for (_type, account), found in self._by_type_account.items() if found}
+
     def extend(self, resources: Iterable[Resource]) -> None:
         """Add many resources."""
         for resource in resources:

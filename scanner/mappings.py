@@ -127,6 +127,12 @@ def roll_up(frameworks: Iterable[Framework], findings: Iterable[Finding],
     by_policy: dict[str, Counter[str]] = defaultdict(Counter)
     for finding in findings:
         by_policy[finding.policy_id][finding.status.value] += 1
+    return roll_up_counts(frameworks, by_policy, evaluated)
+
+
+def roll_up_counts(frameworks: Iterable[Framework], by_policy: Mapping[str, Counter[str]],
+                   evaluated: Iterable[str]) -> list[ControlResult]:
+    """roll_up from finding counts per policy and status (all a control's status needs)."""
     ran = set(evaluated)
     results = []
     for framework in frameworks:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +19,7 @@ from scanner.model import Finding
 from scanner.policy.engine import evaluate
 from scanner.policy.loader import CompiledPolicy, Policy, compile_policies, load_policies
 from scanner.policy.loader import policy_set_hash as hash_policies
-from scanner.results import ScanMeta, build
+from scanner.results import ScanMeta, StreamingResults, build
 
 if TYPE_CHECKING:
     from scanner.providers.aws.collect import Progress
@@ -76,6 +76,35 @@ def assess(prepared: Prepared, inventory: Inventory, *, source: str, started_at:
                     config_file=prepared.config.file,
                     limits=limits)
     return findings, build(meta, compiled, findings, prepared.frameworks, controls, inventory)
+
+
+def assess_partitions(prepared: Prepared, partitions: Iterable[Inventory], out: Path, *,
+                      source: str, started_at: str, caller: str | None,
+                      regions: Sequence[str], enabled_regions: Sequence[str] | None,
+                      api_calls: int, limits: Sequence[str] = (), now: datetime | None = None,
+                      keep: Callable[[CompiledPolicy], bool] = lambda _c: True,
+                      ) -> dict[str, Any]:
+    """assess() for estates too large to hold at once (many accounts): each partition (an
+    account, linked, with everything its policies look at) is evaluated and its findings
+    written to `out` (results.json) before the next partition is read. Memory holds one
+    partition and the counts. Returns the results document without its findings."""
+    compiled = [c for c in prepared.compiled if keep(c)]
+    writer = StreamingResults(out, compiled, prepared.frameworks)
+    accounts: set[str] = set()
+    try:
+        for inventory in partitions:
+            writer.add(evaluate(compiled, inventory, now), inventory)
+            accounts |= inventory.accounts()
+        meta = ScanMeta(scan_id=str(uuid.uuid4()), source=source, started_at=started_at,
+                        finished_at=now_iso(), caller=caller, accounts=sorted(accounts),
+                        regions=regions, enabled_regions=enabled_regions, api_calls=api_calls,
+                        policy_hash=prepared.policy_hash,
+                        policy_version=prepared.policy_version,
+                        config_file=prepared.config.file, limits=limits)
+        return writer.finish(meta)
+    except BaseException:
+        writer.close()
+        raise
 
 
 def scan_plan(prepared: Prepared, path: Path, assume_complete: bool = False,

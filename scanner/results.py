@@ -57,47 +57,165 @@ def counts(statuses: Iterable[Status]) -> dict[str, int]:
     return {s.value: found.get(s.value, 0) for s in Status}
 
 
+def control_ids(frameworks: Sequence[Framework]) -> dict[str, list[str]]:
+    """`framework:control` ids per policy id."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for fw in frameworks:
+        for control in fw.controls:
+            for pid in control.policies:
+                found[pid].append(f"{fw.id}:{control.id}")
+    return found
+
+
+def _scan_block(meta: ScanMeta, policies: Sequence[CompiledPolicy],
+                frameworks: Sequence[Framework]) -> dict[str, Any]:
+    return {
+        "id": meta.scan_id, "source": meta.source, "started_at": meta.started_at,
+        "finished_at": meta.finished_at, "caller": meta.caller,
+        "accounts": list(meta.accounts), "regions": list(meta.regions),
+        "enabled_regions": list(meta.enabled_regions) if meta.enabled_regions else None,
+        "api_calls": meta.api_calls,
+        "policy_set": {"hash": meta.policy_hash, "version": meta.policy_version,
+                       "count": len(policies),
+                       "ids": sorted(c.policy.id for c in policies)},
+        "parameters": {c.policy.id: dict(c.params) for c in policies if c.params},
+        "frameworks": [{"id": f.id, "title": f.title, "version": f.version}
+                       for f in frameworks],
+        "config_file": meta.config_file, "limits": list(meta.limits),
+    }
+
+
+def _policies_block(policies: Sequence[CompiledPolicy],
+                    by_policy: Mapping[str, Mapping[str, int]]) -> list[dict[str, Any]]:
+    empty: Mapping[str, int] = {}
+    return [{"id": c.policy.id, "title": c.policy.title, "severity": c.policy.severity,
+             "resource": c.policy.resource, "category": c.policy.category,
+             "counts": {s.value: by_policy.get(c.policy.id, empty).get(s.value, 0)
+                        for s in Status},
+             "references": [dict(r) for r in c.policy.references],
+             "remediation": dict(c.policy.remediation)} for c in policies]
+
+
 def build(meta: ScanMeta, policies: Sequence[CompiledPolicy], findings: Sequence[Finding],
           frameworks: Sequence[Framework], controls: Sequence[ControlResult],
           inventory: Inventory) -> dict[str, Any]:
     """The results document (see scanner/schemas/results.schema.json)."""
-    control_ids: dict[str, list[str]] = defaultdict(list)
-    for fw in frameworks:
-        for control in fw.controls:
-            for pid in control.policies:
-                control_ids[pid].append(f"{fw.id}:{control.id}")
-    by_policy: dict[str, list[Status]] = defaultdict(list)
+    ids = control_ids(frameworks)
+    by_policy: dict[str, Counter[str]] = defaultdict(Counter)
     for finding in findings:
-        by_policy[finding.policy_id].append(finding.status)
+        by_policy[finding.policy_id][finding.status.value] += 1
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "logward", "version": __version__},
-        "scan": {
-            "id": meta.scan_id, "source": meta.source, "started_at": meta.started_at,
-            "finished_at": meta.finished_at, "caller": meta.caller,
-            "accounts": list(meta.accounts), "regions": list(meta.regions),
-            "enabled_regions": list(meta.enabled_regions) if meta.enabled_regions else None,
-            "api_calls": meta.api_calls,
-            "policy_set": {"hash": meta.policy_hash, "version": meta.policy_version,
-                           "count": len(policies),
-                           "ids": sorted(c.policy.id for c in policies)},
-            "parameters": {c.policy.id: dict(c.params) for c in policies if c.params},
-            "frameworks": [{"id": f.id, "title": f.title, "version": f.version}
-                           for f in frameworks],
-            "config_file": meta.config_file, "limits": list(meta.limits),
-        },
+        "scan": _scan_block(meta, policies, frameworks),
         "summary": counts(f.status for f in findings),
-        "policies": [{"id": c.policy.id, "title": c.policy.title, "severity": c.policy.severity,
-                      "resource": c.policy.resource, "category": c.policy.category,
-                      "counts": counts(by_policy.get(c.policy.id, [])),
-                      "references": [dict(r) for r in c.policy.references],
-                      "remediation": dict(c.policy.remediation)} for c in policies],
-        "findings": [dict(f.to_json(), controls=control_ids.get(f.policy_id, []))
-                     for f in findings],
+        "policies": _policies_block(policies, by_policy),
+        "findings": [dict(f.to_json(), controls=ids.get(f.policy_id, [])) for f in findings],
         "controls": [c.to_json() for c in controls],
         "errors": [e.to_json() for e in inventory.errors],
         "inventory": inventory.counts(),
     }
+
+
+# results.json layout: one top-level key per line, and one list item (finding, policy,
+# control, error) per line. Readable and diffable line by line, and written with the C JSON
+# encoder (indent= makes json use its pure-Python encoder, several times slower).
+_LISTS = ("policies", "findings", "controls", "errors")
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _lines(results: Mapping[str, Any], findings: Iterable[str] | None = None
+           ) -> Iterable[str]:
+    """results.json text in pieces; `findings` (already-encoded items) replaces
+    results["findings"] when given."""
+    keys = list(results)
+    if findings is not None and "findings" not in keys:
+        keys.insert(keys.index("controls") if "controls" in keys else len(keys), "findings")
+    yield "{"
+    for n, key in enumerate(keys):
+        yield f"{_dump(key)}: "
+        if key in _LISTS:
+            items = findings if key == "findings" and findings is not None else (
+                _dump(v) for v in results[key])
+            yield "["
+            first = True
+            for item in items:
+                yield ("\n" if first else ",\n") + item
+                first = False
+            yield "]"
+        else:
+            yield _dump(results[key])
+        yield ",\n" if n < len(keys) - 1 else "}\n"
+
+
+class StreamingResults:
+    """results.json written while findings arrive, for estates too large to hold: findings go
+    to a temporary file as they come, counts are kept, and `finish` writes the document
+    (same schema and layout as render_json) atomically. Memory holds counters, not findings."""
+
+    def __init__(self, path: Path, policies: Sequence[CompiledPolicy],
+                 frameworks: Sequence[Framework]) -> None:
+        self.path = path
+        self.policies = list(policies)
+        self.frameworks = list(frameworks)
+        self._ids = control_ids(frameworks)
+        self.by_policy: dict[str, Counter[str]] = defaultdict(Counter)
+        self.inventory: Counter[str] = Counter()
+        self.errors: list[dict[str, Any]] = []
+        self.findings = 0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Closed by finish() or close(); it outlives any one method.
+        self._spool = tempfile.TemporaryFile(  # noqa: SIM115
+            "w+", encoding="utf-8", dir=path.parent)
+
+    def add(self, findings: Iterable[Finding], inventory: Inventory) -> None:
+        """One partition (an account, say): its findings, resource counts and failed calls."""
+        write = self._spool.write
+        for finding in findings:
+            self.by_policy[finding.policy_id][finding.status.value] += 1
+            data = finding.to_json()
+            data["controls"] = self._ids.get(finding.policy_id, [])
+            write(_dump(data) + "\n")
+            self.findings += 1
+        self.inventory.update(inventory.counts())
+        self.errors.extend(e.to_json() for e in inventory.errors)
+
+    def finish(self, meta: ScanMeta) -> dict[str, Any]:
+        """Write results.json; return the document without its findings (a summary)."""
+        from scanner.mappings import roll_up_counts
+
+        evaluated = [c.policy.id for c in self.policies]
+        controls = roll_up_counts(self.frameworks, self.by_policy, evaluated)
+        summary: Counter[str] = Counter()
+        for found in self.by_policy.values():
+            summary.update(found)
+        head = {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": "logward", "version": __version__},
+            "scan": _scan_block(meta, self.policies, self.frameworks),
+            "summary": {s.value: summary.get(s.value, 0) for s in Status},
+            "policies": _policies_block(self.policies, self.by_policy),
+            "controls": [c.to_json() for c in controls],
+            "errors": self.errors,
+            "inventory": dict(sorted(self.inventory.items())),
+        }
+        self._spool.seek(0)
+        spooled = (line.rstrip("\n") for line in self._spool)
+        write_atomic_text(self.path, _lines(head, spooled))
+        self._spool.close()
+        return head
+
+    def close(self) -> None:
+        """Drop the spooled findings (after a failure: nothing is written)."""
+        self._spool.close()
+
+
+def write_atomic_text(path: Path, pieces: Iterable[str]) -> None:
+    """write_atomic for text produced in pieces, without joining them in memory first."""
+    _write_atomic(path, (piece.encode() for piece in pieces))
 
 
 def load_results(path: Path) -> dict[str, Any]:
@@ -127,12 +245,16 @@ def load_results(path: Path) -> dict[str, Any]:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write a file so readers see the old content or the whole new content, never a part."""
+    _write_atomic(path, (data,))
+
+
+def _write_atomic(path: Path, chunks: Iterable[bytes]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are meant to be read
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            handle.writelines(chunks)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -143,7 +265,7 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def render_json(results: Mapping[str, Any]) -> bytes:
     """results.json bytes."""
-    return json.dumps(results, indent=2, sort_keys=False, default=str).encode() + b"\n"
+    return "".join(_lines(results)).encode()
 
 
 RENDERERS = {
