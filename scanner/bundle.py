@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -85,39 +86,96 @@ def bundle_files(results_bytes: bytes, reports: Mapping[str, bytes],
     return files
 
 
+def is_bundle(folder: Path) -> bool:
+    """True when `folder` holds a logward evidence bundle's manifest (not just any
+    manifest.json: a web app's public/ folder or a browser extension has one too)."""
+    try:
+        doc = json.loads((folder / MANIFEST).read_bytes())
+    except (OSError, ValueError):
+        return False
+    return (isinstance(doc, dict) and "manifest_version" in doc
+            and isinstance(doc.get("tool"), dict) and doc["tool"].get("name") == "logward")
+
+
 def check_target(target: Path) -> None:
     """Refuse a destination a bundle may not replace: anything but nothing, an empty folder,
-    or a previous bundle. Called before a scan starts, and again before writing."""
+    or a previous logward bundle. Called before a scan starts, and again before writing."""
     if target.exists() and not (target.is_dir() and (
-            (target / MANIFEST).is_file() or not any(target.iterdir()))):
-        raise InputError(Problem(str(target), None, "--evidence: exists and is not an "
-                                 "evidence bundle (no manifest.json); expected a new or "
-                                 "empty folder, or a previous bundle to replace"))
+            is_bundle(target) or not any(target.iterdir()))):
+        raise InputError(Problem(str(target), None, "--evidence: exists and is not a logward "
+                                 "evidence bundle (no logward manifest.json); expected a new "
+                                 "or empty folder, or a previous bundle to replace"))
 
 
 def write_bundle(target: Path, results: Mapping[str, Any], files: Mapping[str, bytes]) -> None:
-    """Write a bundle to `target`, replacing a previous bundle there as one step."""
+    """Write a bundle to `target`, replacing a previous bundle there as one step: the new
+    bundle is complete in a staging folder beside it before anything is replaced, and the
+    replacement is one atomic exchange where the system has one (Linux renameat2), else two
+    renames that put the previous bundle back if the second fails."""
     check_target(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
+        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700; the files are readable
         for rel, data in files.items():
             path = staging / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         (staging / MANIFEST).write_bytes(manifest(results, files))
         _fsync_tree(staging)
-        old = None
-        if target.exists():
+        if not target.exists():
+            staging.rename(target)
+        elif _exchange(staging, target):
+            shutil.rmtree(staging, ignore_errors=True)  # now the previous bundle
+        else:
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
             old.rmdir()
             target.rename(old)
-        staging.rename(target)
-        if old is not None:
+            try:
+                staging.rename(target)
+            except BaseException:
+                old.rename(target)
+                raise
             shutil.rmtree(old, ignore_errors=True)
+        _fsync_dir(target.parent)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return bool(result == 0)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _fsync_tree(root: Path) -> None:
@@ -158,18 +216,26 @@ def keygen(path: Path) -> tuple[Path, str]:
     from cryptography.hazmat.primitives import serialization
 
     ed25519 = _crypto()
-    if path.exists():
-        raise InputError(Problem(str(path), None, "exists; expected a new file for the key"))
+    public_path = path.with_name(path.name + ".pub")
+    for existing in (path, public_path):
+        if existing.exists():
+            raise InputError(Problem(str(existing), None, "exists; expected a new file for "
+                                     "the key (keys are never overwritten)"))
     private = ed25519.Ed25519PrivateKey.generate()
     pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
-    public_path = path.with_name(path.name + ".pub")
-    public_path.write_bytes(private.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(pem)
+        from scanner.results import write_atomic
+
+        write_atomic(public_path, private.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     return public_path, key_id(_raw_public(private.public_key()))
 
 
@@ -214,15 +280,17 @@ def load_public_key(path: Path) -> Any:
     return key
 
 
-def sign(folder: Path, key_path: Path) -> str:
-    """Sign the bundle's manifest.json; returns the signing key's id."""
+def sign(folder: Path, key_path: Path, body: bytes | None = None) -> str:
+    """Sign the bundle's manifest.json (exactly `body` when given: the bytes a verify just
+    checked); returns the signing key's id."""
     key = load_private_key(key_path)
     manifest_path = folder / MANIFEST
-    try:
-        body = manifest_path.read_bytes()
-    except OSError as exc:
-        raise InputError(Problem(str(manifest_path), None, f"cannot read: {exc}; expected an "
-                                 "evidence bundle written with --evidence")) from exc
+    if body is None:
+        try:
+            body = manifest_path.read_bytes()
+        except OSError as exc:
+            raise InputError(Problem(str(manifest_path), None, f"cannot read: {exc}; expected "
+                                     "an evidence bundle written with --evidence")) from exc
     public_raw = _raw_public(key.public_key())
     doc = {"algorithm": "Ed25519", "key_id": key_id(public_raw),
            "public_key": base64.b64encode(public_raw).decode(),
@@ -246,15 +314,16 @@ class Verdict:
     notes: list[str] = field(default_factory=list)
     files: int = 0
     signed_by: str | None = None
+    manifest: bytes | None = None  # the manifest.json bytes that were checked
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def _json_file(path: Path, verdict: Verdict) -> Any:
+def _json_file(path: Path, verdict: Verdict, body: bytes | None = None) -> Any:
     try:
-        return json.loads(path.read_bytes())
+        return json.loads(path.read_bytes() if body is None else body)
     except OSError as exc:
         verdict.problems.append(f"{path.name}: cannot read: {exc}")
     except (ValueError, UnicodeDecodeError) as exc:
@@ -322,9 +391,14 @@ def verify(folder: Path, public_key: Path | None = None) -> Verdict:
         verdict.problems.append(f"{MANIFEST}: missing; this is not an evidence bundle, or "
                                 "its manifest was removed")
         return verdict
-    body = manifest_path.read_bytes()
+    try:
+        body = manifest_path.read_bytes()  # read once: the signature and the list are of it
+    except OSError as exc:
+        verdict.problems.append(f"{MANIFEST}: cannot read: {exc}")
+        return verdict
+    verdict.manifest = body
     _check_signature(folder, body, expected, verdict)
-    doc = _json_file(manifest_path, verdict)
+    doc = _json_file(manifest_path, verdict, body)
     entries = doc.get("files") if isinstance(doc, dict) else None
     if not isinstance(entries, list):
         if doc is not None:
@@ -342,22 +416,34 @@ def verify(folder: Path, public_key: Path | None = None) -> Verdict:
         rel = path.relative_to(folder).as_posix()
         if path.is_symlink():
             verdict.problems.append(f"{rel}: is a symbolic link; a bundle holds only files")
-        elif path.is_file() and rel not in (MANIFEST, SIGNATURE):
+        elif path.is_dir():
+            continue
+        elif not path.is_file():
+            verdict.problems.append(f"{rel}: is not a regular file; a bundle holds only files")
+        elif rel not in (MANIFEST, SIGNATURE):
             present[rel] = path
     for rel in sorted(set(listed) - set(present)):
         verdict.problems.append(f"{rel}: removed (listed in {MANIFEST}, not in the bundle)")
     for rel in sorted(set(present) - set(listed)):
         verdict.problems.append(f"{rel}: added (in the bundle, not listed in {MANIFEST})")
+    intact: set[str] = set()
     for rel in sorted(set(listed) & set(present)):
-        data = present[rel].read_bytes()
+        try:
+            data = present[rel].read_bytes()
+        except OSError as exc:
+            verdict.problems.append(f"{rel}: cannot read: {exc}")
+            continue
         entry = listed[rel]
         digest = sha256(data)
         if digest != entry.get("sha256") or len(data) != entry.get("size"):
             verdict.problems.append(
                 f"{rel}: changed (SHA-256 {digest}, {len(data)} bytes; manifest says "
                 f"{entry.get('sha256')}, {entry.get('size')} bytes)")
+        else:
+            intact.add(rel)
     verdict.files = len(listed)
-    _check_citations(folder, present, verdict)
+    if RESULTS in intact:  # a changed results.json is already a failure; do not parse it
+        _check_citations(folder, present, verdict)
     return verdict
 
 
@@ -368,9 +454,12 @@ def _check_citations(folder: Path, present: Mapping[str, Path], verdict: Verdict
     results = _json_file(folder / RESULTS, verdict)
     if not isinstance(results, dict):
         return
-    cited = {e.get("sha256") for f in results.get("findings", []) for e in f.get("evidence", [])
-             if isinstance(e, dict)}
-    missing = sorted(s for s in cited if s and f"{RESPONSES}/{s}.json" not in present)
+    findings = results.get("findings")
+    cited = {e.get("sha256") for f in (findings if isinstance(findings, list) else [])
+             if isinstance(f, dict) and isinstance(f.get("evidence"), list)
+             for e in f["evidence"] if isinstance(e, dict)}
+    missing = sorted(str(s) for s in cited
+                     if s and f"{RESPONSES}/{s}.json" not in present)
     if missing:
         verdict.problems.append(f"{RESULTS}: cites {len(missing)} response(s) not in "
                                 f"{RESPONSES}/, e.g. {missing[0]}")

@@ -130,6 +130,7 @@ def scan_aws_cmd(profile: str | None, regions: str, config_path: Path | None,
     from scanner.bundle import check_target
 
     chosen = _formats(formats)
+    _check_out_and_evidence(out_dir, evidence_dir)
     if evidence_dir is not None:
         check_target(evidence_dir)
     if baseline is not None:
@@ -200,6 +201,17 @@ def _finish(results: dict[str, Any], findings: list[Finding], evidence: Any, out
     return exit_code(findings, fail_on)
 
 
+def _check_out_and_evidence(out_dir: Path, evidence_dir: Path | None) -> None:
+    """Reports written into the bundle folder would be files its manifest does not list."""
+    if evidence_dir is None:
+        return
+    out, bundle = out_dir.resolve(), evidence_dir.resolve()
+    if out == bundle or bundle in out.parents:
+        raise InputError(Problem(str(evidence_dir), None, f"--evidence must not be --out or "
+                                 f"contain it ({out_dir}); expected separate folders, e.g. "
+                                 f"--evidence {out_dir / 'evidence'}"))
+
+
 def _write_bundle(folder: Path, results: dict[str, Any], rendered: dict[str, bytes],
                   evidence: Any) -> None:
     from scanner.bundle import bundle_files, write_bundle
@@ -265,6 +277,7 @@ def plan_cmd(plan_file: Path, assume_complete: bool, source_dir: Path | None,
 
     chosen = _formats(formats)
     prepared = pipeline.prepare(list(policy_paths), config_path, _split(frameworks), "aws")
+    _check_out_and_evidence(out_dir, evidence_dir)
     if evidence_dir is not None:
         from scanner.bundle import check_target
 
@@ -376,6 +389,7 @@ def demo_cmd(config_path: Path | None, policy_paths: Sequence[Path], frameworks:
     bundle_dir = evidence_dir or out_dir / "evidence"
     from scanner.bundle import check_target
 
+    _check_out_and_evidence(out_dir, bundle_dir)
     check_target(bundle_dir)
     evidence = EvidenceStore()
     progress = Progress(quiet)
@@ -416,10 +430,12 @@ def _demo_sign_and_verify(bundle_dir: Path, out_dir: Path) -> None:
 @guarded
 def report_cmd(results_file: Path, formats: str, out_dir: Path) -> int:
     """Render a saved results.json again, in any format, without cloud access."""
-    from scanner.results import load_results, render, write_rendered
+    from scanner.results import ALIASES, load_results, render, write_rendered
 
     results = load_results(results_file)
-    chosen = [f for f in _formats(formats) if f != "json"] or ["json"]
+    asked = [ALIASES.get(f, f) for f in _split(formats)]
+    # results.json is rewritten only when asked for (it is the input, already on disk).
+    chosen = [f for f in _formats(formats) if f != "json" or "json" in asked] or ["json"]
     for path in write_rendered(out_dir, render(results, chosen)):
         click.echo(f"wrote {path}")
     return 0
@@ -457,7 +473,7 @@ def bundle_sign(bundle_dir: Path, key_file: Path) -> int:
         for problem in verdict.problems:
             click.echo(f"FAIL {problem}", err=True)
         raise RunError(f"{bundle_dir} does not match its manifest; refusing to sign it")
-    kid = sign(bundle_dir, key_file)
+    kid = sign(bundle_dir, key_file, verdict.manifest)
     click.echo(f"signed {bundle_dir}/manifest.json with key {kid}")
     return 0
 

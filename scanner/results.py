@@ -8,6 +8,7 @@ import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -237,10 +238,32 @@ def load_results(path: Path) -> dict[str, Any]:
                                  )) from exc
     validator = jsonschema.Draft202012Validator(schema("results"))
     if not isinstance(data, dict) or not validator.is_valid(data):
-        # Only on failure: re-read with line tracking so each problem names its line.
-        raise InputError(schema_problems(load_text(text, str(path)), schema("results"))
+        # Only on failure: re-read with line tracking so each problem names its line (JSON
+        # that YAML cannot read, e.g. tab-indented, gets the problems without lines).
+        try:
+            located = load_text(text, str(path))
+        except InputError:
+            where = (("/".join(map(str, e.path)) or "(top level)", e.message)
+                     for e in validator.iter_errors(data))
+            raise InputError([Problem(str(path), None, f"at {at}: {message}")
+                              for at, message in where]
+                             or Problem(str(path), None, "expected a results.json object")
+                             ) from None
+        raise InputError(schema_problems(located, schema("results"))
                          or Problem(str(path), None, "expected a results.json object"))
+    for key in ("started_at", "finished_at"):
+        try:
+            datetime.fromisoformat(str(data["scan"][key]))
+        except ValueError:
+            raise InputError(Problem(str(path), _line_of(text, f'"{key}"'),
+                                     f"at scan/{key}: {data['scan'][key]!r} is not an ISO 8601 "
+                                     "date and time")) from None
     return data
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    at = text.find(needle)
+    return text.count("\n", 0, at) + 1 if at >= 0 else None
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -239,11 +239,11 @@ def test_refuses_to_replace_a_folder_that_is_not_a_bundle(tmp_path: Path) -> Non
     keep = tmp_path / "mine"
     keep.mkdir()
     (keep / "notes.txt").write_text("precious", encoding="utf-8")
-    with pytest.raises(InputError, match="is not an evidence bundle"):
+    with pytest.raises(InputError, match="is not a logward evidence bundle"):
         check_target(keep)
     run = CliRunner().invoke(main, ["demo", "--out", str(tmp_path / "o"), "--evidence",
                                     str(keep), "--quiet"])
-    assert run.exit_code == 2 and "--evidence: exists and is not an evidence bundle" in (
+    assert run.exit_code == 2 and "--evidence: exists and is not a logward evidence bundle" in (
         run.output)
     assert (keep / "notes.txt").read_text(encoding="utf-8") == "precious"
     assert not (tmp_path / "o").exists()
@@ -254,7 +254,7 @@ def test_plan_bundle_carries_the_plan_entries_findings_cite(tmp_path: Path) -> N
     folder = tmp_path / "ev"
     run = CliRunner().invoke(main, ["plan", str(plan), "--out", str(tmp_path / "o"),
                                     "--evidence", str(folder), "--format", "html"])
-    assert run.exit_code in (0, 1), run.output
+    assert run.exit_code == 1, run.output  # the fixture has failing findings
     verdict = verify(folder)
     assert verdict.ok, verdict.problems
     assert any((folder / "responses").iterdir())
@@ -285,3 +285,87 @@ def test_every_demo_output_validates(demo: Path) -> None:
     assert len(rows) == expected
     documented = (Path(__file__).parents[1] / "docs" / "reports.md").read_text(encoding="utf-8")
     assert all(f"`{column}`" in documented for column in COLUMNS)
+
+
+def test_a_folder_with_someone_elses_manifest_is_not_replaced(tmp_path: Path) -> None:
+    webapp = tmp_path / "public"
+    webapp.mkdir()
+    (webapp / MANIFEST).write_text('{"manifest_version": 3, "name": "extension"}',
+                                   encoding="utf-8")
+    (webapp / "background.js").write_text("keep me", encoding="utf-8")
+    with pytest.raises(InputError, match="not a logward evidence bundle"):
+        check_target(webapp)
+    assert (webapp / "background.js").read_text(encoding="utf-8") == "keep me"
+
+
+def test_a_failed_swap_puts_the_previous_bundle_back(tmp_path: Path, demo: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import scanner.bundle as bundle_module
+
+    results = json.loads((demo / "results.json").read_text(encoding="utf-8"))
+    target = tmp_path / "b"
+    write_bundle(target, results, {"results.json": b"1"})
+    before = (target / MANIFEST).read_bytes()
+    # No atomic exchange (not Linux, or a file system without it), and the second rename
+    # (staging -> target) fails: the previous bundle must come back under its name.
+    monkeypatch.setattr(bundle_module, "_exchange", lambda _a, _b: False)
+    real_rename = Path.rename
+
+    def failing_rename(self: Path, dest: Path) -> Path:
+        if self.name.startswith(".b.") and not self.name.startswith(".b.old."):
+            raise OSError("disk full")
+        return real_rename(self, dest)
+
+    monkeypatch.setattr(Path, "rename", failing_rename)
+    with pytest.raises(OSError, match="disk full"):
+        write_bundle(target, results, {"results.json": b"2"})
+    monkeypatch.undo()
+    assert (target / MANIFEST).read_bytes() == before and verify(target).ok
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b"]
+
+
+def test_replacing_uses_the_atomic_exchange_on_linux(tmp_path: Path, demo: Path) -> None:
+    import sys
+
+    from scanner.bundle import _exchange
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "x").write_text("a", encoding="utf-8")
+    (b / "x").write_text("b", encoding="utf-8")
+    if not sys.platform.startswith("linux"):
+        assert _exchange(a, b) is False
+        return
+    assert _exchange(a, b) is True
+    assert (a / "x").read_text(encoding="utf-8") == "b"
+    assert (b / "x").read_text(encoding="utf-8") == "a"
+
+
+def test_tampered_results_shape_is_a_failure_not_a_crash(bundle: Path) -> None:
+    (bundle / "results.json").write_text('{"findings": {"a": 1}}', encoding="utf-8")
+    code, output = verify_cli(bundle)
+    assert code == 1 and "FAIL results.json: changed" in output
+
+
+def test_a_fifo_in_the_bundle_is_named(bundle: Path) -> None:
+    import os
+
+    os.mkfifo(bundle / "responses" / "pipe")
+    code, output = verify_cli(bundle)
+    assert code == 1 and "FAIL responses/pipe: is not a regular file" in output
+
+
+def test_keygen_never_overwrites(tmp_path: Path) -> None:
+    key = tmp_path / "k.pem"
+    (tmp_path / "k.pem.pub").write_text("someone's key", encoding="utf-8")
+    with pytest.raises(InputError, match="keys are never overwritten"):
+        keygen(key)
+    assert not key.exists()
+
+
+def test_evidence_may_not_hold_the_reports(tmp_path: Path) -> None:
+    run = CliRunner().invoke(main, ["demo", "--out", str(tmp_path / "ev" / "reports"),
+                                    "--evidence", str(tmp_path / "ev"), "--quiet"])
+    assert run.exit_code == 2 and "--evidence must not be --out or contain it" in run.output
+    assert not (tmp_path / "ev").exists()

@@ -18,12 +18,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 OCSF_VERSION = "1.3.0"
 CLASS_UID, CATEGORY_UID, ACTIVITY_CREATE = 2003, 2, 1
 SEVERITY_ID = {"info": 1, "low": 2, "medium": 3, "high": 4, "critical": 5}
+SEVERITY_CAPTION = {"info": "Informational", "low": "Low", "medium": "Medium", "high": "High",
+                    "critical": "Critical"}
 COMPLIANCE_STATUS = {"pass": (1, "Pass"), "fail": (3, "Fail"), "unknown": (0, "Unknown"),
                      "error": (99, "Error")}
 CLOUD_PROVIDER = {"aws": "AWS", "gcp": "GCP", "azure": "Azure"}
@@ -36,7 +38,10 @@ def _ms(iso: str | None) -> int:
     """An ISO 8601 time as OCSF timestamp_t (milliseconds since the epoch)."""
     if not iso:
         return 0
-    return int(datetime.fromisoformat(iso).timestamp() * 1000)
+    moment = datetime.fromisoformat(iso)
+    if moment.tzinfo is None:  # logward writes UTC; a bare time is read as UTC too
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
 
 
 def finding_uid(finding: Mapping[str, Any]) -> str:
@@ -70,7 +75,7 @@ def _event(finding: Mapping[str, Any], policy: Mapping[str, Any], scan: Mapping[
         "type_uid": CLASS_UID * 100 + ACTIVITY_CREATE,
         "type_name": "Compliance Finding: Create",
         "time": when, "severity_id": SEVERITY_ID.get(severity, 99),
-        "severity": severity.capitalize() if severity in SEVERITY_ID else severity,
+        "severity": SEVERITY_CAPTION.get(severity, severity),
         "status_id": 1, "status": "New", "message": finding["message"],
         "metadata": {"version": OCSF_VERSION, "profiles": ["cloud"],
                      "uid": hashlib.sha256(f"{scan.get('id')}\0{index}".encode()).hexdigest(),
@@ -88,7 +93,9 @@ def _event(finding: Mapping[str, Any], policy: Mapping[str, Any], scan: Mapping[
         "resources": [{"uid": resource["id"], "name": str(resource.get("name") or ""),
                        "type": resource.get("type", ""),
                        **({"region": resource["region"]} if resource.get("region") else {}),
-                       **({"cloud_partition": provider} if provider else {})}],
+                       # cloud_partition is AWS's (aws, aws-cn, aws-us-gov): from the ARN.
+                       **({"cloud_partition": resource["id"].split(":")[1]}
+                          if resource["id"].startswith("arn:") else {})}],
         "unmapped": {"logward": {"scan_id": scan.get("id"), "status": finding["status"],
                                  "evidence": list(finding.get("evidence", [])),
                                  "observed": finding.get("observed", {}),

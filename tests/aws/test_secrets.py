@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,12 +29,11 @@ FORBIDDEN_PATTERNS = (re.compile(r"X-Amz-Signature=", re.I),
                       re.compile(r"aws_secret_access_key", re.I))
 
 
-@pytest.fixture
-def marker_credentials(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def use_marker_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Called inside mock_aws(), which sets its own fake credentials on entry."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
     monkeypatch.setenv("AWS_SESSION_TOKEN", SESSION_TOKEN)
-    yield
 
 
 def build(session: object) -> None:
@@ -66,13 +64,17 @@ def build(session: object) -> None:
         AlarmActions=[topic])
 
 
-def test_no_secret_reaches_any_output(marker_credentials: None, tmp_path: Path) -> None:
+def test_no_secret_reaches_any_output(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import boto3
     from moto import mock_aws
 
     out, bundle = tmp_path / "out", tmp_path / "bundle"
     with mock_aws():
-        build(boto3.Session(region_name="us-east-1"))
+        use_marker_credentials(monkeypatch)
+        session = boto3.Session(region_name="us-east-1")
+        # The scan really signs with the markers (what could leak is what it holds).
+        assert session.get_credentials().secret_key == SECRET_KEY
+        build(session)
         run = CliRunner().invoke(main, ["scan", "aws", "--regions", "us-east-1", "--out",
                                         str(out), "--format", "all", "--evidence", str(bundle),
                                         "--quiet"], catch_exceptions=False)
@@ -90,3 +92,34 @@ def test_no_secret_reaches_any_output(marker_credentials: None, tmp_path: Path) 
                   if pattern.search(text)]
     assert not leaks, leaks
     assert run.output.count(SECRET_KEY) == 0 and run.output.count(SESSION_TOKEN) == 0
+
+
+@pytest.mark.parametrize(("raw", "kept", "gone"), [
+    ("https://b.s3.amazonaws.com/k?AWSAccessKeyId=AKIAX&Signature=c2ln&Expires=1",
+     "https://b.s3.amazonaws.com/k?<redacted>", "c2ln"),
+    ("HTTPS://b/k?x-amz-signature=abc123&X-Amz-Date=1", "HTTPS://b/k?<redacted>", "abc123"),
+    ("https://storage.googleapis.com/b/o?X-Goog-Signature=feed", "?<redacted>", "feed"),
+    ("https://a.blob.core.windows.net/c?sv=2022-11-02&sig=AbC%3D", "?<redacted>", "AbC%3D"),
+    ('{"Statement": [{"Condition": "https://h/p?X-Amz-Signature=s1"}, {"Effect": "Deny"}]}',
+     '{"Effect": "Deny"}', "s1"),
+])
+def test_signed_urls_lose_only_their_query(raw: str, kept: str, gone: str) -> None:
+    from scanner.evidence import redact
+
+    redacted = redact({"Endpoint": raw})["Endpoint"]
+    assert kept in redacted and gone not in redacted
+
+
+def test_secret_keys_are_redacted_in_any_spelling() -> None:
+    from scanner.evidence import redact
+
+    data = {"SessionToken": "a", "session_token": "b", "X-Amz-Security-Token": "c",
+            "SecretString": "d", "Authorization": "e", "nested": [{"password": "f"}],
+            "NextToken": "keep", "Name": "keep"}
+    redacted = redact(data)
+    assert redacted["NextToken"] == "keep" and redacted["Name"] == "keep"
+    for key in ("SessionToken", "session_token", "X-Amz-Security-Token", "SecretString",
+                "Authorization"):
+        assert redacted[key] == "<redacted>"
+    assert redacted["nested"][0]["password"] == "<redacted>"
+    assert redact("https://example.com/page?q=1") == "https://example.com/page?q=1"

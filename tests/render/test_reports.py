@@ -198,6 +198,8 @@ def test_ocsf_events_validate_and_keep_statuses(
     first = events[0]
     assert first["class_uid"] == 2003 and first["type_uid"] == 200301
     assert first["severity_id"] == 5 and first["compliance"]["requirements"] == ["soc2:CC7.2"]
+    assert first["severity"] == "Critical"
+    assert first["resources"][0]["cloud_partition"] == "aws"
     assert first["compliance"]["standards"] == ["SOC 2 Trust Services Criteria"]
     assert first["cloud"]["account"] == {"uid": "111111111111", "type_id": 10,
                                          "type": "AWS Account"}
@@ -266,3 +268,34 @@ def test_unknown_format_is_refused(results: dict[str, Any], tmp_path: Path) -> N
     saved.write_text(json.dumps(results), encoding="utf-8")
     run = CliRunner().invoke(main, ["report", str(saved), "--format", "pdf"])
     assert run.exit_code == 2 and "unknown format(s) ['pdf']" in run.output
+
+
+def test_report_refuses_a_time_that_is_not_one(results: dict[str, Any], tmp_path: Path) -> None:
+    results["scan"]["finished_at"] = "yesterday"
+    saved = tmp_path / "results.json"
+    saved.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    run = CliRunner().invoke(main, ["report", str(saved), "--out", str(tmp_path / "o")])
+    assert run.exit_code == 2
+    line = json.dumps(results, indent=2).splitlines().index('    "finished_at": "yesterday",') + 1
+    assert f"{saved}:{line}: at scan/finished_at: 'yesterday' is not an ISO 8601" in run.output
+
+
+def test_report_problems_without_lines_when_yaml_cannot_reread(results: dict[str, Any],
+                                                               tmp_path: Path) -> None:
+    del results["summary"]
+    saved = tmp_path / "results.json"
+    saved.write_text(json.dumps(results, indent="\t"), encoding="utf-8")
+    run = CliRunner().invoke(main, ["report", str(saved), "--out", str(tmp_path / "o")])
+    assert run.exit_code == 2 and "'summary' is a required property" in run.output
+
+
+def test_report_writes_json_only_when_asked(results: dict[str, Any], tmp_path: Path) -> None:
+    saved = tmp_path / "results.json"
+    saved.write_text(json.dumps(results), encoding="utf-8")
+    for formats, expected in (("html", ["report.html"]),
+                              ("json,html", ["report.html", "results.json"])):
+        out = tmp_path / formats.replace(",", "-")
+        run = CliRunner().invoke(main, ["report", str(saved), "--format", formats, "--out",
+                                        str(out)])
+        assert run.exit_code == 0, run.output
+        assert sorted(p.name for p in out.iterdir()) == expected
