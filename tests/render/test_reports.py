@@ -299,3 +299,12 @@ def test_report_writes_json_only_when_asked(results: dict[str, Any], tmp_path: P
                                         str(out)])
         assert run.exit_code == 0, run.output
         assert sorted(p.name for p in out.iterdir()) == expected
+
+
+def test_html_lists_resource_types_no_policy_judges(results: dict[str, Any]) -> None:
+    results["scan"]["not_evaluated"] = {"google_logging_project_sink": ["module.a.sink[0]",
+                                                                        "sink_b"]}
+    text = render_html(results).decode()
+    gaps = text[text.index('id="gaps"'):text.index('id="controls"')]
+    assert "1 resource types not judged" in gaps
+    assert "google_logging_project_sink" in gaps and "module.a.sink[0], sink_b" in gaps
