@@ -363,26 +363,42 @@ def child(path: Path, out_dir: Path, limit_mb: float, cpu: int = 0,
 
 # -- the parent ---------------------------------------------------------------------------------
 def profile(size: int, seed: int, mode: str, out: Path) -> int:
-    """One run under cProfile; the top of the profile by own time and by cumulative time."""
-    import cProfile
-    import io
-    import pstats
+    """One run under pyinstrument (the bench extra) when installed, else cProfile; writes the
+    call tree (or the top functions by own and cumulative time) to out/engine-profile.txt."""
     import tempfile
 
     path = data_file(size, seed)
-    profiler = cProfile.Profile()
+    header = f"engine profile: {size} resources, mode {mode}, seed {seed}\n"
     with tempfile.TemporaryDirectory() as tmp:
-        profiler.runcall(child, path, Path(tmp), 8192.0, 0, mode)
-    text = io.StringIO()
-    stats = pstats.Stats(profiler, stream=text)
-    text.write(f"engine profile: {size} resources, mode {mode}, seed {seed}\n")
-    stats.sort_stats("tottime").print_stats(30)
-    stats.sort_stats("cumulative").print_stats(30)
+        try:
+            from pyinstrument import Profiler
+        except ImportError:
+            text = header + _cprofile(path, Path(tmp), mode)
+        else:
+            profiler = Profiler(interval=0.001)
+            profiler.start()
+            child(path, Path(tmp), 8192.0, 0, mode)
+            profiler.stop()
+            text = header + profiler.output_text(unicode=True, color=False)
     target = out / "engine-profile.txt"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text.getvalue().replace(str(ROOT) + "/", ""), encoding="utf-8")
+    target.write_text(text.replace(str(ROOT) + "/", ""), encoding="utf-8")
     print(f"wrote {target}")
     return 0
+
+
+def _cprofile(path: Path, tmp: Path, mode: str) -> str:
+    import cProfile
+    import io
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.runcall(child, path, tmp, 8192.0, 0, mode)
+    text = io.StringIO()
+    stats = pstats.Stats(profiler, stream=text)
+    stats.sort_stats("tottime").print_stats(30)
+    stats.sort_stats("cumulative").print_stats(30)
+    return text.getvalue()
 
 
 STAGES = {"stream": ("prepare", "load", "link", "evaluate+write"),
