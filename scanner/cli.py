@@ -482,13 +482,17 @@ def bundle_sign(bundle_dir: Path, key_file: Path) -> int:
 @click.argument("bundle_dir", type=click.Path(path_type=Path))
 @click.option("--public-key", type=click.Path(path_type=Path),
               help="The Ed25519 public key (PEM) the bundle must be signed with.")
+@click.option("--require-signature", is_flag=True,
+              help="Fail an unsigned bundle (implied by --public-key).")
 @guarded
-def verify_cmd(bundle_dir: Path, public_key: Path | None) -> int:
+def verify_cmd(bundle_dir: Path, public_key: Path | None, require_signature: bool) -> int:
     """Check an evidence bundle: every file's hash and size, and the signature. Exit 1 names
     each file changed, added or removed."""
     from scanner.bundle import verify
 
     verdict = verify(bundle_dir, public_key)
+    if require_signature and verdict.ok and verdict.signed_by is None:
+        verdict.problems.append("manifest.sig: missing; --require-signature was given")
     for problem in verdict.problems:
         click.echo(f"FAIL {problem}")
     for note in verdict.notes:

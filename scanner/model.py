@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from scanner.redact import redact
+
 
 class Status(enum.StrEnum):
     """The outcome of one policy on one resource.
@@ -163,10 +165,12 @@ class Finding:
             "resource": {"id": self.resource_id, "type": self.resource_type,
                          "name": self.resource_name, "provider": self.provider,
                          "account": self.account, "region": self.region},
-            "message": self.message,
+            # Messages and observed values quote collected text (names, endpoints, policy
+            # documents): redacted like raw responses, so no output path skips it.
+            "message": redact(self.message),
             "evidence": [e.to_json() for e in self.evidence],
             "related_resources": list(self.related),
-            "observed": _jsonable(self.observed),
+            "observed": redact(_jsonable(self.observed)),
         }
 
 

@@ -128,10 +128,12 @@ def test_swapped_manifest_breaks_the_signature(bundle: Path, public_key: Path,
     assert code == 1
     assert "FAIL manifest.sig: the signature does not match manifest.json" in output
     # Without a signature to check, the swapped manifest is consistent: a bundle must be signed
-    # to prove who wrote it, which verify says.
+    # to prove who wrote it, which verify says (and --require-signature enforces).
     (bundle / SIGNATURE).unlink()
     code, output = verify_cli(bundle)
     assert code == 0 and "not signed" in output
+    code, output = verify_cli(bundle, "--require-signature")
+    assert code == 1 and "FAIL manifest.sig: missing; --require-signature was given" in output
     code, output = verify_cli(bundle, "--public-key", str(public_key))
     assert code == 1 and "FAIL manifest.sig: missing" in output
 

@@ -104,14 +104,14 @@ def test_no_secret_reaches_any_output(monkeypatch: pytest.MonkeyPatch, tmp_path:
      '{"Effect": "Deny"}', "s1"),
 ])
 def test_signed_urls_lose_only_their_query(raw: str, kept: str, gone: str) -> None:
-    from scanner.evidence import redact
+    from scanner.redact import redact
 
     redacted = redact({"Endpoint": raw})["Endpoint"]
     assert kept in redacted and gone not in redacted
 
 
 def test_secret_keys_are_redacted_in_any_spelling() -> None:
-    from scanner.evidence import redact
+    from scanner.redact import redact
 
     data = {"SessionToken": "a", "session_token": "b", "X-Amz-Security-Token": "c",
             "SecretString": "d", "Authorization": "e", "nested": [{"password": "f"}],
@@ -123,3 +123,17 @@ def test_secret_keys_are_redacted_in_any_spelling() -> None:
         assert redacted[key] == "<redacted>"
     assert redacted["nested"][0]["password"] == "<redacted>"
     assert redact("https://example.com/page?q=1") == "https://example.com/page?q=1"
+
+
+def test_finding_messages_and_observed_values_are_redacted() -> None:
+    from scanner.model import Finding, Status
+
+    finding = Finding(policy_id="p", status=Status.FAIL, severity="high", resource_id="r",
+                      resource_type="aws.sns.topic", resource_name="t", provider="aws",
+                      account="1", region="us-east-1",
+                      message=f"endpoint {PRESIGNED} is not an approved subscriber",
+                      observed={"subscriptions": [{"Endpoint": PRESIGNED,
+                                                   "SessionToken": SESSION_TOKEN}]})
+    text = str(finding.to_json())
+    assert SIGNATURE not in text and SESSION_TOKEN not in text
+    assert "https://hooks.example.com/alarm?<redacted> is not an approved subscriber" in text
