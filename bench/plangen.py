@@ -16,6 +16,7 @@ import argparse
 import json
 import random
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -158,6 +159,18 @@ class Generator:
         roll = self.rng.random()
         return "create" if roll < 0.62 else "no-op" if roll < 0.84 else \
             "update" if roll < 0.96 else "replace" if roll < 0.98 else "delete"
+
+    def stack(self, module: str) -> tuple[int, Callable[[str], str], bool, str, bool]:
+        """What every cloud's stack starts with: its serial number, a namer (bare names inside
+        a module, numbered at the root), whether it is the compliant variant, its plan action,
+        and whether that action leaves its values known."""
+        n = self.next_id()
+
+        def name(base: str) -> str:
+            return base if module else f"{base}_{n}"
+        good = self.rng.random() < 0.5
+        act = self.action()
+        return n, name, good, act, act in ("no-op", "update", "delete")
 
     def add(self, res: Res) -> Res:
         self.resources.append(res)
@@ -530,14 +543,8 @@ class Generator:
     # -- GCP ----------------------------------------------------------------------------------
     def gcp_stack(self, module: str, key: str) -> None:
         rng = self.rng
-        n = self.next_id()
         in_module = bool(module)
-
-        def name(base: str) -> str:
-            return base if in_module else f"{base}_{n}"
-        good = rng.random() < 0.5
-        act = self.action()
-        known = act in ("no-op", "update", "delete")
+        n, name, good, act, known = self.stack(module)
         project = f"acme-prod-{(n % 40):02d}"
         ring = f"projects/{project}/locations/europe-west1/keyRings/audit"
         ckey = f"audit-logs-{key or n}"
@@ -622,14 +629,8 @@ class Generator:
     # -- Azure --------------------------------------------------------------------------------
     def azure_stack(self, module: str, key: str) -> None:
         rng = self.rng
-        n = self.next_id()
         in_module = bool(module)
-
-        def name(base: str) -> str:
-            return base if in_module else f"{base}_{n}"
-        good = rng.random() < 0.5
-        act = self.action()
-        known = act in ("no-op", "update", "delete")
+        n, name, good, act, known = self.stack(module)
         sub = "00000000-0000-4000-8000-000000000001"
         rg = f"rg-audit-{n % 30}"
         rg_id = f"/subscriptions/{sub}/resourceGroups/{rg}"
