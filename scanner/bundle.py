@@ -116,7 +116,9 @@ def write_bundle(target: Path, results: Mapping[str, Any], files: Mapping[str, b
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700; the files are readable
+        from scanner.results import UMASK
+
+        os.chmod(staging, 0o777 & ~UMASK)  # mkdtemp makes 0700; the files are readable
         for rel, data in files.items():
             path = staging / rel
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -141,12 +143,6 @@ def write_bundle(target: Path, results: Mapping[str, Any], files: Mapping[str, b
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -127,12 +127,9 @@ def scan_aws_cmd(profile: str | None, regions: str, config_path: Path | None,
                  quiet: bool) -> int:
     """Scan an AWS account (standard credential chain; honours AWS_ENDPOINT_URL)."""
     from scanner import pipeline
-    from scanner.bundle import check_target
 
     chosen = _formats(formats)
-    _check_out_and_evidence(out_dir, evidence_dir)
-    if evidence_dir is not None:
-        check_target(evidence_dir)
+    _check_evidence(out_dir, evidence_dir)
     if baseline is not None:
         from scanner.baseline import load_baseline
 
@@ -201,8 +198,11 @@ def _finish(results: dict[str, Any], findings: list[Finding], evidence: Any, out
     return exit_code(findings, fail_on)
 
 
-def _check_out_and_evidence(out_dir: Path, evidence_dir: Path | None) -> None:
-    """Reports written into the bundle folder would be files its manifest does not list."""
+def _check_evidence(out_dir: Path, evidence_dir: Path | None) -> None:
+    """Refuse, before any cloud call, an --evidence folder a bundle may not replace, or one
+    that holds --out (reports written into it would be files its manifest does not list)."""
+    from scanner.bundle import check_target
+
     if evidence_dir is None:
         return
     out, bundle = out_dir.resolve(), evidence_dir.resolve()
@@ -210,6 +210,7 @@ def _check_out_and_evidence(out_dir: Path, evidence_dir: Path | None) -> None:
         raise InputError(Problem(str(evidence_dir), None, f"--evidence must not be --out or "
                                  f"contain it ({out_dir}); expected separate folders, e.g. "
                                  f"--evidence {out_dir / 'evidence'}"))
+    check_target(evidence_dir)
 
 
 def _write_bundle(folder: Path, results: dict[str, Any], rendered: dict[str, bytes],
@@ -277,11 +278,7 @@ def plan_cmd(plan_file: Path, assume_complete: bool, source_dir: Path | None,
 
     chosen = _formats(formats)
     prepared = pipeline.prepare(list(policy_paths), config_path, _split(frameworks), "aws")
-    _check_out_and_evidence(out_dir, evidence_dir)
-    if evidence_dir is not None:
-        from scanner.bundle import check_target
-
-        check_target(evidence_dir)
+    _check_evidence(out_dir, evidence_dir)
     if source_dir is not None and not source_dir.is_dir():
         raise InputError(f"--source-dir: {source_dir} is not a folder")
     evidence = EvidenceStore()
@@ -387,10 +384,7 @@ def demo_cmd(config_path: Path | None, policy_paths: Sequence[Path], frameworks:
     chosen = _formats(formats, default="all")
     prepared = pipeline.prepare(list(policy_paths), config_path, _split(frameworks), "aws")
     bundle_dir = evidence_dir or out_dir / "evidence"
-    from scanner.bundle import check_target
-
-    _check_out_and_evidence(out_dir, bundle_dir)
-    check_target(bundle_dir)
+    _check_evidence(out_dir, bundle_dir)
     evidence = EvidenceStore()
     progress = Progress(quiet)
     with demo_session() as (session, regions):

@@ -29,8 +29,10 @@ from scanner.render import (
 )
 
 SCHEMA_VERSION = "1.0"
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
+# The process umask (read once: reading it means setting it): outputs get the permissions a
+# plain open() would give them, not mkstemp's/mkdtemp's private 0600/0700.
+UMASK = os.umask(0o022)
+os.umask(UMASK)
 
 
 @dataclass(frozen=True)
@@ -275,7 +277,7 @@ def _write_atomic(path: Path, chunks: Iterable[bytes]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are meant to be read
+        os.fchmod(fd, 0o666 & ~UMASK)  # mkstemp makes 0600; outputs are meant to be read
         with os.fdopen(fd, "wb") as handle:
             handle.writelines(chunks)
             handle.flush()
