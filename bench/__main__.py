@@ -30,14 +30,15 @@ RUNNERS = {"live": live.main, "plan": plan.main, "engine": engine.main, "report"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="smallest sizes, one run each")
-    parser.add_argument("--only", default=",".join(RUNNERS),
-                        help="comma-separated subset of " + ",".join(RUNNERS))
+    parser.add_argument(
+        "--only", default=",".join(RUNNERS), help="comma-separated subset of " + ",".join(RUNNERS)
+    )
     parser.add_argument("--out", type=Path, default=OUT, help="where the JSON results go")
-    parser.add_argument("--no-docs", action="store_true",
-                        help="do not rewrite docs/benchmarks.md")
+    parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
     args = parser.parse_args(argv)
     plan_args = QUICK if args.quick else FULL
     args.out.mkdir(parents=True, exist_ok=True)

@@ -49,11 +49,19 @@ TEMPLATE = DATA / "demo-account.json"
 TOKEN = "@ACCT@"
 DEMO_ACCOUNT = "123456789012"
 # Attributes the linker computes: not collected, so not part of a record.
-LINKER_ATTRS = {"aws.cloudtrail.trail": ("tamper_grants", "tamper_limits"),
-                "aws.s3.bucket": ("effective_public_access_block",)}
+LINKER_ATTRS = {
+    "aws.cloudtrail.trail": ("tamper_grants", "tamper_limits"),
+    "aws.s3.bucket": ("effective_public_access_block",),
+}
 # Extra resources per account: type -> weight.
-FILLERS = {"aws.s3.bucket": 35, "aws.ec2.vpc": 20, "aws.logs.log_group": 20, "aws.kms.key": 15,
-           "aws.cloudwatch.alarm": 5, "aws.sns.topic": 5}
+FILLERS = {
+    "aws.s3.bucket": 35,
+    "aws.ec2.vpc": 20,
+    "aws.logs.log_group": 20,
+    "aws.kms.key": 15,
+    "aws.cloudwatch.alarm": 5,
+    "aws.sns.topic": 5,
+}
 MAX_FILLERS = 260
 
 
@@ -88,12 +96,24 @@ def build_template() -> dict[str, Any]:
         attrs = dict(res.attrs)
         for name in LINKER_ATTRS.get(res.type, ()):
             attrs.pop(name, None)
-        records.append({"type": res.type, "id": res.id, "name": res.name,
-                        "account": res.account, "region": res.region, "attrs": _plain(attrs),
-                        "evidence": [e.to_json() for e in res.evidence]})
+        records.append(
+            {
+                "type": res.type,
+                "id": res.id,
+                "name": res.name,
+                "account": res.account,
+                "region": res.region,
+                "attrs": _plain(attrs),
+                "evidence": [e.to_json() for e in res.evidence],
+            }
+        )
     scope = collected.scope
-    return {"regions": list(REGIONS), "scope_regions": list(scope.regions),
-            "home_region": scope.home_region, "records": records}
+    return {
+        "regions": list(REGIONS),
+        "scope_regions": list(scope.regions),
+        "home_region": scope.home_region,
+        "records": records,
+    }
 
 
 def template() -> dict[str, Any]:
@@ -108,11 +128,15 @@ def tokenized(tpl: dict[str, Any]) -> str:
     per-account (bucket names are global)."""
     text = json.dumps(tpl["records"])
     buckets = {r["name"] for r in tpl["records"] if r["type"] == "aws.s3.bucket"}
-    buckets |= {r["attrs"].get("s3_bucket_name") for r in tpl["records"]
-                if r["type"] == "aws.cloudtrail.trail"} - {None}
+    buckets |= {
+        r["attrs"].get("s3_bucket_name")
+        for r in tpl["records"]
+        if r["type"] == "aws.cloudtrail.trail"
+    } - {None}
     names = sorted((b for b in buckets if isinstance(b, str)), key=len, reverse=True)
-    pattern = re.compile(r"(?<![A-Za-z0-9.-])(" + "|".join(map(re.escape, names))
-                         + r")(?![A-Za-z0-9.-])")
+    pattern = re.compile(
+        r"(?<![A-Za-z0-9.-])(" + "|".join(map(re.escape, names)) + r")(?![A-Za-z0-9.-])"
+    )
     text = pattern.sub(lambda m: f"{m.group(1)}-{TOKEN}", text)
     return text.replace(DEMO_ACCOUNT, TOKEN)
 
@@ -140,8 +164,9 @@ def _vary(rng: random.Random, rec: dict[str, Any]) -> None:
         a["actions_enabled"] = rng.random() < 0.8
 
 
-def _filler(rng: random.Random, pool: dict[str, list[dict[str, Any]]], rtype: str, acct: str,
-            i: int) -> dict[str, Any]:
+def _filler(
+    rng: random.Random, pool: dict[str, list[dict[str, Any]]], rtype: str, acct: str, i: int
+) -> dict[str, Any]:
     """Another resource of `rtype` in account `acct`, cloned from one of the account's own."""
     rec = json.loads(json.dumps(rng.choice(pool[rtype])))
     a = rec["attrs"]
@@ -198,9 +223,11 @@ def accounts(total: int, seed: int) -> Iterator[list[dict[str, Any]]]:
         for rec in recs:
             pool.setdefault(rec["type"], []).append(rec)
         extra = rng.randint(0, MAX_FILLERS)
-        recs += [_filler(rng, pool, t, acct, i)
-                 for i, t in enumerate(rng.choices(types, weights, k=extra))]
-        recs = recs[:total - emitted]
+        recs += [
+            _filler(rng, pool, t, acct, i)
+            for i, t in enumerate(rng.choices(types, weights, k=extra))
+        ]
+        recs = recs[: total - emitted]
         emitted += len(recs)
         yield recs
 
@@ -212,8 +239,11 @@ def data_file(size: int, seed: int) -> Path:
         tpl = template()
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         with tmp.open("w") as out:
-            head = {"kind": "scope", "regions": tpl["scope_regions"],
-                    "home_region": tpl["home_region"]}
+            head = {
+                "kind": "scope",
+                "regions": tpl["scope_regions"],
+                "home_region": tpl["home_region"],
+            }
             out.write(json.dumps(head) + "\n")
             for recs in accounts(size, seed):
                 for rec in recs:
@@ -236,13 +266,17 @@ def _rss_mb() -> tuple[float, float]:
 
 def _watchdog(limit_mb: float) -> None:
     """Exit (code 3) when RSS passes the limit: the stages done so far are already printed."""
+
     def watch() -> None:
         while True:
             if _rss_mb()[0] > limit_mb:
-                print(json.dumps({"stage": "killed", "reason": f"RSS over {limit_mb:.0f} MB"}),
-                      flush=True)
+                print(
+                    json.dumps({"stage": "killed", "reason": f"RSS over {limit_mb:.0f} MB"}),
+                    flush=True,
+                )
                 os._exit(3)
             time.sleep(0.2)
+
     threading.Thread(target=watch, daemon=True).start()
 
 
@@ -262,6 +296,7 @@ def _records(path: Path) -> tuple[dict[str, Any], Iterator[list[dict[str, Any]]]
                 group.append(data)
             if group:
                 yield group
+
     return head, groups()
 
 
@@ -270,16 +305,23 @@ def _resource(data: dict[str, Any]) -> Any:
     from scanner.testing import resource_from_data
 
     res = resource_from_data(data)
-    evidence = tuple(EvidenceRef(operation=e["operation"], region=e["region"],
-                                 params=e["params"], time=e["time"], sha256=e["sha256"],
-                                 source=e["source"]) for e in data.get("evidence") or ())
+    evidence = tuple(
+        EvidenceRef(
+            operation=e["operation"],
+            region=e["region"],
+            params=e["params"],
+            time=e["time"],
+            sha256=e["sha256"],
+            source=e["source"],
+        )
+        for e in data.get("evidence") or ()
+    )
     # resource_from_data has no evidence argument; a live Resource is built with it.
     object.__setattr__(res, "evidence", evidence)
     return res
 
 
-def child(path: Path, out_dir: Path, limit_mb: float, cpu: int = 0,
-          mode: str = "stream") -> int:
+def child(path: Path, out_dir: Path, limit_mb: float, cpu: int = 0, mode: str = "stream") -> int:
     """One size in one process. `stream` (the default): pipeline.assess_partitions, one
     account at a time: load it, link it, evaluate it and spool its findings, keeping only
     counts; results.json is written at the end. `memory`: load and link every account, then
@@ -297,8 +339,18 @@ def child(path: Path, out_dir: Path, limit_mb: float, cpu: int = 0,
 
     def emit(stage: str, seconds: float, **extra: Any) -> None:
         cur, peak = _rss_mb()
-        print(json.dumps({"stage": stage, "seconds": round(seconds, 4), "rss_mb": round(cur, 1),
-                          "peak_rss_mb": round(peak, 1), **extra}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "stage": stage,
+                    "seconds": round(seconds, 4),
+                    "rss_mb": round(cur, 1),
+                    "peak_rss_mb": round(peak, 1),
+                    **extra,
+                }
+            ),
+            flush=True,
+        )
 
     emit("start", 0.0)
     t0 = time.perf_counter()
@@ -317,18 +369,31 @@ def child(path: Path, out_dir: Path, limit_mb: float, cpu: int = 0,
             spent["load"] += time.perf_counter() - t
             t = time.perf_counter()
             account = group[0]["account"]
-            link(inv, Scope(account=account, partition="aws",
-                            caller_arn=f"arn:aws:iam::{account}:role/logward-audit",
-                            regions=tuple(head["regions"]), home_region=head["home_region"]))
+            link(
+                inv,
+                Scope(
+                    account=account,
+                    partition="aws",
+                    caller_arn=f"arn:aws:iam::{account}:role/logward-audit",
+                    regions=tuple(head["regions"]),
+                    home_region=head["home_region"],
+                ),
+            )
             spent["link"] += time.perf_counter() - t
             counted["resources"] += len(group)
             counted["accounts"] += 1
             yield inv
 
     live = {"keep": lambda c: "live" in c.policy.evaluate_on}
-    common: dict[str, Any] = {"source": "aws", "started_at": pipeline.now_iso(), "caller": None,
-                              "regions": list(head["regions"]), "enabled_regions": None,
-                              "api_calls": 0, **live}
+    common: dict[str, Any] = {
+        "source": "aws",
+        "started_at": pipeline.now_iso(),
+        "caller": None,
+        "regions": list(head["regions"]),
+        "enabled_regions": None,
+        "api_calls": 0,
+        **live,
+    }
     out = out_dir / "results.json"
     t0 = time.perf_counter()
     if mode == "stream":
@@ -338,8 +403,9 @@ def child(path: Path, out_dir: Path, limit_mb: float, cpu: int = 0,
         for inv in accounts():
             merged.extend(r for t in inv.counts() for r in inv.of_type(t))
         t1 = time.perf_counter()
-        findings, results = pipeline.assess(prepared, merged,
-                                            accounts=sorted(merged.accounts()), **common)
+        findings, results = pipeline.assess(
+            prepared, merged, accounts=sorted(merged.accounts()), **common
+        )
         spent["evaluate"] = time.perf_counter() - t1
         t1 = time.perf_counter()
         write_outputs(out_dir, results, ["json"])
@@ -355,8 +421,7 @@ def child(path: Path, out_dir: Path, limit_mb: float, cpu: int = 0,
     else:
         emit("evaluate", spent["evaluate"])
         emit("write", spent["write"])
-    emit("results", 0.0, findings=sum(summary.values()), summary=summary,
-         bytes=out.stat().st_size)
+    emit("results", 0.0, findings=sum(summary.values()), summary=summary, bytes=out.stat().st_size)
     emit("total", time.perf_counter() - t_start)
     return 0
 
@@ -401,8 +466,10 @@ def _cprofile(path: Path, tmp: Path, mode: str) -> str:
     return text.getvalue()
 
 
-STAGES = {"stream": ("prepare", "load", "link", "evaluate+write"),
-          "memory": ("prepare", "load", "link", "evaluate", "write")}
+STAGES = {
+    "stream": ("prepare", "load", "link", "evaluate+write"),
+    "memory": ("prepare", "load", "link", "evaluate", "write"),
+}
 
 
 def parse_child(log: Path) -> dict[str, Any]:
@@ -419,22 +486,32 @@ def parse_child(log: Path) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--timeout", type=float, default=900.0, help="per child run (s)")
-    parser.add_argument("--max-rss-mb", type=float, default=8192.0,
-                        help="the child stops itself above this RSS")
+    parser.add_argument(
+        "--max-rss-mb", type=float, default=8192.0, help="the child stops itself above this RSS"
+    )
     parser.add_argument("--out", type=Path, default=OUT / "engine.json")
     parser.add_argument("--cpu", type=int, default=0, help="the core the child runs on")
-    parser.add_argument("--mode", choices=("stream", "memory"), default="stream",
-                        help="stream: account by account (assess_partitions); memory: the "
-                             "whole inventory at once (assess)")
-    parser.add_argument("--profile", type=int, metavar="SIZE",
-                        help="instead of timing: profile one run of SIZE resources under "
-                             "cProfile, write the top functions to bench/out/engine-profile.txt")
+    parser.add_argument(
+        "--mode",
+        choices=("stream", "memory"),
+        default="stream",
+        help="stream: account by account (assess_partitions); memory: the "
+        "whole inventory at once (assess)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        metavar="SIZE",
+        help="instead of timing: profile one run of SIZE resources under "
+        "cProfile, write the top functions to bench/out/engine-profile.txt",
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -448,28 +525,56 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     report: dict[str, Any] = {
-        "benchmark": "engine", "machine": machine(),
+        "benchmark": "engine",
+        "machine": machine(),
         "versions": {"logward": logward_version(), "python": sys.version.split()[0]},
-        "config": {"sizes": sizes, "runs": args.runs, "seed": args.seed, "cores": 1,
-                   "mode": args.mode,
-                   "cpu": args.cpu,
-                   "timeout_s": args.timeout, "max_rss_mb": args.max_rss_mb},
+        "config": {
+            "sizes": sizes,
+            "runs": args.runs,
+            "seed": args.seed,
+            "cores": 1,
+            "mode": args.mode,
+            "cpu": args.cpu,
+            "timeout_s": args.timeout,
+            "max_rss_mb": args.max_rss_mb,
+        },
         "targets": {"resources_per_s_end_to_end": 50000, "peak_rss_mb_at_1m": 1024},
-        "sizes": []}
+        "sizes": [],
+    }
     for size in sizes:
         t0 = time.perf_counter()
         path = data_file(size, args.seed)
-        print(f"== {size} resources ({path.stat().st_size / 1e6:.0f} MB JSONL, "
-              f"ready in {time.perf_counter() - t0:.1f} s)", flush=True)
+        print(
+            f"== {size} resources ({path.stat().st_size / 1e6:.0f} MB JSONL, "
+            f"ready in {time.perf_counter() - t0:.1f} s)",
+            flush=True,
+        )
         rows: list[dict[str, Any]] = []
         measured: list[Measurement] = []
         for i in range(args.runs):
             log = work / f"child-{size}-{i}.log"
             out_dir = work / f"out-{size}"
-            m = run([sys.executable, "-m", "bench.engine", "--child", str(path),
-                     "--child-out", str(out_dir), "--max-rss-mb", str(args.max_rss_mb),
-                     "--cpu", str(args.cpu), "--mode", args.mode],
-                    env=env, cwd=ROOT, timeout_s=args.timeout, stdout=log)
+            m = run(
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.engine",
+                    "--child",
+                    str(path),
+                    "--child-out",
+                    str(out_dir),
+                    "--max-rss-mb",
+                    str(args.max_rss_mb),
+                    "--cpu",
+                    str(args.cpu),
+                    "--mode",
+                    args.mode,
+                ],
+                env=env,
+                cwd=ROOT,
+                timeout_s=args.timeout,
+                stdout=log,
+            )
             stages = parse_child(log)
             row: dict[str, Any] = {"run": i, **m.to_json(), "stages": stages}
             if m.exit_code == 0 and "total" in stages:
@@ -478,11 +583,17 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 row["error"] = log.read_text(errors="replace")[-1500:]
             rows.append(row)
-            print(f"  run {i}: wall {m.wall_s:7.2f} s  cpu {m.cpu_s:7.2f} s  "
-                  f"rss {m.peak_rss_mb:7.0f} MB  exit {m.exit_code}"
-                  f"{'  TIMEOUT' if m.timed_out else ''}  " + "  ".join(
-                      f"{k} {v['seconds']:.2f}" for k, v in stages.items()
-                      if k not in ("start", "total", "killed", "results")), flush=True)
+            print(
+                f"  run {i}: wall {m.wall_s:7.2f} s  cpu {m.cpu_s:7.2f} s  "
+                f"rss {m.peak_rss_mb:7.0f} MB  exit {m.exit_code}"
+                f"{'  TIMEOUT' if m.timed_out else ''}  "
+                + "  ".join(
+                    f"{k} {v['seconds']:.2f}"
+                    for k, v in stages.items()
+                    if k not in ("start", "total", "killed", "results")
+                ),
+                flush=True,
+            )
             if m.exit_code != 0:
                 break  # a size that fails once (timeout, memory) is not repeated
         entry: dict[str, Any] = {"size": size, "data_bytes": path.stat().st_size, "rows": rows}
@@ -493,25 +604,30 @@ def main(argv: list[str] | None = None) -> int:
             entry["resources_per_s"] = spread([size / m.wall_s for m in measured])
             ok = [r["stages"] for r in rows if "resources_per_s" in r]
             entry["stage_seconds"] = {
-                s: spread([st[s]["seconds"] for st in ok])
-                for s in STAGES[args.mode]}
+                s: spread([st[s]["seconds"] for st in ok]) for s in STAGES[args.mode]
+            }
             entry["findings"] = ok[0]["results"]["findings"]
             entry["results_json_bytes"] = ok[0]["results"]["bytes"]
-            entry["meets_throughput_target"] = \
-                entry["resources_per_s"]["median"] >= report["targets"][
-                    "resources_per_s_end_to_end"]
+            entry["meets_throughput_target"] = (
+                entry["resources_per_s"]["median"]
+                >= report["targets"]["resources_per_s_end_to_end"]
+            )
         report["sizes"].append(entry)
         args.out.write_text(json.dumps(report, indent=1))
-    print(f"\n{'size':>8} | {'wall s':>7} {'res/s':>8} {'RSS MB':>7} | "
-          + "  ".join(STAGES[args.mode][1:]))
+    print(
+        f"\n{'size':>8} | {'wall s':>7} {'res/s':>8} {'RSS MB':>7} | "
+        + "  ".join(STAGES[args.mode][1:])
+    )
     for e in report["sizes"]:
         if "wall_s" not in e:
             print(f"{e['size']:>8} | failed: see rows")
             continue
         st = e["stage_seconds"]
-        print(f"{e['size']:>8} | {e['wall_s']['median']:>7.2f} "
-              f"{e['resources_per_s']['median']:>8.0f} {e['peak_rss_mb']['median']:>7.0f} | "
-              + "  ".join(f"{st[s]['median']:.2f}" for s in STAGES[args.mode][1:]))
+        print(
+            f"{e['size']:>8} | {e['wall_s']['median']:>7.2f} "
+            f"{e['resources_per_s']['median']:>8.0f} {e['peak_rss_mb']['median']:>7.0f} | "
+            + "  ".join(f"{st[s]['median']:.2f}" for s in STAGES[args.mode][1:])
+        )
     print(f"wrote {args.out}")
     return 0
 

@@ -45,13 +45,28 @@ from typing import Any
 from scanner.analysis.cis_patterns import CIS_PATTERNS
 
 ACCOUNT = "123456789012"
-REGION_POOL = ("us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2", "eu-central-1",
-               "us-east-2", "us-west-1", "eu-west-2", "eu-west-3", "eu-north-1",
-               "ap-southeast-1", "ap-northeast-1", "ap-northeast-2", "ap-south-1",
-               "ca-central-1", "sa-east-1")
+REGION_POOL = (
+    "us-east-1",
+    "eu-west-1",
+    "ap-southeast-2",
+    "us-west-2",
+    "eu-central-1",
+    "us-east-2",
+    "us-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-north-1",
+    "ap-southeast-1",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-south-1",
+    "ca-central-1",
+    "sa-east-1",
+)
 # CIS AWS Foundations 4.1 as the benchmark's short form writes it.
-UNAUTHORIZED_SHORT = ('{ ($.errorCode = "*UnauthorizedOperation") || '
-                      '($.errorCode = "AccessDenied*") }')
+UNAUTHORIZED_SHORT = (
+    '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }'
+)
 RETENTIONS = (None, 1, 7, 30, 90, 365, 400, 731, 3653)
 EXPIRIES = (30, 90, 365, 400, 2555)
 
@@ -68,12 +83,13 @@ class Size:
 
 
 SIZES: dict[str, Size] = {
-    "small": Size(regions=1, buckets=15, trails=2, log_groups=15, keys=4, vpcs=3,
-                  extra_topics=1),
-    "large": Size(regions=4, buckets=200, trails=10, log_groups=300, keys=20, vpcs=16,
-                  extra_topics=6),
-    "xlarge": Size(regions=16, buckets=1333, trails=48, log_groups=2000, keys=133, vpcs=107,
-                   extra_topics=40),
+    "small": Size(regions=1, buckets=15, trails=2, log_groups=15, keys=4, vpcs=3, extra_topics=1),
+    "large": Size(
+        regions=4, buckets=200, trails=10, log_groups=300, keys=20, vpcs=16, extra_topics=6
+    ),
+    "xlarge": Size(
+        regions=16, buckets=1333, trails=48, log_groups=2000, keys=133, vpcs=107, extra_topics=40
+    ),
 }
 
 
@@ -102,11 +118,14 @@ class Clients:
         from botocore.config import Config
 
         self.url = url
-        self.session = boto3.Session(aws_access_key_id="testing",
-                                     aws_secret_access_key="testing", region_name="us-east-1")
-        self.config = Config(retries={"mode": "standard", "max_attempts": 5},
-                             max_pool_connections=workers * 2,
-                             proxies={})  # straight to the server
+        self.session = boto3.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+        )
+        self.config = Config(
+            retries={"mode": "standard", "max_attempts": 5},
+            max_pool_connections=workers * 2,
+            proxies={},
+        )  # straight to the server
         self.cache: dict[tuple[str, str], Any] = {}
         self.lock = threading.Lock()
         self.calls = 0
@@ -115,8 +134,9 @@ class Clients:
         with self.lock:
             client = self.cache.get((service, region))
             if client is None:
-                client = self.session.client(service, region_name=region, endpoint_url=self.url,
-                                             config=self.config)
+                client = self.session.client(
+                    service, region_name=region, endpoint_url=self.url, config=self.config
+                )
                 client.meta.events.register("before-send", self._count)
                 self.cache[(service, region)] = client
             return client
@@ -133,24 +153,43 @@ def _policy(statements: list[dict[str, Any]]) -> str:
 def _trail_statements(bucket: str, account: str = ACCOUNT) -> list[dict[str, Any]]:
     """The statements CloudTrail needs on its bucket (also used by bench.plangen)."""
     return [
-        {"Sid": "CloudTrailAclCheck", "Effect": "Allow",
-         "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:GetBucketAcl",
-         "Resource": f"arn:aws:s3:::{bucket}"},
-        {"Sid": "CloudTrailWrite", "Effect": "Allow",
-         "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject",
-         "Resource": f"arn:aws:s3:::{bucket}/AWSLogs/{account}/*",
-         "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}]
+        {
+            "Sid": "CloudTrailAclCheck",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "s3:GetBucketAcl",
+            "Resource": f"arn:aws:s3:::{bucket}",
+        },
+        {
+            "Sid": "CloudTrailWrite",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": f"arn:aws:s3:::{bucket}/AWSLogs/{account}/*",
+            "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}},
+        },
+    ]
 
 
 def _tls_only(bucket: str) -> dict[str, Any]:
-    return {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-            "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
 
 
 def _public_read(bucket: str) -> dict[str, Any]:
-    return {"Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
-            "Resource": f"arn:aws:s3:::{bucket}/*"}
+    return {
+        "Sid": "PublicRead",
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{bucket}/*",
+    }
 
 
 class Builder:
@@ -161,7 +200,7 @@ class Builder:
         self.rng = random.Random(f"{size_name}:{seed}")
         self.c = Clients(url, workers)
         self.workers = workers
-        self.regions = list(REGION_POOL[:self.size.regions])
+        self.regions = list(REGION_POOL[: self.size.regions])
         self.manifest = Manifest(size=size_name, seed=seed, regions=self.regions)
         self.key_arns: dict[int, str] = {}
         self.topics: dict[str, dict[str, str]] = {}  # region -> {"watched", "unwatched"}
@@ -200,17 +239,30 @@ class Builder:
         key_specs = [(i, self._region(i), i % 3 != 2) for i in range(size.keys)]
         topic_regions = list(self.regions)
         extra = [self._region(i) for i in range(size.extra_topics)]
-        config_specs = [(region, "recording" if i == 0 else self.rng.choice(
-            ("recording", "recording", "stopped", "absent"))) for i, region in
-            enumerate(self.regions)]
-        self._phase([*(self._key_task(*spec) for spec in key_specs),
-                     *(self._topics_task(r) for r in topic_regions),
-                     *(self._extra_topic_task(i, r) for i, r in enumerate(extra)),
-                     *(self._config_task(*spec) for spec in config_specs),
-                     self._iam_task(),
-                     *(self._access_logs_task(r) for r in self.regions)])
-        self.manifest.counts.update(keys=size.keys, topics=2 * len(topic_regions) + len(extra),
-                                    config_recorders=sum(s != "absent" for _, s in config_specs))
+        config_specs = [
+            (
+                region,
+                "recording"
+                if i == 0
+                else self.rng.choice(("recording", "recording", "stopped", "absent")),
+            )
+            for i, region in enumerate(self.regions)
+        ]
+        self._phase(
+            [
+                *(self._key_task(*spec) for spec in key_specs),
+                *(self._topics_task(r) for r in topic_regions),
+                *(self._extra_topic_task(i, r) for i, r in enumerate(extra)),
+                *(self._config_task(*spec) for spec in config_specs),
+                self._iam_task(),
+                *(self._access_logs_task(r) for r in self.regions),
+            ]
+        )
+        self.manifest.counts.update(
+            keys=size.keys,
+            topics=2 * len(topic_regions) + len(extra),
+            config_recorders=sum(s != "absent" for _, s in config_specs),
+        )
 
         # Draw trails (they decide some log groups and buckets).
         trails = [self._draw_trail(i) for i in range(size.trails)]
@@ -223,25 +275,31 @@ class Builder:
         # Phase 2: buckets and log groups.
         tasks: list[Callable[[], None]] = []
         tasks += [self._bucket_task(t["bucket"], t["region"], trail=True) for t in trails]
-        tasks += [self._bucket_task(f"{self.prefix}-data-{i:05d}", self._region(i), trail=False)
-                  for i in range(n_plain_buckets)]
+        tasks += [
+            self._bucket_task(f"{self.prefix}-data-{i:05d}", self._region(i), trail=False)
+            for i in range(n_plain_buckets)
+        ]
         tasks += [self._group_task(t["group"], t["region"], audit=True) for t in cw_trails]
         tasks += [self._group_task(v["group"], v["region"], audit=True) for v in flow_groups]
-        tasks += [self._group_task(f"/lw/app/{i:05d}", self._region(i), audit=False)
-                  for i in range(n_app)]
+        tasks += [
+            self._group_task(f"/lw/app/{i:05d}", self._region(i), audit=False) for i in range(n_app)
+        ]
         self._phase(tasks)
         self.manifest.counts.update(
             buckets=len(self.regions) + len(trails) + n_plain_buckets,
-            log_groups=len(cw_trails) + len(flow_groups) + n_app)
+            log_groups=len(cw_trails) + len(flow_groups) + n_app,
+        )
 
         # Phase 3: trails, metric filters and alarms, VPCs and flow logs.
         tasks = [self._trail_task(t) for t in trails]
         tasks += [self._monitoring_task(t, j) for j, t in enumerate(cw_trails)]
         tasks += [self._vpc_task(v) for v in vpcs]
         self._phase(tasks)
-        self.manifest.counts.update(trails=len(trails), vpcs=len(vpcs),
-                                    vpcs_with_flow_logs=sum(v["flow"] is not None
-                                                            for v in vpcs))
+        self.manifest.counts.update(
+            trails=len(trails),
+            vpcs=len(vpcs),
+            vpcs_with_flow_logs=sum(v["flow"] is not None for v in vpcs),
+        )
         self.manifest.trails = [t["name"] for t in trails]
         self.manifest.trail_buckets = [t["bucket"] for t in trails]
         self.manifest.build_s = round(time.perf_counter() - started, 2)
@@ -258,24 +316,31 @@ class Builder:
             if rotate:
                 kms.enable_key_rotation(KeyId=arn)
             self.key_arns[i] = arn
+
         return run
 
     def _topics_task(self, region: str) -> Callable[[], None]:
         def run() -> None:
             sns = self.c("sns", region)
             watched = sns.create_topic(Name=f"{self.prefix}-security-alerts")["TopicArn"]
-            sns.subscribe(TopicArn=watched, Protocol="https",
-                          Endpoint="https://hooks.example.com/security")
+            sns.subscribe(
+                TopicArn=watched, Protocol="https", Endpoint="https://hooks.example.com/security"
+            )
             unwatched = sns.create_topic(Name=f"{self.prefix}-unwatched-alerts")["TopicArn"]
             self.topics[region] = {"watched": watched, "unwatched": unwatched}
+
         return run
 
     def _extra_topic_task(self, i: int, region: str) -> Callable[[], None]:
         def run() -> None:
             sns = self.c("sns", region)
             arn = sns.create_topic(Name=f"{self.prefix}-app-topic-{i}")["TopicArn"]
-            sns.subscribe(TopicArn=arn, Protocol="sqs",
-                          Endpoint=f"arn:aws:sqs:{region}:{ACCOUNT}:app-queue-{i}")
+            sns.subscribe(
+                TopicArn=arn,
+                Protocol="sqs",
+                Endpoint=f"arn:aws:sqs:{region}:{ACCOUNT}:app-queue-{i}",
+            )
+
         return run
 
     def _config_task(self, region: str, state: str) -> Callable[[], None]:
@@ -283,23 +348,41 @@ class Builder:
             if state == "absent":
                 return
             config = self.c("config", region)
-            config.put_configuration_recorder(ConfigurationRecorder={
-                "name": "default", "roleARN": f"arn:aws:iam::{ACCOUNT}:role/aws-config",
-                "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True}})
+            config.put_configuration_recorder(
+                ConfigurationRecorder={
+                    "name": "default",
+                    "roleARN": f"arn:aws:iam::{ACCOUNT}:role/aws-config",
+                    "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
+                }
+            )
             if state == "recording":
-                config.put_delivery_channel(DeliveryChannel={
-                    "name": "default", "s3BucketName": self._access_logs(region)})
+                config.put_delivery_channel(
+                    DeliveryChannel={"name": "default", "s3BucketName": self._access_logs(region)}
+                )
                 config.start_configuration_recorder(ConfigurationRecorderName="default")
+
         return run
 
     def _iam_task(self) -> Callable[[], None]:
         def run() -> None:
             iam = self.c("iam", "us-east-1")
-            for role, service in (("lw-trail-to-logs", "cloudtrail.amazonaws.com"),
-                                  ("lw-flow-logs", "vpc-flow-logs.amazonaws.com")):
-                iam.create_role(RoleName=role, AssumeRolePolicyDocument=_policy([{
-                    "Effect": "Allow", "Action": "sts:AssumeRole",
-                    "Principal": {"Service": service}}]))
+            for role, service in (
+                ("lw-trail-to-logs", "cloudtrail.amazonaws.com"),
+                ("lw-flow-logs", "vpc-flow-logs.amazonaws.com"),
+            ):
+                iam.create_role(
+                    RoleName=role,
+                    AssumeRolePolicyDocument=_policy(
+                        [
+                            {
+                                "Effect": "Allow",
+                                "Action": "sts:AssumeRole",
+                                "Principal": {"Service": service},
+                            }
+                        ]
+                    ),
+                )
+
         return run
 
     def _access_logs(self, region: str) -> str:
@@ -309,8 +392,10 @@ class Builder:
     def _access_logs_task(self, region: str) -> Callable[[], None]:
         def run() -> None:
             self._create_bucket(self._access_logs(region), region)
-            self.c("s3", region).put_bucket_acl(Bucket=self._access_logs(region),
-                                                ACL="log-delivery-write")
+            self.c("s3", region).put_bucket_acl(
+                Bucket=self._access_logs(region), ACL="log-delivery-write"
+            )
+
         return run
 
     # ---- draws -----------------------------------------------------------------------------
@@ -320,27 +405,37 @@ class Builder:
         good = i == 0
         region = self._region(i)
         name = f"{self.prefix}-trail-{i:03d}"
-        selectors = "advanced" if good else rng.choice(("default", "default", "basic",
-                                                        "advanced"))
-        return {"i": i, "name": name, "region": region, "bucket": f"{self.prefix}-ct-{i:03d}",
-                "group": f"/lw/cloudtrail/{name}",
-                "multi": good or rng.random() < 0.4,
-                "validation": good or rng.random() < 0.5,
-                "kms": good or rng.random() < 0.4,
-                "cw": good or rng.random() < 0.5,
-                "selectors": selectors,
-                "logging": good or rng.random() < 0.85,
-                # monitoring of the trail's log group: "all" CIS filters or a few
-                "filters": list(CIS_PATTERNS) if good else rng.sample(
-                    list(CIS_PATTERNS), rng.randint(0, 5)),
-                "short_form": rng.random() < 0.5}
+        selectors = "advanced" if good else rng.choice(("default", "default", "basic", "advanced"))
+        return {
+            "i": i,
+            "name": name,
+            "region": region,
+            "bucket": f"{self.prefix}-ct-{i:03d}",
+            "group": f"/lw/cloudtrail/{name}",
+            "multi": good or rng.random() < 0.4,
+            "validation": good or rng.random() < 0.5,
+            "kms": good or rng.random() < 0.4,
+            "cw": good or rng.random() < 0.5,
+            "selectors": selectors,
+            "logging": good or rng.random() < 0.85,
+            # monitoring of the trail's log group: "all" CIS filters or a few
+            "filters": list(CIS_PATTERNS)
+            if good
+            else rng.sample(list(CIS_PATTERNS), rng.randint(0, 5)),
+            "short_form": rng.random() < 0.5,
+        }
 
     def _draw_vpc(self, i: int) -> dict[str, Any]:
         region = self._region(i)
         flow = ("cloudwatch", None, "s3", None)[i % 4]  # half the VPCs, both destinations
-        return {"i": i, "region": region, "name": f"{self.prefix}-vpc-{i:04d}", "flow": flow,
-                "group": f"/lw/vpc-flow/{self.prefix}-vpc-{i:04d}",
-                "traffic": self.rng.choice(("ALL", "ALL", "REJECT"))}
+        return {
+            "i": i,
+            "region": region,
+            "name": f"{self.prefix}-vpc-{i:04d}",
+            "flow": flow,
+            "group": f"/lw/vpc-flow/{self.prefix}-vpc-{i:04d}",
+            "traffic": self.rng.choice(("ALL", "ALL", "REJECT")),
+        }
 
     # ---- phase 2 ---------------------------------------------------------------------------
 
@@ -362,25 +457,49 @@ class Builder:
             s3 = self.c("s3", region)
             self._create_bucket(name, region, object_lock=lock)
             if lock_retention:
-                s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration={
-                    "ObjectLockEnabled": "Enabled",
-                    "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 400}}})
+                s3.put_object_lock_configuration(
+                    Bucket=name,
+                    ObjectLockConfiguration={
+                        "ObjectLockEnabled": "Enabled",
+                        "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 400}},
+                    },
+                )
             if versioning and not lock:
-                s3.put_bucket_versioning(Bucket=name,
-                                         VersioningConfiguration={"Status": "Enabled"})
+                s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
             if encryption == "kms" and key:
-                s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={
-                    "Rules": [{"ApplyServerSideEncryptionByDefault": {
-                        "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key},
-                        "BucketKeyEnabled": True}]})
+                s3.put_bucket_encryption(
+                    Bucket=name,
+                    ServerSideEncryptionConfiguration={
+                        "Rules": [
+                            {
+                                "ApplyServerSideEncryptionByDefault": {
+                                    "SSEAlgorithm": "aws:kms",
+                                    "KMSMasterKeyID": key,
+                                },
+                                "BucketKeyEnabled": True,
+                            }
+                        ]
+                    },
+                )
             elif encryption is not None:
-                s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={
-                    "Rules": [{"ApplyServerSideEncryptionByDefault": {
-                        "SSEAlgorithm": "AES256"}}]})
+                s3.put_bucket_encryption(
+                    Bucket=name,
+                    ServerSideEncryptionConfiguration={
+                        "Rules": [
+                            {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+                        ]
+                    },
+                )
             if pab:
-                s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
-                    "BlockPublicAcls": True, "IgnorePublicAcls": True,
-                    "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+                s3.put_public_access_block(
+                    Bucket=name,
+                    PublicAccessBlockConfiguration={
+                        "BlockPublicAcls": True,
+                        "IgnorePublicAcls": True,
+                        "BlockPublicPolicy": True,
+                        "RestrictPublicBuckets": True,
+                    },
+                )
             statements: list[dict[str, Any]] = _trail_statements(name) if trail else []
             if trail or other_policy:
                 if tls:
@@ -390,12 +509,30 @@ class Builder:
             if statements:
                 s3.put_bucket_policy(Bucket=name, Policy=_policy(statements))
             if expiry:
-                s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={
-                    "Rules": [{"ID": "expire", "Status": "Enabled", "Filter": {"Prefix": ""},
-                               "Expiration": {"Days": expiry}}]})
+                s3.put_bucket_lifecycle_configuration(
+                    Bucket=name,
+                    LifecycleConfiguration={
+                        "Rules": [
+                            {
+                                "ID": "expire",
+                                "Status": "Enabled",
+                                "Filter": {"Prefix": ""},
+                                "Expiration": {"Days": expiry},
+                            }
+                        ]
+                    },
+                )
             if logging_on:
-                s3.put_bucket_logging(Bucket=name, BucketLoggingStatus={"LoggingEnabled": {
-                    "TargetBucket": self._access_logs(region), "TargetPrefix": f"{name}/"}})
+                s3.put_bucket_logging(
+                    Bucket=name,
+                    BucketLoggingStatus={
+                        "LoggingEnabled": {
+                            "TargetBucket": self._access_logs(region),
+                            "TargetPrefix": f"{name}/",
+                        }
+                    },
+                )
+
         return run
 
     def _group_task(self, name: str, region: str, audit: bool) -> Callable[[], None]:
@@ -411,6 +548,7 @@ class Builder:
             logs.create_log_group(**params)
             if retention:
                 logs.put_retention_policy(logGroupName=name, retentionInDays=retention)
+
         return run
 
     # ---- phase 3 ---------------------------------------------------------------------------
@@ -421,37 +559,67 @@ class Builder:
         def run() -> None:
             ct = self.c("cloudtrail", t["region"])
             params: dict[str, Any] = {
-                "Name": t["name"], "S3BucketName": t["bucket"],
-                "IsMultiRegionTrail": t["multi"], "IncludeGlobalServiceEvents": t["multi"],
-                "EnableLogFileValidation": t["validation"]}
+                "Name": t["name"],
+                "S3BucketName": t["bucket"],
+                "IsMultiRegionTrail": t["multi"],
+                "IncludeGlobalServiceEvents": t["multi"],
+                "EnableLogFileValidation": t["validation"],
+            }
             if key:
                 params["KmsKeyId"] = key
             if t["cw"]:
                 params["CloudWatchLogsLogGroupArn"] = (
-                    f"arn:aws:logs:{t['region']}:{ACCOUNT}:log-group:{t['group']}:*")
+                    f"arn:aws:logs:{t['region']}:{ACCOUNT}:log-group:{t['group']}:*"
+                )
                 params["CloudWatchLogsRoleArn"] = f"arn:aws:iam::{ACCOUNT}:role/lw-trail-to-logs"
             ct.create_trail(**params)
             if t["selectors"] == "basic":
-                ct.put_event_selectors(TrailName=t["name"], EventSelectors=[{
-                    "ReadWriteType": "All", "IncludeManagementEvents": True,
-                    "DataResources": [{"Type": "AWS::S3::Object",
-                                       "Values": ["arn:aws:s3"]}]}])
+                ct.put_event_selectors(
+                    TrailName=t["name"],
+                    EventSelectors=[
+                        {
+                            "ReadWriteType": "All",
+                            "IncludeManagementEvents": True,
+                            "DataResources": [
+                                {"Type": "AWS::S3::Object", "Values": ["arn:aws:s3"]}
+                            ],
+                        }
+                    ],
+                )
             elif t["selectors"] == "advanced":
-                ct.put_event_selectors(TrailName=t["name"], AdvancedEventSelectors=[
-                    {"Name": "management", "FieldSelectors": [
-                        {"Field": "eventCategory", "Equals": ["Management"]}]},
-                    {"Name": "s3 objects", "FieldSelectors": [
-                        {"Field": "eventCategory", "Equals": ["Data"]},
-                        {"Field": "resources.type", "Equals": ["AWS::S3::Object"]}]}])
+                ct.put_event_selectors(
+                    TrailName=t["name"],
+                    AdvancedEventSelectors=[
+                        {
+                            "Name": "management",
+                            "FieldSelectors": [
+                                {"Field": "eventCategory", "Equals": ["Management"]}
+                            ],
+                        },
+                        {
+                            "Name": "s3 objects",
+                            "FieldSelectors": [
+                                {"Field": "eventCategory", "Equals": ["Data"]},
+                                {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+                            ],
+                        },
+                    ],
+                )
             if t["logging"]:
                 ct.start_logging(Name=t["name"])
+
         return run
 
     def _monitoring_task(self, t: dict[str, Any], j: int) -> Callable[[], None]:
         rng = self.rng
-        wiring = [(slug, rng.random() < (1.0 if t["i"] == 0 else 0.8),
-                   "watched" if t["i"] == 0 or rng.random() < 0.7 else "unwatched")
-                  for slug in t["filters"]]
+        wiring = [
+            (
+                slug,
+                rng.random() < (1.0 if t["i"] == 0 else 0.8),
+                "watched" if t["i"] == 0 or rng.random() < 0.7 else "unwatched",
+            )
+            for slug in t["filters"]
+        ]
 
         def run() -> None:
             region = t["region"]
@@ -462,35 +630,60 @@ class Builder:
                     pattern = UNAUTHORIZED_SHORT
                 metric = f"{t['name']}-{slug}"
                 logs.put_metric_filter(
-                    logGroupName=t["group"], filterName=f"cis-{slug}", filterPattern=pattern,
-                    metricTransformations=[{"metricName": metric,
-                                            "metricNamespace": "CISBenchmark",
-                                            "metricValue": "1"}])
+                    logGroupName=t["group"],
+                    filterName=f"cis-{slug}",
+                    filterPattern=pattern,
+                    metricTransformations=[
+                        {
+                            "metricName": metric,
+                            "metricNamespace": "CISBenchmark",
+                            "metricValue": "1",
+                        }
+                    ],
+                )
                 if alarmed:
                     cw.put_metric_alarm(
-                        AlarmName=metric, MetricName=metric, Namespace="CISBenchmark",
-                        Statistic="Sum", Period=300, EvaluationPeriods=1, Threshold=1,
+                        AlarmName=metric,
+                        MetricName=metric,
+                        Namespace="CISBenchmark",
+                        Statistic="Sum",
+                        Period=300,
+                        EvaluationPeriods=1,
+                        Threshold=1,
                         ComparisonOperator="GreaterThanOrEqualToThreshold",
-                        AlarmActions=[self.topics[region][topic]])
+                        AlarmActions=[self.topics[region][topic]],
+                    )
+
         return run
 
     def _vpc_task(self, v: dict[str, Any]) -> Callable[[], None]:
         def run() -> None:
             ec2 = self.c("ec2", v["region"])
-            vpc = ec2.create_vpc(CidrBlock=f"10.{v['i'] % 250}.0.0/16", TagSpecifications=[{
-                "ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": v["name"]}]}]
+            vpc = ec2.create_vpc(
+                CidrBlock=f"10.{v['i'] % 250}.0.0/16",
+                TagSpecifications=[
+                    {"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": v["name"]}]}
+                ],
             )["Vpc"]["VpcId"]
             if v["flow"] == "cloudwatch":
                 ec2.create_flow_logs(
-                    ResourceIds=[vpc], ResourceType="VPC", TrafficType=v["traffic"],
+                    ResourceIds=[vpc],
+                    ResourceType="VPC",
+                    TrafficType=v["traffic"],
                     LogGroupName=v["group"],
-                    DeliverLogsPermissionArn=f"arn:aws:iam::{ACCOUNT}:role/lw-flow-logs")
+                    DeliverLogsPermissionArn=f"arn:aws:iam::{ACCOUNT}:role/lw-flow-logs",
+                )
             elif v["flow"] == "s3":
                 ec2.create_flow_logs(
-                    ResourceIds=[vpc], ResourceType="VPC", TrafficType=v["traffic"],
+                    ResourceIds=[vpc],
+                    ResourceType="VPC",
+                    TrafficType=v["traffic"],
                     LogDestinationType="s3",
-                    LogDestination=(f"arn:aws:s3:::{self._access_logs(v['region'])}"
-                                    f"/flow/{v['name']}/"))
+                    LogDestination=(
+                        f"arn:aws:s3:::{self._access_logs(v['region'])}/flow/{v['name']}/"
+                    ),
+                )
+
         return run
 
 

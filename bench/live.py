@@ -51,9 +51,11 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 OUT = BENCH / "out"
 VENV = BENCH / ".venvs" / "prowler"
-MOTO_UNSUPPORTED = ("cloudtrail_threat_detection_enumeration",
-                    "cloudtrail_threat_detection_llm_jacking",
-                    "cloudtrail_threat_detection_privilege_escalation")
+MOTO_UNSUPPORTED = (
+    "cloudtrail_threat_detection_enumeration",
+    "cloudtrail_threat_detection_llm_jacking",
+    "cloudtrail_threat_detection_privilege_escalation",
+)
 OK_EXIT = {"logward": (0, 1), "prowler": (0, 3)}
 METRICS = ("wall_s", "cpu_s", "peak_rss_mb", "requests")
 
@@ -62,14 +64,16 @@ METRICS = ("wall_s", "cpu_s", "peak_rss_mb", "requests")
 # Prowler's venv
 # ------------------------------------------------------------------------------------------
 
+
 def ensure_prowler(venv: Path = VENV, version: str = PROWLER_VERSION) -> Path:
     """The `prowler` executable of `venv`, creating the venv and installing Prowler first."""
     exe = venv / "bin" / "prowler"
     if not exe.exists():
         print(f"creating {venv} and installing prowler=={version} (takes minutes)", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", f"prowler=={version}"],
-                       check=True)
+        subprocess.run(
+            [str(venv / "bin" / "pip"), "install", "-q", f"prowler=={version}"], check=True
+        )
     return exe
 
 
@@ -86,43 +90,83 @@ def _version_of(argv: Sequence[str]) -> str:
 
 
 def versions(prowler: Path) -> dict[str, str]:
-    code = ("import importlib.metadata as m;"
-            "print(' '.join(m.version(p) for p in ('boto3', 'botocore')))")
+    code = (
+        "import importlib.metadata as m;"
+        "print(' '.join(m.version(p) for p in ('boto3', 'botocore')))"
+    )
     ours = _version_of([sys.executable, "-c", code]).split()
     theirs = _version_of([str(prowler.parent / "python"), "-c", code]).split()
     moto = _version_of([sys.executable, "-c", "import moto; print(moto.__version__)"])
-    return {"logward": measure.logward_version(),
-            "prowler": _version_of([str(prowler), "--version"]),
-            "moto": moto, "python": sys.version.split()[0],
-            "logward_boto3": ours[0] if ours else "", "logward_botocore": ours[-1] if ours else "",
-            "prowler_boto3": theirs[0] if theirs else "",
-            "prowler_botocore": theirs[-1] if theirs else ""}
+    return {
+        "logward": measure.logward_version(),
+        "prowler": _version_of([str(prowler), "--version"]),
+        "moto": moto,
+        "python": sys.version.split()[0],
+        "logward_boto3": ours[0] if ours else "",
+        "logward_botocore": ours[-1] if ours else "",
+        "prowler_boto3": theirs[0] if theirs else "",
+        "prowler_botocore": theirs[-1] if theirs else "",
+    }
 
 
 # ------------------------------------------------------------------------------------------
 # One run of one tool
 # ------------------------------------------------------------------------------------------
 
+
 def logward_argv(regions: Sequence[str], out: Path) -> list[str]:
-    return [sys.executable, "-m", "scanner", "scan", "aws", "--regions", ",".join(regions),
-            "--out", str(out), "--quiet"]
+    return [
+        sys.executable,
+        "-m",
+        "scanner",
+        "scan",
+        "aws",
+        "--regions",
+        ",".join(regions),
+        "--out",
+        str(out),
+        "--quiet",
+    ]
 
 
-def prowler_argv(exe: Path, checks: Sequence[str], regions: Sequence[str],
-                 out: Path) -> list[str]:
-    return [str(exe), "aws", "--checks", *checks, "-f", *regions, "-o", str(out),
-            "-M", "json-ocsf", "-F", "prowler", "--no-banner", "--no-color",
-            "--scan-unused-services"]
+def prowler_argv(exe: Path, checks: Sequence[str], regions: Sequence[str], out: Path) -> list[str]:
+    return [
+        str(exe),
+        "aws",
+        "--checks",
+        *checks,
+        "-f",
+        *regions,
+        "-o",
+        str(out),
+        "-M",
+        "json-ocsf",
+        "-F",
+        "prowler",
+        "--no-banner",
+        "--no-color",
+        "--scan-unused-services",
+    ]
 
 
-def run_tool(tool: str, argv: list[str], server: Server, env: dict[str, str], work: Path,
-             timeout_s: float) -> dict[str, Any]:
+def run_tool(
+    tool: str, argv: list[str], server: Server, env: dict[str, str], work: Path, timeout_s: float
+) -> dict[str, Any]:
     server.reset()
-    m = measure.run(argv, env=env, cwd=REPO if tool == "logward" else work,
-                    timeout_s=timeout_s, stdout=work / "stdout.log")
+    m = measure.run(
+        argv,
+        env=env,
+        cwd=REPO if tool == "logward" else work,
+        timeout_s=timeout_s,
+        stdout=work / "stdout.log",
+    )
     requests = server.count()
-    row = {"tool": tool, **m.to_json(), "requests": requests,
-           "ok": m.exit_code in OK_EXIT[tool] and not m.timed_out}
+    row = {
+        "tool": tool,
+        **m.to_json(),
+        "requests": requests,
+        "ok": m.exit_code in OK_EXIT[tool] and not m.timed_out,
+    }
     return row
 
 
@@ -191,8 +235,12 @@ def _logward_key(kind: str, finding: dict[str, Any]) -> str:
     return str(resource["id"])
 
 
-def compare_verdicts(logward: dict[str, Any], prowler: list[dict[str, Any]],
-                     manifest: Manifest, example_limit: int = 12) -> dict[str, Any]:
+def compare_verdicts(
+    logward: dict[str, Any],
+    prowler: list[dict[str, Any]],
+    manifest: Manifest,
+    example_limit: int = 12,
+) -> dict[str, Any]:
     """Per overlapping check: resources both judged (agree / disagree / logward unknown or
     error), and resources only one side judged."""
     trail_bucket = dict(zip(manifest.trails, manifest.trail_buckets, strict=True))
@@ -219,9 +267,15 @@ def compare_verdicts(logward: dict[str, Any], prowler: list[dict[str, Any]],
             else:
                 status = "fail" if "fail" in statuses else "pass"
             pw_status[key] = status
-            pw_message[key] = " | ".join(sorted({str(f.get("status_detail", ""))[:160]
-                                                 for f in found if
-                                                 str(f.get("status_code")).lower() == status}))
+            pw_message[key] = " | ".join(
+                sorted(
+                    {
+                        str(f.get("status_detail", ""))[:160]
+                        for f in found
+                        if str(f.get("status_code")).lower() == status
+                    }
+                )
+            )
         lw_status: dict[str, str] = {}
         lw_message: dict[str, str] = {}
         for finding in lw_by_policy.get(policy, {}).values():
@@ -243,31 +297,55 @@ def compare_verdicts(logward: dict[str, Any], prowler: list[dict[str, Any]],
                 outcome = "disagree"
             counts[outcome] += 1
             if outcome != "agree" and len(examples) < example_limit:
-                examples.append({"resource": key, "logward": a, "prowler": b,
-                                 "logward_message": lw_message[key],
-                                 "prowler_message": pw_message[key]})
+                examples.append(
+                    {
+                        "resource": key,
+                        "logward": a,
+                        "prowler": b,
+                        "logward_message": lw_message[key],
+                        "prowler_message": pw_message[key],
+                    }
+                )
         counts["only_logward"] = len(set(lw_status) - set(pw_status))
         counts["only_prowler"] = len(set(pw_status) - set(lw_status))
         totals.update(counts)
-        out[check] = {"logward_policy": policy, "match_on": kind, "compared": len(both),
-                      **{k: counts.get(k, 0) for k in ("agree", "disagree", "logward_unknown",
-                                                       "logward_error", "prowler_manual",
-                                                       "only_logward", "only_prowler")},
-                      "examples": examples}
+        out[check] = {
+            "logward_policy": policy,
+            "match_on": kind,
+            "compared": len(both),
+            **{
+                k: counts.get(k, 0)
+                for k in (
+                    "agree",
+                    "disagree",
+                    "logward_unknown",
+                    "logward_error",
+                    "prowler_manual",
+                    "only_logward",
+                    "only_prowler",
+                )
+            },
+            "examples": examples,
+        }
     return {"by_check": out, "totals": dict(totals)}
 
 
-def prowler_summary(findings: list[dict[str, Any]], log: str,
-                    checks: Sequence[str]) -> dict[str, Any]:
+def prowler_summary(
+    findings: list[dict[str, Any]], log: str, checks: Sequence[str]
+) -> dict[str, Any]:
     """Are Prowler's findings real? Status counts, checks with no finding, checks that
     raised ("Something went wrong in <check>")."""
     status = Counter(str(f.get("status_code")) for f in findings)
     seen = {f.get("metadata", {}).get("event_code") for f in findings}
     raised = sorted(set(re.findall(r"Something went wrong in (\w+)", log)))
-    return {"findings": len(findings), "by_status": dict(status),
-            "checks_run": len(checks), "checks_with_findings": len(seen & set(checks)),
-            "checks_without_findings": sorted(set(checks) - seen),
-            "checks_that_raised": raised}
+    return {
+        "findings": len(findings),
+        "by_status": dict(status),
+        "checks_run": len(checks),
+        "checks_with_findings": len(seen & set(checks)),
+        "checks_without_findings": sorted(set(checks) - seen),
+        "checks_that_raised": raised,
+    }
 
 
 def _load_prowler(out: Path) -> list[dict[str, Any]]:
@@ -282,6 +360,7 @@ def _load_prowler(out: Path) -> list[dict[str, Any]]:
 # ------------------------------------------------------------------------------------------
 # One size
 # ------------------------------------------------------------------------------------------
+
 
 def _spreads(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float]]]:
     spreads: dict[str, dict[str, dict[str, float]]] = {}
@@ -298,24 +377,34 @@ def _ratios(spreads: dict[str, dict[str, dict[str, float]]]) -> dict[str, float 
     ratios: dict[str, float | None] = {}
     for metric in METRICS:
         theirs = spreads["prowler"][metric]["median"]
-        ratios[metric] = (round(spreads["logward"][metric]["median"] / theirs, 4)
-                          if theirs else None)
+        ratios[metric] = round(spreads["logward"][metric]["median"] / theirs, 4) if theirs else None
     return ratios
 
 
-def bench_size(size: str, runs: int, prowler: Path, checks: Sequence[str], seed: int,
-               timeout_s: float, say: Callable[[str], None],
-               tools: Sequence[str] = ("logward", "prowler")) -> dict[str, Any]:
+def bench_size(
+    size: str,
+    runs: int,
+    prowler: Path,
+    checks: Sequence[str],
+    seed: int,
+    timeout_s: float,
+    say: Callable[[str], None],
+    tools: Sequence[str] = ("logward", "prowler"),
+) -> dict[str, Any]:
     keep = OUT / "live" / size
     if keep.exists():
         shutil.rmtree(keep)
     keep.mkdir(parents=True)
-    with Server(log=keep / "server.log") as server, \
-            tempfile.TemporaryDirectory(prefix=f"logward-live-{size}-") as tmp:
+    with (
+        Server(log=keep / "server.log") as server,
+        tempfile.TemporaryDirectory(prefix=f"logward-live-{size}-") as tmp,
+    ):
         started = time.perf_counter()
         manifest = build(server.url, size, seed)
-        say(f"{size}: estate built in {time.perf_counter() - started:.1f}s "
-            f"({manifest.requests} requests): {manifest.counts}")
+        say(
+            f"{size}: estate built in {time.perf_counter() - started:.1f}s "
+            f"({manifest.requests} requests): {manifest.counts}"
+        )
         proxy = check_proxy_counting(server)
         if proxy != {"s3control_via_proxy": 1, "sts_get_caller_identity": 1}:
             raise RuntimeError(f"request counting is off: {proxy}")
@@ -326,21 +415,24 @@ def bench_size(size: str, runs: int, prowler: Path, checks: Sequence[str], seed:
             for tool in tools:
                 work = Path(tmp) / f"{tool}-{i}"
                 (work / "out").mkdir(parents=True)
-                argv = (logward_argv(manifest.regions, work / "out") if tool == "logward"
-                        else prowler_argv(prowler, checks, manifest.regions, work / "out"))
-                row = {"size": size, "run": i, **run_tool(tool, argv, server, env, work,
-                                                            timeout_s)}
+                argv = (
+                    logward_argv(manifest.regions, work / "out")
+                    if tool == "logward"
+                    else prowler_argv(prowler, checks, manifest.regions, work / "out")
+                )
+                row = {"size": size, "run": i, **run_tool(tool, argv, server, env, work, timeout_s)}
                 rows.append(row)
                 last[tool] = work
-                say(f"{size} run {i} {tool:8s} wall {row['wall_s']:7.2f}s cpu "
+                say(
+                    f"{size} run {i} {tool:8s} wall {row['wall_s']:7.2f}s cpu "
                     f"{row['cpu_s']:7.2f}s rss {row['peak_rss_mb']:6.1f}MB "
                     f"requests {row['requests']:6d} exit {row['exit_code']}"
-                    + ("" if row["ok"] else "  FAILED"))
+                    + ("" if row["ok"] else "  FAILED")
+                )
         lw_results: dict[str, Any] = {}
         if "logward" in last:
             if (last["logward"] / "out" / "results.json").exists():
-                shutil.copy(last["logward"] / "out" / "results.json",
-                            keep / "logward-results.json")
+                shutil.copy(last["logward"] / "out" / "results.json", keep / "logward-results.json")
                 lw_results = json.loads((keep / "logward-results.json").read_text())
             shutil.copy(last["logward"] / "stdout.log", keep / "logward-stdout.log")
         pw_findings: list[dict[str, Any]] = []
@@ -352,15 +444,21 @@ def bench_size(size: str, runs: int, prowler: Path, checks: Sequence[str], seed:
             pw_log = (keep / "prowler-stdout.log").read_text(errors="replace")
     spreads = _spreads(rows)
     record = {
-        "estate": manifest.to_json(), "proxy_check": proxy, "runs": rows,
-        "failures": [r for r in rows if not r["ok"]], "spread": spreads,
+        "estate": manifest.to_json(),
+        "proxy_check": proxy,
+        "runs": rows,
+        "failures": [r for r in rows if not r["ok"]],
+        "spread": spreads,
         "ratios_logward_over_prowler": _ratios(spreads),
-        "logward": {"api_calls": lw_results.get("scan", {}).get("api_calls"),
-                    "summary": lw_results.get("summary"),
-                    "collection_errors": len(lw_results.get("errors", []))},
+        "logward": {
+            "api_calls": lw_results.get("scan", {}).get("api_calls"),
+            "summary": lw_results.get("summary"),
+            "collection_errors": len(lw_results.get("errors", [])),
+        },
         "prowler": prowler_summary(pw_findings, pw_log, checks) if "prowler" in last else {},
         "verdicts": compare_verdicts(lw_results, pw_findings, manifest)
-        if lw_results and pw_findings else {},
+        if lw_results and pw_findings
+        else {},
     }
     return record
 
@@ -369,18 +467,27 @@ def bench_size(size: str, runs: int, prowler: Path, checks: Sequence[str], seed:
 # CLI
 # ------------------------------------------------------------------------------------------
 
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.live",
-                                     description="logward vs Prowler on a moto estate")
-    parser.add_argument("--sizes", default="small",
-                        help=f"comma-separated, of {','.join(SIZES)} (default small)")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.live", description="logward vs Prowler on a moto estate"
+    )
+    parser.add_argument(
+        "--sizes", default="small", help=f"comma-separated, of {','.join(SIZES)} (default small)"
+    )
     parser.add_argument("--runs", type=int, default=5, help="runs per tool and size")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--timeout", type=float, default=3600.0, help="per run, seconds")
-    parser.add_argument("--prowler-all-checks", action="store_true",
-                        help="also run the LookupEvents checks moto cannot serve")
-    parser.add_argument("--tools", default="logward,prowler",
-                        help="which scanners to run (default both; one alone gives no ratios)")
+    parser.add_argument(
+        "--prowler-all-checks",
+        action="store_true",
+        help="also run the LookupEvents checks moto cannot serve",
+    )
+    parser.add_argument(
+        "--tools",
+        default="logward,prowler",
+        help="which scanners to run (default both; one alone gives no ratios)",
+    )
     parser.add_argument("--out", type=Path, default=OUT / "live.json")
     args = parser.parse_args(argv)
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
@@ -396,29 +503,31 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     prowler = ensure_prowler()
     derived = check_list(prowler_package())
-    checks = [c for c in PROWLER_CHECKS
-              if args.prowler_all_checks or c not in MOTO_UNSUPPORTED]
+    checks = [c for c in PROWLER_CHECKS if args.prowler_all_checks or c not in MOTO_UNSUPPORTED]
     missing = sorted(set(checks) - set(derived))
     if missing:
         raise SystemExit(f"checks not in the installed Prowler: {missing}")
     record: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": measure.machine(), "versions": versions(prowler),
-        "command": ["python", "-m", "bench.live", *(argv if argv is not None else
-                                                     sys.argv[1:])],
+        "machine": measure.machine(),
+        "versions": versions(prowler),
+        "command": ["python", "-m", "bench.live", *(argv if argv is not None else sys.argv[1:])],
         "prowler_checks": {
-            "selected": list(PROWLER_CHECKS), "count": len(PROWLER_CHECKS),
-            "run": checks, "left_out_for_moto": [c for c in PROWLER_CHECKS
-                                                 if c not in checks],
+            "selected": list(PROWLER_CHECKS),
+            "count": len(PROWLER_CHECKS),
+            "run": checks,
+            "left_out_for_moto": [c for c in PROWLER_CHECKS if c not in checks],
             "rule_applied_to_installed_prowler": derived,
             "rule": "bench/prowler_checks.py module docstring",
         },
-        "overlap": OVERLAP, "sizes": {},
+        "overlap": OVERLAP,
+        "sizes": {},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     for size in sizes:
-        record["sizes"][size] = bench_size(size, args.runs, prowler, checks, args.seed,
-                                           args.timeout, say, tools)
+        record["sizes"][size] = bench_size(
+            size, args.runs, prowler, checks, args.seed, args.timeout, say, tools
+        )
         args.out.write_text(json.dumps(record, indent=2, default=str))
         ratios = record["sizes"][size]["ratios_logward_over_prowler"]
         say(f"{size}: logward/prowler medians: {ratios}")

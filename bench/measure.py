@@ -54,8 +54,14 @@ sys.exit(os.waitstatus_to_exitcode(status) % 256)
 """
 
 
-def run(argv: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None,
-        timeout_s: float | None = None, stdout: Path | None = None) -> Measurement:
+def run(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout_s: float | None = None,
+    stdout: Path | None = None,
+) -> Measurement:
     """Run `argv` to completion (or kill its process group after `timeout_s`).
 
     Peak RSS is ru_maxrss of the command, which the kernel carries up from its own waited-for
@@ -69,9 +75,14 @@ def run(argv: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path 
     os.close(fd)
     try:
         start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-S", "-c", _LAUNCHER, report, *argv],
-                                env=dict(env) if env is not None else None, cwd=cwd,
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-S", "-c", _LAUNCHER, report, *argv],
+            env=dict(env) if env is not None else None,
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         timed_out = False
         deadline = start + timeout_s if timeout_s else None
         while True:
@@ -95,13 +106,21 @@ def run(argv: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path 
         if stdout:
             out.close()  # type: ignore[union-attr]
     if got:  # the command's own figures, from the launcher
-        return Measurement(wall_s=got["wall_s"], cpu_s=got["cpu_s"],
-                           peak_rss_mb=got["maxrss_kb"] / 1024, exit_code=proc.returncode,
-                           timed_out=timed_out)
+        return Measurement(
+            wall_s=got["wall_s"],
+            cpu_s=got["cpu_s"],
+            peak_rss_mb=got["maxrss_kb"] / 1024,
+            exit_code=proc.returncode,
+            timed_out=timed_out,
+        )
     # Killed before the launcher could report: the launcher's own (upper-bound) figures.
-    return Measurement(wall_s=wall, cpu_s=usage.ru_utime + usage.ru_stime,
-                       peak_rss_mb=usage.ru_maxrss / 1024, exit_code=proc.returncode,
-                       timed_out=timed_out)
+    return Measurement(
+        wall_s=wall,
+        cpu_s=usage.ru_utime + usage.ru_stime,
+        peak_rss_mb=usage.ru_maxrss / 1024,
+        exit_code=proc.returncode,
+        timed_out=timed_out,
+    )
 
 
 def spread(values: Sequence[float]) -> dict[str, float]:
@@ -115,10 +134,20 @@ def logward_version() -> str:
 
     root = Path(__file__).resolve().parents[1]
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,
-                                capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=root, capture_output=True, text=True, check=True).stdout
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     except (OSError, subprocess.CalledProcessError):
         return __version__
     return f"{__version__} ({commit}{'+dirty' if dirty.strip() else ''})"
@@ -141,5 +170,10 @@ def machine() -> dict[str, Any]:
                 mem_gb = int(line.split()[1]) / 1024 / 1024
     except OSError:
         pass
-    return {"cpu": model, "cores": os.cpu_count(), "memory_gb": round(mem_gb, 1),
-            "python": platform.python_version(), "os": platform.platform()}
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "memory_gb": round(mem_gb, 1),
+        "python": platform.python_version(),
+        "os": platform.platform(),
+    }

@@ -27,8 +27,11 @@ from pathlib import Path
 
 PROWLER_VERSION = "5.46.0"
 SERVICES = ("cloudtrail", "cloudwatch", "config")
-EXTRA = ("s3_bucket_server_access_logging_enabled", "vpc_flow_logs_enabled",
-         "kms_cmk_rotation_enabled")
+EXTRA = (
+    "s3_bucket_server_access_logging_enabled",
+    "vpc_flow_logs_enabled",
+    "kms_cmk_rotation_enabled",
+)
 EXCLUDED = ("cloudwatch_log_group_agentcore_data_protection_policy_enabled",)
 
 PROWLER_CHECKS: tuple[str, ...] = (
@@ -96,43 +99,54 @@ OVERLAP: dict[str, str] = {
     "kms_cmk_rotation_enabled": "aws-kms-log-key-rotation",
     "config_recorder_all_regions_enabled": "aws-config-recorder-all-regions",
     "vpc_flow_logs_enabled": "aws-vpc-flow-logs-enabled",
-    "cloudwatch_log_group_retention_policy_specific_days_enabled":
-        "aws-logs-log-group-retention",
+    "cloudwatch_log_group_retention_policy_specific_days_enabled": ("aws-logs-log-group-retention"),
     "cloudwatch_log_group_kms_encryption_enabled": "aws-logs-log-group-kms-encryption",
-    "cloudwatch_log_metric_filter_unauthorized_api_calls":
-        "aws-monitoring-unauthorized-api-calls",
+    "cloudwatch_log_metric_filter_unauthorized_api_calls": (
+        "aws-monitoring-unauthorized-api-calls"
+    ),
     "cloudwatch_log_metric_filter_root_usage": "aws-monitoring-root-usage",
-    "cloudwatch_log_metric_filter_sign_in_without_mfa":
-        "aws-monitoring-console-signin-without-mfa",
+    "cloudwatch_log_metric_filter_sign_in_without_mfa": (
+        "aws-monitoring-console-signin-without-mfa"
+    ),
     "cloudwatch_log_metric_filter_policy_changes": "aws-monitoring-iam-policy-changes",
-    "cloudwatch_log_metric_filter_and_alarm_for_cloudtrail_configuration_changes_enabled":
-        "aws-monitoring-cloudtrail-changes",
-    "cloudwatch_log_metric_filter_authentication_failures":
-        "aws-monitoring-console-auth-failures",
-    "cloudwatch_log_metric_filter_disable_or_scheduled_deletion_of_kms_cmk":
-        "aws-monitoring-cmk-disable-or-deletion",
-    "cloudwatch_log_metric_filter_for_s3_bucket_policy_changes":
-        "aws-monitoring-s3-bucket-policy-changes",
-    "cloudwatch_log_metric_filter_and_alarm_for_aws_config_configuration_changes_enabled":
-        "aws-monitoring-config-changes",
-    "cloudwatch_log_metric_filter_security_group_changes":
-        "aws-monitoring-security-group-changes",
+    "cloudwatch_log_metric_filter_and_alarm_for_cloudtrail_configuration_changes_enabled": (
+        "aws-monitoring-cloudtrail-changes"
+    ),
+    "cloudwatch_log_metric_filter_authentication_failures": (
+        "aws-monitoring-console-auth-failures"
+    ),
+    "cloudwatch_log_metric_filter_disable_or_scheduled_deletion_of_kms_cmk": (
+        "aws-monitoring-cmk-disable-or-deletion"
+    ),
+    "cloudwatch_log_metric_filter_for_s3_bucket_policy_changes": (
+        "aws-monitoring-s3-bucket-policy-changes"
+    ),
+    "cloudwatch_log_metric_filter_and_alarm_for_aws_config_configuration_changes_enabled": (
+        "aws-monitoring-config-changes"
+    ),
+    "cloudwatch_log_metric_filter_security_group_changes": (
+        "aws-monitoring-security-group-changes"
+    ),
     "cloudwatch_changes_to_network_acls_alarm_configured": "aws-monitoring-nacl-changes",
-    "cloudwatch_changes_to_network_gateways_alarm_configured":
-        "aws-monitoring-network-gateway-changes",
-    "cloudwatch_changes_to_network_route_tables_alarm_configured":
-        "aws-monitoring-route-table-changes",
+    "cloudwatch_changes_to_network_gateways_alarm_configured": (
+        "aws-monitoring-network-gateway-changes"
+    ),
+    "cloudwatch_changes_to_network_route_tables_alarm_configured": (
+        "aws-monitoring-route-table-changes"
+    ),
     "cloudwatch_changes_to_vpcs_alarm_configured": "aws-monitoring-vpc-changes",
-    "cloudwatch_log_metric_filter_aws_organizations_changes":
-        "aws-monitoring-organizations-changes",
+    "cloudwatch_log_metric_filter_aws_organizations_changes": (
+        "aws-monitoring-organizations-changes"
+    ),
 }
 
 
 def check_list(prowler_package: Path) -> list[str]:
     """The selection rule above applied to an installed Prowler (`.../site-packages/prowler`)."""
     found = []
-    for meta in sorted((prowler_package / "providers" / "aws" / "services").glob(
-            "*/*/*.metadata.json")):
+    for meta in sorted(
+        (prowler_package / "providers" / "aws" / "services").glob("*/*/*.metadata.json")
+    ):
         data = json.loads(meta.read_text())
         check = str(data["CheckID"])
         if (data.get("ServiceName") in SERVICES or check in EXTRA) and check not in EXCLUDED:

@@ -24,9 +24,16 @@ from typing import Any
 from bench.measure import logward_version, machine, spread
 
 OUT = Path(__file__).resolve().parent / "out"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def demo_results(work: Path) -> dict[str, Any]:
@@ -54,8 +61,10 @@ def scaled(base: dict[str, Any], size: int) -> dict[str, Any]:
             item["resource"]["name"] = f"{item['resource']['name']}-copy{copy_no}"
         findings.append(item)
     doc["findings"] = findings
-    doc["summary"] = {s: sum(1 for f in findings if f["status"] == s)
-                      for s in ("pass", "fail", "error", "unknown")}
+    doc["summary"] = {
+        s: sum(1 for f in findings if f["status"] == s)
+        for s in ("pass", "fail", "error", "unknown")
+    }
     return doc
 
 
@@ -89,8 +98,9 @@ def browser_timings(path: Path) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--findings", default="1000,10000")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--out", type=Path, default=OUT / "report.json")
@@ -99,11 +109,13 @@ def main(argv: list[str] | None = None) -> int:
 
     sizes = [int(s) for s in args.findings.split(",")]
     browser = shutil.which("chromium") is not None
-    report: dict[str, Any] = {"benchmark": "report", "machine": machine(),
-                              "versions": {"logward": logward_version(),
-                                           "python": sys.version.split()[0]},
-                              "config": {"findings": sizes, "runs": args.runs,
-                                         "browser": browser}, "sizes": []}
+    report: dict[str, Any] = {
+        "benchmark": "report",
+        "machine": machine(),
+        "versions": {"logward": logward_version(), "python": sys.version.split()[0]},
+        "config": {"findings": sizes, "runs": args.runs, "browser": browser},
+        "sizes": [],
+    }
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         base = demo_results(work / "demo")
@@ -113,16 +125,25 @@ def main(argv: list[str] | None = None) -> int:
             for i in range(args.runs):
                 t0 = time.perf_counter()
                 page = render_html(doc)
-                row: dict[str, Any] = {"run": i, "render_s": time.perf_counter() - t0,
-                                       "bytes": len(page)}
+                row: dict[str, Any] = {
+                    "run": i,
+                    "render_s": time.perf_counter() - t0,
+                    "bytes": len(page),
+                }
                 path = work / f"report-{size}.html"
                 path.write_bytes(page)
                 if browser:
                     row.update(browser_timings(path))
                 rows.append(row)
-                print(f"{size} findings run {i}: " + "  ".join(
-                    f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
-                    for k, v in row.items() if k != "run"), flush=True)
+                print(
+                    f"{size} findings run {i}: "
+                    + "  ".join(
+                        f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
+                        for k, v in row.items()
+                        if k != "run"
+                    ),
+                    flush=True,
+                )
             entry: dict[str, Any] = {"findings": size, "bytes": rows[0]["bytes"], "rows": rows}
             for key in ("render_s", "load_s", "expand_control_s", "filter_s"):
                 if key in rows[0]:

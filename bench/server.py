@@ -47,8 +47,9 @@ class CountingMiddleware:
         self.count = 0
         self.lock = threading.Lock()
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
-                 ) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "") or ""
         # A proxied request may carry an absolute URI; werkzeug gives PATH_INFO its path only,
         # but be safe against servers that pass the whole URI through.
@@ -61,8 +62,9 @@ class CountingMiddleware:
                 self.count += 1
         return self.app(environ, start_response)
 
-    def _control(self, path: str, environ: dict[str, Any], start_response: Callable[..., Any]
-                 ) -> Iterable[bytes]:
+    def _control(
+        self, path: str, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
         if path == CONTROL + "count" and method == "GET":
             with self.lock:
@@ -100,8 +102,9 @@ def _free_port(host: str) -> int:
 class Server:
     """`python -m bench.server` as a child process; a context manager."""
 
-    def __init__(self, host: str = "127.0.0.1", python: str = sys.executable,
-                 log: Path | None = None) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", python: str = sys.executable, log: Path | None = None
+    ) -> None:
         self.host = host
         self.python = python
         self.log = log
@@ -117,7 +120,12 @@ class Server:
         stderr = open(self.log, "w") if self.log else subprocess.DEVNULL  # noqa: SIM115
         self.proc = subprocess.Popen(
             [self.python, "-m", "bench.server", "--host", self.host, "--port", str(port)],
-            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True)
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
         assert self.proc.stdout is not None
         deadline = time.monotonic() + timeout_s
         line = self.proc.stdout.readline()
@@ -140,8 +148,9 @@ class Server:
         return self.proc.pid
 
     def _control(self, path: str, method: str) -> int:
-        request = urllib.request.Request(f"{self.url}{CONTROL}{path}", method=method,
-                                         data=b"" if method == "POST" else None)
+        request = urllib.request.Request(
+            f"{self.url}{CONTROL}{path}", method=method, data=b"" if method == "POST" else None
+        )
         # Never through a proxy: the control call goes straight to the server.
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         with opener.open(request, timeout=30) as response:
@@ -156,8 +165,10 @@ class Server:
     def moto_reset(self) -> None:
         """Empty moto's state (not counted)."""
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        opener.open(urllib.request.Request(f"{self.url}/moto-api/reset", method="POST",
-                                           data=b""), timeout=30).close()
+        opener.open(
+            urllib.request.Request(f"{self.url}/moto-api/reset", method="POST", data=b""),
+            timeout=30,
+        ).close()
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -174,23 +185,36 @@ class Server:
         self.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 
-def scan_env(url: str, region: str = "us-east-1",
-             base: Mapping[str, str] | None = None) -> dict[str, str]:
+def scan_env(
+    url: str, region: str = "us-east-1", base: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """The environment both scanners run in: the server as endpoint and as HTTP proxy (so S3
     Control's `<account-id>.<host>` needs no name resolution), fake credentials, and nothing of
     the user's AWS configuration."""
-    env = {k: v for k, v in (base if base is not None else os.environ).items()
-           if not k.startswith("AWS_")
-           and k.lower() not in ("http_proxy", "https_proxy", "no_proxy", "all_proxy")}
-    env.update(AWS_ENDPOINT_URL=url, HTTP_PROXY=url, http_proxy=url,
-               AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-               AWS_DEFAULT_REGION=region, AWS_REGION=region, AWS_CONFIG_FILE=os.devnull,
-               AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_EC2_METADATA_DISABLED="true")
+    env = {
+        k: v
+        for k, v in (base if base is not None else os.environ).items()
+        if not k.startswith("AWS_")
+        and k.lower() not in ("http_proxy", "https_proxy", "no_proxy", "all_proxy")
+    }
+    env.update(
+        AWS_ENDPOINT_URL=url,
+        HTTP_PROXY=url,
+        http_proxy=url,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION=region,
+        AWS_REGION=region,
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        AWS_EC2_METADATA_DISABLED="true",
+    )
     return env
 
 
@@ -207,13 +231,22 @@ def check_proxy_counting(server: Server) -> dict[str, int]:
         "    print(e.response['Error']['Code'])\n"
     )
     server.reset()
-    subprocess.run([sys.executable, "-c", code], env=scan_env(server.url), check=True,
-                   capture_output=True, timeout=60)
+    subprocess.run(
+        [sys.executable, "-c", code],
+        env=scan_env(server.url),
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     proxied = server.count()
     server.reset()
-    subprocess.run([sys.executable, "-c", "import boto3; boto3.client('sts')"
-                    ".get_caller_identity()"], env=scan_env(server.url), check=True,
-                   capture_output=True, timeout=60)
+    subprocess.run(
+        [sys.executable, "-c", "import boto3; boto3.client('sts').get_caller_identity()"],
+        env=scan_env(server.url),
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     plain = server.count()
     server.reset()
     return {"s3control_via_proxy": proxied, "sts_get_caller_identity": plain}

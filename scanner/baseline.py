@@ -21,17 +21,25 @@ def load_baseline(path: Path) -> frozenset[Key]:
     except OSError as exc:
         raise InputError(Problem(str(path), None, f"cannot read the baseline: {exc}")) from exc
     except json.JSONDecodeError as exc:
-        raise InputError(Problem(str(path), exc.lineno, f"not valid JSON ({exc.msg}); expected "
-                                 "a results.json written by logward")) from exc
+        raise InputError(
+            Problem(
+                str(path),
+                exc.lineno,
+                f"not valid JSON ({exc.msg}); expected a results.json written by logward",
+            )
+        ) from exc
     if not isinstance(data, dict) or not str(data.get("schema_version", "")).startswith("1."):
-        raise InputError(Problem(str(path), None, "expected a results.json of logward "
-                                 "(schema_version 1.x)"))
+        raise InputError(
+            Problem(str(path), None, "expected a results.json of logward (schema_version 1.x)")
+        )
     try:
-        return frozenset((f["policy_id"], f["resource"]["id"]) for f in data["findings"]
-                         if f["status"] in BAD)
+        return frozenset(
+            (f["policy_id"], f["resource"]["id"]) for f in data["findings"] if f["status"] in BAD
+        )
     except (KeyError, TypeError) as exc:
-        raise InputError(Problem(str(path), None, f"a finding lacks {exc}; expected the "
-                                 "results.json format")) from exc
+        raise InputError(
+            Problem(str(path), None, f"a finding lacks {exc}; expected the results.json format")
+        ) from exc
 
 
 def key(finding: Finding) -> Key:
@@ -49,5 +57,6 @@ def mark(results: MutableMapping[str, Any], known: frozenset[Key]) -> None:
 
 def new_only(findings: Iterable[Finding], known: frozenset[Key]) -> list[Finding]:
     """The findings the baseline does not already hold as failing or erring."""
-    return [f for f in findings
-            if not (f.status in (Status.FAIL, Status.ERROR) and key(f) in known)]
+    return [
+        f for f in findings if not (f.status in (Status.FAIL, Status.ERROR) and key(f) in known)
+    ]

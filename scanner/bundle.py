@@ -51,8 +51,14 @@ def _mapping_versions(results: Mapping[str, Any]) -> list[dict[str, Any]]:
     for fw in results.get("scan", {}).get("frameworks", []):
         path = folder / f"{fw['id']}.yaml"
         digest = sha256(path.read_bytes()) if path.is_file() else None
-        found.append({"id": fw["id"], "title": fw.get("title"), "version": fw.get("version"),
-                      "sha256": digest})
+        found.append(
+            {
+                "id": fw["id"],
+                "title": fw.get("title"),
+                "version": fw.get("version"),
+                "sha256": digest,
+            }
+        )
     return found
 
 
@@ -63,22 +69,30 @@ def manifest(results: Mapping[str, Any], files: Mapping[str, bytes]) -> bytes:
         "manifest_version": MANIFEST_VERSION,
         "tool": {"name": "logward", "version": __version__},
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "scan": {"id": scan.get("id"), "source": scan.get("source"),
-                 "started_at": scan.get("started_at"), "finished_at": scan.get("finished_at"),
-                 "caller": scan.get("caller"), "accounts": scan.get("accounts", []),
-                 "regions": scan.get("regions", []), "input": scan.get("input")},
-        "policy_set": {k: scan.get("policy_set", {}).get(k) for k in ("hash", "version",
-                                                                       "count")},
+        "scan": {
+            "id": scan.get("id"),
+            "source": scan.get("source"),
+            "started_at": scan.get("started_at"),
+            "finished_at": scan.get("finished_at"),
+            "caller": scan.get("caller"),
+            "accounts": scan.get("accounts", []),
+            "regions": scan.get("regions", []),
+            "input": scan.get("input"),
+        },
+        "policy_set": {k: scan.get("policy_set", {}).get(k) for k in ("hash", "version", "count")},
         "mappings": _mapping_versions(results),
         "summary": dict(results.get("summary", {})),
-        "files": [{"path": path, "sha256": sha256(data), "size": len(data)}
-                  for path, data in sorted(files.items())],
+        "files": [
+            {"path": path, "sha256": sha256(data), "size": len(data)}
+            for path, data in sorted(files.items())
+        ],
     }
     return json.dumps(doc, indent=2).encode() + b"\n"
 
 
-def bundle_files(results_bytes: bytes, reports: Mapping[str, bytes],
-                 responses: Iterable[tuple[str, bytes]]) -> dict[str, bytes]:
+def bundle_files(
+    results_bytes: bytes, reports: Mapping[str, bytes], responses: Iterable[tuple[str, bytes]]
+) -> dict[str, bytes]:
     """The files of a bundle by relative path."""
     files = {RESULTS: results_bytes}
     files.update({f"{REPORTS}/{name}": data for name, data in reports.items()})
@@ -93,18 +107,29 @@ def is_bundle(folder: Path) -> bool:
         doc = json.loads((folder / MANIFEST).read_bytes())
     except (OSError, ValueError):
         return False
-    return (isinstance(doc, dict) and "manifest_version" in doc
-            and isinstance(doc.get("tool"), dict) and doc["tool"].get("name") == "logward")
+    return (
+        isinstance(doc, dict)
+        and "manifest_version" in doc
+        and isinstance(doc.get("tool"), dict)
+        and doc["tool"].get("name") == "logward"
+    )
 
 
 def check_target(target: Path) -> None:
     """Refuse a destination a bundle may not replace: anything but nothing, an empty folder,
     or a previous logward bundle. Called before a scan starts, and again before writing."""
-    if target.exists() and not (target.is_dir() and (
-            is_bundle(target) or not any(target.iterdir()))):
-        raise InputError(Problem(str(target), None, "--evidence: exists and is not a logward "
-                                 "evidence bundle (no logward manifest.json); expected a new "
-                                 "or empty folder, or a previous bundle to replace"))
+    if target.exists() and not (
+        target.is_dir() and (is_bundle(target) or not any(target.iterdir()))
+    ):
+        raise InputError(
+            Problem(
+                str(target),
+                None,
+                "--evidence: exists and is not a logward "
+                "evidence bundle (no logward manifest.json); expected a new "
+                "or empty folder, or a previous bundle to replace",
+            )
+        )
 
 
 def write_bundle(target: Path, results: Mapping[str, Any], files: Mapping[str, bytes]) -> None:
@@ -188,8 +213,9 @@ def _crypto() -> Any:
     try:
         from cryptography.hazmat.primitives.asymmetric import ed25519
     except ImportError as exc:  # pragma: no cover - cryptography is a core dependency
-        raise InputError("signing needs the cryptography package: pip install cryptography"
-                         ) from exc
+        raise InputError(
+            "signing needs the cryptography package: pip install cryptography"
+        ) from exc
     return ed25519
 
 
@@ -201,8 +227,7 @@ def key_id(public_raw: bytes) -> str:
 def _raw_public(public_key: Any) -> bytes:
     from cryptography.hazmat.primitives import serialization
 
-    raw: bytes = public_key.public_bytes(serialization.Encoding.Raw,
-                                         serialization.PublicFormat.Raw)
+    raw: bytes = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return raw
 
 
@@ -215,11 +240,17 @@ def keygen(path: Path) -> tuple[Path, str]:
     public_path = path.with_name(path.name + ".pub")
     for existing in (path, public_path):
         if existing.exists():
-            raise InputError(Problem(str(existing), None, "exists; expected a new file for "
-                                     "the key (keys are never overwritten)"))
+            raise InputError(
+                Problem(
+                    str(existing),
+                    None,
+                    "exists; expected a new file for the key (keys are never overwritten)",
+                )
+            )
     private = ed25519.Ed25519PrivateKey.generate()
-    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -227,8 +258,12 @@ def keygen(path: Path) -> tuple[Path, str]:
             handle.write(pem)
         from scanner.results import write_atomic
 
-        write_atomic(public_path, private.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+        write_atomic(
+            public_path,
+            private.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            ),
+        )
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -247,14 +282,22 @@ def load_private_key(path: Path) -> Any:
     passphrase = os.environ.get(PASSPHRASE_ENV)
     try:
         key = serialization.load_pem_private_key(
-            data, password=passphrase.encode() if passphrase else None)
+            data, password=passphrase.encode() if passphrase else None
+        )
     except (ValueError, TypeError) as exc:
-        raise InputError(Problem(str(path), None, f"not a usable PEM private key ({exc}); "
-                                 "expected an Ed25519 key, e.g. from `logward bundle keygen` "
-                                 "or `openssl genpkey -algorithm ed25519`")) from exc
+        raise InputError(
+            Problem(
+                str(path),
+                None,
+                f"not a usable PEM private key ({exc}); "
+                "expected an Ed25519 key, e.g. from `logward bundle keygen` "
+                "or `openssl genpkey -algorithm ed25519`",
+            )
+        ) from exc
     if not isinstance(key, ed25519.Ed25519PrivateKey):
-        raise InputError(Problem(str(path), None, f"is a {type(key).__name__}; expected an "
-                                 "Ed25519 private key"))
+        raise InputError(
+            Problem(str(path), None, f"is a {type(key).__name__}; expected an Ed25519 private key")
+        )
     return key
 
 
@@ -268,11 +311,18 @@ def load_public_key(path: Path) -> Any:
     except OSError as exc:
         raise InputError(Problem(str(path), None, f"cannot read: {exc}")) from exc
     except (ValueError, TypeError) as exc:
-        raise InputError(Problem(str(path), None, f"not a PEM public key ({exc}); expected "
-                                 "the .pub file `logward bundle keygen` wrote")) from exc
+        raise InputError(
+            Problem(
+                str(path),
+                None,
+                f"not a PEM public key ({exc}); expected "
+                "the .pub file `logward bundle keygen` wrote",
+            )
+        ) from exc
     if not isinstance(key, ed25519.Ed25519PublicKey):
-        raise InputError(Problem(str(path), None, f"is a {type(key).__name__}; expected an "
-                                 "Ed25519 public key"))
+        raise InputError(
+            Problem(str(path), None, f"is a {type(key).__name__}; expected an Ed25519 public key")
+        )
     return key
 
 
@@ -285,14 +335,22 @@ def sign(folder: Path, key_path: Path, body: bytes | None = None) -> str:
         try:
             body = manifest_path.read_bytes()
         except OSError as exc:
-            raise InputError(Problem(str(manifest_path), None, f"cannot read: {exc}; expected "
-                                     "an evidence bundle written with --evidence")) from exc
+            raise InputError(
+                Problem(
+                    str(manifest_path),
+                    None,
+                    f"cannot read: {exc}; expected an evidence bundle written with --evidence",
+                )
+            ) from exc
     public_raw = _raw_public(key.public_key())
-    doc = {"algorithm": "Ed25519", "key_id": key_id(public_raw),
-           "public_key": base64.b64encode(public_raw).decode(),
-           "manifest_sha256": sha256(body),
-           "signature": base64.b64encode(key.sign(body)).decode(),
-           "signed_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    doc = {
+        "algorithm": "Ed25519",
+        "key_id": key_id(public_raw),
+        "public_key": base64.b64encode(public_raw).decode(),
+        "manifest_sha256": sha256(body),
+        "signature": base64.b64encode(key.sign(body)).decode(),
+        "signed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
     from scanner.results import write_atomic
 
     write_atomic(folder / SIGNATURE, json.dumps(doc, indent=2).encode() + b"\n")
@@ -336,11 +394,15 @@ def _check_signature(folder: Path, body: bytes, expected: Any, verdict: Verdict)
     sig_path = folder / SIGNATURE
     if not sig_path.exists():
         if expected is not None:
-            verdict.problems.append(f"{SIGNATURE}: missing; the bundle is not signed, and a "
-                                    "public key to check it against was given")
+            verdict.problems.append(
+                f"{SIGNATURE}: missing; the bundle is not signed, and a "
+                "public key to check it against was given"
+            )
         else:
-            verdict.notes.append("not signed: the hashes show that the files match "
-                                 "manifest.json, not who wrote it (`logward bundle sign`)")
+            verdict.notes.append(
+                "not signed: the hashes show that the files match "
+                "manifest.json, not who wrote it (`logward bundle sign`)"
+            )
         return
     doc = _json_file(sig_path, verdict)
     if not isinstance(doc, dict):
@@ -356,18 +418,23 @@ def _check_signature(folder: Path, body: bytes, expected: Any, verdict: Verdict)
     if expected is not None and _raw_public(expected) != embedded:
         verdict.problems.append(
             f"{SIGNATURE}: signed by key {signer}, not by the expected key "
-            f"{key_id(_raw_public(expected))}")
+            f"{key_id(_raw_public(expected))}"
+        )
         return
     try:
         public.verify(signature, body)
     except InvalidSignature:
-        verdict.problems.append(f"{SIGNATURE}: the signature does not match {MANIFEST}; "
-                                "manifest.json was changed or replaced after signing")
+        verdict.problems.append(
+            f"{SIGNATURE}: the signature does not match {MANIFEST}; "
+            "manifest.json was changed or replaced after signing"
+        )
         return
     verdict.signed_by = signer
     if expected is None:
-        verdict.notes.append(f"signature valid for the key it names ({signer}); pass "
-                             "--public-key to check that it is the key you trust")
+        verdict.notes.append(
+            f"signature valid for the key it names ({signer}); pass "
+            "--public-key to check that it is the key you trust"
+        )
 
 
 def _safe(rel: str) -> bool:
@@ -378,14 +445,16 @@ def _safe(rel: str) -> bool:
 def verify(folder: Path, public_key: Path | None = None) -> Verdict:
     """Check every file of a bundle against its manifest, and the manifest's signature."""
     if not folder.is_dir():
-        raise InputError(Problem(str(folder), None, "not found; expected an evidence bundle "
-                                 "folder"))
+        raise InputError(
+            Problem(str(folder), None, "not found; expected an evidence bundle folder")
+        )
     expected = load_public_key(public_key) if public_key is not None else None
     verdict = Verdict()
     manifest_path = folder / MANIFEST
     if not manifest_path.is_file():
-        verdict.problems.append(f"{MANIFEST}: missing; this is not an evidence bundle, or "
-                                "its manifest was removed")
+        verdict.problems.append(
+            f"{MANIFEST}: missing; this is not an evidence bundle, or its manifest was removed"
+        )
         return verdict
     try:
         body = manifest_path.read_bytes()  # read once: the signature and the list are of it
@@ -434,7 +503,8 @@ def verify(folder: Path, public_key: Path | None = None) -> Verdict:
         if digest != entry.get("sha256") or len(data) != entry.get("size"):
             verdict.problems.append(
                 f"{rel}: changed (SHA-256 {digest}, {len(data)} bytes; manifest says "
-                f"{entry.get('sha256')}, {entry.get('size')} bytes)")
+                f"{entry.get('sha256')}, {entry.get('size')} bytes)"
+            )
         else:
             intact.add(rel)
     verdict.files = len(listed)
@@ -451,11 +521,15 @@ def _check_citations(folder: Path, present: Mapping[str, Path], verdict: Verdict
     if not isinstance(results, dict):
         return
     findings = results.get("findings")
-    cited = {e.get("sha256") for f in (findings if isinstance(findings, list) else [])
-             if isinstance(f, dict) and isinstance(f.get("evidence"), list)
-             for e in f["evidence"] if isinstance(e, dict)}
-    missing = sorted(str(s) for s in cited
-                     if s and f"{RESPONSES}/{s}.json" not in present)
+    cited = {
+        e.get("sha256")
+        for f in (findings if isinstance(findings, list) else [])
+        if isinstance(f, dict) and isinstance(f.get("evidence"), list)
+        for e in f["evidence"]
+        if isinstance(e, dict)
+    }
+    missing = sorted(str(s) for s in cited if s and f"{RESPONSES}/{s}.json" not in present)
     if missing:
-        verdict.problems.append(f"{RESULTS}: cites {len(missing)} response(s) not in "
-                                f"{RESPONSES}/, e.g. {missing[0]}")
+        verdict.problems.append(
+            f"{RESULTS}: cites {len(missing)} response(s) not in {RESPONSES}/, e.g. {missing[0]}"
+        )

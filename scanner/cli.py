@@ -34,6 +34,7 @@ def _die(code: int, message: str) -> NoReturn:
 
 def guarded(fn: Callable[..., int | None]) -> Callable[..., None]:
     """Map the two error families onto exit codes 2 and 3."""
+
     def run(*args: Any, **kwargs: Any) -> None:
         try:
             code = fn(*args, **kwargs)
@@ -47,9 +48,13 @@ def guarded(fn: Callable[..., int | None]) -> Callable[..., None]:
             # Exit 1 means "failing findings"; a crash must not look like one.
             if os.environ.get("LOGWARD_DEBUG"):
                 traceback.print_exc()
-            _die(3, f"the scan could not run: internal error: {type(exc).__name__}: {exc} "
-                    "(set LOGWARD_DEBUG=1 for the traceback)")
+            _die(
+                3,
+                f"the scan could not run: internal error: {type(exc).__name__}: {exc} "
+                "(set LOGWARD_DEBUG=1 for the traceback)",
+            )
         sys.exit(code or 0)
+
     run.__name__ = fn.__name__
     run.__doc__ = fn.__doc__
     return run
@@ -85,27 +90,63 @@ def main() -> None:
 
 def scan_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by scan and demo."""
-    for option in reversed([
-        click.option("--config", "config_path", type=click.Path(path_type=Path),
-                     help="logward.yaml with parameter overrides (default: ./logward.yaml)."),
-        click.option("--policies", "policy_paths", multiple=True,
-                     type=click.Path(path_type=Path), help="Policy folder or file (repeatable)."),
-        click.option("--frameworks", default=None,
-                     help="Comma-separated frameworks: soc2,iso27001,gdpr (default: all)."),
-        click.option("--out", "out_dir", type=click.Path(path_type=Path),
-                     default=Path("logward-report"), show_default=True),
-        click.option("--format", "formats", default=None,
-                     help="Comma-separated: json,html,markdown (md),csv,ocsf,sarif,junit, or "
-                          "all. results.json is always written. [default: json; demo: all]"),
-        click.option("--fail-on", type=click.Choice(FAIL_ON), default="low",
-                     show_default=True, help="Lowest severity whose fail/error sets exit 1."),
-        click.option("--evidence", "evidence_dir", type=click.Path(path_type=Path),
-                     help="Write an evidence bundle here: the raw responses findings rest on, "
-                          "results, reports and a manifest of hashes (see `logward verify`)."),
-        click.option("--baseline", "baseline", type=click.Path(path_type=Path),
-                     help="A previous results.json: report and fail only on new findings."),
-        click.option("--quiet", is_flag=True, help="No progress lines."),
-    ]):
+    for option in reversed(
+        [
+            click.option(
+                "--config",
+                "config_path",
+                type=click.Path(path_type=Path),
+                help="logward.yaml with parameter overrides (default: ./logward.yaml).",
+            ),
+            click.option(
+                "--policies",
+                "policy_paths",
+                multiple=True,
+                type=click.Path(path_type=Path),
+                help="Policy folder or file (repeatable).",
+            ),
+            click.option(
+                "--frameworks",
+                default=None,
+                help="Comma-separated frameworks: soc2,iso27001,gdpr (default: all).",
+            ),
+            click.option(
+                "--out",
+                "out_dir",
+                type=click.Path(path_type=Path),
+                default=Path("logward-report"),
+                show_default=True,
+            ),
+            click.option(
+                "--format",
+                "formats",
+                default=None,
+                help="Comma-separated: json,html,markdown (md),csv,ocsf,sarif,junit, or "
+                "all. results.json is always written. [default: json; demo: all]",
+            ),
+            click.option(
+                "--fail-on",
+                type=click.Choice(FAIL_ON),
+                default="low",
+                show_default=True,
+                help="Lowest severity whose fail/error sets exit 1.",
+            ),
+            click.option(
+                "--evidence",
+                "evidence_dir",
+                type=click.Path(path_type=Path),
+                help="Write an evidence bundle here: the raw responses findings rest on, "
+                "results, reports and a manifest of hashes (see `logward verify`).",
+            ),
+            click.option(
+                "--baseline",
+                "baseline",
+                type=click.Path(path_type=Path),
+                help="A previous results.json: report and fail only on new findings.",
+            ),
+            click.option("--quiet", is_flag=True, help="No progress lines."),
+        ]
+    ):
         fn = option(fn)
     return fn
 
@@ -120,11 +161,19 @@ def scan() -> None:
 @click.option("--regions", default="all", show_default=True, help="all, or r1,r2,...")
 @scan_options
 @guarded
-def scan_aws_cmd(profile: str | None, regions: str, config_path: Path | None,
-                 policy_paths: Sequence[Path], frameworks: str | None, out_dir: Path,
-                 formats: str | None, fail_on: str, evidence_dir: Path | None,
-             baseline: Path | None,
-                 quiet: bool) -> int:
+def scan_aws_cmd(
+    profile: str | None,
+    regions: str,
+    config_path: Path | None,
+    policy_paths: Sequence[Path],
+    frameworks: str | None,
+    out_dir: Path,
+    formats: str | None,
+    fail_on: str,
+    evidence_dir: Path | None,
+    baseline: Path | None,
+    quiet: bool,
+) -> int:
     """Scan an AWS account (standard credential chain; honours AWS_ENDPOINT_URL)."""
     from scanner import pipeline
 
@@ -145,8 +194,7 @@ def scan_aws_cmd(profile: str | None, regions: str, config_path: Path | None,
     progress = Progress(quiet)
     findings, results = pipeline.scan_aws(prepared, session, wanted, evidence, progress)
     progress.done()
-    return _finish(results, findings, evidence, out_dir, chosen, fail_on, evidence_dir,
-                   baseline)
+    return _finish(results, findings, evidence, out_dir, chosen, fail_on, evidence_dir, baseline)
 
 
 def _aws_session(profile: str | None) -> Any:
@@ -170,15 +218,23 @@ def _formats(value: str | None, default: str = "json") -> list[str]:
     chosen = [ALIASES.get(f, f) for f in chosen]
     unknown = [f for f in chosen if f not in RENDERERS]
     if unknown:
-        raise InputError(f"--format: unknown format(s) {unknown}; available: "
-                         f"{', '.join(RENDERERS)}, all")
+        raise InputError(
+            f"--format: unknown format(s) {unknown}; available: {', '.join(RENDERERS)}, all"
+        )
     # results.json is the canonical record (a later --baseline, `logward report`): always.
     return list(dict.fromkeys(["json", *chosen]))
 
 
-def _finish(results: dict[str, Any], findings: list[Finding], evidence: Any, out_dir: Path,
-            formats: list[str], fail_on: str, evidence_dir: Path | None,
-            baseline: Path | None = None) -> int:
+def _finish(
+    results: dict[str, Any],
+    findings: list[Finding],
+    evidence: Any,
+    out_dir: Path,
+    formats: list[str],
+    fail_on: str,
+    evidence_dir: Path | None,
+    baseline: Path | None = None,
+) -> int:
     from scanner.baseline import load_baseline, mark, new_only
     from scanner.results import render, write_rendered
 
@@ -207,21 +263,27 @@ def _check_evidence(out_dir: Path, evidence_dir: Path | None) -> None:
         return
     out, bundle = out_dir.resolve(), evidence_dir.resolve()
     if out == bundle or bundle in out.parents:
-        raise InputError(Problem(str(evidence_dir), None, f"--evidence must not be --out or "
-                                 f"contain it ({out_dir}); expected separate folders, e.g. "
-                                 f"--evidence {out_dir / 'evidence'}"))
+        raise InputError(
+            Problem(
+                str(evidence_dir),
+                None,
+                f"--evidence must not be --out or "
+                f"contain it ({out_dir}); expected separate folders, e.g. "
+                f"--evidence {out_dir / 'evidence'}",
+            )
+        )
     check_target(evidence_dir)
 
 
-def _write_bundle(folder: Path, results: dict[str, Any], rendered: dict[str, bytes],
-                  evidence: Any) -> None:
+def _write_bundle(
+    folder: Path, results: dict[str, Any], rendered: dict[str, bytes], evidence: Any
+) -> None:
     from scanner.bundle import bundle_files, write_bundle
     from scanner.results import RENDERERS
 
     results_name = RENDERERS["json"][0]
     reports = {name: data for name, data in rendered.items() if name != results_name}
-    write_bundle(folder, results, bundle_files(rendered[results_name], reports,
-                                               evidence.items()))
+    write_bundle(folder, results, bundle_files(rendered[results_name], reports, evidence.items()))
 
 
 def exit_code(findings: Sequence[Finding], fail_on: str) -> int:
@@ -229,8 +291,11 @@ def exit_code(findings: Sequence[Finding], fail_on: str) -> int:
     if fail_on == "none":
         return 0
     limit = SEVERITIES.index(fail_on)
-    bad = [f for f in findings if f.status in (Status.FAIL, Status.ERROR)
-           and SEVERITIES.index(f.severity) <= limit]
+    bad = [
+        f
+        for f in findings
+        if f.status in (Status.FAIL, Status.ERROR) and SEVERITIES.index(f.severity) <= limit
+    ]
     return 1 if bad else 0
 
 
@@ -241,37 +306,56 @@ def summary_table(results: dict[str, Any]) -> str:
     lines.append(f"{'policy':<{width}}  {'sev':<8} pass fail  err  unk")
     for p in sorted(results["policies"], key=lambda p: (-p["counts"]["fail"], p["id"])):
         c = p["counts"]
-        lines.append(f"{p['id']:<{width}}  {p['severity']:<8} {c['pass']:>4} {c['fail']:>4} "
-                     f"{c['error']:>4} {c['unknown']:>4}")
+        lines.append(
+            f"{p['id']:<{width}}  {p['severity']:<8} {c['pass']:>4} {c['fail']:>4} "
+            f"{c['error']:>4} {c['unknown']:>4}"
+        )
     by_fw: dict[str, list[str]] = {}
     for control in results["controls"]:
         by_fw.setdefault(control["framework"], []).append(
-            f"{control['control_id']}={control['status']}")
+            f"{control['control_id']}={control['status']}"
+        )
     lines.append("")
     for fw, items in by_fw.items():
         lines.append(f"{fw}: " + ", ".join(items))
     s = results["summary"]
     lines.append("")
-    lines.append(f"findings: {s['pass']} pass, {s['fail']} fail, {s['error']} error, "
-                 f"{s['unknown']} unknown; {len(results['errors'])} collection error(s); "
-                 f"{results['scan'].get('api_calls', 0)} API calls")
+    lines.append(
+        f"findings: {s['pass']} pass, {s['fail']} fail, {s['error']} error, "
+        f"{s['unknown']} unknown; {len(results['errors'])} collection error(s); "
+        f"{results['scan'].get('api_calls', 0)} API calls"
+    )
     return "\n".join(lines)
 
 
 @main.command("plan")
 @click.argument("plan_file", type=click.Path(path_type=Path))
-@click.option("--assume-complete", is_flag=True,
-              help="Evaluate account-scope policies as if the plan were the whole account.")
-@click.option("--source-dir", type=click.Path(path_type=Path, file_okay=False),
-              help="The Terraform configuration: findings point at the .tf file and line.")
+@click.option(
+    "--assume-complete",
+    is_flag=True,
+    help="Evaluate account-scope policies as if the plan were the whole account.",
+)
+@click.option(
+    "--source-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="The Terraform configuration: findings point at the .tf file and line.",
+)
 @scan_options
 @guarded
-def plan_cmd(plan_file: Path, assume_complete: bool, source_dir: Path | None,
-             config_path: Path | None,
-             policy_paths: Sequence[Path], frameworks: str | None, out_dir: Path,
-             formats: str | None, fail_on: str, evidence_dir: Path | None,
-             baseline: Path | None,
-             quiet: bool) -> int:
+def plan_cmd(
+    plan_file: Path,
+    assume_complete: bool,
+    source_dir: Path | None,
+    config_path: Path | None,
+    policy_paths: Sequence[Path],
+    frameworks: str | None,
+    out_dir: Path,
+    formats: str | None,
+    fail_on: str,
+    evidence_dir: Path | None,
+    baseline: Path | None,
+    quiet: bool,
+) -> int:
     """Evaluate the same policies on `terraform show -json` of a plan (or of a state)."""
     from scanner import pipeline
     from scanner.evidence import EvidenceStore
@@ -282,10 +366,10 @@ def plan_cmd(plan_file: Path, assume_complete: bool, source_dir: Path | None,
     if source_dir is not None and not source_dir.is_dir():
         raise InputError(f"--source-dir: {source_dir} is not a folder")
     evidence = EvidenceStore()
-    findings, results = pipeline.scan_plan(prepared, plan_file, assume_complete, source_dir,
-                                           evidence)
-    return _finish(results, findings, evidence, out_dir, chosen, fail_on, evidence_dir,
-                   baseline)
+    findings, results = pipeline.scan_plan(
+        prepared, plan_file, assume_complete, source_dir, evidence
+    )
+    return _finish(results, findings, evidence, out_dir, chosen, fail_on, evidence_dir, baseline)
 
 
 @main.group()
@@ -309,9 +393,18 @@ def policies_validate(paths: Sequence[Path]) -> int:
             raise InputError(problems)
         orphans = set(unmapped(frameworks, [p.id for p in loaded]))
         if orphans:
-            raise InputError([Problem(p.file, p.doc.line(("id",)), f"policy {p.id} is mapped by "
-                                      "no framework; expected it under a control in mappings/")
-                              for p in loaded if p.id in orphans])
+            raise InputError(
+                [
+                    Problem(
+                        p.file,
+                        p.doc.line(("id",)),
+                        f"policy {p.id} is mapped by "
+                        "no framework; expected it under a control in mappings/",
+                    )
+                    for p in loaded
+                    if p.id in orphans
+                ]
+            )
     click.echo(f"{len(loaded)} policies valid")
     return 0
 
@@ -325,9 +418,21 @@ def policies_list(as_json: bool) -> int:
 
     loaded = sorted(load_policies(), key=lambda p: p.id)
     if as_json:
-        click.echo(json.dumps([{"id": p.id, "title": p.title, "severity": p.severity,
-                                "resource": p.resource, "category": p.category}
-                               for p in loaded], indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": p.id,
+                        "title": p.title,
+                        "severity": p.severity,
+                        "resource": p.resource,
+                        "category": p.category,
+                    }
+                    for p in loaded
+                ],
+                indent=2,
+            )
+        )
         return 0
     width = max(len(p.id) for p in loaded)
     for p in loaded:
@@ -361,18 +466,39 @@ def permissions_aws() -> int:
     from scanner.providers.aws.calls import PERMISSIONS
 
     actions = sorted(set(PERMISSIONS.values()))
-    click.echo(json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Sid": "LogwardReadOnly", "Effect": "Allow", "Action": actions, "Resource": "*"}]},
-        indent=2))
+    click.echo(
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "LogwardReadOnly",
+                        "Effect": "Allow",
+                        "Action": actions,
+                        "Resource": "*",
+                    }
+                ],
+            },
+            indent=2,
+        )
+    )
     return 0
 
 
 @main.command("demo")
 @scan_options
 @guarded
-def demo_cmd(config_path: Path | None, policy_paths: Sequence[Path], frameworks: str | None,
-             out_dir: Path, formats: str | None, fail_on: str, evidence_dir: Path | None,
-             baseline: Path | None, quiet: bool) -> int:
+def demo_cmd(
+    config_path: Path | None,
+    policy_paths: Sequence[Path],
+    frameworks: str | None,
+    out_dir: Path,
+    formats: str | None,
+    fail_on: str,
+    evidence_dir: Path | None,
+    baseline: Path | None,
+    quiet: bool,
+) -> int:
     """Build a sample AWS estate with deliberate gaps in an in-process moto, and scan it.
 
     Writes every format, and an evidence bundle (default: OUT/evidence) signed with a
@@ -388,11 +514,11 @@ def demo_cmd(config_path: Path | None, policy_paths: Sequence[Path], frameworks:
     evidence = EvidenceStore()
     progress = Progress(quiet)
     with demo_session() as (session, regions):
-        findings, results = pipeline.scan_aws(prepared, session, regions, evidence, progress,
-                                              source="demo")
+        findings, results = pipeline.scan_aws(
+            prepared, session, regions, evidence, progress, source="demo"
+        )
     progress.done()
-    code = _finish(results, findings, evidence, out_dir, chosen, fail_on, bundle_dir,
-                   baseline)
+    code = _finish(results, findings, evidence, out_dir, chosen, fail_on, bundle_dir, baseline)
     _demo_sign_and_verify(bundle_dir, out_dir)
     # The demo estate has deliberate gaps; the demo itself succeeded.
     return 0 if code == 1 else code
@@ -408,19 +534,32 @@ def _demo_sign_and_verify(bundle_dir: Path, out_dir: Path) -> None:
     sign(bundle_dir, key)
     verdict = verify(bundle_dir, public)
     if not verdict.ok:
-        raise RunError("the demo's own evidence bundle did not verify:\n"
-                       + "\n".join(verdict.problems))
-    click.echo(f"signed and verified {bundle_dir}: {verdict.files} files, key "
-               f"{verdict.signed_by} (throwaway demo key {key}); check it yourself with\n"
-               f"  logward verify {bundle_dir} --public-key {public}")
+        raise RunError(
+            "the demo's own evidence bundle did not verify:\n" + "\n".join(verdict.problems)
+        )
+    click.echo(
+        f"signed and verified {bundle_dir}: {verdict.files} files, key "
+        f"{verdict.signed_by} (throwaway demo key {key}); check it yourself with\n"
+        f"  logward verify {bundle_dir} --public-key {public}"
+    )
 
 
 @main.command("report")
 @click.argument("results_file", type=click.Path(path_type=Path))
-@click.option("--format", "formats", default="all", show_default=True,
-              help="Comma-separated: json,html,markdown (md),csv,ocsf,sarif,junit, or all.")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path),
-              default=Path("logward-report"), show_default=True)
+@click.option(
+    "--format",
+    "formats",
+    default="all",
+    show_default=True,
+    help="Comma-separated: json,html,markdown (md),csv,ocsf,sarif,junit, or all.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("logward-report"),
+    show_default=True,
+)
 @guarded
 def report_cmd(results_file: Path, formats: str, out_dir: Path) -> int:
     """Render a saved results.json again, in any format, without cloud access."""
@@ -448,15 +587,21 @@ def bundle_keygen(key_file: Path) -> int:
     from scanner.bundle import keygen
 
     public, kid = keygen(key_file)
-    click.echo(f"wrote {key_file} (keep it secret) and {public} (give it to verifiers); "
-               f"key id {kid}")
+    click.echo(
+        f"wrote {key_file} (keep it secret) and {public} (give it to verifiers); key id {kid}"
+    )
     return 0
 
 
 @bundle_group.command("sign")
 @click.argument("bundle_dir", type=click.Path(path_type=Path))
-@click.option("--key", "key_file", required=True, type=click.Path(path_type=Path),
-              help="Ed25519 private key, PEM (passphrase from $LOGWARD_SIGNING_PASSPHRASE).")
+@click.option(
+    "--key",
+    "key_file",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Ed25519 private key, PEM (passphrase from $LOGWARD_SIGNING_PASSPHRASE).",
+)
 @guarded
 def bundle_sign(bundle_dir: Path, key_file: Path) -> int:
     """Sign BUNDLE_DIR/manifest.json with Ed25519 (writes manifest.sig)."""
@@ -474,10 +619,14 @@ def bundle_sign(bundle_dir: Path, key_file: Path) -> int:
 
 @main.command("verify")
 @click.argument("bundle_dir", type=click.Path(path_type=Path))
-@click.option("--public-key", type=click.Path(path_type=Path),
-              help="The Ed25519 public key (PEM) the bundle must be signed with.")
-@click.option("--require-signature", is_flag=True,
-              help="Fail an unsigned bundle (implied by --public-key).")
+@click.option(
+    "--public-key",
+    type=click.Path(path_type=Path),
+    help="The Ed25519 public key (PEM) the bundle must be signed with.",
+)
+@click.option(
+    "--require-signature", is_flag=True, help="Fail an unsigned bundle (implied by --public-key)."
+)
 @guarded
 def verify_cmd(bundle_dir: Path, public_key: Path | None, require_signature: bool) -> int:
     """Check an evidence bundle: every file's hash and size, and the signature. Exit 1 names

@@ -46,8 +46,12 @@ def load_config(path: Path | None, policies: Iterable[Policy]) -> Config:
     overrides: dict[str, dict[str, Any]] = {}
     for name, value in (data.get("parameters") or {}).items():
         if name not in declared:
-            problems.append(doc.problem(("parameters", name), f"no policy declares parameter "
-                                        f"{name!r}; known: {', '.join(sorted(declared))}"))
+            problems.append(
+                doc.problem(
+                    ("parameters", name),
+                    f"no policy declares parameter {name!r}; known: {', '.join(sorted(declared))}",
+                )
+            )
             continue
         for policy in declared[name]:
             why = check_param(name, policy.parameters[name], value)
@@ -59,17 +63,25 @@ def load_config(path: Path | None, policies: Iterable[Policy]) -> Config:
     for pid, settings in (data.get("policies") or {}).items():
         target = by_id.get(pid)
         if target is None:
-            problems.append(doc.problem(("policies", pid), f"unknown policy id {pid!r}; "
-                                        "expected an id from `logward policies list`"))
+            problems.append(
+                doc.problem(
+                    ("policies", pid),
+                    f"unknown policy id {pid!r}; expected an id from `logward policies list`",
+                )
+            )
             continue
         if settings.get("enabled") is False:
             disabled.add(pid)
         for name, value in (settings.get("parameters") or {}).items():
             spec = target.parameters.get(name)
             if spec is None:
-                problems.append(doc.problem(("policies", pid, "parameters", name),
-                                            f"policy {pid} has no parameter {name!r}; expected "
-                                            f"one of {sorted(target.parameters)}"))
+                problems.append(
+                    doc.problem(
+                        ("policies", pid, "parameters", name),
+                        f"policy {pid} has no parameter {name!r}; expected "
+                        f"one of {sorted(target.parameters)}",
+                    )
+                )
                 continue
             why = check_param(name, spec, value)
             if why:
@@ -80,9 +92,13 @@ def load_config(path: Path | None, policies: Iterable[Policy]) -> Config:
         raise InputError(problems)
     regions = data.get("regions")
     frameworks = data.get("frameworks")
-    return Config(overrides=overrides, disabled=frozenset(disabled),
-                  regions=tuple(regions) if regions else None,
-                  frameworks=tuple(frameworks) if frameworks else None, file=str(path))
+    return Config(
+        overrides=overrides,
+        disabled=frozenset(disabled),
+        regions=tuple(regions) if regions else None,
+        frameworks=tuple(frameworks) if frameworks else None,
+        file=str(path),
+    )
 
 
 def problem(path: Path, message: str) -> InputError:

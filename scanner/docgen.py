@@ -67,8 +67,10 @@ def type_text(spec: Mapping[str, Any]) -> str:
         return "any"
     names = [types] if isinstance(types, str) else list(types)
     items = spec.get("items")
-    words = [f"array of {type_text(items)}" if t == "array" and isinstance(items, Mapping)
-             else t for t in names]
+    words = [
+        f"array of {type_text(items)}" if t == "array" and isinstance(items, Mapping) else t
+        for t in names
+    ]
     return " or ".join(words)
 
 
@@ -88,32 +90,38 @@ def _items_object(spec: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return None
 
 
-def attribute_rows(props: Mapping[str, Any], required: Sequence[str],
-                   prefix: str = "") -> Iterator[tuple[str, str, str]]:
+def attribute_rows(
+    props: Mapping[str, Any], required: Sequence[str], prefix: str = ""
+) -> Iterator[tuple[str, str, str]]:
     """(path, type, notes) for every attribute, nested objects and list elements flattened."""
     for name, spec in props.items():
         path = f"{prefix}{name}"
         _, fallible = _branches(spec)
-        notes = [n for n, on in (("always set", name in required),
-                                 ("may be unknowable", fallible)) if on]
+        notes = [
+            n for n, on in (("always set", name in required), ("may be unknowable", fallible)) if on
+        ]
         if spec.get("description"):
             notes.append(str(spec["description"]))
         yield f"`{path}`", type_text(spec), "; ".join(notes)
         nested = _object_of(spec)
         if nested is not None:
-            yield from attribute_rows(nested["properties"], nested.get("required", ()),
-                                      f"{path}.")
+            yield from attribute_rows(nested["properties"], nested.get("required", ()), f"{path}.")
         items = _items_object(spec)
         if items is not None:
-            yield from attribute_rows(items["properties"], items.get("required", ()),
-                                      f"{path}[].")
+            yield from attribute_rows(items["properties"], items.get("required", ()), f"{path}[].")
 
 
 def render_resource(schema: Mapping[str, Any]) -> str:
     """The section of one resource type."""
     attrs = schema["properties"]["attrs"]
-    lines = [f"## `{schema['title']}`", "", str(schema.get("description", "")).strip(), "",
-             "| Attribute | Type | Notes |", "| --- | --- | --- |"]
+    lines = [
+        f"## `{schema['title']}`",
+        "",
+        str(schema.get("description", "")).strip(),
+        "",
+        "| Attribute | Type | Notes |",
+        "| --- | --- | --- |",
+    ]
     for path, kind, notes in attribute_rows(attrs["properties"], attrs.get("required", ())):
         lines.append(f"| {path} | {kind.replace('|', '/')} | {notes.replace('|', '/')} |")
     links = schema.get("x-links") or {}
@@ -142,14 +150,19 @@ def render_results_schema() -> str:
 
 def outputs(docs: Path = DOCS) -> dict[Path, str]:
     """Every generated file and its expected content."""
-    return {docs / "resources.md": render_resources(),
-            docs / "results-schema.json": render_results_schema()}
+    return {
+        docs / "resources.md": render_resources(),
+        docs / "results-schema.json": render_results_schema(),
+    }
 
 
 def stale(docs: Path = DOCS) -> list[Path]:
     """Generated files whose committed content differs from the rendered one."""
-    return [path for path, text in outputs(docs).items()
-            if not path.exists() or path.read_text(encoding="utf-8") != text]
+    return [
+        path
+        for path, text in outputs(docs).items()
+        if not path.exists() or path.read_text(encoding="utf-8") != text
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

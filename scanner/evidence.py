@@ -36,8 +36,9 @@ class EvidenceStore:
         self.folder = folder
         self.calls = 0
 
-    def record(self, source: str, operation: str, region: str, params: Mapping[str, Any],
-               response: Any) -> EvidenceRef:
+    def record(
+        self, source: str, operation: str, region: str, params: Mapping[str, Any], response: Any
+    ) -> EvidenceRef:
         """Keep one response and return the reference resources carry."""
         body = dict(response) if isinstance(response, Mapping) else response
         if isinstance(body, dict):
@@ -47,9 +48,14 @@ class EvidenceStore:
         with self._lock:
             self.calls += 1
             self._blobs.setdefault(sha, blob)
-        return EvidenceRef(operation=operation, region=region, params=redact(dict(params)),
-                           time=datetime.now(UTC).isoformat(timespec="seconds"), sha256=sha,
-                           source=source)
+        return EvidenceRef(
+            operation=operation,
+            region=region,
+            params=redact(dict(params)),
+            time=datetime.now(UTC).isoformat(timespec="seconds"),
+            sha256=sha,
+            source=source,
+        )
 
     def keep(self, blob: bytes) -> str:
         """Keep raw bytes read from a file (a plan, say) under their SHA-256."""

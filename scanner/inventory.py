@@ -66,13 +66,17 @@ class Inventory:
             return self._by_type.get(rtype, [])
         return self._by_type_account.get((rtype, account), [])
 
-    def type_errors(self, rtype: str, account: str | None = None,
-                    region: str | None = None) -> list[CollectionError]:
+    def type_errors(
+        self, rtype: str, account: str | None = None, region: str | None = None
+    ) -> list[CollectionError]:
         """Failed listing calls that leave resources of `rtype` possibly uncollected."""
-        return [e for e in self._errors_by_type.get(rtype, [])
-                if e.resource_id is None
-                and (account is None or e.account == account)
-                and (region is None or e.region in (region, "global"))]
+        return [
+            e
+            for e in self._errors_by_type.get(rtype, [])
+            if e.resource_id is None
+            and (account is None or e.account == account)
+            and (region is None or e.region in (region, "global"))
+        ]
 
     def counts(self) -> dict[str, int]:
         """Number of resources per type."""

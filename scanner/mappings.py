@@ -50,13 +50,20 @@ class ControlResult:
     def to_json(self) -> dict[str, Any]:
         """JSON form used in results."""
         c = self.control
-        return {"framework": c.framework, "control_id": c.id, "title": c.title,
-                "status": self.status.value, "policies": list(c.policies),
-                "counts": dict(self.counts), "findings": self.findings}
+        return {
+            "framework": c.framework,
+            "control_id": c.id,
+            "title": c.title,
+            "status": self.status.value,
+            "policies": list(c.policies),
+            "counts": dict(self.counts),
+            "findings": self.findings,
+        }
 
 
-def load_frameworks(folder: Path | None = None, only: Iterable[str] | None = None
-                    ) -> list[Framework]:
+def load_frameworks(
+    folder: Path | None = None, only: Iterable[str] | None = None
+) -> list[Framework]:
     """Load and validate every mapping file (default: the shipped ones)."""
     folder = folder or data_dir("mappings")
     wanted = set(only) if only else None
@@ -74,8 +81,12 @@ def load_frameworks(folder: Path | None = None, only: Iterable[str] | None = Non
             continue
         framework = _framework(doc, file)
         if framework.id != file.stem:
-            problems.append(doc.problem(("framework",), f"framework {framework.id!r} must "
-                                                        f"equal the file name {file.stem!r}"))
+            problems.append(
+                doc.problem(
+                    ("framework",),
+                    f"framework {framework.id!r} must equal the file name {file.stem!r}",
+                )
+            )
         if wanted is None or framework.id in wanted or _alias(framework.id) in wanted:
             frameworks.append(framework)
     if problems:
@@ -84,8 +95,10 @@ def load_frameworks(folder: Path | None = None, only: Iterable[str] | None = Non
         known = {f.id for f in frameworks} | {_alias(f.id) for f in frameworks}
         missing = sorted(wanted - known)
         if missing:
-            raise InputError(f"unknown framework(s) {missing}; available: "
-                             f"{sorted(p.stem for p in folder.glob('*.yaml'))}")
+            raise InputError(
+                f"unknown framework(s) {missing}; available: "
+                f"{sorted(p.stem for p in folder.glob('*.yaml'))}"
+            )
     return frameworks
 
 
@@ -97,21 +110,41 @@ def _alias(framework_id: str) -> str:
 def _framework(doc: Located, file: Path) -> Framework:
     data = doc.data
     controls = tuple(
-        Control(framework=data["framework"], id=c["id"], title=c["title"],
-                description=" ".join(c["description"].split()), policies=tuple(c["policies"]),
-                line=doc.line(("controls", i)))
-        for i, c in enumerate(data["controls"]))
-    return Framework(id=data["framework"], title=data["title"], version=str(data["version"]),
-                     description=" ".join(data["description"].split()), controls=controls,
-                     file=str(file))
+        Control(
+            framework=data["framework"],
+            id=c["id"],
+            title=c["title"],
+            description=" ".join(c["description"].split()),
+            policies=tuple(c["policies"]),
+            line=doc.line(("controls", i)),
+        )
+        for i, c in enumerate(data["controls"])
+    )
+    return Framework(
+        id=data["framework"],
+        title=data["title"],
+        version=str(data["version"]),
+        description=" ".join(data["description"].split()),
+        controls=controls,
+        file=str(file),
+    )
 
 
 def check_references(frameworks: Iterable[Framework], policy_ids: Iterable[str]) -> list[Problem]:
     """Problems for every mapped policy id that does not exist."""
     known = set(policy_ids)
-    return [Problem(f.file, c.line, f"control {c.id} names unknown policy {pid!r}; expected an "
-                                    "id from `logward policies list`")
-            for f in frameworks for c in f.controls for pid in c.policies if pid not in known]
+    return [
+        Problem(
+            f.file,
+            c.line,
+            f"control {c.id} names unknown policy {pid!r}; expected an "
+            "id from `logward policies list`",
+        )
+        for f in frameworks
+        for c in f.controls
+        for pid in c.policies
+        if pid not in known
+    ]
 
 
 def unmapped(frameworks: Iterable[Framework], policy_ids: Iterable[str]) -> list[str]:
@@ -120,8 +153,9 @@ def unmapped(frameworks: Iterable[Framework], policy_ids: Iterable[str]) -> list
     return sorted(set(policy_ids) - mapped)
 
 
-def roll_up(frameworks: Iterable[Framework], findings: Iterable[Finding],
-            evaluated: Iterable[str]) -> list[ControlResult]:
+def roll_up(
+    frameworks: Iterable[Framework], findings: Iterable[Finding], evaluated: Iterable[str]
+) -> list[ControlResult]:
     """Each control's status from its policies' findings; a control none of whose policies was
     evaluated in this run is `unknown` (nothing was looked at, which is not a pass)."""
     by_policy: dict[str, Counter[str]] = defaultdict(Counter)
@@ -130,8 +164,9 @@ def roll_up(frameworks: Iterable[Framework], findings: Iterable[Finding],
     return roll_up_counts(frameworks, by_policy, evaluated)
 
 
-def roll_up_counts(frameworks: Iterable[Framework], by_policy: Mapping[str, Counter[str]],
-                   evaluated: Iterable[str]) -> list[ControlResult]:
+def roll_up_counts(
+    frameworks: Iterable[Framework], by_policy: Mapping[str, Counter[str]], evaluated: Iterable[str]
+) -> list[ControlResult]:
     """roll_up from finding counts per policy and status (all a control's status needs)."""
     ran = set(evaluated)
     results = []
@@ -145,7 +180,12 @@ def roll_up_counts(frameworks: Iterable[Framework], by_policy: Mapping[str, Coun
                 status = Status.UNKNOWN
             else:
                 status = worst(statuses)
-            results.append(ControlResult(control=control, status=status,
-                                         counts={s.value: counts.get(s.value, 0) for s in Status},
-                                         findings=sum(counts.values())))
+            results.append(
+                ControlResult(
+                    control=control,
+                    status=status,
+                    counts={s.value: counts.get(s.value, 0) for s in Status},
+                    findings=sum(counts.values()),
+                )
+            )
     return results

@@ -67,8 +67,14 @@ class EvidenceRef:
 
     def to_json(self) -> dict[str, Any]:
         """JSON form used in results."""
-        return {"source": self.source, "operation": self.operation, "region": self.region,
-                "params": dict(self.params), "time": self.time, "sha256": self.sha256}
+        return {
+            "source": self.source,
+            "operation": self.operation,
+            "region": self.region,
+            "params": dict(self.params),
+            "time": self.time,
+            "sha256": self.sha256,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,15 +135,24 @@ class CollectionError:
     def reason(self) -> str:
         """One sentence naming the call, the place and the error."""
         target = f" for {self.resource_id}" if self.resource_id else ""
-        return (f"{self.operation} failed in {self.account}/{self.region}{target}: "
-                f"{self.code}: {self.message}")
+        return (
+            f"{self.operation} failed in {self.account}/{self.region}{target}: "
+            f"{self.code}: {self.message}"
+        )
 
     def to_json(self) -> dict[str, Any]:
         """JSON form used in results."""
-        return {"provider": self.provider, "account": self.account, "region": self.region,
-                "operation": self.operation, "code": self.code, "message": self.message,
-                "resource_types": list(self.resource_types), "resource_id": self.resource_id,
-                "reason": self.reason}
+        return {
+            "provider": self.provider,
+            "account": self.account,
+            "region": self.region,
+            "operation": self.operation,
+            "code": self.code,
+            "message": self.message,
+            "resource_types": list(self.resource_types),
+            "resource_id": self.resource_id,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,10 +176,17 @@ class Finding:
     def to_json(self) -> dict[str, Any]:
         """JSON form used in results."""
         return {
-            "policy_id": self.policy_id, "status": self.status.value, "severity": self.severity,
-            "resource": {"id": self.resource_id, "type": self.resource_type,
-                         "name": self.resource_name, "provider": self.provider,
-                         "account": self.account, "region": self.region},
+            "policy_id": self.policy_id,
+            "status": self.status.value,
+            "severity": self.severity,
+            "resource": {
+                "id": self.resource_id,
+                "type": self.resource_type,
+                "name": self.resource_name,
+                "provider": self.provider,
+                "account": self.account,
+                "region": self.region,
+            },
             # Messages and observed values quote collected text (names, endpoints, policy
             # documents): redacted like raw responses, so no output path skips it.
             "message": redact(self.message),

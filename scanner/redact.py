@@ -8,16 +8,37 @@ from typing import Any
 
 # Keys whose values must never reach an evidence file or a report, compared lower-case with
 # `_` and `-` removed (so SessionToken, session_token and X-Amz-Security-Token all match).
-SECRET_KEYS = frozenset({
-    "authorization", "xamzsecuritytoken", "securitytoken", "sessiontoken", "secretaccesskey",
-    "secretkey", "xamzsignature", "signature", "password", "secret", "secretstring",
-    "secretbinary", "accesstoken", "refreshtoken", "idtoken", "clientsecret", "privatekey",
-    "sastoken", "sharedaccesskey", "connectionstring"})
+SECRET_KEYS = frozenset(
+    {
+        "authorization",
+        "xamzsecuritytoken",
+        "securitytoken",
+        "sessiontoken",
+        "secretaccesskey",
+        "secretkey",
+        "xamzsignature",
+        "signature",
+        "password",
+        "secret",
+        "secretstring",
+        "secretbinary",
+        "accesstoken",
+        "refreshtoken",
+        "idtoken",
+        "clientsecret",
+        "privatekey",
+        "sastoken",
+        "sharedaccesskey",
+        "connectionstring",
+    }
+)
 # Query parameters that make a URL a credential: AWS SigV4 and SigV2 pre-signed URLs, Google
 # Cloud Storage signed URLs, Azure shared access signatures.
 _SIGNED_PARAMS = re.compile(
     r"(?:^|[?&])(?:x-amz-signature|x-amz-credential|x-amz-security-token|signature|"
-    r"awsaccesskeyid|x-goog-signature|x-goog-credential|sig)=", re.IGNORECASE)
+    r"awsaccesskeyid|x-goog-signature|x-goog-credential|sig)=",
+    re.IGNORECASE,
+)
 _URL = re.compile(r"""[a-z][a-z0-9+.-]*://[^\s"'<>]+""", re.IGNORECASE)
 
 
@@ -35,8 +56,9 @@ def redact(value: Any) -> Any:
     """A copy with secret-bearing keys replaced, and the query string of every signed URL
     (pre-signed, signed or SAS) removed, wherever it appears inside a string."""
     if isinstance(value, Mapping):
-        return {k: ("<redacted>" if _key(k) in SECRET_KEYS else redact(v))
-                for k, v in value.items()}
+        return {
+            k: ("<redacted>" if _key(k) in SECRET_KEYS else redact(v)) for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
         return [redact(v) for v in value]
     if isinstance(value, str) and "://" in value and "?" in value:

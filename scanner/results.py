@@ -70,38 +70,59 @@ def control_ids(frameworks: Sequence[Framework]) -> dict[str, list[str]]:
     return found
 
 
-def _scan_block(meta: ScanMeta, policies: Sequence[CompiledPolicy],
-                frameworks: Sequence[Framework]) -> dict[str, Any]:
+def _scan_block(
+    meta: ScanMeta, policies: Sequence[CompiledPolicy], frameworks: Sequence[Framework]
+) -> dict[str, Any]:
     return {
-        "id": meta.scan_id, "source": meta.source, "started_at": meta.started_at,
-        "finished_at": meta.finished_at, "caller": meta.caller,
-        "accounts": list(meta.accounts), "regions": list(meta.regions),
+        "id": meta.scan_id,
+        "source": meta.source,
+        "started_at": meta.started_at,
+        "finished_at": meta.finished_at,
+        "caller": meta.caller,
+        "accounts": list(meta.accounts),
+        "regions": list(meta.regions),
         "enabled_regions": list(meta.enabled_regions) if meta.enabled_regions else None,
         "api_calls": meta.api_calls,
-        "policy_set": {"hash": meta.policy_hash, "version": meta.policy_version,
-                       "count": len(policies),
-                       "ids": sorted(c.policy.id for c in policies)},
+        "policy_set": {
+            "hash": meta.policy_hash,
+            "version": meta.policy_version,
+            "count": len(policies),
+            "ids": sorted(c.policy.id for c in policies),
+        },
         "parameters": {c.policy.id: dict(c.params) for c in policies if c.params},
-        "frameworks": [{"id": f.id, "title": f.title, "version": f.version}
-                       for f in frameworks],
-        "config_file": meta.config_file, "limits": list(meta.limits),
+        "frameworks": [{"id": f.id, "title": f.title, "version": f.version} for f in frameworks],
+        "config_file": meta.config_file,
+        "limits": list(meta.limits),
     }
 
 
-def _policies_block(policies: Sequence[CompiledPolicy],
-                    by_policy: Mapping[str, Mapping[str, int]]) -> list[dict[str, Any]]:
+def _policies_block(
+    policies: Sequence[CompiledPolicy], by_policy: Mapping[str, Mapping[str, int]]
+) -> list[dict[str, Any]]:
     empty: Mapping[str, int] = {}
-    return [{"id": c.policy.id, "title": c.policy.title, "severity": c.policy.severity,
-             "resource": c.policy.resource, "category": c.policy.category,
-             "counts": {s.value: by_policy.get(c.policy.id, empty).get(s.value, 0)
-                        for s in Status},
-             "references": [dict(r) for r in c.policy.references],
-             "remediation": dict(c.policy.remediation)} for c in policies]
+    return [
+        {
+            "id": c.policy.id,
+            "title": c.policy.title,
+            "severity": c.policy.severity,
+            "resource": c.policy.resource,
+            "category": c.policy.category,
+            "counts": {s.value: by_policy.get(c.policy.id, empty).get(s.value, 0) for s in Status},
+            "references": [dict(r) for r in c.policy.references],
+            "remediation": dict(c.policy.remediation),
+        }
+        for c in policies
+    ]
 
 
-def build(meta: ScanMeta, policies: Sequence[CompiledPolicy], findings: Sequence[Finding],
-          frameworks: Sequence[Framework], controls: Sequence[ControlResult],
-          inventory: Inventory) -> dict[str, Any]:
+def build(
+    meta: ScanMeta,
+    policies: Sequence[CompiledPolicy],
+    findings: Sequence[Finding],
+    frameworks: Sequence[Framework],
+    controls: Sequence[ControlResult],
+    inventory: Inventory,
+) -> dict[str, Any]:
     """The results document (see scanner/schemas/results.schema.json)."""
     ids = control_ids(frameworks)
     by_policy: dict[str, Counter[str]] = defaultdict(Counter)
@@ -130,8 +151,7 @@ def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def _lines(results: Mapping[str, Any], findings: Iterable[str] | None = None
-           ) -> Iterable[str]:
+def _lines(results: Mapping[str, Any], findings: Iterable[str] | None = None) -> Iterable[str]:
     """results.json text in pieces; `findings` (already-encoded items) replaces
     results["findings"] when given."""
     keys = list(results)
@@ -141,8 +161,11 @@ def _lines(results: Mapping[str, Any], findings: Iterable[str] | None = None
     for n, key in enumerate(keys):
         yield f"{_dump(key)}: "
         if key in _LISTS:
-            items = findings if key == "findings" and findings is not None else (
-                _dump(v) for v in results[key])
+            items = (
+                findings
+                if key == "findings" and findings is not None
+                else (_dump(v) for v in results[key])
+            )
             yield "["
             first = True
             for item in items:
@@ -159,8 +182,9 @@ class StreamingResults:
     to a temporary file as they come, counts are kept, and `finish` writes the document
     (same schema and layout as render_json) atomically. Memory holds counters, not findings."""
 
-    def __init__(self, path: Path, policies: Sequence[CompiledPolicy],
-                 frameworks: Sequence[Framework]) -> None:
+    def __init__(
+        self, path: Path, policies: Sequence[CompiledPolicy], frameworks: Sequence[Framework]
+    ) -> None:
         self.path = path
         self.policies = list(policies)
         self.frameworks = list(frameworks)
@@ -172,7 +196,8 @@ class StreamingResults:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Closed by finish() or close(); it outlives any one method.
         self._spool = tempfile.TemporaryFile(  # noqa: SIM115
-            "w+", encoding="utf-8", dir=path.parent)
+            "w+", encoding="utf-8", dir=path.parent
+        )
 
     def add(self, findings: Iterable[Finding], inventory: Inventory) -> None:
         """One partition (an account, say): its findings, resource counts and failed calls."""
@@ -235,9 +260,14 @@ def load_results(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(Problem(str(path), exc.lineno, f"not valid JSON: {exc.msg} (column "
-                                 f"{exc.colno}); expected a results.json written by logward"
-                                 )) from exc
+        raise InputError(
+            Problem(
+                str(path),
+                exc.lineno,
+                f"not valid JSON: {exc.msg} (column "
+                f"{exc.colno}); expected a results.json written by logward",
+            )
+        ) from exc
     validator = jsonschema.Draft202012Validator(schema("results"))
     if not isinstance(data, dict) or not validator.is_valid(data):
         # Only on failure: re-read with line tracking so each problem names its line (JSON
@@ -245,21 +275,29 @@ def load_results(path: Path) -> dict[str, Any]:
         try:
             located = load_text(text, str(path))
         except InputError:
-            where = (("/".join(map(str, e.path)) or "(top level)", e.message)
-                     for e in validator.iter_errors(data))
-            raise InputError([Problem(str(path), None, f"at {at}: {message}")
-                              for at, message in where]
-                             or Problem(str(path), None, "expected a results.json object")
-                             ) from None
-        raise InputError(schema_problems(located, schema("results"))
-                         or Problem(str(path), None, "expected a results.json object"))
+            where = (
+                ("/".join(map(str, e.path)) or "(top level)", e.message)
+                for e in validator.iter_errors(data)
+            )
+            raise InputError(
+                [Problem(str(path), None, f"at {at}: {message}") for at, message in where]
+                or Problem(str(path), None, "expected a results.json object")
+            ) from None
+        raise InputError(
+            schema_problems(located, schema("results"))
+            or Problem(str(path), None, "expected a results.json object")
+        )
     for key in ("started_at", "finished_at"):
         try:
             datetime.fromisoformat(str(data["scan"][key]))
         except ValueError:
-            raise InputError(Problem(str(path), _line_of(text, f'"{key}"'),
-                                     f"at scan/{key}: {data['scan'][key]!r} is not an ISO 8601 "
-                                     "date and time")) from None
+            raise InputError(
+                Problem(
+                    str(path),
+                    _line_of(text, f'"{key}"'),
+                    f"at scan/{key}: {data['scan'][key]!r} is not an ISO 8601 date and time",
+                )
+            ) from None
     return data
 
 
@@ -311,8 +349,7 @@ def render(results: Mapping[str, Any], formats: Sequence[str]) -> dict[str, byte
     return {RENDERERS[f][0]: RENDERERS[f][1](results) for f in formats}
 
 
-def write_outputs(out_dir: Path, results: Mapping[str, Any], formats: Sequence[str]
-                  ) -> list[Path]:
+def write_outputs(out_dir: Path, results: Mapping[str, Any], formats: Sequence[str]) -> list[Path]:
     """Render every format first, then write each atomically: a renderer that fails leaves
     nothing behind."""
     return write_rendered(out_dir, render(results, formats))

@@ -33,24 +33,36 @@ def resource_from_data(data: Mapping[str, Any]) -> Resource:
     placeholder = data.get("placeholder")
     rtype = str(data["type"])
     return Resource(
-        provider=rtype.split(".", 1)[0], account=str(data.get("account", "111111111111")),
-        region=str(data.get("region", "us-east-1")), type=rtype, id=str(data["id"]),
-        name=str(data.get("name", data["id"])), attrs=to_value(data.get("attrs") or {}),
-        links=links, placeholder=Unknowable(str(placeholder)) if placeholder else None,
+        provider=rtype.split(".", 1)[0],
+        account=str(data.get("account", "111111111111")),
+        region=str(data.get("region", "us-east-1")),
+        type=rtype,
+        id=str(data["id"]),
+        name=str(data.get("name", data["id"])),
+        attrs=to_value(data.get("attrs") or {}),
+        links=links,
+        placeholder=Unknowable(str(placeholder)) if placeholder else None,
     )
 
 
-def inventory_from_data(resources: Iterable[Mapping[str, Any]],
-                        errors: Iterable[Mapping[str, Any]] = ()) -> Inventory:
+def inventory_from_data(
+    resources: Iterable[Mapping[str, Any]], errors: Iterable[Mapping[str, Any]] = ()
+) -> Inventory:
     """An Inventory of plain-data resources and collection errors."""
     inventory = Inventory()
     for data in resources:
         inventory.add(resource_from_data(data))
     for err in errors:
-        inventory.add_error(CollectionError(
-            provider=str(err.get("provider", "aws")), account=str(err.get("account",
-                                                                          "111111111111")),
-            region=str(err.get("region", "us-east-1")), operation=str(err["operation"]),
-            code=str(err.get("code", "AccessDenied")), message=str(err.get("message", "denied")),
-            resource_types=tuple(err["resource_types"]), resource_id=err.get("resource_id")))
+        inventory.add_error(
+            CollectionError(
+                provider=str(err.get("provider", "aws")),
+                account=str(err.get("account", "111111111111")),
+                region=str(err.get("region", "us-east-1")),
+                operation=str(err["operation"]),
+                code=str(err.get("code", "AccessDenied")),
+                message=str(err.get("message", "denied")),
+                resource_types=tuple(err["resource_types"]),
+                resource_id=err.get("resource_id"),
+            )
+        )
     return inventory

@@ -36,8 +36,9 @@ class Located:
         return Problem(self.file, self.line(path), message)
 
 
-def _construct(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], file: str,
-               built: dict[int, Any]) -> Any:
+def _construct(
+    node: yaml.Node, path: PathKey, lines: dict[PathKey, int], file: str, built: dict[int, Any]
+) -> Any:
     """Build the Python value of `node`, recording lines by path.
 
     An aliased node is built once and shared (`built`), so an alias bomb costs its size, not
@@ -50,14 +51,27 @@ def _construct(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], file: 
         out: dict[str, Any] = {}
         built[id(node)] = out
         for key_node, value_node in node.value:
-            key = _SCALARS.construct_object(key_node) if isinstance(key_node,
-                                                                    yaml.ScalarNode) else None
+            key = (
+                _SCALARS.construct_object(key_node)
+                if isinstance(key_node, yaml.ScalarNode)
+                else None
+            )
             if not isinstance(key, str):
-                raise InputError(Problem(file, key_node.start_mark.line + 1,
-                                         f"mapping key {key!r}; expected a string key"))
+                raise InputError(
+                    Problem(
+                        file,
+                        key_node.start_mark.line + 1,
+                        f"mapping key {key!r}; expected a string key",
+                    )
+                )
             if key in out:
-                raise InputError(Problem(file, key_node.start_mark.line + 1,
-                                         f"duplicate key {key!r}; expected each key once"))
+                raise InputError(
+                    Problem(
+                        file,
+                        key_node.start_mark.line + 1,
+                        f"duplicate key {key!r}; expected each key once",
+                    )
+                )
             # Point at the key: that is where a reader looks for `name: value` problems.
             lines[(*path, key)] = key_node.start_mark.line + 1
             out[key] = _construct(value_node, (*path, key), lines, file, built)
@@ -65,8 +79,9 @@ def _construct(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], file: 
     if isinstance(node, yaml.SequenceNode):
         items: list[Any] = []
         built[id(node)] = items
-        items.extend(_construct(v, (*path, i), lines, file, built)
-                     for i, v in enumerate(node.value))
+        items.extend(
+            _construct(v, (*path, i), lines, file, built) for i, v in enumerate(node.value)
+        )
         return items
     value = _SCALARS.construct_object(node)
     built[id(node)] = value
@@ -105,8 +120,9 @@ def load_file(path: Path) -> Located:
     return load_text(text, str(path))
 
 
-def schema_problems(doc: Located, schema: Mapping[str, Any],
-                    skip: tuple[str, ...] = ()) -> list[Problem]:
+def schema_problems(
+    doc: Located, schema: Mapping[str, Any], skip: tuple[str, ...] = ()
+) -> list[Problem]:
     """Every JSON Schema violation of `doc`, each with its line and what was expected.
 
     Errors under the top-level keys in `skip` are left out (their own checker is more precise).

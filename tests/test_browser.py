@@ -21,8 +21,16 @@ from scanner.render import render_html
 from tests.render.samples import document, finding
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "img" / "report.png"
 
 
@@ -59,8 +67,9 @@ class Page:
 @pytest.fixture(scope="module")
 def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo")
-    run = CliRunner().invoke(main, ["demo", "--out", str(out), "--format", "html", "--quiet"],
-                             catch_exceptions=False)
+    run = CliRunner().invoke(
+        main, ["demo", "--out", str(out), "--format", "html", "--quiet"], catch_exceptions=False
+    )
     assert run.exit_code == 0, run.output
     return out / "report.html"
 
@@ -110,8 +119,13 @@ def test_demo_report_works_without_javascript(browser: Any, demo_report: Path) -
 
 
 def test_hostile_names_render_inert_and_keep_the_layout(browser: Any, tmp_path: Path) -> None:
-    payloads = ['<script>window.__pwned = 1</script>', '"><img src=x onerror="window.__pwned=2">',
-                "' onmouseover='window.__pwned=3' x='", "A" * 5000, "arn:" + "x:" * 2000]
+    payloads = [
+        "<script>window.__pwned = 1</script>",
+        '"><img src=x onerror="window.__pwned=2">',
+        "' onmouseover='window.__pwned=3' x='",
+        "A" * 5000,
+        "arn:" + "x:" * 2000,
+    ]
     arn = "arn:aws:s3:::"
     doc = document([finding("p-hostile", "fail", "high", arn + p, p, p) for p in payloads])
     path = tmp_path / "hostile.html"

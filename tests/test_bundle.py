@@ -18,8 +18,7 @@ from scanner.errors import InputError
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`logward demo`: all formats, and a bundle signed with a throwaway key."""
     out = tmp_path_factory.mktemp("demo")
-    run = CliRunner().invoke(main, ["demo", "--out", str(out), "--quiet"],
-                             catch_exceptions=False)
+    run = CliRunner().invoke(main, ["demo", "--out", str(out), "--quiet"], catch_exceptions=False)
     assert run.exit_code == 0, run.output
     assert "signed and verified" in run.output
     return out
@@ -45,13 +44,27 @@ def verify_cli(folder: Path, *extra: str) -> tuple[int, str]:
 
 def test_demo_writes_every_format_and_the_bundle(demo: Path) -> None:
     names = {p.name for p in demo.iterdir()}
-    assert {"results.json", "results.sarif", "results.junit.xml", "summary.md", "report.html",
-            "findings.csv", "findings.ocsf.json", "evidence"} <= names
+    assert {
+        "results.json",
+        "results.sarif",
+        "results.junit.xml",
+        "summary.md",
+        "report.html",
+        "findings.csv",
+        "findings.ocsf.json",
+        "evidence",
+    } <= names
     folder = demo / "evidence"
     assert (folder / MANIFEST).is_file() and (folder / SIGNATURE).is_file()
     reports = {p.name for p in (folder / "reports").iterdir()}
-    assert reports == {"results.sarif", "results.junit.xml", "summary.md", "report.html",
-                       "findings.csv", "findings.ocsf.json"}
+    assert reports == {
+        "results.sarif",
+        "results.junit.xml",
+        "summary.md",
+        "report.html",
+        "findings.csv",
+        "findings.ocsf.json",
+    }
     assert (folder / "results.json").read_bytes() == (demo / "results.json").read_bytes()
 
 
@@ -106,21 +119,28 @@ def test_dropped_response_is_also_a_missing_citation(bundle: Path) -> None:
     (bundle / "responses" / f"{sha}.json").unlink()
     verdict = verify(bundle)
     assert f"responses/{sha}.json: removed (listed in manifest.json, not in the bundle)" in (
-        verdict.problems)
-    assert any(p.startswith("results.json: cites 1 response(s) not in responses/")
-               for p in verdict.problems)
+        verdict.problems
+    )
+    assert any(
+        p.startswith("results.json: cites 1 response(s) not in responses/")
+        for p in verdict.problems
+    )
 
 
-def test_swapped_manifest_breaks_the_signature(bundle: Path, public_key: Path,
-                                               tmp_path: Path) -> None:
+def test_swapped_manifest_breaks_the_signature(
+    bundle: Path, public_key: Path, tmp_path: Path
+) -> None:
     # Another bundle's manifest, made consistent with tampered content, under the old signature.
     (bundle / "reports" / "summary.md").write_text("all green", encoding="utf-8")
     forged = tmp_path / "forged"
     shutil.copytree(bundle, forged)
     (forged / SIGNATURE).unlink()
     results = json.loads((forged / "results.json").read_text(encoding="utf-8"))
-    files = {p.relative_to(forged).as_posix(): p.read_bytes() for p in forged.rglob("*")
-             if p.is_file() and p.name != MANIFEST}
+    files = {
+        p.relative_to(forged).as_posix(): p.read_bytes()
+        for p in forged.rglob("*")
+        if p.is_file() and p.name != MANIFEST
+    }
     shutil.rmtree(forged)
     write_bundle(forged, results, files)
     shutil.copy(forged / MANIFEST, bundle / MANIFEST)
@@ -139,7 +159,8 @@ def test_swapped_manifest_breaks_the_signature(bundle: Path, public_key: Path,
 
 
 def test_swapped_manifest_of_an_unsigned_bundle_names_every_difference(
-        bundle: Path, demo: Path, tmp_path: Path) -> None:
+    bundle: Path, demo: Path, tmp_path: Path
+) -> None:
     other = tmp_path / "other"
     results = json.loads((demo / "results.json").read_text(encoding="utf-8"))
     write_bundle(other, results, {"results.json": b"{}", "reports/summary.md": b"x"})
@@ -156,15 +177,20 @@ def test_wrong_key_is_named(bundle: Path, tmp_path: Path) -> None:
     code, output = verify_cli(bundle, "--public-key", str(other_public))
     assert code == 1
     assert f"FAIL manifest.sig: signed by key {signer}, not by the expected key {other_id}" in (
-        output)
+        output
+    )
 
 
 def test_resigning_with_another_key_is_caught_by_the_pinned_key(
-        bundle: Path, public_key: Path, tmp_path: Path) -> None:
+    bundle: Path, public_key: Path, tmp_path: Path
+) -> None:
     (bundle / "reports" / "summary.md").write_text("all green", encoding="utf-8")
     results = json.loads((bundle / "results.json").read_text(encoding="utf-8"))
-    files = {p.relative_to(bundle).as_posix(): p.read_bytes() for p in bundle.rglob("*")
-             if p.is_file() and p.name not in (MANIFEST, SIGNATURE)}
+    files = {
+        p.relative_to(bundle).as_posix(): p.read_bytes()
+        for p in bundle.rglob("*")
+        if p.is_file() and p.name not in (MANIFEST, SIGNATURE)
+    }
     shutil.rmtree(bundle)
     write_bundle(bundle, results, files)
     keygen(tmp_path / "attacker.pem")
@@ -177,7 +203,7 @@ def test_corrupt_signature_and_manifest_are_failures_not_crashes(bundle: Path) -
     (bundle / SIGNATURE).write_text('{"public_key": "%%%", "signature": 1}', encoding="utf-8")
     code, output = verify_cli(bundle)
     assert code == 1 and "FAIL manifest.sig: malformed" in output
-    (bundle / MANIFEST).write_text("{\n  \"files\": [\n", encoding="utf-8")
+    (bundle / MANIFEST).write_text('{\n  "files": [\n', encoding="utf-8")
     code, output = verify_cli(bundle)
     assert code == 1 and "FAIL manifest.json:3: not valid JSON" in output
 
@@ -191,8 +217,7 @@ def test_path_escape_in_manifest_is_refused(bundle: Path) -> None:
     assert any("unsafe or malformed entry" in p for p in verdict.problems)
 
 
-def test_sign_cli_signs_a_bundle_and_refuses_a_tampered_one(bundle: Path,
-                                                            tmp_path: Path) -> None:
+def test_sign_cli_signs_a_bundle_and_refuses_a_tampered_one(bundle: Path, tmp_path: Path) -> None:
     key = tmp_path / "k.pem"
     run = CliRunner().invoke(main, ["bundle", "keygen", str(key)])
     assert run.exit_code == 0, run.output
@@ -243,10 +268,12 @@ def test_refuses_to_replace_a_folder_that_is_not_a_bundle(tmp_path: Path) -> Non
     (keep / "notes.txt").write_text("precious", encoding="utf-8")
     with pytest.raises(InputError, match="is not a logward evidence bundle"):
         check_target(keep)
-    run = CliRunner().invoke(main, ["demo", "--out", str(tmp_path / "o"), "--evidence",
-                                    str(keep), "--quiet"])
+    run = CliRunner().invoke(
+        main, ["demo", "--out", str(tmp_path / "o"), "--evidence", str(keep), "--quiet"]
+    )
     assert run.exit_code == 2 and "--evidence: exists and is not a logward evidence bundle" in (
-        run.output)
+        run.output
+    )
     assert (keep / "notes.txt").read_text(encoding="utf-8") == "precious"
     assert not (tmp_path / "o").exists()
 
@@ -254,8 +281,19 @@ def test_refuses_to_replace_a_folder_that_is_not_a_bundle(tmp_path: Path) -> Non
 def test_plan_bundle_carries_the_plan_entries_findings_cite(tmp_path: Path) -> None:
     plan = Path(__file__).parent / "terraform" / "fixtures" / "modules.json"
     folder = tmp_path / "ev"
-    run = CliRunner().invoke(main, ["plan", str(plan), "--out", str(tmp_path / "o"),
-                                    "--evidence", str(folder), "--format", "html"])
+    run = CliRunner().invoke(
+        main,
+        [
+            "plan",
+            str(plan),
+            "--out",
+            str(tmp_path / "o"),
+            "--evidence",
+            str(folder),
+            "--format",
+            "html",
+        ],
+    )
     assert run.exit_code == 1, run.output  # the fixture has failing findings
     verdict = verify(folder)
     assert verdict.ok, verdict.problems
@@ -292,16 +330,16 @@ def test_every_demo_output_validates(demo: Path) -> None:
 def test_a_folder_with_someone_elses_manifest_is_not_replaced(tmp_path: Path) -> None:
     webapp = tmp_path / "public"
     webapp.mkdir()
-    (webapp / MANIFEST).write_text('{"manifest_version": 3, "name": "extension"}',
-                                   encoding="utf-8")
+    (webapp / MANIFEST).write_text('{"manifest_version": 3, "name": "extension"}', encoding="utf-8")
     (webapp / "background.js").write_text("keep me", encoding="utf-8")
     with pytest.raises(InputError, match="not a logward evidence bundle"):
         check_target(webapp)
     assert (webapp / "background.js").read_text(encoding="utf-8") == "keep me"
 
 
-def test_a_failed_swap_puts_the_previous_bundle_back(tmp_path: Path, demo: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_swap_puts_the_previous_bundle_back(
+    tmp_path: Path, demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import scanner.bundle as bundle_module
 
     results = json.loads((demo / "results.json").read_text(encoding="utf-8"))
@@ -367,7 +405,16 @@ def test_keygen_never_overwrites(tmp_path: Path) -> None:
 
 
 def test_evidence_may_not_hold_the_reports(tmp_path: Path) -> None:
-    run = CliRunner().invoke(main, ["demo", "--out", str(tmp_path / "ev" / "reports"),
-                                    "--evidence", str(tmp_path / "ev"), "--quiet"])
+    run = CliRunner().invoke(
+        main,
+        [
+            "demo",
+            "--out",
+            str(tmp_path / "ev" / "reports"),
+            "--evidence",
+            str(tmp_path / "ev"),
+            "--quiet",
+        ],
+    )
     assert run.exit_code == 2 and "--evidence must not be --out or contain it" in run.output
     assert not (tmp_path / "ev").exists()

@@ -42,8 +42,9 @@ def shim_env(tmp_path: Path) -> dict[str, str]:
     shim = bin_dir / "logward"
     shim.write_text('#!/bin/sh\nexec "$PYTHON" -m scanner "$@"\n')
     shim.chmod(shim.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GITHUB_", "LOGWARD_", "INPUT_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "LOGWARD_", "INPUT_"))
+    }
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHON"] = sys.executable
     env["PYTHONPATH"] = str(ROOT)
@@ -92,24 +93,45 @@ def run_action(workdir: Path, env: dict[str, str], **given: str) -> ActionRun:
     script.write_text(logward["run"])
     assert logward["shell"] == "bash"
     # What GitHub runs for `shell: bash`.
-    proc = subprocess.run([BASH, "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-                          cwd=workdir, env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [BASH, "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     parsed = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
-    return ActionRun(proc.returncode, proc.stdout + proc.stderr, parsed, summary.read_text(),
-                     workdir)
+    return ActionRun(
+        proc.returncode, proc.stdout + proc.stderr, parsed, summary.read_text(), workdir
+    )
 
 
 def test_action_structure() -> None:
     assert ACTION["name"] == "logward plan check"
     assert ACTION["runs"]["using"] == "composite"
     inputs = ACTION["inputs"]
-    assert set(inputs) == {"plan", "fail-on", "baseline", "assume-complete", "format", "out",
-                           "python-version", "version"}
+    assert set(inputs) == {
+        "plan",
+        "fail-on",
+        "baseline",
+        "assume-complete",
+        "format",
+        "out",
+        "python-version",
+        "version",
+    }
     assert inputs["plan"]["required"] is True
     defaults = {k: v.get("default") for k, v in inputs.items() if k != "plan"}
-    assert defaults == {"fail-on": "high", "baseline": "", "assume-complete": "false",
-                        "format": "json,sarif,junit,markdown", "out": "logward-report",
-                        "python-version": "3.11", "version": "logward"}
+    assert defaults == {
+        "fail-on": "high",
+        "baseline": "",
+        "assume-complete": "false",
+        "format": "json,sarif,junit,markdown",
+        "out": "logward-report",
+        "python-version": "3.11",
+        "version": "logward",
+    }
     assert ACTION["outputs"]["results"]["value"] == "${{ steps.logward.outputs.results }}"
     assert ACTION["outputs"]["sarif"]["value"] == "${{ steps.logward.outputs.sarif }}"
 
@@ -135,20 +157,22 @@ def test_action_compliant_plan(tmp_path: Path, shim_env: dict[str, str]) -> None
     report = tmp_path / "logward-report"
     for name in ("results.json", "results.sarif", "results.junit.xml", "summary.md"):
         assert (report / name).is_file(), name
-    assert run.outputs == {"results": "logward-report/results.json",
-                           "sarif": "logward-report/results.sarif"}
+    assert run.outputs == {
+        "results": "logward-report/results.json",
+        "sarif": "logward-report/results.sarif",
+    }
     assert json.loads((report / "results.sarif").read_text())["version"] == "2.1.0"
     assert run.summary == (report / "summary.md").read_text()
     assert run.summary.startswith("## logward:")
 
 
-def test_action_baseline_and_assume_complete(tmp_path: Path,
-                                             shim_env: dict[str, str]) -> None:
+def test_action_baseline_and_assume_complete(tmp_path: Path, shim_env: dict[str, str]) -> None:
     shutil.copy(COMPLIANT, tmp_path / "plan.json")
     # Account-scope policies judged on a plan holding no metric filters: high failures, so the
     # step fails, yet the reports, outputs and step summary are still there.
-    run = run_action(tmp_path, shim_env, plan="plan.json", **{"assume-complete": "true"},
-                     out="main")
+    run = run_action(
+        tmp_path, shim_env, plan="plan.json", **{"assume-complete": "true"}, out="main"
+    )
     assert run.code == 1, run.output
     main = json.loads((tmp_path / "main" / "results.json").read_text())
     assert "aws-cloudtrail-multi-region-logging" in {f["policy_id"] for f in main["findings"]}
@@ -156,20 +180,31 @@ def test_action_baseline_and_assume_complete(tmp_path: Path,
     assert "failing" in run.summary and run.summary.strip()
 
     # The same plan against that baseline: nothing new, so the step passes.
-    run = run_action(tmp_path, shim_env, plan="plan.json", **{"assume-complete": "true"},
-                     baseline="main/results.json", out="pr")
+    run = run_action(
+        tmp_path,
+        shim_env,
+        plan="plan.json",
+        **{"assume-complete": "true"},
+        baseline="main/results.json",
+        out="pr",
+    )
     assert run.code == 0, run.output
     pr = json.loads((tmp_path / "pr" / "results.json").read_text())
     marks = {f.get("baseline") for f in pr["findings"] if f["status"] == "fail"}
     assert marks == {"existing"}
 
     # Without assume-complete the account-scope policies are not judged.
-    run = run_action(tmp_path, shim_env, plan="plan.json", **{"assume-complete": "false"},
-                     out="plain", format="json")
+    run = run_action(
+        tmp_path,
+        shim_env,
+        plan="plan.json",
+        **{"assume-complete": "false"},
+        out="plain",
+        format="json",
+    )
     assert run.code == 0, run.output
     plain = json.loads((tmp_path / "plain" / "results.json").read_text())
-    assert "aws-cloudtrail-multi-region-logging" not in {f["policy_id"]
-                                                         for f in plain["findings"]}
+    assert "aws-cloudtrail-multi-region-logging" not in {f["policy_id"] for f in plain["findings"]}
     assert run.outputs == {"results": "plain/results.json", "sarif": ""}
     assert run.summary == ""  # no markdown asked for
 
@@ -180,8 +215,7 @@ def test_action_passes_inputs_literally(tmp_path: Path, shim_env: dict[str, str]
     plan.parent.mkdir()
     shutil.copy(COMPLIANT, plan)
     out = "out dir/$(touch pwned4);x"
-    run = run_action(tmp_path, shim_env, plan=hostile, out=out,
-                     baseline="", **{"fail-on": "high"})
+    run = run_action(tmp_path, shim_env, plan=hostile, out=out, baseline="", **{"fail-on": "high"})
     assert run.code == 0, run.output
     assert (tmp_path / out / "results.json").is_file()
     assert run.outputs["results"] == f"{out}/results.json"
@@ -189,15 +223,13 @@ def test_action_passes_inputs_literally(tmp_path: Path, shim_env: dict[str, str]
     assert created == [], created
 
     # A hostile baseline value is one argument too: logward names it and exits 2.
-    run = run_action(tmp_path, shim_env, plan=hostile, out="r2",
-                     baseline="base; touch pwned5")
+    run = run_action(tmp_path, shim_env, plan=hostile, out="r2", baseline="base; touch pwned5")
     assert run.code == 2, run.output
     assert "base; touch pwned5" in run.output
     assert not list(tmp_path.rglob("pwned*"))
 
 
-def test_action_invalid_input_writes_no_outputs(tmp_path: Path,
-                                                shim_env: dict[str, str]) -> None:
+def test_action_invalid_input_writes_no_outputs(tmp_path: Path, shim_env: dict[str, str]) -> None:
     # A stale summary from an earlier run in the same folder must not be reported.
     (tmp_path / "logward-report").mkdir()
     (tmp_path / "logward-report" / "summary.md").write_text("## stale\n")
@@ -223,11 +255,18 @@ def test_action_invalid_input_writes_no_outputs(tmp_path: Path,
 HOOKS = {h["id"]: h for h in load(ROOT / ".pre-commit-hooks.yaml")}
 
 
-def run_hook(hook: dict[str, Any], cwd: Path, env: dict[str, str], filenames: list[str],
-             user_args: list[str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_hook(
+    hook: dict[str, Any],
+    cwd: Path,
+    env: dict[str, str],
+    filenames: list[str],
+    user_args: list[str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     """What pre-commit runs: shlex.split(entry) + args + (file names if pass_filenames)."""
-    cmd = [*shlex.split(hook["entry"]), *(user_args if user_args is not None
-                                          else hook.get("args", []))]
+    cmd = [
+        *shlex.split(hook["entry"]),
+        *(user_args if user_args is not None else hook.get("args", [])),
+    ]
     if hook.get("pass_filenames", True):
         cmd += filenames
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
@@ -249,28 +288,34 @@ def test_hooks_declared() -> None:
     assert validate["pass_filenames"] is False
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("plan.json", True),
-    ("infra/prod/plan.json", True),
-    ("prod.tfplan.json", True),
-    ("infra/staging.tfplan.json", True),
-    ("myplan.json", False),
-    ("plan.json.bak", False),
-    ("tfplan.json", False),
-    ("infra/plan.yaml", False),
-    ("prod.tfplan", False),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("plan.json", True),
+        ("infra/prod/plan.json", True),
+        ("prod.tfplan.json", True),
+        ("infra/staging.tfplan.json", True),
+        ("myplan.json", False),
+        ("plan.json.bak", False),
+        ("tfplan.json", False),
+        ("infra/plan.yaml", False),
+        ("prod.tfplan", False),
+    ],
+)
 def test_plan_hook_files(name: str, expected: bool) -> None:
     assert matching(HOOKS["logward-plan"], name) is expected
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("policies/aws/s3/aws-s3-trail-bucket-sse-kms.yaml", True),
-    ("policies/custom/x.yml", True),
-    ("docs/policies/x.yaml", False),
-    ("policies/README.md", False),
-    ("mappings/soc2.yaml", False),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("policies/aws/s3/aws-s3-trail-bucket-sse-kms.yaml", True),
+        ("policies/custom/x.yml", True),
+        ("docs/policies/x.yaml", False),
+        ("policies/README.md", False),
+        ("mappings/soc2.yaml", False),
+    ],
+)
 def test_validate_hook_files(name: str, expected: bool) -> None:
     assert matching(HOOKS["logward-policies-validate"], name) is expected
 
@@ -290,12 +335,18 @@ def test_plan_hook_checks_every_plan(tmp_path: Path, shim_env: dict[str, str]) -
         assert json.loads(report.read_text())["summary"]["fail"] == 0
 
     # Options in args (--opt=value form) reach every run: account scope fails at high.
-    proc = run_hook(hook, tmp_path, shim_env, names[:2],
-                    user_args=["--assume-complete", "--fail-on=high", "--quiet"])
+    proc = run_hook(
+        hook,
+        tmp_path,
+        shim_env,
+        names[:2],
+        user_args=["--assume-complete", "--fail-on=high", "--quiet"],
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     for name in names[:2]:
-        data = json.loads((tmp_path / "logward-report" / name.removesuffix(".json")
-                           / "results.json").read_text())
+        data = json.loads(
+            (tmp_path / "logward-report" / name.removesuffix(".json") / "results.json").read_text()
+        )
         assert data["summary"]["fail"] > 0
 
     # The worst exit code wins: a broken plan next to a good one is invalid input.
@@ -324,11 +375,12 @@ def test_validate_hook(tmp_path: Path, shim_env: dict[str, str]) -> None:
 
 # ----- docs/ci.md: the GitLab job ------------------------------------------------------------
 
+
 def gitlab_snippet() -> dict[str, Any]:
     text = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
     heading = re.search(r"^#+ .*GitLab.*$", text, re.MULTILINE)
     assert heading, "docs/ci.md has no GitLab heading"
-    block = re.search(r"^```yaml\n(.*?)^```", text[heading.end():], re.MULTILINE | re.DOTALL)
+    block = re.search(r"^```yaml\n(.*?)^```", text[heading.end() :], re.MULTILINE | re.DOTALL)
     assert block, "no ```yaml block after the GitLab heading"
     loaded: dict[str, Any] = yaml.safe_load(block.group(1))
     return loaded
@@ -336,10 +388,10 @@ def gitlab_snippet() -> dict[str, Any]:
 
 def test_gitlab_snippet_runs(tmp_path: Path, shim_env: dict[str, str]) -> None:
     config = gitlab_snippet()
-    jobs = {name: job for name, job in config.items()
-            if isinstance(job, dict) and "script" in job}
-    logward_jobs = [job for job in jobs.values()
-                    if any(re.match(r"logward\b", line) for line in job["script"])]
+    jobs = {name: job for name, job in config.items() if isinstance(job, dict) and "script" in job}
+    logward_jobs = [
+        job for job in jobs.values() if any(re.match(r"logward\b", line) for line in job["script"])
+    ]
     assert len(logward_jobs) == 1
     job = logward_jobs[0]
     assert job["image"] == "python:3.11"
@@ -348,8 +400,12 @@ def test_gitlab_snippet_runs(tmp_path: Path, shim_env: dict[str, str]) -> None:
     junit = job["artifacts"]["reports"]["junit"]
 
     # The plan file the terraform job writes is the one the logward job reads.
-    shows = [line for j in jobs.values() for line in j["script"]
-             if line.startswith("terraform show -json")]
+    shows = [
+        line
+        for j in jobs.values()
+        for line in j["script"]
+        if line.startswith("terraform show -json")
+    ]
     assert len(shows) == 1
     plan_name = re.search(r">\s*(\S+)\s*$", shows[0])
     assert plan_name
@@ -360,8 +416,14 @@ def test_gitlab_snippet_runs(tmp_path: Path, shim_env: dict[str, str]) -> None:
         if line.startswith(("pip ", "terraform ")):
             continue
         assert line.startswith("logward "), line
-        proc = subprocess.run([BASH, "-eo", "pipefail", "-c", line], cwd=tmp_path,
-                              env=shim_env, capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(
+            [BASH, "-eo", "pipefail", "-c", line],
+            cwd=tmp_path,
+            env=shim_env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert proc.returncode == 0, proc.stdout + proc.stderr
         ran += 1
     assert ran == 1

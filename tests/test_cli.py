@@ -38,6 +38,7 @@ def test_version() -> None:
 
 # --- policies ---------------------------------------------------------------------------------
 
+
 def test_policies_list() -> None:
     code, output = invoke("policies", "list")
     assert code == 0
@@ -79,6 +80,7 @@ def test_policies_validate_a_path() -> None:
 
 # --- permissions ------------------------------------------------------------------------------
 
+
 def test_permissions_aws_is_a_read_only_iam_policy() -> None:
     from scanner.providers.aws.calls import PERMISSIONS
 
@@ -96,28 +98,41 @@ def test_permissions_aws_is_a_read_only_iam_policy() -> None:
 
 # --- exit codes -------------------------------------------------------------------------------
 
+
 def finding(status: Status, severity: str) -> Finding:
-    return Finding(policy_id="p", status=status, severity=severity, resource_id="r",
-                   resource_type="aws.x.y", resource_name="r", provider="aws",
-                   account="111111111111", region="us-east-1", message="m")
+    return Finding(
+        policy_id="p",
+        status=status,
+        severity=severity,
+        resource_id="r",
+        resource_type="aws.x.y",
+        resource_name="r",
+        provider="aws",
+        account="111111111111",
+        region="us-east-1",
+        message="m",
+    )
 
 
-@pytest.mark.parametrize(("findings", "fail_on", "expected"), [
-    ([], "low", 0),
-    ([(Status.PASS, "critical")], "info", 0),
-    ([(Status.FAIL, "high")], "low", 1),
-    ([(Status.FAIL, "high")], "high", 1),
-    ([(Status.FAIL, "high")], "critical", 0),
-    ([(Status.FAIL, "medium")], "high", 0),
-    ([(Status.ERROR, "critical")], "critical", 1),   # could not look: not a pass
-    ([(Status.ERROR, "low")], "medium", 0),
-    ([(Status.UNKNOWN, "critical")], "info", 0),     # unknown never sets exit 1
-    ([(Status.FAIL, "info")], "low", 0),
-    ([(Status.FAIL, "info")], "info", 1),
-    ([(Status.FAIL, "critical"), (Status.ERROR, "high")], "none", 0),
-    ([(Status.PASS, "high"), (Status.UNKNOWN, "high"), (Status.FAIL, "low")], "medium", 0),
-    ([(Status.PASS, "high"), (Status.UNKNOWN, "high"), (Status.FAIL, "low")], "low", 1),
-])
+@pytest.mark.parametrize(
+    ("findings", "fail_on", "expected"),
+    [
+        ([], "low", 0),
+        ([(Status.PASS, "critical")], "info", 0),
+        ([(Status.FAIL, "high")], "low", 1),
+        ([(Status.FAIL, "high")], "high", 1),
+        ([(Status.FAIL, "high")], "critical", 0),
+        ([(Status.FAIL, "medium")], "high", 0),
+        ([(Status.ERROR, "critical")], "critical", 1),  # could not look: not a pass
+        ([(Status.ERROR, "low")], "medium", 0),
+        ([(Status.UNKNOWN, "critical")], "info", 0),  # unknown never sets exit 1
+        ([(Status.FAIL, "info")], "low", 0),
+        ([(Status.FAIL, "info")], "info", 1),
+        ([(Status.FAIL, "critical"), (Status.ERROR, "high")], "none", 0),
+        ([(Status.PASS, "high"), (Status.UNKNOWN, "high"), (Status.FAIL, "low")], "medium", 0),
+        ([(Status.PASS, "high"), (Status.UNKNOWN, "high"), (Status.FAIL, "low")], "low", 1),
+    ],
+)
 def test_exit_code(findings: list[tuple[Status, str]], fail_on: str, expected: int) -> None:
     assert exit_code([finding(s, sev) for s, sev in findings], fail_on) == expected
 
@@ -129,6 +144,7 @@ def test_every_fail_on_threshold_is_accepted() -> None:
 
 # --- writing outputs --------------------------------------------------------------------------
 
+
 def test_write_atomic_replaces_whole_files(tmp_path: Path) -> None:
     target = tmp_path / "out" / "results.json"
     write_atomic(target, b"one")
@@ -137,8 +153,9 @@ def test_write_atomic_replaces_whole_files(tmp_path: Path) -> None:
     assert os.listdir(target.parent) == ["results.json"]
 
 
-def test_write_atomic_failure_keeps_the_old_file(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_write_atomic_failure_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "results.json"
     target.write_bytes(b"old")
 
@@ -154,17 +171,26 @@ def test_write_atomic_failure_keeps_the_old_file(tmp_path: Path,
 
 # --- the demo ---------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     base = tmp_path_factory.mktemp("demo")
     out, evidence = base / "report", base / "evidence"
     out.mkdir()
     (out / "results.json").write_text("stale content from an earlier run")
-    result = CliRunner().invoke(main, ["demo", "--out", str(out), "--evidence", str(evidence),
-                                       "--quiet"], catch_exceptions=False)
-    return {"code": result.exit_code, "stdout": result.stdout, "stderr": result.stderr,
-            "out": out, "evidence": evidence,
-            "results": json.loads((out / "results.json").read_text(encoding="utf-8"))}
+    result = CliRunner().invoke(
+        main,
+        ["demo", "--out", str(out), "--evidence", str(evidence), "--quiet"],
+        catch_exceptions=False,
+    )
+    return {
+        "code": result.exit_code,
+        "stdout": result.stdout,
+        "stderr": result.stderr,
+        "out": out,
+        "evidence": evidence,
+        "results": json.loads((out / "results.json").read_text(encoding="utf-8")),
+    }
 
 
 def test_demo_succeeds_despite_its_deliberate_gaps(demo: dict[str, Any]) -> None:
@@ -176,9 +202,16 @@ def test_demo_succeeds_despite_its_deliberate_gaps(demo: dict[str, Any]) -> None
 def test_demo_replaces_results_atomically(demo: dict[str, Any]) -> None:
     """The old file is replaced whole and no temporary file is left next to it."""
     assert sorted(os.listdir(demo["out"])) == [
-        "demo-signing-key.pem", "demo-signing-key.pem.pub", "findings.csv",
-        "findings.ocsf.json", "report.html", "results.json", "results.junit.xml",
-        "results.sarif", "summary.md"]
+        "demo-signing-key.pem",
+        "demo-signing-key.pem.pub",
+        "findings.csv",
+        "findings.ocsf.json",
+        "report.html",
+        "results.json",
+        "results.junit.xml",
+        "results.sarif",
+        "summary.md",
+    ]
     assert demo["results"]["schema_version"] == "1.0"
 
 
@@ -186,21 +219,28 @@ def test_demo_prints_the_summary_table(demo: dict[str, Any]) -> None:
     lines = demo["stdout"].splitlines()
     assert re.fullmatch(r"policy\s+sev\s+pass fail  err  unk", lines[0])
     results = demo["results"]
-    rows = {line.split()[0]: line.split()[1:] for line in lines[1:len(results["policies"]) + 1]}
+    rows = {line.split()[0]: line.split()[1:] for line in lines[1 : len(results["policies"]) + 1]}
     assert set(rows) == {p["id"] for p in results["policies"]}
     for policy in results["policies"]:
         c = policy["counts"]
-        assert rows[policy["id"]] == [policy["severity"], str(c["pass"]), str(c["fail"]),
-                                      str(c["error"]), str(c["unknown"])]
+        assert rows[policy["id"]] == [
+            policy["severity"],
+            str(c["pass"]),
+            str(c["fail"]),
+            str(c["error"]),
+            str(c["unknown"]),
+        ]
     for framework in results["scan"]["frameworks"]:
         assert any(line.startswith(f"{framework['id']}: ") for line in lines)
     s = results["summary"]
-    assert (f"findings: {s['pass']} pass, {s['fail']} fail, {s['error']} error, "
-            f"{s['unknown']} unknown;") in demo["stdout"]
+    assert (
+        f"findings: {s['pass']} pass, {s['fail']} fail, {s['error']} error, {s['unknown']} unknown;"
+    ) in demo["stdout"]
     assert f"wrote {demo['out'] / 'results.json'}" in lines
     assert lines[-2].startswith(f"signed and verified {demo['evidence']}: ")
-    assert lines[-1].strip() == (f"logward verify {demo['evidence']} --public-key "
-                                 f"{demo['out'] / 'demo-signing-key.pem.pub'}")
+    assert lines[-1].strip() == (
+        f"logward verify {demo['evidence']} --public-key {demo['out'] / 'demo-signing-key.pem.pub'}"
+    )
 
 
 def test_demo_evidence_files_are_named_by_their_hash(demo: dict[str, Any]) -> None:

@@ -51,8 +51,7 @@ def invoke(*args: str) -> tuple[int, str]:
 
 
 def problem_lines(output: str, file: Path) -> list[str]:
-    return [line.strip() for line in output.splitlines()
-            if line.strip().startswith(f"{file}:")]
+    return [line.strip() for line in output.splitlines() if line.strip().startswith(f"{file}:")]
 
 
 def assert_reported(output: str, file: Path, expectations: list[tuple[int, str]]) -> None:
@@ -61,7 +60,8 @@ def assert_reported(output: str, file: Path, expectations: list[tuple[int, str]]
     for line, text in expectations:
         prefix = f"{file}:{line}: "
         assert any(p.startswith(prefix) and text in p for p in lines), (
-            f"expected a problem {prefix}...{text}...; got:\n{output}")
+            f"expected a problem {prefix}...{text}...; got:\n{output}"
+        )
 
 
 def with_gaps(cases: list[Path]) -> list[Path]:
@@ -81,6 +81,7 @@ def _isolated_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # --- policies --------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("case", POLICY_CASES, ids=lambda p: p.parent.name)
 def test_bad_policy_is_reported_by_validate(case: Path) -> None:
@@ -105,8 +106,12 @@ def test_validate_reports_every_error_of_every_file_in_one_run() -> None:
     folder = INPUTS / "policies"
     result = subprocess.run(
         [sys.executable, "-m", "scanner", "policies", "validate", str(folder)],
-        capture_output=True, text=True, timeout=120, check=False,
-        env={**os.environ, "PYTHONPATH": str(ROOT)})
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert result.returncode == 2, result.stdout + result.stderr
     expected = 0
     for case in POLICY_CASES:
@@ -125,6 +130,7 @@ def test_validate_of_a_missing_path() -> None:
 
 # --- config files --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("case", CONFIG_CASES, ids=lambda p: p.name.split(".")[0])
 def test_bad_config(case: Path, tmp_path: Path) -> None:
     out = tmp_path / "report"
@@ -142,6 +148,7 @@ def test_bad_config_is_found_from_the_working_directory(tmp_path: Path) -> None:
 
 
 # --- mappings --------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def relocate(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Path]]:
@@ -162,8 +169,9 @@ def relocate(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Path]]:
 
 @pytest.mark.parametrize("case", MAPPING_CASES, ids=lambda p: p.parent.name)
 @pytest.mark.parametrize("command", [("policies", "validate"), ("demo", "--quiet")])
-def test_bad_mapping(case: Path, command: tuple[str, ...], relocate: dict[str, Path],
-                     tmp_path: Path) -> None:
+def test_bad_mapping(
+    case: Path, command: tuple[str, ...], relocate: dict[str, Path], tmp_path: Path
+) -> None:
     relocate["mappings"] = case.parent
     out = tmp_path / "report"
     args = (*command, "--out", str(out)) if command[0] == "demo" else command
@@ -199,8 +207,10 @@ def test_mapping_naming_a_missing_policy(shipped_copy: dict[str, Path]) -> None:
     text = soc2.read_text(encoding="utf-8")
     first = re.search(r"^    policies:\n      - \S+\n", text, re.M)
     assert first is not None
-    soc2.write_text(text[:first.end()] + "      - aws-cloudtrail-retired-policy\n"
-                    + text[first.end():], encoding="utf-8")
+    soc2.write_text(
+        text[: first.end()] + "      - aws-cloudtrail-retired-policy\n" + text[first.end() :],
+        encoding="utf-8",
+    )
     code, output = invoke("policies", "validate")
     assert code == 2, output
     (line,) = _control_lines(soc2, "aws-cloudtrail-retired-policy")
@@ -217,25 +227,32 @@ def test_deleted_policy_still_mapped(shipped_copy: dict[str, Path]) -> None:
     for file in sorted(shipped_copy["mappings"].glob("*.yaml")):
         lines = _control_lines(file, victim.stem)
         mentioned += len(lines)
-        assert_reported(output, file, [(n, f"names unknown policy '{victim.stem}'")
-                                       for n in lines])
+        assert_reported(output, file, [(n, f"names unknown policy '{victim.stem}'") for n in lines])
     assert mentioned, f"{victim.stem} is mapped nowhere"
 
 
 def _sole_mapping_nowhere(mappings: Path) -> str:
     """A policy id that no control lists alone, so removing it leaves every control valid."""
-    lists = [c["policies"] for f in sorted(mappings.glob("*.yaml"))
-             for c in yaml.safe_load(f.read_text(encoding="utf-8"))["controls"]]
-    return min(pid for policies in lists for pid in policies
-               if all(len(ps) > 1 for ps in lists if pid in ps))
+    lists = [
+        c["policies"]
+        for f in sorted(mappings.glob("*.yaml"))
+        for c in yaml.safe_load(f.read_text(encoding="utf-8"))["controls"]
+    ]
+    return min(
+        pid
+        for policies in lists
+        for pid in policies
+        if all(len(ps) > 1 for ps in lists if pid in ps)
+    )
 
 
 def test_unmapped_policy(shipped_copy: dict[str, Path]) -> None:
     victim = _sole_mapping_nowhere(shipped_copy["mappings"])
     for file in shipped_copy["mappings"].glob("*.yaml"):
         text = file.read_text(encoding="utf-8")
-        file.write_text(re.sub(rf"^\s+- {re.escape(victim)}\n", "", text, flags=re.M),
-                        encoding="utf-8")
+        file.write_text(
+            re.sub(rf"^\s+- {re.escape(victim)}\n", "", text, flags=re.M), encoding="utf-8"
+        )
     code, output = invoke("policies", "validate")
     assert code == 2, output
     assert f"policy {victim} is mapped by no framework; expected it under a control" in output
@@ -250,6 +267,7 @@ def test_shipped_copy_is_valid(shipped_copy: dict[str, Path]) -> None:
 
 # --- command-line arguments -------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("command", [("demo",), ("scan", "aws", "--regions", "us-east-1")])
 def test_unknown_format(command: tuple[str, ...], tmp_path: Path) -> None:
     out = tmp_path / "report"
@@ -263,8 +281,10 @@ def test_unknown_format(command: tuple[str, ...], tmp_path: Path) -> None:
 def test_unknown_fail_on(command: tuple[str, ...], tmp_path: Path) -> None:
     code, output = invoke(*command, "--fail-on", "bogus", "--out", str(tmp_path / "report"))
     assert code == 2, output
-    assert "Invalid value for '--fail-on': 'bogus' is not one of 'critical', 'high', 'medium', " \
-           "'low', 'info', 'none'" in output
+    assert (
+        "Invalid value for '--fail-on': 'bogus' is not one of 'critical', 'high', 'medium', "
+        "'low', 'info', 'none'" in output
+    )
 
 
 def test_unknown_framework(tmp_path: Path) -> None:
@@ -281,6 +301,7 @@ def test_unknown_policy_id_to_show() -> None:
 
 # --- the scan cannot run: exit 3 ----------------------------------------------------------------
 
+
 def test_scan_without_credentials_exits_3(tmp_path: Path) -> None:
     """No credentials anywhere, no metadata service, and every endpoint a closed local port."""
     empty_config = tmp_path / "aws-config"
@@ -288,15 +309,35 @@ def test_scan_without_credentials_exits_3(tmp_path: Path) -> None:
     empty_config.write_text("")
     empty_credentials.write_text("")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_CONFIG_FILE=str(empty_config),
-               AWS_SHARED_CREDENTIALS_FILE=str(empty_credentials),
-               AWS_EC2_METADATA_DISABLED="true", AWS_ENDPOINT_URL="http://127.0.0.1:9",
-               HOME=str(tmp_path), PYTHONPATH=str(ROOT))
+    env.update(
+        AWS_CONFIG_FILE=str(empty_config),
+        AWS_SHARED_CREDENTIALS_FILE=str(empty_credentials),
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_ENDPOINT_URL="http://127.0.0.1:9",
+        HOME=str(tmp_path),
+        PYTHONPATH=str(ROOT),
+    )
     out = tmp_path / "report"
     result = subprocess.run(
-        [sys.executable, "-m", "scanner", "scan", "aws", "--regions", "us-east-1", "--out",
-         str(out), "--quiet"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False)
+        [
+            sys.executable,
+            "-m",
+            "scanner",
+            "scan",
+            "aws",
+            "--regions",
+            "us-east-1",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 3, result.stdout + result.stderr
     assert result.stderr.startswith("the scan could not run: cannot identify the caller")
     assert "credentials" in result.stderr
@@ -306,6 +347,7 @@ def test_scan_without_credentials_exits_3(tmp_path: Path) -> None:
 
 # --- nothing is left unreported ------------------------------------------------------
 
+
 def test_no_bad_file_has_an_open_gap() -> None:
     """A `# gap:` header names a problem logward should report and does not; there are none."""
     assert not with_gaps(POLICY_CASES + CONFIG_CASES + MAPPING_CASES)
@@ -314,16 +356,23 @@ def test_no_bad_file_has_an_open_gap() -> None:
 def test_alias_bomb_is_rejected_quickly() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "scanner", "policies", "validate", str(INPUTS / "hostile")],
-        capture_output=True, text=True, timeout=5, check=False,
-        env={**os.environ, "PYTHONPATH": str(ROOT)})
+        capture_output=True,
+        text=True,
+        timeout=5,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert result.returncode == 2, result.stdout + result.stderr
 
 
 def test_empty_value_is_null(tmp_path: Path) -> None:
     config = tmp_path / "logward.yaml"
-    config.write_text("policies:\n  aws-logs-log-group-retention:\n    enabled: false\n"
-                      "    parameters:\n")
+    config.write_text(
+        "policies:\n  aws-logs-log-group-retention:\n    enabled: false\n    parameters:\n"
+    )
     code, output = invoke("demo", "--config", str(config), "--out", str(tmp_path / "r"))
     assert code == 2, output
-    assert f"{config}:4: at policies/aws-logs-log-group-retention/parameters: None is not " \
-           "of type 'object'" in output
+    assert (
+        f"{config}:4: at policies/aws-logs-log-group-retention/parameters: None is not "
+        "of type 'object'" in output
+    )

@@ -30,8 +30,10 @@ def validator(name: str) -> jsonschema.protocols.Validator:
 
 
 def errors(name: str, instance: Any) -> list[str]:
-    return [f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}"
-            for e in validator(name).iter_errors(instance)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}"
+        for e in validator(name).iter_errors(instance)
+    ]
 
 
 @pytest.mark.parametrize("name", NAMED)
@@ -72,8 +74,11 @@ def test_shipped_mapping_validates_against_the_schema(path: Path) -> None:
 
 def test_policy_resource_types_have_a_schema() -> None:
     types = {p.stem for p in RESOURCE_SCHEMAS}
-    missing = {str(p.relative_to(data_dir("policies"))): r for p in POLICY_FILES
-               if (r := yaml.safe_load(p.read_text(encoding="utf-8"))["resource"]) not in types}
+    missing = {
+        str(p.relative_to(data_dir("policies"))): r
+        for p in POLICY_FILES
+        if (r := yaml.safe_load(p.read_text(encoding="utf-8"))["resource"]) not in types
+    }
     assert missing == {}
 
 
@@ -83,11 +88,13 @@ def test_results_schema_version_matches_the_writer() -> None:
 
 # --- what a run writes -----------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def demo_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out = tmp_path_factory.mktemp("demo") / "report"
-    result = CliRunner().invoke(main, ["demo", "--out", str(out), "--quiet"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        main, ["demo", "--out", str(out), "--quiet"], catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
     loaded: dict[str, Any] = json.loads((out / "results.json").read_text(encoding="utf-8"))
     return loaded
@@ -119,12 +126,14 @@ def test_results_schema_rejects_what_it_should(demo_results: dict[str, Any]) -> 
 
 # --- generated docs ---------------------------------------------------------------------------
 
+
 def test_generated_docs_are_current() -> None:
     """docs/resources.md and docs/results-schema.json; run `python -m scanner.docgen` to fix."""
     for path, text in docgen.outputs().items():
         assert path.exists(), f"{path} is missing: run python -m scanner.docgen"
         assert path.read_text(encoding="utf-8") == text, (
-            f"{path} is stale: run python -m scanner.docgen")
+            f"{path} is stale: run python -m scanner.docgen"
+        )
 
 
 def test_docgen_check_mode(tmp_path: Path) -> None:
@@ -141,15 +150,20 @@ def test_resources_doc_lists_every_attribute() -> None:
             assert f"| `{attr}` |" in text, f"{path.stem}.{attr} is not documented"
 
 
-@pytest.mark.parametrize(("spec", "text"), [
-    ({"type": "string"}, "string"),
-    ({"type": ["string", "null"]}, "string or null"),
-    ({"type": "array", "items": {"type": "string"}}, "array of string"),
-    ({"enum": ["basic", "none"]}, '"basic" or "none"'),
-    ({"anyOf": [{"type": "integer"},
-                {"type": "object", "required": ["unknown", "error"]}]}, "integer"),
-    ({}, "any"),
-])
+@pytest.mark.parametrize(
+    ("spec", "text"),
+    [
+        ({"type": "string"}, "string"),
+        ({"type": ["string", "null"]}, "string or null"),
+        ({"type": "array", "items": {"type": "string"}}, "array of string"),
+        ({"enum": ["basic", "none"]}, '"basic" or "none"'),
+        (
+            {"anyOf": [{"type": "integer"}, {"type": "object", "required": ["unknown", "error"]}]},
+            "integer",
+        ),
+        ({}, "any"),
+    ],
+)
 def test_docgen_type_text(spec: dict[str, Any], text: str) -> None:
     assert docgen.type_text(spec) == text
 

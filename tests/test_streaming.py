@@ -34,28 +34,37 @@ def prepared() -> pipeline.Prepared:
 def common(results: dict[str, Any]) -> dict[str, Any]:
     """What must agree: all but the scan's id and times, and the order of findings (policy by
     policy in memory, account by account when streamed)."""
-    scan = {k: v for k, v in results["scan"].items()
-            if k not in ("id", "started_at", "finished_at")}
+    scan = {
+        k: v for k, v in results["scan"].items() if k not in ("id", "started_at", "finished_at")
+    }
     findings = sorted(results["findings"], key=lambda f: (f["policy_id"], f["resource"]["id"]))
     return dict(results, scan=scan, findings=findings)
 
 
-def test_partitions_write_what_assess_builds(prepared: pipeline.Prepared,
-                                             tmp_path: Path) -> None:
+def test_partitions_write_what_assess_builds(prepared: pipeline.Prepared, tmp_path: Path) -> None:
     # Six accounts, each one test case's resources: partitions share no resource.
-    cases = [("aws-logs-log-group-retention.yaml", 0), ("aws-logs-log-group-kms-encryption.yaml",
-                                                          1)]
-    parts = [inventory_from_data(partition(f"{a[:-1]}{i}", f, c)) for a in ACCOUNTS
-             for i, (f, c) in enumerate(cases)]
+    cases = [
+        ("aws-logs-log-group-retention.yaml", 0),
+        ("aws-logs-log-group-kms-encryption.yaml", 1),
+    ]
+    parts = [
+        inventory_from_data(partition(f"{a[:-1]}{i}", f, c))
+        for a in ACCOUNTS
+        for i, (f, c) in enumerate(cases)
+    ]
     whole = Inventory()
     for part in parts:
         for rtype in part.counts():
             whole.extend(part.of_type(rtype))
-    kwargs: dict[str, Any] = {"source": "aws", "started_at": pipeline.now_iso(),
-                              "caller": None, "regions": ["eu-west-1"],
-                              "enabled_regions": None, "api_calls": 0}
-    _findings, built = pipeline.assess(prepared, whole, accounts=sorted(whole.accounts()),
-                                       **kwargs)
+    kwargs: dict[str, Any] = {
+        "source": "aws",
+        "started_at": pipeline.now_iso(),
+        "caller": None,
+        "regions": ["eu-west-1"],
+        "enabled_regions": None,
+        "api_calls": 0,
+    }
+    _findings, built = pipeline.assess(prepared, whole, accounts=sorted(whole.accounts()), **kwargs)
     out = tmp_path / "results.json"
     head = pipeline.assess_partitions(prepared, iter(parts), out, **kwargs)
     streamed = load_results(out)  # validates against the results schema
@@ -66,25 +75,38 @@ def test_partitions_write_what_assess_builds(prepared: pipeline.Prepared,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json"]
 
 
-def test_a_failing_partition_leaves_nothing(prepared: pipeline.Prepared,
-                                            tmp_path: Path) -> None:
+def test_a_failing_partition_leaves_nothing(prepared: pipeline.Prepared, tmp_path: Path) -> None:
     def parts() -> Any:
         yield inventory_from_data(partition(ACCOUNTS[0], "aws-logs-log-group-retention.yaml", 0))
         raise RuntimeError("account 2 could not be read")
 
     with pytest.raises(RuntimeError):
-        pipeline.assess_partitions(prepared, parts(), tmp_path / "results.json",
-                                   source="aws", started_at=pipeline.now_iso(), caller=None,
-                                   regions=[], enabled_regions=None, api_calls=0)
+        pipeline.assess_partitions(
+            prepared,
+            parts(),
+            tmp_path / "results.json",
+            source="aws",
+            started_at=pipeline.now_iso(),
+            caller=None,
+            regions=[],
+            enabled_regions=None,
+            api_calls=0,
+        )
     assert list(tmp_path.iterdir()) == []
 
 
 def test_results_json_is_one_item_per_line(prepared: pipeline.Prepared) -> None:
-    _f, built = pipeline.assess(prepared, inventory_from_data(
-        partition(ACCOUNTS[0], "aws-logs-log-group-retention.yaml", 0)),
-                                source="aws", started_at=pipeline.now_iso(), caller=None,
-                                accounts=[ACCOUNTS[0]], regions=[], enabled_regions=None,
-                                api_calls=0)
+    _f, built = pipeline.assess(
+        prepared,
+        inventory_from_data(partition(ACCOUNTS[0], "aws-logs-log-group-retention.yaml", 0)),
+        source="aws",
+        started_at=pipeline.now_iso(),
+        caller=None,
+        accounts=[ACCOUNTS[0]],
+        regions=[],
+        enabled_regions=None,
+        api_calls=0,
+    )
     lines = render_json(built).decode().splitlines()
     findings = [line for line in lines if line.startswith('{"policy_id"')]
     assert len(findings) == len(built["findings"]) > 0

@@ -14,8 +14,9 @@ from scanner.policy.loader import CompiledPolicy
 MAX_MESSAGE_REASONS = 8
 
 
-def evaluate(policies: Iterable[CompiledPolicy], inventory: Inventory,
-             now: datetime | None = None) -> Iterator[Finding]:
+def evaluate(
+    policies: Iterable[CompiledPolicy], inventory: Inventory, now: datetime | None = None
+) -> Iterator[Finding]:
     """Yield every finding: a status for each in-scope resource, and an `error` finding for each
     collection failure that leaves a policy's resource type partly uncollected."""
     now = now or datetime.now(UTC)
@@ -23,20 +24,26 @@ def evaluate(policies: Iterable[CompiledPolicy], inventory: Inventory,
         policy = compiled.policy
         for error in inventory.type_errors(policy.resource):
             yield Finding(
-                policy_id=policy.id, status=Status.ERROR, severity=policy.severity,
+                policy_id=policy.id,
+                status=Status.ERROR,
+                severity=policy.severity,
                 resource_id=f"{error.provider}:{error.account}:{error.region}:{policy.resource}",
-                resource_type=policy.resource, resource_name=f"{policy.resource} "
-                f"in {error.account}/{error.region}", provider=error.provider,
-                account=error.account, region=error.region,
-                message=f"could not list {policy.resource}: {error.reason}")
+                resource_type=policy.resource,
+                resource_name=f"{policy.resource} in {error.account}/{error.region}",
+                provider=error.provider,
+                account=error.account,
+                region=error.region,
+                message=f"could not list {policy.resource}: {error.reason}",
+            )
         for resource in inventory.of_type(policy.resource):
             finding = evaluate_one(compiled, resource, inventory, now)
             if finding is not None:
                 yield finding
 
 
-def evaluate_one(compiled: CompiledPolicy, resource: Resource, inventory: Inventory,
-                 now: datetime) -> Finding | None:
+def evaluate_one(
+    compiled: CompiledPolicy, resource: Resource, inventory: Inventory, now: datetime
+) -> Finding | None:
     """The finding of one policy on one resource, or None when `select` excludes it."""
     ctx = Context(inventory=inventory, now=now)
     if compiled.select is not None:
@@ -50,8 +57,14 @@ def evaluate_one(compiled: CompiledPolicy, resource: Resource, inventory: Invent
     return _finding(compiled, resource, status, reasons, ctx, inventory)
 
 
-def _finding(compiled: CompiledPolicy, resource: Resource, status: Status,
-             reasons: tuple[str, ...], ctx: Context, inventory: Inventory) -> Finding:
+def _finding(
+    compiled: CompiledPolicy,
+    resource: Resource,
+    status: Status,
+    reasons: tuple[str, ...],
+    ctx: Context,
+    inventory: Inventory,
+) -> Finding:
     policy = compiled.policy
     subject = f'{resource.kind} "{resource.name}"'
     if status is Status.PASS:
@@ -71,9 +84,17 @@ def _finding(compiled: CompiledPolicy, resource: Resource, status: Status,
         value = lookup(resource, resource.attrs, path.split("."))
         observed[path] = None if value is MISSING else value
     return Finding(
-        policy_id=policy.id, status=status, severity=policy.severity, resource_id=resource.id,
-        resource_type=resource.type, resource_name=resource.name, provider=resource.provider,
-        account=resource.account, region=resource.region, message=message,
+        policy_id=policy.id,
+        status=status,
+        severity=policy.severity,
+        resource_id=resource.id,
+        resource_type=resource.type,
+        resource_name=resource.name,
+        provider=resource.provider,
+        account=resource.account,
+        region=resource.region,
+        message=message,
         evidence=tuple({(e.sha256, e.operation, e.region): e for e in evidence}.values()),
-        related=related, observed=observed,
+        related=related,
+        observed=observed,
     )

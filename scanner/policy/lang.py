@@ -24,8 +24,24 @@ PASS: Outcome = (Status.PASS, ())
 
 # Leaf operators: name -> (test, how the expectation reads in a message). The test answers
 # True/False; a value of the wrong type fails (a missing configuration is not `>= 365`).
-COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "contains", "not_contains",
-               "matches", "glob_in", "exists", "empty", "within_hours", "covers_pattern")
+COMPARISONS = (
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "in",
+    "not_in",
+    "contains",
+    "not_contains",
+    "matches",
+    "glob_in",
+    "exists",
+    "empty",
+    "within_hours",
+    "covers_pattern",
+)
 QUANTIFIERS = ("any", "all", "none")
 MAX_REASONS = 5
 
@@ -125,6 +141,7 @@ def _ordered(test: Callable[[Any, Any], bool]) -> Callable[[Any, Any, Context], 
         if isinstance(actual, bool) or not isinstance(actual, int | float):
             return False
         return test(actual, expected)
+
     return run
 
 
@@ -186,12 +203,18 @@ TESTS: dict[str, Callable[[Any, Any, Context], bool]] = {
 }
 
 EXPECT_TEXT: dict[str, Callable[[Any], str]] = {
-    "eq": fmt, "ne": lambda e: f"not {fmt(e)}", "lt": lambda e: f"< {fmt(e)}",
-    "le": lambda e: f"<= {fmt(e)}", "gt": lambda e: f"> {fmt(e)}", "ge": lambda e: f">= {fmt(e)}",
-    "in": lambda e: f"one of {fmt(e)}", "not_in": lambda e: f"none of {fmt(e)}",
+    "eq": fmt,
+    "ne": lambda e: f"not {fmt(e)}",
+    "lt": lambda e: f"< {fmt(e)}",
+    "le": lambda e: f"<= {fmt(e)}",
+    "gt": lambda e: f"> {fmt(e)}",
+    "ge": lambda e: f">= {fmt(e)}",
+    "in": lambda e: f"one of {fmt(e)}",
+    "not_in": lambda e: f"none of {fmt(e)}",
     "contains": lambda e: f"to contain {fmt(e)}",
     "not_contains": lambda e: f"not to contain {fmt(e)}",
-    "matches": lambda e: f"to match /{e}/", "glob_in": lambda e: f"to match one of {fmt(e)}",
+    "matches": lambda e: f"to match /{e}/",
+    "glob_in": lambda e: f"to match one of {fmt(e)}",
     "exists": lambda e: "to be set" if e else "not to be set",
     "empty": lambda e: "to be empty" if e else "not to be empty",
     "within_hours": lambda e: f"within the last {e} hours",
@@ -206,8 +229,9 @@ def _operand_problem(op: str, expected: Any) -> str | None:
         return f"operator {op!r} expects a number, got {fmt(expected)}"
     if op in ("in", "not_in") and not isinstance(expected, list):
         return f"operator {op!r} expects a list, got {fmt(expected)}"
-    if op == "glob_in" and not (isinstance(expected, list)
-                                and all(isinstance(p, str) for p in expected)):
+    if op == "glob_in" and not (
+        isinstance(expected, list) and all(isinstance(p, str) for p in expected)
+    ):
         return f"operator 'glob_in' expects a list of patterns, got {fmt(expected)}"
     if op in ("matches", "covers_pattern") and not isinstance(expected, str):
         return f"operator {op!r} expects a string, got {fmt(expected)}"
@@ -238,8 +262,7 @@ def combine_any(outcomes: Sequence[Outcome]) -> Outcome:
 class Compiler:
     """Turns the YAML condition tree into Nodes, resolving `{param: NAME}` values."""
 
-    def __init__(self, params: Mapping[str, Any],
-                 errors: list[CompileError] | None = None) -> None:
+    def __init__(self, params: Mapping[str, Any], errors: list[CompileError] | None = None) -> None:
         self.params = params
         # When a list is given, errors in sibling conditions are collected instead of raised
         # at the first one, so one validation run reports them all.
@@ -269,15 +292,17 @@ class Compiler:
             if name in keys:
                 self._only(cond, {name}, path)
                 return builder(cond[name], (*path, name))
-        raise CompileError(path, f"unknown condition {sorted(keys)}; expected one of all, any, "
-                                 "not, attr, param, follow, each, exists, linked")
+        raise CompileError(
+            path,
+            f"unknown condition {sorted(keys)}; expected one of all, any, "
+            "not, attr, param, follow, each, exists, linked",
+        )
 
     @staticmethod
     def _only(cond: Mapping[str, Any], allowed: set[str], path: tuple[str | int, ...]) -> None:
         extra = set(cond) - allowed
         if extra:
-            raise CompileError(path, f"unexpected key(s) {sorted(extra)} beside "
-                                     f"{sorted(allowed)}")
+            raise CompileError(path, f"unexpected key(s) {sorted(extra)} beside {sorted(allowed)}")
 
     def _list(self, items: Any, path: tuple[str | int, ...]) -> list[Node]:
         if not isinstance(items, list) or not items:
@@ -299,6 +324,7 @@ class Compiler:
 
         def run(res: Resource, cur: Any, ctx: Context) -> Outcome:
             return combine_all([fn(res, cur, ctx) for fn in fns])
+
         return Node(run, "(" + " and ".join(n.text for n in nodes) + ")")
 
     def _any(self, items: Any, path: tuple[str | int, ...]) -> Node:
@@ -318,6 +344,7 @@ class Compiler:
                 branches = [" and ".join(dict.fromkeys(rs)) for _, rs in outcomes if rs]
                 return status, ("none of: " + "; or ".join(dict.fromkeys(branches)),)
             return status, reasons
+
         return Node(run, "(" + " or ".join(n.text for n in nodes) + ")")
 
     def _not(self, item: Any, path: tuple[str | int, ...]) -> Node:
@@ -330,6 +357,7 @@ class Compiler:
             if status is Status.FAIL:
                 return PASS
             return status, reasons
+
         return Node(run, f"not {node.text}")
 
     def _value(self, raw: Any, path: tuple[str | int, ...]) -> Any:
@@ -347,8 +375,9 @@ class Compiler:
         ops = [k for k in cond if k != subject]
         if len(ops) != 1 or ops[0] not in TESTS:
             bad = [k for k in ops if k not in TESTS]
-            first = (f"unknown operator {bad[0]!r}" if bad else
-                     "a comparison takes exactly one operator")
+            first = (
+                f"unknown operator {bad[0]!r}" if bad else "a comparison takes exactly one operator"
+            )
             raise CompileError(path, f"{first}; expected one of " + ", ".join(COMPARISONS))
         op = ops[0]
         expected = self._value(cond[op], (*path, op))
@@ -374,9 +403,14 @@ class Compiler:
             if name not in self.params:
                 raise CompileError(path, f"parameter {name!r} is not declared in `parameters`")
             verdict = test(self.params[name], expected, Context(Inventory()))
-            outcome: Outcome = PASS if verdict else (
-                Status.FAIL, (f"parameter {name} is {fmt(self.params[name])}, "
-                              f"expected {expect_text}",))
+            outcome: Outcome = (
+                PASS
+                if verdict
+                else (
+                    Status.FAIL,
+                    (f"parameter {name} is {fmt(self.params[name])}, expected {expect_text}",),
+                )
+            )
             return Node(lambda _r, _c, _x: outcome, f"{name} {op} {fmt(expected)}")
         attr = cond["attr"]
         if not isinstance(attr, str) or not attr:
@@ -401,13 +435,17 @@ class Compiler:
                     why = explain(actual, str(expected))
                 except FilterPatternError as exc:
                     why = f"the pattern cannot be parsed: {exc}"
-                return Status.FAIL, (f"{label} {fmt(actual)} does not cover the required pattern"
-                                     + (f" ({why})" if why else ""),)
+                return Status.FAIL, (
+                    f"{label} {fmt(actual)} does not cover the required pattern"
+                    + (f" ({why})" if why else ""),
+                )
             return Status.FAIL, (f"{label} is {fmt(actual)}, expected {expect_text}",)
+
         return Node(run, f"{label} {op} {fmt(expected)}")
 
-    def _quantified(self, cond: Mapping[str, Any], head: str,
-                    path: tuple[str | int, ...]) -> tuple[str, Node]:
+    def _quantified(
+        self, cond: Mapping[str, Any], head: str, path: tuple[str | int, ...]
+    ) -> tuple[str, Node]:
         quants = [q for q in QUANTIFIERS if q in cond]
         allowed = {head, *QUANTIFIERS, "label"}
         self._only(cond, allowed, path)
@@ -416,12 +454,16 @@ class Compiler:
         return quants[0], self.compile(cond[quants[0]], (*path, quants[0]))
 
     @staticmethod
-    def _quantify(quant: str, node: Node, outcomes: list[tuple[str, Outcome]],
-                  what: str, empty: str | None = None) -> Outcome:
+    def _quantify(
+        quant: str,
+        node: Node,
+        outcomes: list[tuple[str, Outcome]],
+        what: str,
+        empty: str | None = None,
+    ) -> Outcome:
         """Apply any/all/none over labelled outcomes of the items of `what`."""
         if quant == "all":
-            return combine_all([(s, tuple(_join(lab, r) for r in rs))
-                                for lab, (s, rs) in outcomes])
+            return combine_all([(s, tuple(_join(lab, r) for r in rs)) for lab, (s, rs) in outcomes])
         if quant == "none":
             flipped: list[Outcome] = []
             for lab, (s, rs) in outcomes:
@@ -434,8 +476,9 @@ class Compiler:
             return combine_all(flipped)
         if not outcomes:
             return Status.FAIL, (empty or f"no {what}",)
-        status, reasons = combine_any([(s, tuple(_join(lab, r) for r in rs))
-                                       for lab, (s, rs) in outcomes])
+        status, reasons = combine_any(
+            [(s, tuple(_join(lab, r) for r in rs)) for lab, (s, rs) in outcomes]
+        )
         if status is Status.FAIL:
             # Every candidate's first reason before anyone's second: the one that nearly
             # passed must not hide behind the truncation.
@@ -445,8 +488,7 @@ class Compiler:
             more = f"; and {len(reasons) - len(shown)} more" if len(reasons) > len(shown) else ""
             condition = node.text if len(node.text) <= 100 else "the condition"
             checked = f" ({len(outcomes)} checked)" if len(outcomes) > 1 else ""
-            return status, (f"{what}: none meets {condition}{checked}: " + "; ".join(shown)
-                            + more,)
+            return status, (f"{what}: none meets {condition}{checked}: " + "; ".join(shown) + more,)
         return status, reasons
 
     def _each(self, cond: Mapping[str, Any], path: tuple[str | int, ...]) -> Node:
@@ -487,8 +529,14 @@ class Compiler:
                         # The label is the author's sentence for a failing element.
                         outcome = (Status.FAIL, ("",))
                     outcomes.append((label(i, item), outcome))
-            return self._quantify(quant, node, outcomes, f"element of {attr}",
-                                  f"{attr} is empty, expected an element where {node.text}")
+            return self._quantify(
+                quant,
+                node,
+                outcomes,
+                f"element of {attr}",
+                f"{attr} is empty, expected an element where {node.text}",
+            )
+
         return Node(run, f"{quant} of {attr} ({node.text})")
 
     def _follow(self, cond: Mapping[str, Any], path: tuple[str | int, ...]) -> Node:
@@ -510,12 +558,19 @@ class Compiler:
                         outcomes.append((target_id, (Status.UNKNOWN, ("not in the inventory",))))
                         continue
                     ctx.visited.append(target_id)
-                    outcomes.append((f'{target.kind} "{target.name}"',
-                                     node.fn(target, target.attrs, ctx)))
+                    outcomes.append(
+                        (f'{target.kind} "{target.name}"', node.fn(target, target.attrs, ctx))
+                    )
                 if link.unresolved is not None:
                     outcomes.append((name, _unknown_outcome(link.unresolved, "")))
-            return self._quantify(quant, node, outcomes, name.replace("_", " "),
-                                  f"{name.replace('_', ' ')}: none linked")
+            return self._quantify(
+                quant,
+                node,
+                outcomes,
+                name.replace("_", " "),
+                f"{name.replace('_', ' ')}: none linked",
+            )
+
         return Node(run, f"{quant} {name} ({node.text})")
 
     def _linked(self, name: Any, path: tuple[str | int, ...]) -> Node:
@@ -531,14 +586,16 @@ class Compiler:
             if link is not None and link.unresolved is not None:
                 return _unknown_outcome(link.unresolved, name)
             return Status.FAIL, (f"{name.replace('_', ' ')}: none linked",)
+
         return Node(run, f"has {name}")
 
     def _exists(self, cond: Mapping[str, Any], path: tuple[str | int, ...]) -> Node:
         self._only(cond, {"exists", "where"}, path)
         rtype = cond["exists"]
         if not isinstance(rtype, str) or rtype.count(".") < 2:
-            raise CompileError((*path, "exists"), "exists must name a resource type "
-                                                  "such as aws.cloudtrail.trail")
+            raise CompileError(
+                (*path, "exists"), "exists must name a resource type such as aws.cloudtrail.trail"
+            )
         node = self.compile(cond.get("where", True), (*path, "where"))
         kind = rtype.rsplit(".", 1)[-1].replace("_", " ")
 
@@ -556,6 +613,7 @@ class Compiler:
             if not outcomes:
                 return Status.FAIL, (f"no {kind} exists in account {res.account}",)
             return self._quantify("any", node, outcomes, kind)
+
         return Node(run, f"some {kind} where {node.text}")
 
 

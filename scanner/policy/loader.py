@@ -15,7 +15,10 @@ from scanner.policy.lang import CompileError, Compiler, Node
 from scanner.yamlload import Located, load_file, schema_problems
 
 _PARAM_TYPES: dict[str, tuple[type, ...]] = {
-    "integer": (int,), "number": (int, float), "string": (str,), "boolean": (bool,),
+    "integer": (int,),
+    "number": (int, float),
+    "string": (str,),
+    "boolean": (bool,),
     "list": (list,),
 }
 
@@ -104,8 +107,11 @@ def load_policies(paths: Iterable[Path] | None = None) -> list[Policy]:
             problems.extend(exc.problems)
             continue
         if policy.id in seen:
-            problems.append(policy.doc.problem(("id",), f"duplicate policy id {policy.id!r} "
-                                                       f"(also in {seen[policy.id]})"))
+            problems.append(
+                policy.doc.problem(
+                    ("id",), f"duplicate policy id {policy.id!r} (also in {seen[policy.id]})"
+                )
+            )
             continue
         seen[policy.id] = policy.file
         policies.append(policy)
@@ -123,8 +129,9 @@ def _load_one(file: Path) -> Policy:
     problems = schema_problems(doc, schema("policy"), skip=("condition", "select"))
     data = doc.data
     if isinstance(data.get("id"), str) and data["id"] != file.stem:
-        problems.append(doc.problem(("id",), f"id {data['id']!r} must equal the file name "
-                                             f"{file.stem!r}"))
+        problems.append(
+            doc.problem(("id",), f"id {data['id']!r} must equal the file name {file.stem!r}")
+        )
     params = data.get("parameters") or {}
     if isinstance(params, dict):
         for name, spec in params.items():
@@ -134,8 +141,11 @@ def _load_one(file: Path) -> Policy:
                     problems.append(doc.problem(("parameters", name, "default"), why))
     # Compile once with the declared defaults, whatever else is wrong in the file, so one run
     # reports condition errors beside the others.
-    defaults = {n: s.get("default") for n, s in params.items() if isinstance(s, dict)} \
-        if isinstance(params, dict) else {}
+    defaults = (
+        {n: s.get("default") for n, s in params.items() if isinstance(s, dict)}
+        if isinstance(params, dict)
+        else {}
+    )
     for key in ("select", "condition"):
         if key in data:
             errors: list[CompileError] = []
@@ -150,18 +160,29 @@ def _load_one(file: Path) -> Policy:
     if problems:
         raise InputError(problems)
     return Policy(
-        id=data["id"], title=data["title"], description=data["description"].strip(),
-        severity=data["severity"], provider=data["provider"], resource=data["resource"],
-        category=data["category"], condition=data["condition"], select=data.get("select"),
-        parameters=params, remediation=data["remediation"],
-        references=tuple(data["references"]), report=tuple(data.get("report", ())),
-        evaluate_on=tuple(data.get("evaluate_on", ("live", "plan"))), file=str(file),
-        digest=hashlib.sha256(raw).hexdigest(), doc=doc,
+        id=data["id"],
+        title=data["title"],
+        description=data["description"].strip(),
+        severity=data["severity"],
+        provider=data["provider"],
+        resource=data["resource"],
+        category=data["category"],
+        condition=data["condition"],
+        select=data.get("select"),
+        parameters=params,
+        remediation=data["remediation"],
+        references=tuple(data["references"]),
+        report=tuple(data.get("report", ())),
+        evaluate_on=tuple(data.get("evaluate_on", ("live", "plan"))),
+        file=str(file),
+        digest=hashlib.sha256(raw).hexdigest(),
+        doc=doc,
     )
 
 
-def compile_policies(policies: Iterable[Policy], overrides: Mapping[str, Mapping[str, Any]]
-                     ) -> list[CompiledPolicy]:
+def compile_policies(
+    policies: Iterable[Policy], overrides: Mapping[str, Mapping[str, Any]]
+) -> list[CompiledPolicy]:
     """Compile each policy with its defaults overridden by `overrides[policy_id]`."""
     compiled = []
     problems: list[Problem] = []
@@ -169,23 +190,28 @@ def compile_policies(policies: Iterable[Policy], overrides: Mapping[str, Mapping
         params = {**policy.defaults(), **overrides.get(policy.id, {})}
         compiler = Compiler(params)
         try:
-            compiled.append(CompiledPolicy(
-                policy=policy, params=params,
-                condition=compiler.compile(policy.condition, ("condition",)),
-                select=compiler.compile(policy.select, ("select",)) if policy.select else None,
-            ))
+            compiled.append(
+                CompiledPolicy(
+                    policy=policy,
+                    params=params,
+                    condition=compiler.compile(policy.condition, ("condition",)),
+                    select=compiler.compile(policy.select, ("select",)) if policy.select else None,
+                )
+            )
         except CompileError as exc:
             # The defaults compiled at load time, so an override made the value invalid.
             changed = sorted(overrides.get(policy.id, {}))
-            problems.append(policy.doc.problem(exc.path, f"with parameter override(s) "
-                                               f"{changed}: {exc.message}"))
+            problems.append(
+                policy.doc.problem(exc.path, f"with parameter override(s) {changed}: {exc.message}")
+            )
     if problems:
         raise InputError(problems)
     return compiled
 
 
-def policy_set_hash(policies: Iterable[Policy],
-                    params: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+def policy_set_hash(
+    policies: Iterable[Policy], params: Mapping[str, Mapping[str, Any]] | None = None
+) -> str:
     """SHA-256 over the sorted policy ids, file digests and effective parameters: names the
     exact rule set a run applied (disabled policies and overrides change it)."""
     digest = hashlib.sha256()

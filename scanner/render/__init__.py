@@ -15,5 +15,11 @@ from scanner.render.ocsf import render_ocsf
 from scanner.render.sarif import render_sarif
 from scanner.render.spreadsheet import render_csv
 
-__all__ = ["render_csv", "render_html", "render_junit", "render_markdown", "render_ocsf",
-           "render_sarif"]
+__all__ = [
+    "render_csv",
+    "render_html",
+    "render_junit",
+    "render_markdown",
+    "render_ocsf",
+    "render_sarif",
+]

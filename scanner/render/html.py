@@ -42,8 +42,12 @@ CHART_WIDTH = 360
 @cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(data_dir("reports")), autoescape=True,
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        loader=jinja2.FileSystemLoader(data_dir("reports")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["evidence"] = evidence_line
     return env
 
@@ -56,14 +60,16 @@ def _bar(counts: Mapping[str, int]) -> list[dict[str, Any]]:
         n = counts.get(status, 0)
         if n:
             width = CHART_WIDTH * n / total
-            segments.append({"status": status, "count": n, "x": round(x, 2),
-                             "width": round(width, 2)})
+            segments.append(
+                {"status": status, "count": n, "x": round(x, 2), "width": round(width, 2)}
+            )
             x += width
     return segments
 
 
-def _framework_views(results: Mapping[str, Any], rows: Mapping[int, Mapping[str, Any]]
-                     ) -> list[dict[str, Any]]:
+def _framework_views(
+    results: Mapping[str, Any], rows: Mapping[int, Mapping[str, Any]]
+) -> list[dict[str, Any]]:
     by_control: dict[str, list[int]] = defaultdict(list)
     for control, index, _finding in control_findings(results):
         if control is not None:
@@ -75,22 +81,38 @@ def _framework_views(results: Mapping[str, Any], rows: Mapping[int, Mapping[str,
             if control["framework"] != fw["id"]:
                 continue
             indexes = by_control.get(control_key(fw["id"], control["control_id"]), [])
-            open_rows = sorted((i for i in indexes if rows[i]["status"] != "pass"),
-                               key=lambda i: (STATUSES.index(rows[i]["status"]),
-                                              severity_rank(rows[i]["severity"])))
-            controls.append({**control, "shown": open_rows[:CONTROL_ROWS],
-                             "hidden": max(0, len(open_rows) - CONTROL_ROWS),
-                             "passing": len(indexes) - len(open_rows)})
+            open_rows = sorted(
+                (i for i in indexes if rows[i]["status"] != "pass"),
+                key=lambda i: (
+                    STATUSES.index(rows[i]["status"]),
+                    severity_rank(rows[i]["severity"]),
+                ),
+            )
+            controls.append(
+                {
+                    **control,
+                    "shown": open_rows[:CONTROL_ROWS],
+                    "hidden": max(0, len(open_rows) - CONTROL_ROWS),
+                    "passing": len(indexes) - len(open_rows),
+                }
+            )
         status_counts = Counter(c["status"] for c in controls)
-        views.append({"id": fw["id"], "title": fw.get("title", fw["id"]),
-                      "version": fw.get("version", ""), "controls": controls,
-                      "counts": {s: status_counts.get(s, 0) for s in STATUSES},
-                      "bar": _bar(status_counts)})
+        views.append(
+            {
+                "id": fw["id"],
+                "title": fw.get("title", fw["id"]),
+                "version": fw.get("version", ""),
+                "controls": controls,
+                "counts": {s: status_counts.get(s, 0) for s in STATUSES},
+                "bar": _bar(status_counts),
+            }
+        )
     return views
 
 
-def _severity_groups(results: Mapping[str, Any], rows: Mapping[int, Mapping[str, Any]]
-                     ) -> list[tuple[str, list[dict[str, Any]]]]:
+def _severity_groups(
+    results: Mapping[str, Any], rows: Mapping[int, Mapping[str, Any]]
+) -> list[tuple[str, list[dict[str, Any]]]]:
     policies = {p["id"]: p for p in results.get("policies", [])}
     per_policy: dict[str, list[int]] = defaultdict(list)
     for index, finding in rows.items():
@@ -98,40 +120,73 @@ def _severity_groups(results: Mapping[str, Any], rows: Mapping[int, Mapping[str,
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     small = len(rows) < OPEN_BELOW
     for pid, indexes in per_policy.items():
-        policy = policies.get(pid) or {"id": pid, "title": pid, "severity": rows[indexes[0]][
-            "severity"], "remediation": {}, "references": [], "resource": ""}
-        indexes.sort(key=lambda i: (STATUSES.index(rows[i]["status"]),
-                                    str(rows[i]["resource"].get("name") or "")))
+        policy = policies.get(pid) or {
+            "id": pid,
+            "title": pid,
+            "severity": rows[indexes[0]]["severity"],
+            "remediation": {},
+            "references": [],
+            "resource": "",
+        }
+        indexes.sort(
+            key=lambda i: (
+                STATUSES.index(rows[i]["status"]),
+                str(rows[i]["resource"].get("name") or ""),
+            )
+        )
         counts = Counter(rows[i]["status"] for i in indexes)
-        groups[policy["severity"]].append({
-            "policy": policy, "rows": indexes,
-            "counts": {s: counts.get(s, 0) for s in STATUSES},
-            "open": small and counts.get("fail", 0) > 0,
-            "clouds": sorted({str(rows[i]["resource"].get("provider", "")) for i in indexes}),
-            "fws": sorted({c.split(":", 1)[0] for i in indexes
-                           for c in rows[i].get("controls", [])})})
+        groups[policy["severity"]].append(
+            {
+                "policy": policy,
+                "rows": indexes,
+                "counts": {s: counts.get(s, 0) for s in STATUSES},
+                "open": small and counts.get("fail", 0) > 0,
+                "clouds": sorted({str(rows[i]["resource"].get("provider", "")) for i in indexes}),
+                "fws": sorted(
+                    {c.split(":", 1)[0] for i in indexes for c in rows[i].get("controls", [])}
+                ),
+            }
+        )
     ordered = sorted(groups.items(), key=lambda item: severity_rank(item[0]))
     for _severity, items in ordered:
-        items.sort(key=lambda g: (-g["counts"]["fail"], -g["counts"]["error"],
-                                  -g["counts"]["unknown"], g["policy"]["id"]))
+        items.sort(
+            key=lambda g: (
+                -g["counts"]["fail"],
+                -g["counts"]["error"],
+                -g["counts"]["unknown"],
+                g["policy"]["id"],
+            )
+        )
     return ordered
 
 
-def _gap_policies(rows: Mapping[int, Mapping[str, Any]], gaps: Sequence[int]
-                  ) -> list[dict[str, Any]]:
+def _gap_policies(
+    rows: Mapping[int, Mapping[str, Any]], gaps: Sequence[int]
+) -> list[dict[str, Any]]:
     """Per policy: how many of its findings are error / unknown, and the first reason."""
     found: dict[str, dict[str, Any]] = {}
     for i in gaps:
         finding = rows[i]
-        entry = found.setdefault(finding["policy_id"], {
-            "policy_id": finding["policy_id"], "error": 0, "unknown": 0,
-            "reason": finding["message"], "statuses": set(), "clouds": set(), "fws": set()})
+        entry = found.setdefault(
+            finding["policy_id"],
+            {
+                "policy_id": finding["policy_id"],
+                "error": 0,
+                "unknown": 0,
+                "reason": finding["message"],
+                "statuses": set(),
+                "clouds": set(),
+                "fws": set(),
+            },
+        )
         entry[finding["status"]] += 1
         entry["statuses"].add(finding["status"])
         entry["clouds"].add(str(finding["resource"].get("provider", "")))
         entry["fws"].update(c.split(":", 1)[0] for c in finding.get("controls", []))
-    return [dict(e, statuses=sorted(e["statuses"]), clouds=sorted(e["clouds"]),
-                 fws=sorted(e["fws"])) for e in found.values()]
+    return [
+        dict(e, statuses=sorted(e["statuses"]), clouds=sorted(e["clouds"]), fws=sorted(e["fws"]))
+        for e in found.values()
+    ]
 
 
 def _script() -> tuple[str, str]:
@@ -145,21 +200,43 @@ def render_html(results: Mapping[str, Any]) -> bytes:
     """report.html bytes."""
     findings: Sequence[Mapping[str, Any]] = results.get("findings", [])
     rows = dict(enumerate(findings))
-    gaps = sorted((i for i, f in rows.items() if f["status"] in ("error", "unknown")),
-                  key=lambda i: (rows[i]["status"] != "error", severity_rank(
-                      rows[i]["severity"]), rows[i]["policy_id"]))
+    gaps = sorted(
+        (i for i, f in rows.items() if f["status"] in ("error", "unknown")),
+        key=lambda i: (
+            rows[i]["status"] != "error",
+            severity_rank(rows[i]["severity"]),
+            rows[i]["policy_id"],
+        ),
+    )
     clouds = sorted({str(f["resource"].get("provider", "")) for f in findings} - {""})
-    by_cloud = {c: Counter(f["status"] for f in findings if f["resource"].get("provider") == c)
-                for c in clouds}
+    by_cloud = {
+        c: Counter(f["status"] for f in findings if f["resource"].get("provider") == c)
+        for c in clouds
+    }
     script, script_hash = _script()
     summary = results.get("summary", {})
-    text = _environment().get_template(TEMPLATE).render(
-        tool=results["tool"], scan=results.get("scan", {}), summary=summary,
-        summary_bar=_bar(summary), statuses=STATUSES, rows=rows,
-        frameworks=_framework_views(results, rows),
-        severity_groups=_severity_groups(results, rows), gaps=gaps,
-        gap_policies=_gap_policies(rows, gaps),
-        errors=results.get("errors", []), clouds=clouds, by_cloud=by_cloud,
-        policy_count=len(results.get("policies", [])), inventory=results.get("inventory", {}),
-        chart_width=CHART_WIDTH, script=script, script_hash=script_hash)
+    text = (
+        _environment()
+        .get_template(TEMPLATE)
+        .render(
+            tool=results["tool"],
+            scan=results.get("scan", {}),
+            summary=summary,
+            summary_bar=_bar(summary),
+            statuses=STATUSES,
+            rows=rows,
+            frameworks=_framework_views(results, rows),
+            severity_groups=_severity_groups(results, rows),
+            gaps=gaps,
+            gap_policies=_gap_policies(rows, gaps),
+            errors=results.get("errors", []),
+            clouds=clouds,
+            by_cloud=by_cloud,
+            policy_count=len(results.get("policies", [])),
+            inventory=results.get("inventory", {}),
+            chart_width=CHART_WIDTH,
+            script=script,
+            script_hash=script_hash,
+        )
+    )
     return text.encode()

@@ -26,16 +26,20 @@ def _clean(text: Any) -> str:
 def render_junit(results: Mapping[str, Any]) -> bytes:
     """results.junit.xml bytes."""
     findings: Sequence[Mapping[str, Any]] = results.get("findings", [])
-    by_policy: dict[str, list[Mapping[str, Any]]] = {p["id"]: [] for p in results.get("policies",
-                                                                                      [])}
+    by_policy: dict[str, list[Mapping[str, Any]]] = {
+        p["id"]: [] for p in results.get("policies", [])
+    }
     for finding in findings:
         by_policy.setdefault(finding["policy_id"], []).append(finding)
     titles = {p["id"]: p for p in results.get("policies", [])}
     root = ET.Element("testsuites", _totals(findings, name="logward"))
     for policy_id, cases in by_policy.items():
         policy = titles.get(policy_id, {})
-        suite = ET.SubElement(root, "testsuite", _totals(
-            cases, name=policy_id, timestamp=results.get("scan", {}).get("started_at", "")))
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            _totals(cases, name=policy_id, timestamp=results.get("scan", {}).get("started_at", "")),
+        )
         props = ET.SubElement(suite, "properties")
         for key in ("title", "severity", "resource", "category"):
             if key in policy:
@@ -50,29 +54,35 @@ def render_junit(results: Mapping[str, Any]) -> bytes:
 def _totals(findings: Sequence[Mapping[str, Any]], **attrs: str) -> dict[str, str]:
     statuses = [f["status"] for f in findings]
     return {k: _clean(v) for k, v in attrs.items()} | {
-        "tests": str(len(statuses)), "failures": str(statuses.count("fail")),
+        "tests": str(len(statuses)),
+        "failures": str(statuses.count("fail")),
         "errors": str(sum(s not in ("pass", "fail", "unknown") for s in statuses)),
         "skipped": str(statuses.count("unknown")),
-        "time": "0"}
+        "time": "0",
+    }
 
 
 def _case_names(cases: Sequence[Mapping[str, Any]]) -> list[str]:
     """The resource name, or its id; a name shared by two resources gets the id appended, so
     CI tools that key test cases by name do not merge them."""
     names = [c["resource"].get("name") or c["resource"]["id"] for c in cases]
-    return [f"{n} [{c['resource']['id']}]" if names.count(n) > 1 and n != c["resource"]["id"]
-            else n for n, c in zip(names, cases, strict=True)]
+    return [
+        f"{n} [{c['resource']['id']}]" if names.count(n) > 1 and n != c["resource"]["id"] else n
+        for n, c in zip(names, cases, strict=True)
+    ]
 
 
 def _testcase(suite: ET.Element, policy_id: str, name: str, finding: Mapping[str, Any]) -> None:
-    case = ET.SubElement(suite, "testcase", classname=_clean(policy_id), name=_clean(name),
-                         time="0")
+    case = ET.SubElement(
+        suite, "testcase", classname=_clean(policy_id), name=_clean(name), time="0"
+    )
     status, message = finding["status"], _clean(finding["message"])
     resource = finding["resource"]
     detail = _clean(
         f"{message}\nresource: {resource['id']} ({resource.get('type', '')}, "
         f"{resource.get('account', '')}/{resource.get('region', '')})\n"
-        f"severity: {finding['severity']}\ncontrols: {', '.join(finding.get('controls', []))}")
+        f"severity: {finding['severity']}\ncontrols: {', '.join(finding.get('controls', []))}"
+    )
     if status == "fail":
         failure = ET.SubElement(case, "failure", message=message, type=finding["severity"])
         failure.text = detail

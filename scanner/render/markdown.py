@@ -42,9 +42,13 @@ def md(value: Any, limit: int | None = None) -> str:
 def _environment() -> jinja2.Environment:
     # autoescape is for HTML; Markdown escaping is explicit, through the `md` filter.
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(data_dir("reports")), autoescape=False,
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True)
+        loader=jinja2.FileSystemLoader(data_dir("reports")),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters["md"] = md
     return env
 
@@ -62,10 +66,16 @@ def _frameworks(results: Mapping[str, Any]) -> list[dict[str, Any]]:
     titles = {f["id"]: f["title"] for f in results.get("scan", {}).get("frameworks", [])}
     rolled: dict[str, dict[str, Any]] = {}
     for control in results.get("controls", []):
-        fw = rolled.setdefault(control["framework"], {
-            "id": control["framework"], "title": titles.get(control["framework"], ""),
-            "counts": {"fail": 0, "error": 0, "unknown": 0, "pass": 0},
-            "fail": [], "gaps": []})
+        fw = rolled.setdefault(
+            control["framework"],
+            {
+                "id": control["framework"],
+                "title": titles.get(control["framework"], ""),
+                "counts": {"fail": 0, "error": 0, "unknown": 0, "pass": 0},
+                "fail": [],
+                "gaps": [],
+            },
+        )
         status = control["status"]
         fw["counts"][status] = fw["counts"].get(status, 0) + 1
         if status == "fail":
@@ -79,22 +89,40 @@ def render_markdown(results: Mapping[str, Any]) -> bytes:
     """summary.md bytes."""
     findings: Sequence[Mapping[str, Any]] = results.get("findings", [])
     # With a baseline, new failures come first: they are what the pull request introduces.
-    failing = sorted((f for f in findings if f["status"] == "fail"),
-                     key=lambda f: (f.get("baseline") == "existing", _severity_rank(f)))
+    failing = sorted(
+        (f for f in findings if f["status"] == "fail"),
+        key=lambda f: (f.get("baseline") == "existing", _severity_rank(f)),
+    )
     shown_fail, more_fail = _capped(failing)
     groups: dict[str, list[Mapping[str, Any]]] = {}
     for finding in shown_fail:
         groups.setdefault(finding["severity"], []).append(finding)
     # Errors before unknowns: an error is a gap someone can close by granting access.
-    gaps = ([f for f in findings if f["status"] == "error"]
-            + [f for f in findings if f["status"] not in ("pass", "fail", "error")])
+    gaps = [f for f in findings if f["status"] == "error"] + [
+        f for f in findings if f["status"] not in ("pass", "fail", "error")
+    ]
     shown_gaps, more_gaps = _capped(gaps)
     errors: Sequence[Mapping[str, Any]] = results.get("errors", [])
     shown_errors, more_errors = _capped(errors)
-    text = _environment().get_template(TEMPLATE).render(
-        tool=results["tool"], scan=results.get("scan", {}), summary=results["summary"],
-        policy_count=len(results.get("policies", [])), failing_total=len(failing),
-        groups=list(groups.items()), more_fail=more_fail, gaps_total=len(gaps),
-        gaps=shown_gaps, more_gaps=more_gaps, errors_total=len(errors), errors=shown_errors,
-        more_errors=more_errors, frameworks=_frameworks(results), max_text=MAX_TEXT)
+    text = (
+        _environment()
+        .get_template(TEMPLATE)
+        .render(
+            tool=results["tool"],
+            scan=results.get("scan", {}),
+            summary=results["summary"],
+            policy_count=len(results.get("policies", [])),
+            failing_total=len(failing),
+            groups=list(groups.items()),
+            more_fail=more_fail,
+            gaps_total=len(gaps),
+            gaps=shown_gaps,
+            more_gaps=more_gaps,
+            errors_total=len(errors),
+            errors=shown_errors,
+            more_errors=more_errors,
+            frameworks=_frameworks(results),
+            max_text=MAX_TEXT,
+        )
+    )
     return text.encode()

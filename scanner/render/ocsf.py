@@ -24,14 +24,26 @@ from typing import Any
 OCSF_VERSION = "1.3.0"
 CLASS_UID, CATEGORY_UID, ACTIVITY_CREATE = 2003, 2, 1
 SEVERITY_ID = {"info": 1, "low": 2, "medium": 3, "high": 4, "critical": 5}
-SEVERITY_CAPTION = {"info": "Informational", "low": "Low", "medium": "Medium", "high": "High",
-                    "critical": "Critical"}
-COMPLIANCE_STATUS = {"pass": (1, "Pass"), "fail": (3, "Fail"), "unknown": (0, "Unknown"),
-                     "error": (99, "Error")}
+SEVERITY_CAPTION = {
+    "info": "Informational",
+    "low": "Low",
+    "medium": "Medium",
+    "high": "High",
+    "critical": "Critical",
+}
+COMPLIANCE_STATUS = {
+    "pass": (1, "Pass"),
+    "fail": (3, "Fail"),
+    "unknown": (0, "Unknown"),
+    "error": (99, "Error"),
+}
 CLOUD_PROVIDER = {"aws": "AWS", "gcp": "GCP", "azure": "Azure"}
 # account.type_id: 10 AWS Account, 5 GCP Account, 6 Azure AD Account (OCSF 1.3.0).
-ACCOUNT_TYPE = {"aws": (10, "AWS Account"), "gcp": (5, "GCP Account"),
-                "azure": (6, "Azure AD Account")}
+ACCOUNT_TYPE = {
+    "aws": (10, "AWS Account"),
+    "gcp": (5, "GCP Account"),
+    "azure": (6, "Azure AD Account"),
+}
 
 
 def _ms(iso: str | None) -> int:
@@ -50,8 +62,14 @@ def finding_uid(finding: Mapping[str, Any]) -> str:
     return "logward:" + hashlib.sha256(key).hexdigest()[:32]
 
 
-def _event(finding: Mapping[str, Any], policy: Mapping[str, Any], scan: Mapping[str, Any],
-           titles: Mapping[str, str], version: str, index: int) -> dict[str, Any]:
+def _event(
+    finding: Mapping[str, Any],
+    policy: Mapping[str, Any],
+    scan: Mapping[str, Any],
+    titles: Mapping[str, str],
+    version: str,
+    index: int,
+) -> dict[str, Any]:
     resource = finding["resource"]
     provider = str(resource.get("provider", ""))
     status_id, status = COMPLIANCE_STATUS.get(finding["status"], (0, "Unknown"))
@@ -64,43 +82,70 @@ def _event(finding: Mapping[str, Any], policy: Mapping[str, Any], scan: Mapping[
         cloud["region"] = resource["region"]
     if resource.get("account"):
         type_id, type_name = ACCOUNT_TYPE.get(provider, (99, "Other"))
-        cloud["account"] = {"uid": str(resource["account"]), "type_id": type_id,
-                            "type": type_name}
+        cloud["account"] = {"uid": str(resource["account"]), "type_id": type_id, "type": type_name}
     remediation = policy.get("remediation") or {}
     references = [str(r["url"]) for r in policy.get("references", []) if r.get("url")]
     event: dict[str, Any] = {
-        "activity_id": ACTIVITY_CREATE, "activity_name": "Create",
-        "category_uid": CATEGORY_UID, "category_name": "Findings",
-        "class_uid": CLASS_UID, "class_name": "Compliance Finding",
+        "activity_id": ACTIVITY_CREATE,
+        "activity_name": "Create",
+        "category_uid": CATEGORY_UID,
+        "category_name": "Findings",
+        "class_uid": CLASS_UID,
+        "class_name": "Compliance Finding",
         "type_uid": CLASS_UID * 100 + ACTIVITY_CREATE,
         "type_name": "Compliance Finding: Create",
-        "time": when, "severity_id": SEVERITY_ID.get(severity, 99),
+        "time": when,
+        "severity_id": SEVERITY_ID.get(severity, 99),
         "severity": SEVERITY_CAPTION.get(severity, severity),
-        "status_id": 1, "status": "New", "message": finding["message"],
-        "metadata": {"version": OCSF_VERSION, "profiles": ["cloud"],
-                     "uid": hashlib.sha256(f"{scan.get('id')}\0{index}".encode()).hexdigest(),
-                     "product": {"name": "logward", "vendor_name": "logward",
-                                 "version": version},
-                     "log_name": f"logward {scan.get('source', '')} scan"},
-        "finding_info": {"uid": finding_uid(finding), "title": policy.get("title",
-                                                                          finding["policy_id"]),
-                         "desc": finding["message"], "created_time": when,
-                         "types": [f"logward/{policy.get('category', 'audit-log')}"]},
-        "compliance": {"control": finding["policy_id"], "standards": standards or ["logward"],
-                       "requirements": refs, "status_id": status_id, "status": status,
-                       "status_detail": finding["message"]},
+        "status_id": 1,
+        "status": "New",
+        "message": finding["message"],
+        "metadata": {
+            "version": OCSF_VERSION,
+            "profiles": ["cloud"],
+            "uid": hashlib.sha256(f"{scan.get('id')}\0{index}".encode()).hexdigest(),
+            "product": {"name": "logward", "vendor_name": "logward", "version": version},
+            "log_name": f"logward {scan.get('source', '')} scan",
+        },
+        "finding_info": {
+            "uid": finding_uid(finding),
+            "title": policy.get("title", finding["policy_id"]),
+            "desc": finding["message"],
+            "created_time": when,
+            "types": [f"logward/{policy.get('category', 'audit-log')}"],
+        },
+        "compliance": {
+            "control": finding["policy_id"],
+            "standards": standards or ["logward"],
+            "requirements": refs,
+            "status_id": status_id,
+            "status": status,
+            "status_detail": finding["message"],
+        },
         "cloud": cloud,
-        "resources": [{"uid": resource["id"], "name": str(resource.get("name") or ""),
-                       "type": resource.get("type", ""),
-                       **({"region": resource["region"]} if resource.get("region") else {}),
-                       # cloud_partition is AWS's (aws, aws-cn, aws-us-gov): from the ARN.
-                       **({"cloud_partition": resource["id"].split(":")[1]}
-                          if resource["id"].startswith("arn:") else {})}],
-        "unmapped": {"logward": {"scan_id": scan.get("id"), "status": finding["status"],
-                                 "evidence": list(finding.get("evidence", [])),
-                                 "observed": finding.get("observed", {}),
-                                 **({"baseline": finding["baseline"]}
-                                    if finding.get("baseline") else {})}},
+        "resources": [
+            {
+                "uid": resource["id"],
+                "name": str(resource.get("name") or ""),
+                "type": resource.get("type", ""),
+                **({"region": resource["region"]} if resource.get("region") else {}),
+                # cloud_partition is AWS's (aws, aws-cn, aws-us-gov): from the ARN.
+                **(
+                    {"cloud_partition": resource["id"].split(":")[1]}
+                    if resource["id"].startswith("arn:")
+                    else {}
+                ),
+            }
+        ],
+        "unmapped": {
+            "logward": {
+                "scan_id": scan.get("id"),
+                "status": finding["status"],
+                "evidence": list(finding.get("evidence", [])),
+                "observed": finding.get("observed", {}),
+                **({"baseline": finding["baseline"]} if finding.get("baseline") else {}),
+            }
+        },
     }
     if remediation.get("summary"):
         event["remediation"] = {"desc": remediation["summary"], "references": references}
@@ -113,6 +158,8 @@ def render_ocsf(results: Mapping[str, Any]) -> bytes:
     titles = {f["id"]: f.get("title", f["id"]) for f in scan.get("frameworks", [])}
     policies = {p["id"]: p for p in results.get("policies", [])}
     version = results["tool"]["version"]
-    events = [_event(f, policies.get(f["policy_id"], {}), scan, titles, version, i)
-              for i, f in enumerate(results.get("findings", []))]
+    events = [
+        _event(f, policies.get(f["policy_id"], {}), scan, titles, version, i)
+        for i, f in enumerate(results.get("findings", []))
+    ]
     return json.dumps(events, indent=1, ensure_ascii=False).encode() + b"\n"

@@ -21,10 +21,14 @@ SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
 # GitHub code scanning reads `security-severity` (a number as a string, 0.0-10.0) for ranking.
-SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0",
-                     "info": "1.0"}
-FAIL_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note",
-              "info": "note"}
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
+FAIL_LEVEL = {
+    "critical": "error",
+    "high": "error",
+    "medium": "warning",
+    "low": "note",
+    "info": "note",
+}
 STATUS_LABEL = {"error": "ERROR (could not collect)", "unknown": "UNKNOWN (could not determine)"}
 FINGERPRINT = "logward/v1"
 
@@ -38,16 +42,24 @@ def render_sarif(results: Mapping[str, Any]) -> bytes:
     findings = [f for f in results.get("findings", []) if f["status"] != "pass"]
     scan: Mapping[str, Any] = results.get("scan", {})
     run: dict[str, Any] = {
-        "tool": {"driver": {"name": "logward", "version": results["tool"]["version"],
-                            "semanticVersion": results["tool"]["version"], "rules": rules}},
-        "automationDetails": {"id": f"logward/{scan.get('source', 'unknown')}/"
-                                    f"{scan.get('id', '')}"},
+        "tool": {
+            "driver": {
+                "name": "logward",
+                "version": results["tool"]["version"],
+                "semanticVersion": results["tool"]["version"],
+                "rules": rules,
+            }
+        },
+        "automationDetails": {
+            "id": f"logward/{scan.get('source', 'unknown')}/{scan.get('id', '')}"
+        },
         "invocations": [_invocation(scan, results.get("errors", []))],
-        "results": [_result(f, index.get(f["policy_id"]), scan.get("input"))
-                    for f in findings],
-        "properties": {"summary": dict(results.get("summary", {})),
-                       "source": scan.get("source"),
-                       "policySetHash": scan.get("policy_set", {}).get("hash")},
+        "results": [_result(f, index.get(f["policy_id"]), scan.get("input")) for f in findings],
+        "properties": {
+            "summary": dict(results.get("summary", {})),
+            "source": scan.get("source"),
+            "policySetHash": scan.get("policy_set", {}).get("hash"),
+        },
     }
     log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2, ensure_ascii=False).encode() + b"\n"
@@ -78,14 +90,19 @@ def _rule(policy: Mapping[str, Any], controls: list[str]) -> dict[str, Any]:
         "id": policy["id"],
         "name": _rule_name(policy["id"]),
         "shortDescription": {"text": policy["title"]},
-        "fullDescription": {"text": f"{policy['title']} (resource type {policy['resource']}, "
-                                    f"category {policy['category']}, severity {severity})."},
+        "fullDescription": {
+            "text": f"{policy['title']} (resource type {policy['resource']}, "
+            f"category {policy['category']}, severity {severity})."
+        },
         "defaultConfiguration": {"level": FAIL_LEVEL.get(severity, "warning")},
         "help": _help(policy["title"], remediation, references),
-        "properties": {"severity": severity, "category": policy["category"],
-                       "resourceType": policy["resource"],
-                       "security-severity": SECURITY_SEVERITY.get(severity, "5.5"),
-                       "tags": ["security", "audit-logging", policy["category"], *controls]},
+        "properties": {
+            "severity": severity,
+            "category": policy["category"],
+            "resourceType": policy["resource"],
+            "security-severity": SECURITY_SEVERITY.get(severity, "5.5"),
+            "tags": ["security", "audit-logging", policy["category"], *controls],
+        },
     }
     url = next((r["url"] for r in references if r.get("url")), None)
     if url:
@@ -93,32 +110,44 @@ def _rule(policy: Mapping[str, Any], controls: list[str]) -> dict[str, Any]:
     return rule
 
 
-def _help(title: str, remediation: Mapping[str, Any], references: Sequence[Mapping[str, Any]]
-          ) -> dict[str, str]:
+def _help(
+    title: str, remediation: Mapping[str, Any], references: Sequence[Mapping[str, Any]]
+) -> dict[str, str]:
     """Plain and Markdown help from the policy's remediation and references."""
     text = [str(remediation.get("summary") or title)]
     markdown = [str(remediation.get("summary") or title)]
-    for key, label, lang in (("console", "Console", ""), ("cli", "CLI", "sh"),
-                             ("terraform", "Terraform", "hcl")):
+    for key, label, lang in (
+        ("console", "Console", ""),
+        ("cli", "CLI", "sh"),
+        ("terraform", "Terraform", "hcl"),
+    ):
         value = remediation.get(key)
         if not value:
             continue
         body = str(value).rstrip("\n")
         text.append(f"{label}:\n{body}")
-        markdown.append(f"**{label}**\n\n```{lang}\n{body}\n```" if lang
-                        else f"**{label}**: {body}")
+        markdown.append(
+            f"**{label}**\n\n```{lang}\n{body}\n```" if lang else f"**{label}**: {body}"
+        )
     cited = [f"{r.get('source', '')} {r.get('id', '')}".strip() for r in references]
     if cited:
         text.append("References: " + "; ".join(cited))
-        markdown.append("**References**\n\n" + "\n".join(
-            f"- [{c}]({r['url']})" if r.get("url") else f"- {c}"
-            for c, r in zip(cited, references, strict=True)))
+        markdown.append(
+            "**References**\n\n"
+            + "\n".join(
+                f"- [{c}]({r['url']})" if r.get("url") else f"- {c}"
+                for c, r in zip(cited, references, strict=True)
+            )
+        )
     return {"text": "\n\n".join(text), "markdown": "\n\n".join(markdown)}
 
 
 def _logical(resource: Mapping[str, Any]) -> dict[str, Any]:
-    return {"fullyQualifiedName": resource["id"], "name": resource.get("name") or resource["id"],
-            "kind": "resource"}
+    return {
+        "fullyQualifiedName": resource["id"],
+        "name": resource.get("name") or resource["id"],
+        "kind": "resource",
+    }
 
 
 def _physical(finding: Mapping[str, Any], scanned_file: str | None) -> dict[str, Any] | None:
@@ -126,20 +155,26 @@ def _physical(finding: Mapping[str, Any], scanned_file: str | None) -> dict[str,
     file that was checked. Code scanning services need a physical location to show it."""
     source = finding.get("source")
     if isinstance(source, Mapping):
-        return {"artifactLocation": {"uri": source["file"]},
-                "region": {"startLine": int(source["line"])}}
+        return {
+            "artifactLocation": {"uri": source["file"]},
+            "region": {"startLine": int(source["line"])},
+        }
     if scanned_file:
         return {"artifactLocation": {"uri": scanned_file}}
     return None
 
 
-def _result(finding: Mapping[str, Any], rule_index: int | None,
-            scanned_file: str | None = None) -> dict[str, Any]:
+def _result(
+    finding: Mapping[str, Any], rule_index: int | None, scanned_file: str | None = None
+) -> dict[str, Any]:
     status = finding["status"]
     resource: Mapping[str, Any] = finding["resource"]
     failed = status == "fail"
-    message = finding["message"] if failed else (
-        f"{STATUS_LABEL.get(status, status.upper())}: {finding['message']}")
+    message = (
+        finding["message"]
+        if failed
+        else (f"{STATUS_LABEL.get(status, status.upper())}: {finding['message']}")
+    )
     # A NUL separator keeps ("a", "bc") and ("ab", "c") apart; the hash is stable across runs
     # so GitHub code scanning tracks one alert per policy and resource.
     digest = hashlib.sha256(f"{finding['policy_id']}\0{resource['id']}".encode()).hexdigest()
@@ -150,10 +185,14 @@ def _result(finding: Mapping[str, Any], rule_index: int | None,
         "message": {"text": message},
         "locations": [{"logicalLocations": [_logical(resource)]}],
         "partialFingerprints": {FINGERPRINT: digest},
-        "properties": {"status": status, "severity": finding["severity"],
-                       "resourceType": resource.get("type"), "account": resource.get("account"),
-                       "region": resource.get("region"),
-                       "controls": list(finding.get("controls", []))},
+        "properties": {
+            "status": status,
+            "severity": finding["severity"],
+            "resourceType": resource.get("type"),
+            "account": resource.get("account"),
+            "region": resource.get("region"),
+            "controls": list(finding.get("controls", [])),
+        },
     }
     physical = _physical(finding, scanned_file)
     if physical is not None:
@@ -177,12 +216,15 @@ def _invocation(scan: Mapping[str, Any], errors: Sequence[Mapping[str, Any]]) ->
 
 
 def _notification(error: Mapping[str, Any]) -> dict[str, Any]:
-    scope = error.get("resource_id") or (f"{error.get('provider')}:{error.get('account')}:"
-                                         f"{error.get('region')}")
+    scope = error.get("resource_id") or (
+        f"{error.get('provider')}:{error.get('account')}:{error.get('region')}"
+    )
     return {
         "level": "warning",
         "message": {"text": error["reason"]},
         "locations": [{"logicalLocations": [{"fullyQualifiedName": scope, "kind": "resource"}]}],
-        "properties": {k: error.get(k) for k in ("provider", "account", "region", "operation",
-                                                 "code", "resource_types")},
+        "properties": {
+            k: error.get(k)
+            for k in ("provider", "account", "region", "operation", "code", "resource_types")
+        },
     }

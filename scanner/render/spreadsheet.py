@@ -17,10 +17,26 @@ from typing import Any
 from scanner.render.view import control_findings, evidence_line
 
 COLUMNS = (
-    "scan_id", "scan_finished_at", "framework", "framework_version", "control_id",
-    "control_title", "control_status", "policy_id", "policy_title", "severity", "status",
-    "provider", "account", "region", "resource_type", "resource_id", "resource_name",
-    "message", "remediation", "evidence",
+    "scan_id",
+    "scan_finished_at",
+    "framework",
+    "framework_version",
+    "control_id",
+    "control_title",
+    "control_status",
+    "policy_id",
+    "policy_title",
+    "severity",
+    "status",
+    "provider",
+    "account",
+    "region",
+    "resource_type",
+    "resource_id",
+    "resource_name",
+    "message",
+    "remediation",
+    "evidence",
 )
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
@@ -44,14 +60,31 @@ def render_csv(results: Mapping[str, Any]) -> bytes:
         policy = policies.get(finding["policy_id"], {})
         resource = finding["resource"]
         fw = control["framework"] if control else ""
-        writer.writerow([cell(v) for v in (
-            scan.get("id", ""), scan.get("finished_at", ""), fw, versions.get(fw, ""),
-            control["control_id"] if control else "", control["title"] if control else "",
-            control["status"] if control else "", finding["policy_id"],
-            policy.get("title", ""), finding["severity"], finding["status"],
-            resource.get("provider", ""), resource.get("account", ""),
-            resource.get("region", ""), resource.get("type", ""), resource.get("id", ""),
-            resource.get("name", ""), finding["message"],
-            (policy.get("remediation") or {}).get("summary", ""),
-            "\n".join(evidence_line(e) for e in finding.get("evidence", [])))])
+        writer.writerow(
+            [
+                cell(v)
+                for v in (
+                    scan.get("id", ""),
+                    scan.get("finished_at", ""),
+                    fw,
+                    versions.get(fw, ""),
+                    control["control_id"] if control else "",
+                    control["title"] if control else "",
+                    control["status"] if control else "",
+                    finding["policy_id"],
+                    policy.get("title", ""),
+                    finding["severity"],
+                    finding["status"],
+                    resource.get("provider", ""),
+                    resource.get("account", ""),
+                    resource.get("region", ""),
+                    resource.get("type", ""),
+                    resource.get("id", ""),
+                    resource.get("name", ""),
+                    finding["message"],
+                    (policy.get("remediation") or {}).get("summary", ""),
+                    "\n".join(evidence_line(e) for e in finding.get("evidence", [])),
+                )
+            ]
+        )
     return b"\xef\xbb\xbf" + out.getvalue().encode()

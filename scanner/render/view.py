@@ -22,8 +22,7 @@ def control_key(framework: str, control_id: str) -> str:
 
 def controls_by_key(results: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     """Each control record of results["controls"] by its `framework:control` reference."""
-    return {control_key(c["framework"], c["control_id"]): c
-            for c in results.get("controls", [])}
+    return {control_key(c["framework"], c["control_id"]): c for c in results.get("controls", [])}
 
 
 def frameworks(results: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -33,13 +32,15 @@ def frameworks(results: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     for control in results.get("controls", []):
         if control["framework"] not in seen:
             seen.add(control["framework"])
-            listed.append({"id": control["framework"], "title": control["framework"],
-                           "version": ""})
+            listed.append(
+                {"id": control["framework"], "title": control["framework"], "version": ""}
+            )
     return listed
 
 
-def control_findings(results: Mapping[str, Any]) -> Iterator[tuple[Mapping[str, Any] | None,
-                                                                    int, Mapping[str, Any]]]:
+def control_findings(
+    results: Mapping[str, Any],
+) -> Iterator[tuple[Mapping[str, Any] | None, int, Mapping[str, Any]]]:
     """(control or None, finding index, finding) for every control a finding maps to, and
     once with None for a finding that maps to no control."""
     controls = controls_by_key(results)

@@ -176,12 +176,14 @@ INSECURE_TRANSPORT_CASES = [
     pytest.param(tls_deny(Principal={"AWS": "*"}), True, id="aws-star-principal"),
     pytest.param(tls_deny(Action=["s3:GetObject", "s3:PutObject"]), True, id="object-actions"),
     pytest.param(
-        tls_deny(Condition={"NumericLessThan": {"s3:TlsVersion": "1.2"}}), False,
-        id="tls-version-misses-plain-http"
+        tls_deny(Condition={"NumericLessThan": {"s3:TlsVersion": "1.2"}}),
+        False,
+        id="tls-version-misses-plain-http",
     ),
     pytest.param(
-        tls_deny(Condition={"NumericLessThanIfExists": {"s3:TlsVersion": "1.2"}}), True,
-        id="tls-version-if-exists"
+        tls_deny(Condition={"NumericLessThanIfExists": {"s3:TlsVersion": "1.2"}}),
+        True,
+        id="tls-version-if-exists",
     ),
     pytest.param(tls_deny(Effect="Allow"), False, id="allow-is-not-a-deny"),
     pytest.param(tls_deny(Principal={"AWS": f"arn:aws:iam::{OTHER}:root"}), False, id="one-acct"),

@@ -13,10 +13,21 @@ from scanner.data import resource_schema_dir
 from scanner.model import Resource, _jsonable
 
 # Everything that could point boto3 at a real account or a real endpoint.
-_LEAKY_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-              "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-              "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_REGION", "HTTP_PROXY",
-              "HTTPS_PROXY", "http_proxy", "https_proxy")
+_LEAKY_ENV = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_REGION",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "http_proxy",
+    "https_proxy",
+)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -66,24 +77,32 @@ def deny() -> DenyFn:
     turns it into the ClientError it would raise for AWS's answer. Returns the list of denied
     (operation, region) pairs, filled as calls happen."""
 
-    def install(session: Any, service_id: str, operation: str, *,
-                code: str = "AccessDenied", regions: Iterable[str] | None = None,
-                when: Callable[[dict[str, Any]], bool] = lambda _p: True,
-                ) -> list[tuple[str, str]]:
+    def install(
+        session: Any,
+        service_id: str,
+        operation: str,
+        *,
+        code: str = "AccessDenied",
+        regions: Iterable[str] | None = None,
+        when: Callable[[dict[str, Any]], bool] = lambda _p: True,
+    ) -> list[tuple[str, str]]:
         from botocore.awsrequest import AWSResponse
 
         only = set(regions) if regions is not None else None
         denied: list[tuple[str, str]] = []
 
-        def handler(model: Any, params: dict[str, Any], context: dict[str, Any],
-                    **_: Any) -> Any:
+        def handler(model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> Any:
             region = str(context.get("client_region"))
             if (only is not None and region not in only) or not when(params):
                 return None
             denied.append((model.name, region))
-            body = {"Error": {"Code": code, "Message": f"User is not authorized to perform "
-                                                       f"{operation} (test denial)"},
-                    "ResponseMetadata": {"HTTPStatusCode": 403}}
+            body = {
+                "Error": {
+                    "Code": code,
+                    "Message": f"User is not authorized to perform {operation} (test denial)",
+                },
+                "ResponseMetadata": {"HTTPStatusCode": 403},
+            }
             return AWSResponse(params["url"], 403, {}, None), body
 
         session.events.register(f"before-call.{service_id}.{operation}", handler)
@@ -106,12 +125,13 @@ def schema_errors(resource: Resource) -> list[str]:
     """Where a collected resource's attributes break its type's JSON Schema."""
     validator = _schema_validator(resource.type)
     document = {"attrs": _jsonable(resource.attrs)}
-    return [f"{resource.type} {resource.name}: {'/'.join(map(str, e.absolute_path))}: "
-            f"{e.message[:300]}" for e in validator.iter_errors(document)]
+    return [
+        f"{resource.type} {resource.name}: {'/'.join(map(str, e.absolute_path))}: {e.message[:300]}"
+        for e in validator.iter_errors(document)
+    ]
 
 
 @pytest.fixture
 def validate_schema() -> Callable[[Resource], list[str]]:
     """schema_errors as a fixture (test modules do not import conftest)."""
     return schema_errors
-

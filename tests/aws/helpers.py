@@ -13,8 +13,14 @@ def assess(prepared: Any, collected: Any) -> list[Finding]:
     from scanner.pipeline import now_iso
 
     findings, _results = run_assess(
-        prepared, collected.inventory, source="test", started_at=now_iso(),
-        caller=collected.scope.caller_arn, accounts=[collected.scope.account],
-        regions=collected.scope.regions, enabled_regions=collected.enabled_regions,
-        api_calls=len(collected.api.operations))
+        prepared,
+        collected.inventory,
+        source="test",
+        started_at=now_iso(),
+        caller=collected.scope.caller_arn,
+        accounts=[collected.scope.account],
+        regions=collected.scope.regions,
+        enabled_regions=collected.enabled_regions,
+        api_calls=len(collected.api.operations),
+    )
     return findings

@@ -30,16 +30,35 @@ def _trail_arn(region: str, name: str) -> str:
 
 
 def _bucket_policy(bucket: str) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Sid": "CloudTrailAclCheck", "Effect": "Allow",
-         "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:GetBucketAcl",
-         "Resource": f"arn:aws:s3:::{bucket}"},
-        {"Sid": "CloudTrailWrite", "Effect": "Allow",
-         "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject",
-         "Resource": f"arn:aws:s3:::{bucket}/AWSLogs/{ACCOUNT}/*"},
-        {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-         "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
-         "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "CloudTrailAclCheck",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                    "Action": "s3:GetBucketAcl",
+                    "Resource": f"arn:aws:s3:::{bucket}",
+                },
+                {
+                    "Sid": "CloudTrailWrite",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                    "Action": "s3:PutObject",
+                    "Resource": f"arn:aws:s3:::{bucket}/AWSLogs/{ACCOUNT}/*",
+                },
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+            ],
+        }
+    )
 
 
 def scan(session: Any, evidence: EvidenceStore | None = None) -> Any:
@@ -52,6 +71,7 @@ def scan(session: Any, evidence: EvidenceStore | None = None) -> Any:
 # --------------------------------------------------------------------------------------------
 # The shared estate
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Estate:
@@ -82,8 +102,10 @@ def build(session: Any) -> dict[str, str]:
     """Two regions: trails with every selector shape, log stores, KMS, alarms and config."""
     s3 = session.client("s3", region_name=EAST)
     kms = session.client("kms", region_name=EAST)
-    keys = {name: kms.create_key(Description=name)["KeyMetadata"]["Arn"]
-            for name in ("trail", "group", "bucket", "unused")}
+    keys = {
+        name: kms.create_key(Description=name)["KeyMetadata"]["Arn"]
+        for name in ("trail", "group", "bucket", "unused")
+    }
     kms.enable_key_rotation(KeyId=keys["trail"])
     kms.enable_key_rotation(KeyId=keys["bucket"])
 
@@ -91,27 +113,63 @@ def build(session: Any) -> dict[str, str]:
         s3.create_bucket(Bucket=name)
     s3.put_bucket_acl(Bucket="access-log-sink", ACL="log-delivery-write")
     s3.create_bucket(Bucket="central-trail-logs", ObjectLockEnabledForBucket=True)
-    s3.put_object_lock_configuration(Bucket="central-trail-logs", ObjectLockConfiguration={
-        "ObjectLockEnabled": "Enabled",
-        "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 400}}})
-    s3.put_bucket_versioning(Bucket="central-trail-logs",
-                             VersioningConfiguration={"Status": "Enabled"})
-    s3.put_bucket_encryption(Bucket="central-trail-logs", ServerSideEncryptionConfiguration={
-        "Rules": [{"ApplyServerSideEncryptionByDefault": {
-            "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": keys["bucket"]},
-            "BucketKeyEnabled": True}]})
-    s3.put_public_access_block(Bucket="central-trail-logs", PublicAccessBlockConfiguration={
-        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
-        "RestrictPublicBuckets": True})
+    s3.put_object_lock_configuration(
+        Bucket="central-trail-logs",
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 400}},
+        },
+    )
+    s3.put_bucket_versioning(
+        Bucket="central-trail-logs", VersioningConfiguration={"Status": "Enabled"}
+    )
+    s3.put_bucket_encryption(
+        Bucket="central-trail-logs",
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": keys["bucket"],
+                    },
+                    "BucketKeyEnabled": True,
+                }
+            ]
+        },
+    )
+    s3.put_public_access_block(
+        Bucket="central-trail-logs",
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
     s3.put_bucket_policy(Bucket="central-trail-logs", Policy=_bucket_policy("central-trail-logs"))
-    s3.put_bucket_logging(Bucket="central-trail-logs", BucketLoggingStatus={"LoggingEnabled": {
-        "TargetBucket": "access-log-sink", "TargetPrefix": "central/"}})
-    s3.put_bucket_lifecycle_configuration(Bucket="central-trail-logs", LifecycleConfiguration={
-        "Rules": [{"ID": "keep", "Status": "Enabled", "Filter": {"Prefix": ""},
-                   "Expiration": {"Days": 2555},
-                   "NoncurrentVersionExpiration": {"NoncurrentDays": 400}}]})
+    s3.put_bucket_logging(
+        Bucket="central-trail-logs",
+        BucketLoggingStatus={
+            "LoggingEnabled": {"TargetBucket": "access-log-sink", "TargetPrefix": "central/"}
+        },
+    )
+    s3.put_bucket_lifecycle_configuration(
+        Bucket="central-trail-logs",
+        LifecycleConfiguration={
+            "Rules": [
+                {
+                    "ID": "keep",
+                    "Status": "Enabled",
+                    "Filter": {"Prefix": ""},
+                    "Expiration": {"Days": 2555},
+                    "NoncurrentVersionExpiration": {"NoncurrentDays": 400},
+                }
+            ]
+        },
+    )
     session.client("s3", region_name=WEST).create_bucket(
-        Bucket="regional-trail-logs", CreateBucketConfiguration={"LocationConstraint": WEST})
+        Bucket="regional-trail-logs", CreateBucketConfiguration={"LocationConstraint": WEST}
+    )
     # A trail can name a bucket that is not the account's (here: gone once the trail exists).
     s3.create_bucket(Bucket="partner-owned-bkt")
 
@@ -119,74 +177,139 @@ def build(session: Any) -> dict[str, str]:
     logs.create_log_group(logGroupName="/trail/org", kmsKeyId=keys["group"])
     logs.put_retention_policy(logGroupName="/trail/org", retentionInDays=365)
     logs.put_metric_filter(
-        logGroupName="/trail/org", filterName="root-usage",
+        logGroupName="/trail/org",
+        filterName="root-usage",
         filterPattern='{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS '
-                      '&& $.eventType != "AwsServiceEvent" }',
-        metricTransformations=[{"metricName": "RootUsage", "metricNamespace": "Security",
-                                "metricValue": "1"}])
+        '&& $.eventType != "AwsServiceEvent" }',
+        metricTransformations=[
+            {"metricName": "RootUsage", "metricNamespace": "Security", "metricValue": "1"}
+        ],
+    )
     sns = session.client("sns", region_name=EAST)
     topic = sns.create_topic(Name="sec-alerts")["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="https", Endpoint="https://hooks.example.com/sec")
     session.client("cloudwatch", region_name=EAST).put_metric_alarm(
-        AlarmName="root-usage-alarm", MetricName="RootUsage", Namespace="Security",
-        Statistic="Sum", Period=300, EvaluationPeriods=1, Threshold=1,
-        ComparisonOperator="GreaterThanOrEqualToThreshold", AlarmActions=[topic])
+        AlarmName="root-usage-alarm",
+        MetricName="RootUsage",
+        Namespace="Security",
+        Statistic="Sum",
+        Period=300,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        AlarmActions=[topic],
+    )
 
     ct = session.client("cloudtrail", region_name=EAST)
-    ct.create_trail(Name="org-trail", S3BucketName="central-trail-logs", IsMultiRegionTrail=True,
-                    IncludeGlobalServiceEvents=True, EnableLogFileValidation=True,
-                    KmsKeyId=keys["trail"],
-                    CloudWatchLogsLogGroupArn=f"arn:aws:logs:{EAST}:{ACCOUNT}:log-group:"
-                                              "/trail/org:*",
-                    CloudWatchLogsRoleArn=f"arn:aws:iam::{ACCOUNT}:role/TrailToLogs")
+    ct.create_trail(
+        Name="org-trail",
+        S3BucketName="central-trail-logs",
+        IsMultiRegionTrail=True,
+        IncludeGlobalServiceEvents=True,
+        EnableLogFileValidation=True,
+        KmsKeyId=keys["trail"],
+        CloudWatchLogsLogGroupArn=f"arn:aws:logs:{EAST}:{ACCOUNT}:log-group:/trail/org:*",
+        CloudWatchLogsRoleArn=f"arn:aws:iam::{ACCOUNT}:role/TrailToLogs",
+    )
     ct.start_logging(Name="org-trail")
-    ct.put_event_selectors(TrailName="org-trail", EventSelectors=[{
-        "ReadWriteType": "All", "IncludeManagementEvents": True,
-        "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3"]}]}])
+    ct.put_event_selectors(
+        TrailName="org-trail",
+        EventSelectors=[
+            {
+                "ReadWriteType": "All",
+                "IncludeManagementEvents": True,
+                "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3"]}],
+            }
+        ],
+    )
     ct.create_trail(Name="audit-reads", S3BucketName="central-trail-logs")
-    ct.put_event_selectors(TrailName="audit-reads", EventSelectors=[
-        {"ReadWriteType": "ReadOnly", "IncludeManagementEvents": False,
-         "DataResources": [{"Type": "AWS::S3::Object",
-                            "Values": ["arn:aws:s3:::app-data-bkt/"]}]},
-        {"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True,
-         "ExcludeManagementEventSources": ["kms.amazonaws.com", "rdsdata.amazonaws.com"]}])
+    ct.put_event_selectors(
+        TrailName="audit-reads",
+        EventSelectors=[
+            {
+                "ReadWriteType": "ReadOnly",
+                "IncludeManagementEvents": False,
+                "DataResources": [
+                    {"Type": "AWS::S3::Object", "Values": ["arn:aws:s3:::app-data-bkt/"]}
+                ],
+            },
+            {
+                "ReadWriteType": "WriteOnly",
+                "IncludeManagementEvents": True,
+                "ExcludeManagementEventSources": ["kms.amazonaws.com", "rdsdata.amazonaws.com"],
+            },
+        ],
+    )
     ct.create_trail(Name="partner-trail", S3BucketName="partner-owned-bkt")
     s3.delete_bucket(Bucket="partner-owned-bkt")
 
     west = session.client("cloudtrail", region_name=WEST)
     west.create_trail(Name="west-trail", S3BucketName="regional-trail-logs")
-    west.put_event_selectors(TrailName="west-trail", AdvancedEventSelectors=[
-        {"Name": "writes, no KMS", "FieldSelectors": [
-            {"Field": "eventCategory", "Equals": ["Management"]},
-            {"Field": "readOnly", "Equals": ["false"]},
-            {"Field": "eventSource", "NotEquals": ["kms.amazonaws.com"]}]},
-        {"Name": "app reads", "FieldSelectors": [
-            {"Field": "eventCategory", "Equals": ["Data"]},
-            {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
-            {"Field": "readOnly", "Equals": ["true"]},
-            {"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::app-data-bkt/"]}]},
-        {"Name": "all writes", "FieldSelectors": [
-            {"Field": "eventCategory", "Equals": ["Data"]},
-            {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
-            {"Field": "readOnly", "Equals": ["false"]}]}])
+    west.put_event_selectors(
+        TrailName="west-trail",
+        AdvancedEventSelectors=[
+            {
+                "Name": "writes, no KMS",
+                "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["Management"]},
+                    {"Field": "readOnly", "Equals": ["false"]},
+                    {"Field": "eventSource", "NotEquals": ["kms.amazonaws.com"]},
+                ],
+            },
+            {
+                "Name": "app reads",
+                "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["Data"]},
+                    {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+                    {"Field": "readOnly", "Equals": ["true"]},
+                    {"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::app-data-bkt/"]},
+                ],
+            },
+            {
+                "Name": "all writes",
+                "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["Data"]},
+                    {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+                    {"Field": "readOnly", "Equals": ["false"]},
+                ],
+            },
+        ],
+    )
     west.create_trail(Name="iam-only", S3BucketName="regional-trail-logs")
-    west.put_event_selectors(TrailName="iam-only", AdvancedEventSelectors=[
-        {"Name": "IAM only", "FieldSelectors": [
-            {"Field": "eventCategory", "Equals": ["Management"]},
-            {"Field": "eventSource", "Equals": ["iam.amazonaws.com"]}]},
-        {"Name": "puts only", "FieldSelectors": [
-            {"Field": "eventCategory", "Equals": ["Data"]},
-            {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
-            {"Field": "eventName", "Equals": ["PutObject"]}]}])
+    west.put_event_selectors(
+        TrailName="iam-only",
+        AdvancedEventSelectors=[
+            {
+                "Name": "IAM only",
+                "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["Management"]},
+                    {"Field": "eventSource", "Equals": ["iam.amazonaws.com"]},
+                ],
+            },
+            {
+                "Name": "puts only",
+                "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["Data"]},
+                    {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+                    {"Field": "eventName", "Equals": ["PutObject"]},
+                ],
+            },
+        ],
+    )
 
     for region, start in ((EAST, True), (WEST, False)):
         config = session.client("config", region_name=region)
-        config.put_configuration_recorder(ConfigurationRecorder={
-            "name": "default", "roleARN": f"arn:aws:iam::{ACCOUNT}:role/config",
-            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": start}})
+        config.put_configuration_recorder(
+            ConfigurationRecorder={
+                "name": "default",
+                "roleARN": f"arn:aws:iam::{ACCOUNT}:role/config",
+                "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": start},
+            }
+        )
         if start:
-            config.put_delivery_channel(DeliveryChannel={"name": "default",
-                                                         "s3BucketName": "access-log-sink"})
+            config.put_delivery_channel(
+                DeliveryChannel={"name": "default", "s3BucketName": "access-log-sink"}
+            )
             config.start_configuration_recorder(ConfigurationRecorderName="default")
     return keys
 
@@ -201,18 +324,25 @@ def estate(prepared: Any) -> Iterator[Estate]:
         session = boto3.Session(region_name=EAST)
         keys = build(session)
         listed = session.client("cloudtrail", region_name=WEST).describe_trails(
-            includeShadowTrails=True)["trailList"]
+            includeShadowTrails=True
+        )["trailList"]
         evidence = EvidenceStore()
         collected = scan(session, evidence)
         findings = assess(prepared, collected)
-    yield Estate(keys=keys, listed_in_west=[t["TrailARN"] for t in listed],
-                 inventory=collected.inventory, evidence=evidence, api=collected.api,
-                 findings=findings)
+    yield Estate(
+        keys=keys,
+        listed_in_west=[t["TrailARN"] for t in listed],
+        inventory=collected.inventory,
+        evidence=evidence,
+        api=collected.api,
+        findings=findings,
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Trails
 # --------------------------------------------------------------------------------------------
+
 
 def test_collection_has_no_errors(estate: Estate) -> None:
     assert estate.inventory.errors == []
@@ -222,17 +352,25 @@ def test_multi_region_trail_is_listed_in_both_regions_but_collected_once(estate:
     org = _trail_arn(EAST, "org-trail")
     assert org in estate.listed_in_west, "precondition: moto lists the shadow trail"
     trails = estate.inventory.of_type("aws.cloudtrail.trail")
-    assert sorted(t.name for t in trails) == ["audit-reads", "iam-only", "org-trail",
-                                              "partner-trail", "west-trail"]
+    assert sorted(t.name for t in trails) == [
+        "audit-reads",
+        "iam-only",
+        "org-trail",
+        "partner-trail",
+        "west-trail",
+    ]
     assert len({t.id for t in trails}) == len(trails)
     assert estate.get(org).region == EAST
     assert estate.get(org).attrs["is_multi_region"] is True
 
 
-@pytest.mark.parametrize(("region", "name"), [(EAST, "org-trail"), (EAST, "audit-reads"),
-                                              (WEST, "west-trail"), (WEST, "iam-only")])
-def test_status_and_selectors_come_from_the_home_region(estate: Estate, region: str,
-                                                        name: str) -> None:
+@pytest.mark.parametrize(
+    ("region", "name"),
+    [(EAST, "org-trail"), (EAST, "audit-reads"), (WEST, "west-trail"), (WEST, "iam-only")],
+)
+def test_status_and_selectors_come_from_the_home_region(
+    estate: Estate, region: str, name: str
+) -> None:
     trail = estate.get(_trail_arn(region, name))
     assert trail.attrs["home_region"] == region
     asked = [e for e in trail.evidence if e.operation in ("GetTrailStatus", "GetEventSelectors")]
@@ -263,17 +401,28 @@ def test_basic_selectors_all_events(estate: Estate) -> None:
     mode, mgmt, s3 = _selectors(estate.get(_trail_arn(EAST, "org-trail")))
     assert mode == "basic"
     assert mgmt == {"read": True, "write": True, "excluded_sources": []}
-    assert s3 == {"read_all_buckets": True, "write_all_buckets": True, "read_buckets": [],
-                  "write_buckets": []}
+    assert s3 == {
+        "read_all_buckets": True,
+        "write_all_buckets": True,
+        "read_buckets": [],
+        "write_buckets": [],
+    }
 
 
 def test_basic_selectors_directions_exclusions_and_one_bucket(estate: Estate) -> None:
     mode, mgmt, s3 = _selectors(estate.get(_trail_arn(EAST, "audit-reads")))
     assert mode == "basic"
-    assert mgmt == {"read": False, "write": True,
-                    "excluded_sources": ["kms.amazonaws.com", "rdsdata.amazonaws.com"]}
-    assert s3 == {"read_all_buckets": False, "write_all_buckets": False,
-                  "read_buckets": ["app-data-bkt"], "write_buckets": []}
+    assert mgmt == {
+        "read": False,
+        "write": True,
+        "excluded_sources": ["kms.amazonaws.com", "rdsdata.amazonaws.com"],
+    }
+    assert s3 == {
+        "read_all_buckets": False,
+        "write_all_buckets": False,
+        "read_buckets": ["app-data-bkt"],
+        "write_buckets": [],
+    }
 
 
 def test_advanced_selectors_normalize_like_basic_ones(estate: Estate) -> None:
@@ -281,19 +430,30 @@ def test_advanced_selectors_normalize_like_basic_ones(estate: Estate) -> None:
     mode, mgmt, s3 = _selectors(trail)
     assert mode == "advanced"
     assert mgmt == {"read": False, "write": True, "excluded_sources": ["kms.amazonaws.com"]}
-    assert s3 == {"read_all_buckets": False, "write_all_buckets": True,
-                  "read_buckets": ["app-data-bkt"], "write_buckets": []}
+    assert s3 == {
+        "read_all_buckets": False,
+        "write_all_buckets": True,
+        "read_buckets": ["app-data-bkt"],
+        "write_buckets": [],
+    }
     assert trail.attrs["event_selectors"] is None
     assert [s["Name"] for s in trail.attrs["advanced_event_selectors"]] == [
-        "writes, no KMS", "app reads", "all writes"]
+        "writes, no KMS",
+        "app reads",
+        "all writes",
+    ]
 
 
 def test_narrowed_advanced_selectors_do_not_count_as_all_events(estate: Estate) -> None:
     mode, mgmt, s3 = _selectors(estate.get(_trail_arn(WEST, "iam-only")))
     assert mode == "advanced"
     assert mgmt == {"read": False, "write": False, "excluded_sources": []}
-    assert s3 == {"read_all_buckets": False, "write_all_buckets": False, "read_buckets": [],
-                  "write_buckets": []}
+    assert s3 == {
+        "read_all_buckets": False,
+        "write_all_buckets": False,
+        "read_buckets": [],
+        "write_buckets": [],
+    }
 
 
 def test_trail_without_custom_selectors_logs_all_management_events(estate: Estate) -> None:
@@ -304,8 +464,11 @@ def test_trail_without_custom_selectors_logs_all_management_events(estate: Estat
 
 def test_selector_normalization_drives_the_account_policies(estate: Estate) -> None:
     account = f"arn:aws:iam::{ACCOUNT}:root"
-    for pid in ("aws-cloudtrail-multi-region-logging", "aws-cloudtrail-s3-data-events-read",
-                "aws-cloudtrail-s3-data-events-write"):
+    for pid in (
+        "aws-cloudtrail-multi-region-logging",
+        "aws-cloudtrail-s3-data-events-read",
+        "aws-cloudtrail-s3-data-events-write",
+    ):
         assert estate.finding(pid, account).status is Status.PASS, pid
 
 
@@ -313,26 +476,43 @@ def test_selector_normalization_drives_the_account_policies(estate: Estate) -> N
 # Buckets
 # --------------------------------------------------------------------------------------------
 
+
 def test_trail_bucket_is_collected_in_full(estate: Estate) -> None:
     a = estate.get("arn:aws:s3:::central-trail-logs").attrs
     assert a["detailed"] is True
     assert a["region"] == EAST
     assert a["object_lock"] == {"enabled": True, "mode": "COMPLIANCE", "retention_days": 400}
     assert a["versioning"] == {"status": "Enabled", "mfa_delete": False}
-    assert a["encryption"] == {"algorithm": "aws:kms", "kms_key_id": estate.keys["bucket"],
-                               "bucket_key_enabled": True}
-    all_on = dict.fromkeys(("block_public_acls", "ignore_public_acls", "block_public_policy",
-                            "restrict_public_buckets"), True)
+    assert a["encryption"] == {
+        "algorithm": "aws:kms",
+        "kms_key_id": estate.keys["bucket"],
+        "bucket_key_enabled": True,
+    }
+    all_on = dict.fromkeys(
+        (
+            "block_public_acls",
+            "ignore_public_acls",
+            "block_public_policy",
+            "restrict_public_buckets",
+        ),
+        True,
+    )
     assert a["public_access_block"] == all_on
     assert a["effective_public_access_block"] == all_on
     assert a["policy"]["present"] is True
     assert a["policy"]["public"] is False
     assert a["policy"]["denies_insecure_transport"] is True
     assert [s["Sid"] for s in a["policy"]["document"]["Statement"]] == [
-        "CloudTrailAclCheck", "CloudTrailWrite", "DenyInsecureTransport"]
+        "CloudTrailAclCheck",
+        "CloudTrailWrite",
+        "DenyInsecureTransport",
+    ]
     assert a["acl"]["public"] is False
-    assert a["logging"] == {"enabled": True, "target_bucket": "access-log-sink",
-                            "target_prefix": "central/"}
+    assert a["logging"] == {
+        "enabled": True,
+        "target_bucket": "access-log-sink",
+        "target_prefix": "central/",
+    }
     assert a["lifecycle"]["earliest_expiration_days"] == 400
     assert [r["ID"] for r in a["lifecycle"]["rules"]] == ["keep"]
 
@@ -343,8 +523,13 @@ def test_bare_trail_bucket_reads_as_not_configured(estate: Estate) -> None:
     assert a["detailed"] is True
     assert a["region"] == WEST
     assert a["encryption"] is None  # GetBucketEncryption answered 404
-    assert a["policy"] == {"present": False, "public": False, "public_reasons": [],
-                           "denies_insecure_transport": False, "document": None}
+    assert a["policy"] == {
+        "present": False,
+        "public": False,
+        "public_reasons": [],
+        "denies_insecure_transport": False,
+        "document": None,
+    }
     assert a["public_access_block"] is None
     assert a["object_lock"] == {"enabled": False, "mode": None, "retention_days": None}
     assert a["versioning"] == {"status": None, "mfa_delete": False}
@@ -364,11 +549,18 @@ def test_other_buckets_are_listed_only(estate: Estate, name: str) -> None:
     assert not {"policy", "encryption", "object_lock", "acl"} & set(bucket.attrs)
     assert {e.operation for e in bucket.evidence} == {"ListBuckets"}
     # Per-bucket detail calls are spent on the two trail buckets only.
-    per_bucket = Counter(op for service, op, _region in estate.api.operations
-                         if service == "s3" and op != "ListBuckets")
+    per_bucket = Counter(
+        op
+        for service, op, _region in estate.api.operations
+        if service == "s3" and op != "ListBuckets"
+    )
     assert set(per_bucket.values()) == {2}, per_bucket
-    assert not [e for r in estate.inventory for e in r.evidence
-                if e.operation.startswith("GetBucket") and e.params.get("Bucket") == name]
+    assert not [
+        e
+        for r in estate.inventory
+        for e in r.evidence
+        if e.operation.startswith("GetBucket") and e.params.get("Bucket") == name
+    ]
 
 
 def test_bucket_of_another_owner_is_an_unknown_placeholder(prepared: Any, estate: Estate) -> None:
@@ -388,16 +580,20 @@ def test_bucket_of_another_owner_is_an_unknown_placeholder(prepared: Any, estate
 
 def test_trail_buckets_are_linked_both_ways(estate: Estate) -> None:
     central = estate.get("arn:aws:s3:::central-trail-logs")
-    assert set(central.links["trails"].targets) == {_trail_arn(EAST, "org-trail"),
-                                                    _trail_arn(EAST, "audit-reads")}
+    assert set(central.links["trails"].targets) == {
+        _trail_arn(EAST, "org-trail"),
+        _trail_arn(EAST, "audit-reads"),
+    }
     assert central.links["kms_key"].targets == (estate.keys["bucket"],)
     assert estate.get(_trail_arn(WEST, "iam-only")).links["bucket"].targets == (
-        "arn:aws:s3:::regional-trail-logs",)
+        "arn:aws:s3:::regional-trail-logs",
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # KMS, log groups, monitoring chain, config
 # --------------------------------------------------------------------------------------------
+
 
 def test_referenced_keys_are_described_with_rotation(estate: Estate) -> None:
     keys = {k.id: k for k in estate.inventory.of_type("aws.kms.key")}
@@ -410,12 +606,15 @@ def test_referenced_keys_are_described_with_rotation(estate: Estate) -> None:
         assert a["rotation_enabled"] is rotation, name
         ops = {e.operation for e in keys[estate.keys[name]].evidence}
         assert ops == {"DescribeKey", "GetKeyRotationStatus"}
-    protects = {name: set(keys[estate.keys[name]].links["protects"].targets)
-                for name in ("trail", "group", "bucket")}
+    protects = {
+        name: set(keys[estate.keys[name]].links["protects"].targets)
+        for name in ("trail", "group", "bucket")
+    }
     assert protects == {
         "trail": {_trail_arn(EAST, "org-trail")},
         "group": {f"arn:aws:logs:{EAST}:{ACCOUNT}:log-group:/trail/org"},
-        "bucket": {"arn:aws:s3:::central-trail-logs"}}
+        "bucket": {"arn:aws:s3:::central-trail-logs"},
+    }
 
 
 def test_metric_filter_alarm_topic_chain(estate: Estate) -> None:
@@ -426,8 +625,9 @@ def test_metric_filter_alarm_topic_chain(estate: Estate) -> None:
     assert estate.get(_trail_arn(EAST, "org-trail")).links["log_group"].targets == (group.id,)
     (filter_id,) = group.links["metric_filters"].targets
     metric_filter = estate.get(filter_id)
-    assert metric_filter.attrs["metrics"] == [{"name": "RootUsage", "namespace": "Security",
-                                              "dimensions": []}]
+    assert metric_filter.attrs["metrics"] == [
+        {"name": "RootUsage", "namespace": "Security", "dimensions": []}
+    ]
     assert metric_filter.links["log_group"].targets == (group.id,)
     (alarm_id,) = metric_filter.links["alarms"].targets
     alarm = estate.get(alarm_id)
@@ -438,8 +638,10 @@ def test_metric_filter_alarm_topic_chain(estate: Estate) -> None:
     assert topic.name == "sec-alerts"
     assert topic.attrs["subscriptions_confirmed"] == 1
     assert topic.attrs["subscriptions"] == [{"protocol": "https", "confirmed": True}]
-    assert estate.finding("aws-monitoring-root-usage",
-                          f"arn:aws:iam::{ACCOUNT}:root").status is Status.PASS
+    assert (
+        estate.finding("aws-monitoring-root-usage", f"arn:aws:iam::{ACCOUNT}:root").status
+        is Status.PASS
+    )
 
 
 def test_config_recorders_are_keyed_by_region(estate: Estate) -> None:
@@ -452,8 +654,11 @@ def test_config_recorders_are_keyed_by_region(estate: Estate) -> None:
     for region in REGIONS:
         region_resource = estate.get(f"aws:{ACCOUNT}:region/{region}")
         assert region_resource.links["config_recorders"].targets == (recorders[region].id,)
-    statuses = {f.region: f.status for f in estate.findings
-                if f.policy_id == "aws-config-recorder-all-regions"}
+    statuses = {
+        f.region: f.status
+        for f in estate.findings
+        if f.policy_id == "aws-config-recorder-all-regions"
+    }
     assert {r: statuses.pop(r) for r in REGIONS} == {EAST: Status.PASS, WEST: Status.FAIL}
     # Every other enabled region was not scanned: unknown, not silently passed over.
     assert statuses and set(statuses.values()) == {Status.UNKNOWN}
@@ -462,6 +667,7 @@ def test_config_recorders_are_keyed_by_region(estate: Estate) -> None:
 # --------------------------------------------------------------------------------------------
 # Evidence and schemas
 # --------------------------------------------------------------------------------------------
+
 
 def test_every_resource_carries_evidence_that_is_stored(estate: Estate) -> None:
     for resource in estate.inventory:
@@ -483,12 +689,22 @@ def test_evidence_hash_is_of_the_stored_bytes(estate: Estate) -> None:
 
 
 def test_every_resource_matches_its_schema(
-        estate: Estate, validate_schema: Callable[[Resource], list[str]]) -> None:
+    estate: Estate, validate_schema: Callable[[Resource], list[str]]
+) -> None:
     collected = [r for r in estate.inventory if r.placeholder is None]
     assert {r.type for r in collected} >= {
-        "aws.account", "aws.region", "aws.cloudtrail.trail", "aws.s3.bucket", "aws.kms.key",
-        "aws.logs.log_group", "aws.logs.metric_filter", "aws.cloudwatch.alarm",
-        "aws.sns.topic", "aws.config.recorder", "aws.ec2.vpc"}
+        "aws.account",
+        "aws.region",
+        "aws.cloudtrail.trail",
+        "aws.s3.bucket",
+        "aws.kms.key",
+        "aws.logs.log_group",
+        "aws.logs.metric_filter",
+        "aws.cloudwatch.alarm",
+        "aws.sns.topic",
+        "aws.config.recorder",
+        "aws.ec2.vpc",
+    }
     problems = [p for r in collected for p in validate_schema(r)]
     assert not problems, "\n".join(problems)
 
@@ -496,6 +712,7 @@ def test_every_resource_matches_its_schema(
 # --------------------------------------------------------------------------------------------
 # Calls that fail become errors, never passes or silence
 # --------------------------------------------------------------------------------------------
+
 
 def _small_estate(session: Any) -> None:
     """A logging single-region trail in us-east-1, a multi-region one homed in eu-west-1."""
@@ -505,23 +722,33 @@ def _small_estate(session: Any) -> None:
     ct.create_trail(Name="east-trail", S3BucketName="east-trail-logs")
     ct.start_logging(Name="east-trail")
     session.client("s3", region_name=WEST).create_bucket(
-        Bucket="west-trail-logs", CreateBucketConfiguration={"LocationConstraint": WEST})
+        Bucket="west-trail-logs", CreateBucketConfiguration={"LocationConstraint": WEST}
+    )
     west = session.client("cloudtrail", region_name=WEST)
-    west.create_trail(Name="west-multi", S3BucketName="west-trail-logs",
-                      IsMultiRegionTrail=True, EnableLogFileValidation=True)
+    west.create_trail(
+        Name="west-multi",
+        S3BucketName="west-trail-logs",
+        IsMultiRegionTrail=True,
+        EnableLogFileValidation=True,
+    )
     west.start_logging(Name="west-multi")
 
 
-def test_describe_trails_denied_in_one_region(prepared: Any, moto_session: Any,
-                                              deny: Callable[..., Any]) -> None:
+def test_describe_trails_denied_in_one_region(
+    prepared: Any, moto_session: Any, deny: Callable[..., Any]
+) -> None:
     _small_estate(moto_session)
-    denied = deny(moto_session, "cloudtrail", "DescribeTrails", code="AccessDeniedException",
-                  regions=[WEST])
+    denied = deny(
+        moto_session, "cloudtrail", "DescribeTrails", code="AccessDeniedException", regions=[WEST]
+    )
     collected = scan(moto_session)
     assert denied == [("DescribeTrails", WEST)]
     (error,) = collected.inventory.errors
-    assert (error.operation, error.region, error.code) == ("DescribeTrails", WEST,
-                                                          "AccessDeniedException")
+    assert (error.operation, error.region, error.code) == (
+        "DescribeTrails",
+        WEST,
+        "AccessDeniedException",
+    )
     assert "aws.cloudtrail.trail" in error.resource_types
     # The multi-region trail is listed in us-east-1 too, so it is still collected.
     names = sorted(t.name for t in collected.inventory.of_type("aws.cloudtrail.trail"))
@@ -531,31 +758,46 @@ def test_describe_trails_denied_in_one_region(prepared: Any, moto_session: Any,
     trail_policies = [p.id for p in prepared.policies if p.resource == "aws.cloudtrail.trail"]
     assert trail_policies
     for pid in trail_policies:
-        gap = [f for f in findings if f.policy_id == pid and f.region == WEST
-               and f.resource_type == "aws.cloudtrail.trail"
-               and f.resource_id.endswith(f"{WEST}:aws.cloudtrail.trail")]
+        gap = [
+            f
+            for f in findings
+            if f.policy_id == pid
+            and f.region == WEST
+            and f.resource_type == "aws.cloudtrail.trail"
+            and f.resource_id.endswith(f"{WEST}:aws.cloudtrail.trail")
+        ]
         assert [f.status for f in gap] == [Status.ERROR], pid
         assert "DescribeTrails" in gap[0].message and "AccessDeniedException" in gap[0].message
         # The trails that were listed are still judged on their own merits.
-        judged = {f.resource_name for f in findings if f.policy_id == pid
-                  and f.resource_id.startswith("arn:aws:cloudtrail:")}
+        judged = {
+            f.resource_name
+            for f in findings
+            if f.policy_id == pid and f.resource_id.startswith("arn:aws:cloudtrail:")
+        }
         assert judged == {"east-trail", "west-multi"}, pid
 
 
 def test_describe_trails_denied_turns_a_failing_account_into_error(
-        prepared: Any, moto_session: Any, deny: Callable[..., Any]) -> None:
+    prepared: Any, moto_session: Any, deny: Callable[..., Any]
+) -> None:
     """No listed trail passes, and the unlisted region might hold one: error, not fail."""
     _small_estate(moto_session)
     deny(moto_session, "cloudtrail", "DescribeTrails", regions=[EAST, WEST])
     collected = scan(moto_session)
     assert {(e.operation, e.region) for e in collected.inventory.errors} == {
-        ("DescribeTrails", EAST), ("DescribeTrails", WEST)}
+        ("DescribeTrails", EAST),
+        ("DescribeTrails", WEST),
+    }
     assert collected.inventory.of_type("aws.cloudtrail.trail") == []
     findings = assess(prepared, collected)
     account = f"arn:aws:iam::{ACCOUNT}:root"
-    exists_trail = [p.id for p in prepared.policies if p.resource == "aws.account"
-                    and isinstance(p.condition, dict)
-                    and p.condition.get("exists") == "aws.cloudtrail.trail"]
+    exists_trail = [
+        p.id
+        for p in prepared.policies
+        if p.resource == "aws.account"
+        and isinstance(p.condition, dict)
+        and p.condition.get("exists") == "aws.cloudtrail.trail"
+    ]
     assert "aws-cloudtrail-multi-region-logging" in exists_trail
     for pid in exists_trail:
         statuses = [f.status for f in findings if f.policy_id == pid and f.resource_id == account]
@@ -569,12 +811,12 @@ def test_describe_trails_denied_turns_a_failing_account_into_error(
     bucket_policies = [p.id for p in prepared.policies if p.resource == "aws.s3.bucket"]
     for pid in bucket_policies:
         by_bucket = {f.resource_name: f.status for f in findings if f.policy_id == pid}
-        assert by_bucket == {"east-trail-logs": Status.ERROR,
-                            "west-trail-logs": Status.ERROR}, pid
+        assert by_bucket == {"east-trail-logs": Status.ERROR, "west-trail-logs": Status.ERROR}, pid
 
 
 def test_a_listed_passing_trail_still_passes_when_another_region_errs(
-        prepared: Any, moto_session: Any, deny: Callable[..., Any]) -> None:
+    prepared: Any, moto_session: Any, deny: Callable[..., Any]
+) -> None:
     _small_estate(moto_session)
     deny(moto_session, "cloudtrail", "DescribeTrails", regions=[EAST])
     collected = scan(moto_session)
@@ -585,11 +827,16 @@ def test_a_listed_passing_trail_still_passes_when_another_region_errs(
     assert multi.status is Status.PASS, multi.message
 
 
-def test_get_bucket_policy_denied_on_the_trail_bucket(prepared: Any, moto_session: Any,
-                                                      deny: Callable[..., Any]) -> None:
+def test_get_bucket_policy_denied_on_the_trail_bucket(
+    prepared: Any, moto_session: Any, deny: Callable[..., Any]
+) -> None:
     _small_estate(moto_session)
-    denied = deny(moto_session, "s3", "GetBucketPolicy",
-                  when=lambda params: "east-trail-logs" in params["url"])
+    denied = deny(
+        moto_session,
+        "s3",
+        "GetBucketPolicy",
+        when=lambda params: "east-trail-logs" in params["url"],
+    )
     collected = scan(moto_session)
     assert denied == [("GetBucketPolicy", EAST)]
     assert collected.inventory.errors == []  # one attribute, not a listing, failed
@@ -621,11 +868,13 @@ def test_get_bucket_policy_denied_on_the_trail_bucket(prepared: Any, moto_sessio
     # The same policies still judge the bucket whose policy could be read.
     assert status("aws-s3-trail-bucket-tls-only", west.id) is Status.FAIL
     assert status("aws-s3-trail-bucket-not-public", west.id) is Status.PASS
-    assert status("aws-cloudtrail-tamper-principals",
-                  _trail_arn(WEST, "west-multi")) is Status.PASS
+    assert status("aws-cloudtrail-tamper-principals", _trail_arn(WEST, "west-multi")) is Status.PASS
     # Policies that do not need the bucket policy are unaffected.
-    for pid in ("aws-s3-trail-bucket-sse-kms", "aws-s3-trail-bucket-object-lock",
-                "aws-s3-trail-bucket-access-logging"):
+    for pid in (
+        "aws-s3-trail-bucket-sse-kms",
+        "aws-s3-trail-bucket-object-lock",
+        "aws-s3-trail-bucket-access-logging",
+    ):
         assert status(pid, east.id) is Status.FAIL, pid
     assert status("aws-s3-trail-bucket-lifecycle-retention", east.id) is Status.PASS
 

@@ -29,13 +29,15 @@ def demo_calls(prepared: Any) -> tuple[list[tuple[str, str, str]], dict[str, Any
     calls: list[tuple[str, str, str]] = []
 
     def record(model: Any, context: dict[str, Any], **_: Any) -> None:
-        calls.append((model.service_model.service_name, model.name,
-                      str(context.get("client_region"))))
+        calls.append(
+            (model.service_model.service_name, model.name, str(context.get("client_region")))
+        )
 
     with demo_session() as (session, regions):
         session.events.register("before-call", record)
-        _findings, results = pipeline.scan_aws(prepared, session, regions, EvidenceStore(),
-                                               source="demo")
+        _findings, results = pipeline.scan_aws(
+            prepared, session, regions, EvidenceStore(), source="demo"
+        )
     return calls, results
 
 
@@ -48,7 +50,8 @@ def test_the_scanner_declares_only_reads() -> None:
 
 
 def test_demo_scan_makes_only_declared_read_calls(
-        demo_calls: tuple[list[tuple[str, str, str]], dict[str, Any]]) -> None:
+    demo_calls: tuple[list[tuple[str, str, str]], dict[str, Any]],
+) -> None:
     calls, results = demo_calls
     assert calls, "the hook saw no call: it is not on the scanner's clients"
     writes = sorted({f"{s}:{op}" for s, op, _r in calls if not op.startswith(READ_ONLY)})
@@ -59,13 +62,16 @@ def test_demo_scan_makes_only_declared_read_calls(
     # counts requests (every page). Pages can only add.
     assert 0 < results["scan"]["api_calls"] <= len(calls)
     by_operation = Counter(f"{s}:{op}" for s, op, _r in calls)
-    print(f"\ndemo scan: {len(calls)} API calls "
-          f"({results['scan']['api_calls']} as counted by the scanner): "
-          + ", ".join(f"{k}={v}" for k, v in sorted(by_operation.items())))
+    print(
+        f"\ndemo scan: {len(calls)} API calls "
+        f"({results['scan']['api_calls']} as counted by the scanner): "
+        + ", ".join(f"{k}={v}" for k, v in sorted(by_operation.items()))
+    )
 
 
 def test_every_declared_permission_is_exercised_by_the_demo(
-        demo_calls: tuple[list[tuple[str, str, str]], dict[str, Any]]) -> None:
+    demo_calls: tuple[list[tuple[str, str, str]], dict[str, Any]],
+) -> None:
     """A declared permission that no scan uses is privilege the role grants for nothing."""
     calls, _results = demo_calls
     unused = sorted(f"{s}:{op}" for s, op in set(PERMISSIONS) - {(s, op) for s, op, _ in calls})

@@ -31,21 +31,33 @@ MANAGEMENT = "111111111111"  # the organization's management account, never scan
 OUTSIDER = "999999999999"
 EAST = "us-east-1"
 REPO = Path(__file__).resolve().parents[2]
-REGIONAL_TYPES = ("aws.cloudtrail.trail", "aws.logs.log_group", "aws.logs.metric_filter",
-                  "aws.cloudwatch.alarm", "aws.sns.topic", "aws.config.recorder", "aws.ec2.vpc")
+REGIONAL_TYPES = (
+    "aws.cloudtrail.trail",
+    "aws.logs.log_group",
+    "aws.logs.metric_filter",
+    "aws.cloudwatch.alarm",
+    "aws.sns.topic",
+    "aws.config.recorder",
+    "aws.ec2.vpc",
+)
 
 
 # --------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------
 
-def collect(session: Any, regions: list[str] | None = None,
-            evidence: EvidenceStore | None = None) -> Any:
+
+def collect(
+    session: Any, regions: list[str] | None = None, evidence: EvidenceStore | None = None
+) -> Any:
     """The collector exactly as the pipeline calls it (one region unless told otherwise)."""
     from scanner.providers.aws.collect import scan
 
-    return scan(session, [EAST] if regions is None else regions,
-                EvidenceStore() if evidence is None else evidence)
+    return scan(
+        session,
+        [EAST] if regions is None else regions,
+        EvidenceStore() if evidence is None else evidence,
+    )
 
 
 def finding(findings: list[Finding], policy_id: str, rid: str) -> Finding:
@@ -85,9 +97,14 @@ def answer() -> AnswerFn:
     sent it, and every call `when` rejects still goes to moto. Returns the request parameters
     of the answered calls."""
 
-    def install(session: Any, service_id: str, operation: str, response: dict[str, Any], *,
-                when: Callable[[dict[str, Any]], bool] = lambda _p: True,
-                ) -> list[dict[str, Any]]:
+    def install(
+        session: Any,
+        service_id: str,
+        operation: str,
+        response: dict[str, Any],
+        *,
+        when: Callable[[dict[str, Any]], bool] = lambda _p: True,
+    ) -> list[dict[str, Any]]:
         from botocore.awsrequest import AWSResponse
 
         answered: list[dict[str, Any]] = []
@@ -96,8 +113,10 @@ def answer() -> AnswerFn:
             if not when(params):
                 return None
             answered.append(json_body(params))
-            return (AWSResponse(params["url"], 200, {}, None),
-                    {**response, "ResponseMetadata": {"HTTPStatusCode": 200}})
+            return (
+                AWSResponse(params["url"], 200, {}, None),
+                {**response, "ResponseMetadata": {"HTTPStatusCode": 200}},
+            )
 
         session.events.register(f"before-call.{service_id}.{operation}", handler)
         return answered
@@ -109,23 +128,54 @@ def answer() -> AnswerFn:
 # 1. An organization trail of the management account counts for the member account
 # --------------------------------------------------------------------------------------------
 
+
 def test_org_trail_of_management_account_counts_for_the_member_account(
-        prepared: Any, moto_session: Any, answer: AnswerFn) -> None:
+    prepared: Any, moto_session: Any, answer: AnswerFn
+) -> None:
     """moto keeps trails per account and has no organization view, so DescribeTrails,
     GetTrailStatus and GetEventSelectors answer as AWS does in a member account: the org trail
     listed with the management account's ARN. The member has no trail of its own."""
     org = trail_arn("org-trail", MANAGEMENT)
-    listed = answer(moto_session, "cloudtrail", "DescribeTrails", {"trailList": [{
-        "Name": "org-trail", "TrailARN": org, "S3BucketName": "org-central-trail-logs",
-        "IncludeGlobalServiceEvents": True, "IsMultiRegionTrail": True, "HomeRegion": EAST,
-        "LogFileValidationEnabled": True, "HasCustomEventSelectors": False,
-        "HasInsightSelectors": False, "IsOrganizationTrail": True}]})
-    answer(moto_session, "cloudtrail", "GetTrailStatus",
-           {"IsLogging": True, "LatestDeliveryTime": datetime.now(UTC)},
-           when=lambda p: json_body(p).get("Name") == org)
-    answer(moto_session, "cloudtrail", "GetEventSelectors", {"TrailARN": org, "EventSelectors": [
-        {"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": []}]},
-        when=lambda p: json_body(p).get("TrailName") == org)
+    listed = answer(
+        moto_session,
+        "cloudtrail",
+        "DescribeTrails",
+        {
+            "trailList": [
+                {
+                    "Name": "org-trail",
+                    "TrailARN": org,
+                    "S3BucketName": "org-central-trail-logs",
+                    "IncludeGlobalServiceEvents": True,
+                    "IsMultiRegionTrail": True,
+                    "HomeRegion": EAST,
+                    "LogFileValidationEnabled": True,
+                    "HasCustomEventSelectors": False,
+                    "HasInsightSelectors": False,
+                    "IsOrganizationTrail": True,
+                }
+            ]
+        },
+    )
+    answer(
+        moto_session,
+        "cloudtrail",
+        "GetTrailStatus",
+        {"IsLogging": True, "LatestDeliveryTime": datetime.now(UTC)},
+        when=lambda p: json_body(p).get("Name") == org,
+    )
+    answer(
+        moto_session,
+        "cloudtrail",
+        "GetEventSelectors",
+        {
+            "TrailARN": org,
+            "EventSelectors": [
+                {"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": []}
+            ],
+        },
+        when=lambda p: json_body(p).get("TrailName") == org,
+    )
 
     collected = collect(moto_session)
     assert listed, "precondition: the scanner asked DescribeTrails"
@@ -138,8 +188,7 @@ def test_org_trail_of_management_account_counts_for_the_member_account(
     assert collected.inventory.of_type("aws.cloudtrail.trail", MANAGEMENT) == [trail]
 
     findings = assess(prepared, collected)
-    multi = finding(findings, "aws-cloudtrail-multi-region-logging",
-                    f"arn:aws:iam::{ACCOUNT}:root")
+    multi = finding(findings, "aws-cloudtrail-multi-region-logging", f"arn:aws:iam::{ACCOUNT}:root")
     assert multi.status is Status.PASS, multi.message
     assert org in multi.related
 
@@ -148,11 +197,14 @@ def test_org_trail_of_management_account_counts_for_the_member_account(
 # 2. ListBuckets denied: the trail bucket is an error, not "not owned"
 # --------------------------------------------------------------------------------------------
 
+
 def test_list_buckets_denied_makes_the_trail_bucket_an_error(
-        prepared: Any, moto_session: Any, deny: Callable[..., Any]) -> None:
+    prepared: Any, moto_session: Any, deny: Callable[..., Any]
+) -> None:
     moto_session.client("s3", region_name=EAST).create_bucket(Bucket="own-trail-logs")
     moto_session.client("cloudtrail", region_name=EAST).create_trail(
-        Name="main-trail", S3BucketName="own-trail-logs")
+        Name="main-trail", S3BucketName="own-trail-logs"
+    )
     denied = deny(moto_session, "s3", "ListBuckets")
     collected = collect(moto_session)
     assert [op for op, _r in denied] == ["ListBuckets"]
@@ -181,8 +233,10 @@ def test_list_buckets_denied_makes_the_trail_bucket_an_error(
 # 3. A bucket key named by alias or bare key id links to the real key
 # --------------------------------------------------------------------------------------------
 
+
 def test_bucket_key_named_by_alias_or_key_id_is_resolved_and_judged(
-        prepared: Any, moto_session: Any) -> None:
+    prepared: Any, moto_session: Any
+) -> None:
     """Each key is named by one store only; a key named two ways has its own test below."""
     kms = moto_session.client("kms", region_name=EAST)
     s3 = moto_session.client("s3", region_name=EAST)
@@ -191,13 +245,25 @@ def test_bucket_key_named_by_alias_or_key_id_is_resolved_and_judged(
     kms.create_alias(AliasName="alias/trail-logs", TargetKeyId=rotated["KeyId"])
     kms.enable_key_rotation(KeyId=rotated["KeyId"])
     unrotated = kms.create_key(Description="by id")["KeyMetadata"]
-    named = {"alias-trail-logs": ("alias/trail-logs", rotated, Status.PASS),
-             "keyid-trail-logs": (unrotated["KeyId"], unrotated, Status.FAIL)}
+    named = {
+        "alias-trail-logs": ("alias/trail-logs", rotated, Status.PASS),
+        "keyid-trail-logs": (unrotated["KeyId"], unrotated, Status.FAIL),
+    }
     for bucket, (ref, _key, _status) in named.items():
         s3.create_bucket(Bucket=bucket)
-        s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [
-            {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms",
-                                                    "KMSMasterKeyID": ref}}]})
+        s3.put_bucket_encryption(
+            Bucket=bucket,
+            ServerSideEncryptionConfiguration={
+                "Rules": [
+                    {
+                        "ApplyServerSideEncryptionByDefault": {
+                            "SSEAlgorithm": "aws:kms",
+                            "KMSMasterKeyID": ref,
+                        }
+                    }
+                ]
+            },
+        )
         ct.create_trail(Name=f"{bucket}-trail", S3BucketName=bucket)
 
     collected = collect(moto_session)
@@ -216,11 +282,11 @@ def test_bucket_key_named_by_alias_or_key_id_is_resolved_and_judged(
         assert got.status is status, (bucket, got.message)
     # No placeholder for an alias or id "key" was invented next to the real keys.
     assert sorted(k.id for k in collected.inventory.of_type("aws.kms.key")) == sorted(
-        k["Arn"] for _r, k, _s in named.values())
+        k["Arn"] for _r, k, _s in named.values()
+    )
 
 
-def test_key_named_by_arn_and_alias_is_one_key_every_time(
-        prepared: Any, moto_session: Any) -> None:
+def test_key_named_by_arn_and_alias_is_one_key_every_time(prepared: Any, moto_session: Any) -> None:
     """The trail names the key by ARN, its bucket by alias: both DescribeKey lookups resolve to
     one key, whichever finishes first (this used to depend on thread timing)."""
     kms = moto_session.client("kms", region_name=EAST)
@@ -229,11 +295,22 @@ def test_key_named_by_arn_and_alias_is_one_key_every_time(
     kms.create_alias(AliasName="alias/trail-logs", TargetKeyId=key["KeyId"])
     kms.enable_key_rotation(KeyId=key["KeyId"])
     s3.create_bucket(Bucket="two-names-logs")
-    s3.put_bucket_encryption(Bucket="two-names-logs", ServerSideEncryptionConfiguration={
-        "Rules": [{"ApplyServerSideEncryptionByDefault": {
-            "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/trail-logs"}}]})
+    s3.put_bucket_encryption(
+        Bucket="two-names-logs",
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": "alias/trail-logs",
+                    }
+                }
+            ]
+        },
+    )
     moto_session.client("cloudtrail", region_name=EAST).create_trail(
-        Name="two-names", S3BucketName="two-names-logs", KmsKeyId=key["Arn"])
+        Name="two-names", S3BucketName="two-names-logs", KmsKeyId=key["Arn"]
+    )
     for _ in range(8):
         collected = collect(moto_session)
         keys = collected.inventory.of_type("aws.kms.key")
@@ -246,6 +323,7 @@ def test_key_named_by_arn_and_alias_is_one_key_every_time(
 # 4. A log-group-level resource policy sharing the trail's log group fails the policy
 # --------------------------------------------------------------------------------------------
 
+
 def _trails_to_groups(session: Any, groups: list[str]) -> None:
     """One trail per log group, so each group is linked to a log source."""
     session.client("s3", region_name=EAST).create_bucket(Bucket="cwl-trail-logs")
@@ -253,17 +331,29 @@ def _trails_to_groups(session: Any, groups: list[str]) -> None:
     ct = session.client("cloudtrail", region_name=EAST)
     for name in groups:
         logs.create_log_group(logGroupName=name)
-        ct.create_trail(Name=f"trail{name.replace('/', '-')}", S3BucketName="cwl-trail-logs",
-                        CloudWatchLogsLogGroupArn=f"{group_arn(name)}:*",
-                        CloudWatchLogsRoleArn=f"arn:aws:iam::{ACCOUNT}:role/TrailToLogs")
+        ct.create_trail(
+            Name=f"trail{name.replace('/', '-')}",
+            S3BucketName="cwl-trail-logs",
+            CloudWatchLogsLogGroupArn=f"{group_arn(name)}:*",
+            CloudWatchLogsRoleArn=f"arn:aws:iam::{ACCOUNT}:role/TrailToLogs",
+        )
 
 
 def _sharing_document(group: str) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Sid": "ReadForPartner", "Effect": "Allow",
-        "Principal": {"AWS": f"arn:aws:iam::{OUTSIDER}:root"},
-        "Action": ["logs:GetLogEvents", "logs:FilterLogEvents"],
-        "Resource": f"{group_arn(group)}:*"}]})
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "ReadForPartner",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{OUTSIDER}:root"},
+                    "Action": ["logs:GetLogEvents", "logs:FilterLogEvents"],
+                    "Resource": f"{group_arn(group)}:*",
+                }
+            ],
+        }
+    )
 
 
 def _assert_shared_group_fails(prepared: Any, collected: Any) -> None:
@@ -282,17 +372,29 @@ def _assert_shared_group_fails(prepared: Any, collected: Any) -> None:
 
 
 def test_log_group_level_resource_policy_is_read_for_exposure(
-        prepared: Any, moto_session: Any, answer: AnswerFn) -> None:
+    prepared: Any, moto_session: Any, answer: AnswerFn
+) -> None:
     """Only the RESOURCE-scoped DescribeResourcePolicies names the policy (as in AWS, where
     the default ACCOUNT scope omits it); moto answers the ACCOUNT scope: no policies."""
     _trails_to_groups(moto_session, ["/audit/shared", "/audit/private"])
-    asked = answer(moto_session, "cloudwatch-logs", "DescribeResourcePolicies",
-                   {"resourcePolicies": [{
-                       "policyName": "share-audit", "policyScope": "RESOURCE",
-                       "resourceArn": group_arn("/audit/shared"),
-                       "policyDocument": _sharing_document("/audit/shared"),
-                       "lastUpdatedTime": 1767225600000, "revisionId": "1"}]},
-                   when=lambda p: json_body(p).get("policyScope") == "RESOURCE")
+    asked = answer(
+        moto_session,
+        "cloudwatch-logs",
+        "DescribeResourcePolicies",
+        {
+            "resourcePolicies": [
+                {
+                    "policyName": "share-audit",
+                    "policyScope": "RESOURCE",
+                    "resourceArn": group_arn("/audit/shared"),
+                    "policyDocument": _sharing_document("/audit/shared"),
+                    "lastUpdatedTime": 1767225600000,
+                    "revisionId": "1",
+                }
+            ]
+        },
+        when=lambda p: json_body(p).get("policyScope") == "RESOURCE",
+    )
     collected = collect(moto_session)
     assert asked == [{"policyScope": "RESOURCE"}]
     _assert_shared_group_fails(prepared, collected)
@@ -302,18 +404,23 @@ def test_log_group_level_resource_policy_is_read_for_exposure(
 # 5. Subscriptions are asked per notified topic; other topics stay unknown, harmlessly
 # --------------------------------------------------------------------------------------------
 
+
 def test_notified_topic_gets_subscriptions_and_others_stay_unknown(
-        prepared: Any, moto_session: Any) -> None:
+    prepared: Any, moto_session: Any
+) -> None:
     s = moto_session
     s.client("s3", region_name=EAST).create_bucket(Bucket="watched-trail-logs")
     logs = s.client("logs", region_name=EAST)
     logs.create_log_group(logGroupName="/trail/watched")
     logs.put_metric_filter(
-        logGroupName="/trail/watched", filterName="root-usage",
+        logGroupName="/trail/watched",
+        filterName="root-usage",
         filterPattern='{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS '
-                      '&& $.eventType != "AwsServiceEvent" }',
-        metricTransformations=[{"metricName": "RootUsage", "metricNamespace": "Security",
-                                "metricValue": "1"}])
+        '&& $.eventType != "AwsServiceEvent" }',
+        metricTransformations=[
+            {"metricName": "RootUsage", "metricNamespace": "Security", "metricValue": "1"}
+        ],
+    )
     sns = s.client("sns", region_name=EAST)
     alerts = sns.create_topic(Name="sec-alerts")["TopicArn"]
     sns.subscribe(TopicArn=alerts, Protocol="https", Endpoint="https://hooks.example.com/sec")
@@ -321,19 +428,29 @@ def test_notified_topic_gets_subscriptions_and_others_stay_unknown(
     quiet = sns.create_topic(Name="newsletter")["TopicArn"]
     sns.subscribe(TopicArn=quiet, Protocol="email", Endpoint="news@example.com")
     s.client("cloudwatch", region_name=EAST).put_metric_alarm(
-        AlarmName="root-usage-alarm", MetricName="RootUsage", Namespace="Security",
-        Statistic="Sum", Period=300, EvaluationPeriods=1, Threshold=1,
-        ComparisonOperator="GreaterThanOrEqualToThreshold", AlarmActions=[alerts])
+        AlarmName="root-usage-alarm",
+        MetricName="RootUsage",
+        Namespace="Security",
+        Statistic="Sum",
+        Period=300,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        AlarmActions=[alerts],
+    )
     ct = s.client("cloudtrail", region_name=EAST)
-    ct.create_trail(Name="watched", S3BucketName="watched-trail-logs", IsMultiRegionTrail=True,
-                    IncludeGlobalServiceEvents=True,
-                    CloudWatchLogsLogGroupArn=f"{group_arn('/trail/watched')}:*",
-                    CloudWatchLogsRoleArn=f"arn:aws:iam::{ACCOUNT}:role/TrailToLogs")
+    ct.create_trail(
+        Name="watched",
+        S3BucketName="watched-trail-logs",
+        IsMultiRegionTrail=True,
+        IncludeGlobalServiceEvents=True,
+        CloudWatchLogsLogGroupArn=f"{group_arn('/trail/watched')}:*",
+        CloudWatchLogsRoleArn=f"arn:aws:iam::{ACCOUNT}:role/TrailToLogs",
+    )
     ct.start_logging(Name="watched")
 
     collected = collect(s)
-    asked = [(op, region) for service, op, region in collected.api.operations
-             if service == "sns"]
+    asked = [(op, region) for service, op, region in collected.api.operations if service == "sns"]
     assert sorted(asked) == [("ListSubscriptionsByTopic", EAST), ("ListTopics", EAST)]
 
     notified = get(collected, alerts)
@@ -364,17 +481,29 @@ def test_notified_topic_gets_subscriptions_and_others_stay_unknown(
 # 6. Lifecycle expiry counts only where the trail writes
 # --------------------------------------------------------------------------------------------
 
-def test_lifecycle_expiry_is_judged_only_under_awslogs(prepared: Any,
-                                                       moto_session: Any) -> None:
+
+def test_lifecycle_expiry_is_judged_only_under_awslogs(prepared: Any, moto_session: Any) -> None:
     s3 = moto_session.client("s3", region_name=EAST)
     ct = moto_session.client("cloudtrail", region_name=EAST)
-    rules = {"tmp-expiry-logs": ({"Prefix": "tmp/"}, 1, None, Status.PASS),
-             "all-expiry-logs": ({"Prefix": ""}, 30, 30, Status.FAIL)}
+    rules = {
+        "tmp-expiry-logs": ({"Prefix": "tmp/"}, 1, None, Status.PASS),
+        "all-expiry-logs": ({"Prefix": ""}, 30, 30, Status.FAIL),
+    }
     for bucket, (filt, days, _earliest, _status) in rules.items():
         s3.create_bucket(Bucket=bucket)
-        s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
-            {"ID": "expire", "Status": "Enabled", "Filter": filt,
-             "Expiration": {"Days": days}}]})
+        s3.put_bucket_lifecycle_configuration(
+            Bucket=bucket,
+            LifecycleConfiguration={
+                "Rules": [
+                    {
+                        "ID": "expire",
+                        "Status": "Enabled",
+                        "Filter": filt,
+                        "Expiration": {"Days": days},
+                    }
+                ]
+            },
+        )
         ct.create_trail(Name=f"{bucket}-trail", S3BucketName=bucket)  # writes to AWSLogs/
 
     collected = collect(moto_session)
@@ -392,8 +521,10 @@ def test_lifecycle_expiry_is_judged_only_under_awslogs(prepared: Any,
 # 7. DescribeRegions denied: one region, said so, and regional policies error
 # --------------------------------------------------------------------------------------------
 
+
 def test_describe_regions_denied_scans_home_and_reports_it(
-        prepared: Any, moto_session: Any, deny: Callable[..., Any]) -> None:
+    prepared: Any, moto_session: Any, deny: Callable[..., Any]
+) -> None:
     from scanner import pipeline
 
     denied = deny(moto_session, "ec2", "DescribeRegions")
@@ -423,14 +554,18 @@ def test_describe_regions_denied_scans_home_and_reports_it(
 # 8. Each resource cites only its own page
 # --------------------------------------------------------------------------------------------
 
+
 def test_log_groups_cite_only_their_own_describe_page(moto_session: Any) -> None:
     logs = moto_session.client("logs", region_name=EAST)
     names = [f"/app/group-{i:02d}" for i in range(60)]
     for name in names:
         logs.create_log_group(logGroupName=name)
     collected = collect(moto_session)
-    pages = [op for service, op, _r in collected.api.operations
-             if (service, op) == ("logs", "DescribeLogGroups")]
+    pages = [
+        op
+        for service, op, _r in collected.api.operations
+        if (service, op) == ("logs", "DescribeLogGroups")
+    ]
     assert len(pages) == 2, "precondition: moto pages DescribeLogGroups at 50"
 
     groups = collected.inventory.of_type("aws.logs.log_group")
@@ -451,14 +586,24 @@ def test_log_groups_cite_only_their_own_describe_page(moto_session: Any) -> None
 # 9. The demo ignores the user's AWS settings
 # --------------------------------------------------------------------------------------------
 
+
 def test_demo_ignores_user_endpoint_and_profile(tmp_path: Path) -> None:
-    env = dict(os.environ, AWS_ENDPOINT_URL="http://127.0.0.1:9", AWS_PROFILE="nosuch",
-               PYTHONPATH=os.pathsep.join(filter(None, [str(REPO),
-                                                        os.environ.get("PYTHONPATH")])))
+    env = dict(
+        os.environ,
+        AWS_ENDPOINT_URL="http://127.0.0.1:9",
+        AWS_PROFILE="nosuch",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    )
     out = tmp_path / "report"
-    proc = subprocess.run([sys.executable, "-m", "scanner", "demo", "--quiet", "--out", str(out)],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
-                          check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "scanner", "demo", "--quiet", "--out", str(out)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert results["scan"]["source"] == "demo"
@@ -469,6 +614,7 @@ def test_demo_ignores_user_endpoint_and_profile(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------------------------
 # 10, 11. CLI exit codes
 # --------------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def moto_cli() -> Iterator[CliRunner]:
@@ -490,8 +636,9 @@ def test_unexpected_exception_exits_3_not_1(moto_cli: CliRunner, tmp_path: Path)
 
     occupied = tmp_path / "not-a-dir"
     occupied.write_text("taken", encoding="utf-8")
-    result = moto_cli.invoke(main, ["scan", "aws", "--regions", EAST, "--quiet",
-                                    "--out", str(occupied / "report")])
+    result = moto_cli.invoke(
+        main, ["scan", "aws", "--regions", EAST, "--quiet", "--out", str(occupied / "report")]
+    )
     assert result.exit_code == 3, (result.exit_code, _output(result), result.exception)
     assert "internal error" in _output(result)
     assert "LOGWARD_DEBUG" in _output(result)
@@ -500,8 +647,10 @@ def test_unexpected_exception_exits_3_not_1(moto_cli: CliRunner, tmp_path: Path)
 def test_misspelled_region_exits_2_naming_it(moto_cli: CliRunner, tmp_path: Path) -> None:
     from scanner.cli import main
 
-    result = moto_cli.invoke(main, ["scan", "aws", "--regions", "us-eest-1", "--quiet",
-                                    "--out", str(tmp_path / "report")])
+    result = moto_cli.invoke(
+        main,
+        ["scan", "aws", "--regions", "us-eest-1", "--quiet", "--out", str(tmp_path / "report")],
+    )
     assert result.exit_code == 2, (result.exit_code, _output(result), result.exception)
     assert "us-eest-1" in _output(result)
     assert not (tmp_path / "report").exists()
@@ -511,22 +660,34 @@ def test_misspelled_region_exits_2_naming_it(moto_cli: CliRunner, tmp_path: Path
 # 12. Tamper analysis: versioning on the bucket and deletion of the trail key
 # --------------------------------------------------------------------------------------------
 
-def test_tamper_grants_cover_bucket_versioning_and_key_deletion(prepared: Any,
-                                                               moto_session: Any) -> None:
+
+def test_tamper_grants_cover_bucket_versioning_and_key_deletion(
+    prepared: Any, moto_session: Any
+) -> None:
     s = moto_session
     key = s.client("kms", region_name=EAST).create_key(Description="trail")["KeyMetadata"]["Arn"]
     s.client("s3", region_name=EAST).create_bucket(Bucket="guarded-trail-logs")
     s.client("cloudtrail", region_name=EAST).create_trail(
-        Name="guarded", S3BucketName="guarded-trail-logs", KmsKeyId=key)
+        Name="guarded", S3BucketName="guarded-trail-logs", KmsKeyId=key
+    )
     iam = s.client("iam", region_name=EAST)
-    grants = {"versioning-op": ("s3:PutBucketVersioning", "arn:aws:s3:::guarded-trail-logs"),
-              "key-op": ("kms:ScheduleKeyDeletion", key),
-              "reader": ("s3:GetObject", "arn:aws:s3:::guarded-trail-logs/*")}
+    grants = {
+        "versioning-op": ("s3:PutBucketVersioning", "arn:aws:s3:::guarded-trail-logs"),
+        "key-op": ("kms:ScheduleKeyDeletion", key),
+        "reader": ("s3:GetObject", "arn:aws:s3:::guarded-trail-logs/*"),
+    }
     for user, (action, resource) in grants.items():
         iam.create_user(UserName=user)
-        iam.put_user_policy(UserName=user, PolicyName="only", PolicyDocument=json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}]}))
+        iam.put_user_policy(
+            UserName=user,
+            PolicyName="only",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}],
+                }
+            ),
+        )
 
     collected = collect(s)
     trail = get(collected, trail_arn("guarded"))
@@ -535,9 +696,11 @@ def test_tamper_grants_cover_bucket_versioning_and_key_deletion(prepared: Any,
     by_user: dict[str, set[tuple[str, str]]] = {}
     for row in rows:
         by_user.setdefault(row["principal"].rsplit("/", 1)[-1], set()).add(
-            (row["action"], row["resource"]))
-    assert by_user.get("versioning-op") == {("s3:PutBucketVersioning",
-                                             "arn:aws:s3:::guarded-trail-logs")}
+            (row["action"], row["resource"])
+        )
+    assert by_user.get("versioning-op") == {
+        ("s3:PutBucketVersioning", "arn:aws:s3:::guarded-trail-logs")
+    }
     assert by_user.get("key-op") == {("kms:ScheduleKeyDeletion", key)}
     assert "reader" not in by_user
 

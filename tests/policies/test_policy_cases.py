@@ -37,8 +37,11 @@ def _params(policy: Policy, case: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 @pytest.mark.parametrize(
     ("policy_id", "case"),
-    [pytest.param(pid, case, id=f"{pid}::{case['name']}")
-     for pid in sorted(POLICIES) for case in _cases(pid)],
+    [
+        pytest.param(pid, case, id=f"{pid}::{case['name']}")
+        for pid in sorted(POLICIES)
+        for case in _cases(pid)
+    ],
 )
 def test_policy_case(policy_id: str, case: dict[str, Any]) -> None:
     policy = POLICIES[policy_id]

@@ -18,14 +18,16 @@ def _config(plan: dict[str, Any]) -> dict[str, Any]:
 
 
 def values(plan: dict[str, Any], address: str) -> dict[str, Any]:
-    found: dict[str, Any] = next(r for r in _root(plan)["resources"]
-                                 if r["address"] == address)["values"]
+    found: dict[str, Any] = next(r for r in _root(plan)["resources"] if r["address"] == address)[
+        "values"
+    ]
     return found
 
 
 def change(plan: dict[str, Any], address: str) -> dict[str, Any]:
-    found: dict[str, Any] = next(c for c in plan["resource_changes"]
-                                 if c["address"] == address)["change"]
+    found: dict[str, Any] = next(c for c in plan["resource_changes"] if c["address"] == address)[
+        "change"
+    ]
     return found
 
 
@@ -59,18 +61,36 @@ def unset(plan: dict[str, Any], address: str, attr: str) -> None:
     expressions(plan, address).pop(attr, None)
 
 
-def add(plan: dict[str, Any], rtype: str, name: str, planned: dict[str, Any],
-        exprs: dict[str, Any] | None = None) -> None:
+def add(
+    plan: dict[str, Any],
+    rtype: str,
+    name: str,
+    planned: dict[str, Any],
+    exprs: dict[str, Any] | None = None,
+) -> None:
     """A new resource created by the plan."""
     address = f"{rtype}.{name}"
-    _root(plan)["resources"].append({"address": address, "mode": "managed", "type": rtype,
-                                     "name": name, "values": planned})
-    plan["resource_changes"].append({"address": address, "type": rtype, "name": name,
-                                     "change": {"actions": ["create"], "after": planned,
-                                                "after_unknown": {"id": True}}})
-    _config(plan)["resources"].append({"address": address, "mode": "managed", "type": rtype,
-                                       "name": name, "provider_config_key": "aws",
-                                       "expressions": exprs or {}})
+    _root(plan)["resources"].append(
+        {"address": address, "mode": "managed", "type": rtype, "name": name, "values": planned}
+    )
+    plan["resource_changes"].append(
+        {
+            "address": address,
+            "type": rtype,
+            "name": name,
+            "change": {"actions": ["create"], "after": planned, "after_unknown": {"id": True}},
+        }
+    )
+    _config(plan)["resources"].append(
+        {
+            "address": address,
+            "mode": "managed",
+            "type": rtype,
+            "name": name,
+            "provider_config_key": "aws",
+            "expressions": exprs or {},
+        }
+    )
 
 
 def clone(plan: dict[str, Any], address: str, name: str) -> str:

@@ -24,10 +24,15 @@ BUCKET = "arn:aws:s3:::acme-trail-logs"
 TRAIL = "aws_cloudtrail.main"
 KEY = "aws_kms_key.logs"
 GROUP = "aws_cloudwatch_log_group.trail"
-S3_POLICIES = ("aws-s3-trail-bucket-access-logging", "aws-s3-trail-bucket-lifecycle-retention",
-               "aws-s3-trail-bucket-mfa-delete", "aws-s3-trail-bucket-not-public",
-               "aws-s3-trail-bucket-object-lock", "aws-s3-trail-bucket-sse-kms",
-               "aws-s3-trail-bucket-tls-only")
+S3_POLICIES = (
+    "aws-s3-trail-bucket-access-logging",
+    "aws-s3-trail-bucket-lifecycle-retention",
+    "aws-s3-trail-bucket-mfa-delete",
+    "aws-s3-trail-bucket-not-public",
+    "aws-s3-trail-bucket-object-lock",
+    "aws-s3-trail-bucket-sse-kms",
+    "aws-s3-trail-bucket-tls-only",
+)
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +40,13 @@ def plan_policies() -> list[CompiledPolicy]:
     """The shipped AWS policies a plan can judge (as `logward plan` without
     --assume-complete selects them)."""
     compiled = compile_policies(load_policies(), {})
-    return [c for c in compiled if c.policy.provider == "aws" and "plan" in c.policy.evaluate_on
-            and not c.policy.account_scope]
+    return [
+        c
+        for c in compiled
+        if c.policy.provider == "aws"
+        and "plan" in c.policy.evaluate_on
+        and not c.policy.account_scope
+    ]
 
 
 def fixture(name: str) -> dict[str, Any]:
@@ -54,23 +64,20 @@ def statuses(findings: dict[tuple[str, str], Finding]) -> dict[tuple[str, str], 
 # ----- editing a plan dict the way a different configuration would have produced it ----------
 
 
-
-
-
-
-
-
-
 def noncompliant(plan: dict[str, Any]) -> dict[str, Any]:
     """The compliant estate with every log-store safeguard weakened or left out."""
     plan = copy.deepcopy(plan)
-    for address in ("aws_s3_bucket_object_lock_configuration.trail",
-                    "aws_s3_bucket_public_access_block.trail", "aws_s3_bucket_policy.trail",
-                    "aws_s3_bucket_logging.trail"):
+    for address in (
+        "aws_s3_bucket_object_lock_configuration.trail",
+        "aws_s3_bucket_public_access_block.trail",
+        "aws_s3_bucket_policy.trail",
+        "aws_s3_bucket_logging.trail",
+    ):
         drop(plan, address)
     values(plan, "aws_s3_bucket.trail")["object_lock_enabled"] = False
     values(plan, "aws_s3_bucket_versioning.trail")["versioning_configuration"] = [
-        {"status": "Suspended", "mfa_delete": "Disabled"}]
+        {"status": "Suspended", "mfa_delete": "Disabled"}
+    ]
     sse = values(plan, "aws_s3_bucket_server_side_encryption_configuration.trail")
     sse["rule"][0]["apply_server_side_encryption_by_default"] = [{"sse_algorithm": "AES256"}]
     change(plan, "aws_s3_bucket_server_side_encryption_configuration.trail")["after_unknown"] = {}
@@ -81,8 +88,9 @@ def noncompliant(plan: dict[str, Any]) -> dict[str, Any]:
     trail_change = change(plan, TRAIL)
     del trail_change["after_unknown"]["kms_key_id"]
     del trail_change["after_unknown"]["cloud_watch_logs_group_arn"]
-    config = next(r for r in plan["configuration"]["root_module"]["resources"]
-                  if r["address"] == TRAIL)
+    config = next(
+        r for r in plan["configuration"]["root_module"]["resources"] if r["address"] == TRAIL
+    )
     del config["expressions"]["kms_key_id"]
     del config["expressions"]["cloud_watch_logs_group_arn"]
     values(plan, KEY)["enable_key_rotation"] = False
@@ -92,20 +100,29 @@ def noncompliant(plan: dict[str, Any]) -> dict[str, Any]:
 
 # ----- the compliant estate ----------------------------------------------------------------
 
-def test_compliant_plan_passes_every_applicable_policy(
-        plan_policies: list[CompiledPolicy]) -> None:
+
+def test_compliant_plan_passes_every_applicable_policy(plan_policies: list[CompiledPolicy]) -> None:
     scan = plan_inventory(fixture("compliant.json"))
     found = judge(plan_policies, scan.inventory)
     expected_pass = {(p, BUCKET) for p in S3_POLICIES} | {
-        ("aws-cloudtrail-kms-encryption", TRAIL), ("aws-cloudtrail-log-file-validation", TRAIL),
-        ("aws-kms-log-key-rotation", KEY), ("aws-logs-log-group-kms-encryption", GROUP),
-        ("aws-logs-log-group-retention", GROUP)}
-    expected_pass |= {("aws-plan-log-store-not-destroyed", f"plan-change:{address}")
-                      for address in ("aws_cloudtrail.main", "aws_cloudwatch_log_group.trail",
-                                      "aws_s3_bucket_object_lock_configuration.trail",
-                                      "aws_s3_bucket.trail")}
-    assert {k: s for k, s in statuses(found).items() if s is Status.PASS} == \
-        dict.fromkeys(expected_pass, Status.PASS)
+        ("aws-cloudtrail-kms-encryption", TRAIL),
+        ("aws-cloudtrail-log-file-validation", TRAIL),
+        ("aws-kms-log-key-rotation", KEY),
+        ("aws-logs-log-group-kms-encryption", GROUP),
+        ("aws-logs-log-group-retention", GROUP),
+    }
+    expected_pass |= {
+        ("aws-plan-log-store-not-destroyed", f"plan-change:{address}")
+        for address in (
+            "aws_cloudtrail.main",
+            "aws_cloudwatch_log_group.trail",
+            "aws_s3_bucket_object_lock_configuration.trail",
+            "aws_s3_bucket.trail",
+        )
+    }
+    assert {k: s for k, s in statuses(found).items() if s is Status.PASS} == dict.fromkeys(
+        expected_pass, Status.PASS
+    )
     # Log-group sharing is judged live only: a plan rarely holds the resource policies.
     assert ("aws-logs-trail-log-group-not-shared", GROUP) not in found
     # Delivery to CloudWatch Logs cannot have happened before apply: unknown, never pass.
@@ -116,7 +133,8 @@ def test_compliant_plan_passes_every_applicable_policy(
 
 
 def test_plan_only_policies_exclude_live_and_account_scope(
-        plan_policies: list[CompiledPolicy]) -> None:
+    plan_policies: list[CompiledPolicy],
+) -> None:
     ids = {c.policy.id for c in plan_policies}
     assert "aws-cloudtrail-delivery-healthy" not in ids
     assert "aws-cloudtrail-tamper-principals" not in ids
@@ -131,10 +149,16 @@ def test_compliant_plan_attributes_follow_the_live_shapes() -> None:
     attrs = bucket.attrs
     assert attrs["object_lock"] == {"enabled": True, "mode": "COMPLIANCE", "retention_days": 400}
     assert attrs["versioning"] == {"status": "Enabled", "mfa_delete": True}
-    assert attrs["encryption"] == {"algorithm": "aws:kms", "kms_key_id": KEY,
-                                   "bucket_key_enabled": True}
-    assert attrs["logging"] == {"enabled": True, "target_bucket": "acme-access-logs",
-                                "target_prefix": "trail/"}
+    assert attrs["encryption"] == {
+        "algorithm": "aws:kms",
+        "kms_key_id": KEY,
+        "bucket_key_enabled": True,
+    }
+    assert attrs["logging"] == {
+        "enabled": True,
+        "target_bucket": "acme-access-logs",
+        "target_prefix": "trail/",
+    }
     assert attrs["lifecycle"]["earliest_expiration_days"] == 400
     assert attrs["policy"]["denies_insecure_transport"] is True
     assert attrs["acl"]["public"] is False
@@ -144,8 +168,7 @@ def test_compliant_plan_attributes_follow_the_live_shapes() -> None:
     assert trail.attrs["is_multi_region"] is True
     assert trail.attrs["include_global_service_events"] is True  # provider default
     assert trail.attrs["status"]["is_logging"] is True  # provider default
-    assert trail.attrs["management_events"] == {"read": True, "write": True,
-                                                "excluded_sources": []}
+    assert trail.attrs["management_events"] == {"read": True, "write": True, "excluded_sources": []}
     assert isinstance(trail.attrs["tamper_grants"], Unknowable)
     assert trail.links["bucket"].targets == (BUCKET,)
     assert trail.links["kms_key"].targets == (KEY,)
@@ -176,43 +199,62 @@ def test_compliant_resources_match_the_resource_schemas() -> None:
 
 # ----- the non-compliant variant -----------------------------------------------------------
 
-def test_noncompliant_plan_fails_the_expected_policies(
-        plan_policies: list[CompiledPolicy]) -> None:
+
+def test_noncompliant_plan_fails_the_expected_policies(plan_policies: list[CompiledPolicy]) -> None:
     scan = plan_inventory(noncompliant(fixture("compliant.json")))
     found = judge(plan_policies, scan.inventory)
     got = statuses(found)
-    for pid in ("aws-s3-trail-bucket-access-logging", "aws-s3-trail-bucket-lifecycle-retention",
-                "aws-s3-trail-bucket-mfa-delete", "aws-s3-trail-bucket-object-lock",
-                "aws-s3-trail-bucket-sse-kms", "aws-s3-trail-bucket-tls-only"):
+    for pid in (
+        "aws-s3-trail-bucket-access-logging",
+        "aws-s3-trail-bucket-lifecycle-retention",
+        "aws-s3-trail-bucket-mfa-delete",
+        "aws-s3-trail-bucket-object-lock",
+        "aws-s3-trail-bucket-sse-kms",
+        "aws-s3-trail-bucket-tls-only",
+    ):
         assert got[(pid, BUCKET)] is Status.FAIL, pid
     # No public grant anywhere: the bucket is private although it lost its own PAB.
     assert got[("aws-s3-trail-bucket-not-public", BUCKET)] is Status.PASS
-    for pid in ("aws-cloudtrail-kms-encryption", "aws-cloudtrail-log-file-validation",
-                "aws-cloudtrail-cloudwatch-integration"):
+    for pid in (
+        "aws-cloudtrail-kms-encryption",
+        "aws-cloudtrail-log-file-validation",
+        "aws-cloudtrail-cloudwatch-integration",
+    ):
         assert got[(pid, TRAIL)] is Status.FAIL, pid
     # The key protects only the bucket now; rotation is off.
     assert got[("aws-kms-log-key-rotation", KEY)] is Status.FAIL
     # The log group receives no trail any more: out of the audit scope.
     assert ("aws-logs-log-group-retention", GROUP) not in got
     messages = {pid: found[(pid, rid)].message for pid, rid in found}
-    assert 'bucket "acme-trail-logs": object_lock.enabled is false, expected true' in \
-        messages["aws-s3-trail-bucket-object-lock"]
-    assert 'encryption.algorithm is "AES256", expected one of ["aws:kms", "aws:kms:dsse"]' in \
-        messages["aws-s3-trail-bucket-sse-kms"]
-    assert "lifecycle.earliest_expiration_days is 30, expected >= 365" in \
-        messages["aws-s3-trail-bucket-lifecycle-retention"]
-    assert 'versioning.status is "Suspended", expected "Enabled"' in \
-        messages["aws-s3-trail-bucket-mfa-delete"]
-    assert 'trail "acme-trail": log_file_validation is false, expected true' in \
-        messages["aws-cloudtrail-log-file-validation"]
-    assert "kms_key_id is not set, expected to be set" in \
-        messages["aws-cloudtrail-kms-encryption"]
+    assert (
+        'bucket "acme-trail-logs": object_lock.enabled is false, expected true'
+        in messages["aws-s3-trail-bucket-object-lock"]
+    )
+    assert (
+        'encryption.algorithm is "AES256", expected one of ["aws:kms", "aws:kms:dsse"]'
+        in messages["aws-s3-trail-bucket-sse-kms"]
+    )
+    assert (
+        "lifecycle.earliest_expiration_days is 30, expected >= 365"
+        in messages["aws-s3-trail-bucket-lifecycle-retention"]
+    )
+    assert (
+        'versioning.status is "Suspended", expected "Enabled"'
+        in messages["aws-s3-trail-bucket-mfa-delete"]
+    )
+    assert (
+        'trail "acme-trail": log_file_validation is false, expected true'
+        in messages["aws-cloudtrail-log-file-validation"]
+    )
+    assert "kms_key_id is not set, expected to be set" in messages["aws-cloudtrail-kms-encryption"]
 
 
 # ----- unknown values ----------------------------------------------------------------------
 
+
 def test_key_arn_known_after_apply_still_links_by_reference(
-        plan_policies: list[CompiledPolicy]) -> None:
+    plan_policies: list[CompiledPolicy],
+) -> None:
     plan = fixture("compliant.json")
     assert change(plan, KEY)["after_unknown"]["arn"] is True
     assert change(plan, TRAIL)["after_unknown"]["kms_key_id"] is True
@@ -220,8 +262,7 @@ def test_key_arn_known_after_apply_still_links_by_reference(
     assert found[("aws-cloudtrail-kms-encryption", TRAIL)] is Status.PASS
 
 
-def test_bucket_policy_known_after_apply_is_unknown(
-        plan_policies: list[CompiledPolicy]) -> None:
+def test_bucket_policy_known_after_apply_is_unknown(plan_policies: list[CompiledPolicy]) -> None:
     plan = fixture("compliant.json")
     del values(plan, "aws_s3_bucket_policy.trail")["policy"]
     change(plan, "aws_s3_bucket_policy.trail")["after_unknown"]["policy"] = True
@@ -233,11 +274,11 @@ def test_bucket_policy_known_after_apply_is_unknown(
     assert found[("aws-s3-trail-bucket-not-public", BUCKET)].status is Status.PASS
 
 
-def test_unresolvable_unknown_link_is_unknown_not_fail(
-        plan_policies: list[CompiledPolicy]) -> None:
+def test_unresolvable_unknown_link_is_unknown_not_fail(plan_policies: list[CompiledPolicy]) -> None:
     plan = fixture("compliant.json")
-    config = next(r for r in plan["configuration"]["root_module"]["resources"]
-                  if r["address"] == TRAIL)
+    config = next(
+        r for r in plan["configuration"]["root_module"]["resources"] if r["address"] == TRAIL
+    )
     config["expressions"]["kms_key_id"] = {"references": ["module.keys.arn", "module.keys"]}
     inventory = plan_inventory(plan).inventory
     trail = inventory.get(TRAIL)
@@ -248,10 +289,12 @@ def test_unresolvable_unknown_link_is_unknown_not_fail(
 
 
 def test_literal_bucket_outside_the_plan_is_a_placeholder(
-        plan_policies: list[CompiledPolicy]) -> None:
+    plan_policies: list[CompiledPolicy],
+) -> None:
     plan = fixture("compliant.json")
-    config = next(r for r in plan["configuration"]["root_module"]["resources"]
-                  if r["address"] == TRAIL)
+    config = next(
+        r for r in plan["configuration"]["root_module"]["resources"] if r["address"] == TRAIL
+    )
     config["expressions"]["s3_bucket_name"] = {"constant_value": "existing-org-logs"}
     values(plan, TRAIL)["s3_bucket_name"] = "existing-org-logs"
     del change(plan, TRAIL)["after_unknown"]["s3_bucket_name"]
@@ -260,13 +303,15 @@ def test_literal_bucket_outside_the_plan_is_a_placeholder(
     assert placeholder is not None and placeholder.placeholder is not None
     assert placeholder.placeholder.reason == "bucket existing-org-logs is not in this plan"
     found = judge(plan_policies, inventory)
-    on_placeholder = {k[0]: f.status for k, f in found.items()
-                      if k[1] == "arn:aws:s3:::existing-org-logs"}
+    on_placeholder = {
+        k[0]: f.status for k, f in found.items() if k[1] == "arn:aws:s3:::existing-org-logs"
+    }
     assert Status.PASS not in on_placeholder.values()
     assert Status.FAIL not in on_placeholder.values()
 
 
 # ----- modules, deletes, unknown types, legacy blocks, state ------------------------------
+
 
 def test_module_instances_with_count_and_for_each() -> None:
     scan = plan_inventory(fixture("modules.json"))
@@ -276,15 +321,18 @@ def test_module_instances_with_count_and_for_each() -> None:
     assert buckets["eu-data-logs"].attrs["versioning"]["status"] == "Suspended"
     assert buckets["eu-audit-logs"].attrs["versioning"]["status"] == "Enabled"
     trails = {r.id: r for r in scan.inventory.of_type("aws.cloudtrail.trail")}
-    assert set(trails) == {f'module.logs["{m}"].aws_cloudtrail.this[{i}]'
-                           for m in ("eu", "us") for i in (0, 1)}
+    assert set(trails) == {
+        f'module.logs["{m}"].aws_cloudtrail.this[{i}]' for m in ("eu", "us") for i in (0, 1)
+    }
     # An indexed reference picks that instance, in the referrer's own module instance.
     eu = trails['module.logs["eu"].aws_cloudtrail.this[1]']
     assert eu.attrs["s3_bucket_name"] == "eu-audit-logs"
     assert eu.links["bucket"].targets == ("arn:aws:s3:::eu-audit-logs",)
     assert eu.attrs["home_region"] == "eu-central-1"  # "logs:aws" falls back to the root "aws"
     assert set(buckets["us-audit-logs"].links["trails"].targets) == {
-        'module.logs["us"].aws_cloudtrail.this[0]', 'module.logs["us"].aws_cloudtrail.this[1]'}
+        'module.logs["us"].aws_cloudtrail.this[0]',
+        'module.logs["us"].aws_cloudtrail.this[1]',
+    }
     assert buckets["us-data-logs"].links["trails"].targets == ()
 
 
@@ -305,10 +353,17 @@ def test_split_setting_for_a_bucket_outside_the_plan_is_not_evaluated() -> None:
     plan = fixture("compliant.json")
     drop(plan, "aws_s3_bucket_logging.trail")
     plan["planned_values"]["root_module"]["resources"].append(
-        {"address": "aws_s3_bucket_versioning.other", "mode": "managed",
-         "type": "aws_s3_bucket_versioning", "name": "other",
-         "values": {"bucket": "someone-elses-bucket",
-                    "versioning_configuration": [{"status": "Enabled"}]}})
+        {
+            "address": "aws_s3_bucket_versioning.other",
+            "mode": "managed",
+            "type": "aws_s3_bucket_versioning",
+            "name": "other",
+            "values": {
+                "bucket": "someone-elses-bucket",
+                "versioning_configuration": [{"status": "Enabled"}],
+            },
+        }
+    )
     scan = plan_inventory(plan)
     assert scan.not_evaluated["aws_s3_bucket_versioning"] == ["aws_s3_bucket_versioning.other"]
 
@@ -332,8 +387,11 @@ def test_legacy_inline_bucket_blocks(plan_policies: list[CompiledPolicy]) -> Non
     assert key is not None and key.placeholder is not None
     trail = next(iter(scan.inventory.of_type("aws.cloudtrail.trail")))
     assert trail.attrs["status"]["is_logging"] is False
-    assert trail.attrs["management_events"] == {"read": False, "write": True,
-                                                "excluded_sources": ["kms.amazonaws.com"]}
+    assert trail.attrs["management_events"] == {
+        "read": False,
+        "write": True,
+        "excluded_sources": ["kms.amazonaws.com"],
+    }
     assert trail.attrs["s3_data_events"]["write_all_buckets"] is True
     found = statuses(judge(plan_policies, scan.inventory))
     rid = "arn:aws:s3:::legacy-trail-logs"
@@ -346,8 +404,11 @@ def test_legacy_inline_bucket_blocks(plan_policies: list[CompiledPolicy]) -> Non
 
 def test_state_file_uses_values_and_known_arns() -> None:
     plan = fixture("legacy_inline.json")
-    state = {"format_version": "1.0", "terraform_version": "1.5.7",
-             "values": copy.deepcopy(plan["planned_values"])}
+    state = {
+        "format_version": "1.0",
+        "terraform_version": "1.5.7",
+        "values": copy.deepcopy(plan["planned_values"]),
+    }
     trail_values = state["values"]["root_module"]["resources"][1]["values"]
     trail_values["arn"] = "arn:aws:cloudtrail:ap-south-1:111111111111:trail/legacy-trail"
     scan = plan_inventory(state)
@@ -366,14 +427,22 @@ def test_state_show_json_file_loads(tmp_path: Path) -> None:
 
 # ----- bad input -------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("name", "line", "text"), [
-    ("malformed.json", 3, "not valid JSON"),
-    ("unsupported_version.json", None, "unsupported format_version '2.0': supported are 0.1, "
-                                       "0.2 and 1.x"),
-    ("not_a_plan.json", None, "not the output of `terraform show -json`"),
-])
-def test_bad_plan_files_are_input_errors_naming_the_file(name: str, line: int | None,
-                                                        text: str) -> None:
+
+@pytest.mark.parametrize(
+    ("name", "line", "text"),
+    [
+        ("malformed.json", 3, "not valid JSON"),
+        (
+            "unsupported_version.json",
+            None,
+            "unsupported format_version '2.0': supported are 0.1, 0.2 and 1.x",
+        ),
+        ("not_a_plan.json", None, "not the output of `terraform show -json`"),
+    ],
+)
+def test_bad_plan_files_are_input_errors_naming_the_file(
+    name: str, line: int | None, text: str
+) -> None:
     with pytest.raises(InputError) as raised:
         load_plan(FIXTURES / name)
     assert isinstance(raised.value, PlanError)
@@ -391,20 +460,23 @@ def test_missing_plan_file_is_an_input_error(tmp_path: Path) -> None:
 def test_accepted_format_versions(tmp_path: Path) -> None:
     for version in ("0.1", "0.2", "1.0", "1.2"):
         path = tmp_path / f"{version}.json"
-        path.write_text(json.dumps({"format_version": version,
-                                    "planned_values": {"root_module": {}}}))
+        path.write_text(
+            json.dumps({"format_version": version, "planned_values": {"root_module": {}}})
+        )
         assert load_plan(path)["format_version"] == version
 
 
 def test_bad_resource_shape_is_an_input_error(tmp_path: Path) -> None:
     path = tmp_path / "shape.json"
-    path.write_text(json.dumps({"format_version": "1.2",
-                                "planned_values": {"root_module": {"resources": {}}}}))
+    path.write_text(
+        json.dumps({"format_version": "1.2", "planned_values": {"root_module": {"resources": {}}}})
+    )
     with pytest.raises(PlanError, match=r"root_module\.resources must be a list"):
         load_plan(path)
 
 
 # ----- the same statuses as the live adapter on the equivalent estate ----------------------
+
 
 @pytest.fixture
 def live_estate() -> Iterator[Callable[[], Any]]:
@@ -420,17 +492,20 @@ def live_estate() -> Iterator[Callable[[], Any]]:
             yield lambda: boto3.Session(region_name="us-east-1")
 
 
-def test_same_statuses_as_the_live_adapter(plan_policies: list[CompiledPolicy],
-                                           live_estate: Callable[[], Any]) -> None:
+def test_same_statuses_as_the_live_adapter(
+    plan_policies: list[CompiledPolicy], live_estate: Callable[[], Any]
+) -> None:
     from scanner.evidence import EvidenceStore
     from scanner.providers.aws.collect import scan as collect_scan
 
     plan = fixture("compliant.json")
     # Partly compliant, so the comparison covers fails as well as passes.
-    values(plan, "aws_s3_bucket_versioning.trail")["versioning_configuration"][0][
-        "mfa_delete"] = "Disabled"
+    values(plan, "aws_s3_bucket_versioning.trail")["versioning_configuration"][0]["mfa_delete"] = (
+        "Disabled"
+    )
     values(plan, "aws_s3_bucket_lifecycle_configuration.trail")["rule"][0]["expiration"][0][
-        "days"] = 30
+        "days"
+    ] = 30
     drop(plan, "aws_s3_bucket_logging.trail")
 
     session = live_estate()
@@ -439,26 +514,65 @@ def test_same_statuses_as_the_live_adapter(plan_policies: list[CompiledPolicy],
     key = kms.create_key(Description="audit logs")["KeyMetadata"]["Arn"]
     kms.enable_key_rotation(KeyId=key)
     s3.create_bucket(Bucket="acme-trail-logs", ObjectLockEnabledForBucket=True)
-    s3.put_object_lock_configuration(Bucket="acme-trail-logs", ObjectLockConfiguration={
-        "ObjectLockEnabled": "Enabled",
-        "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 400}}})
-    s3.put_bucket_versioning(Bucket="acme-trail-logs",
-                             VersioningConfiguration={"Status": "Enabled"})
-    s3.put_bucket_encryption(Bucket="acme-trail-logs", ServerSideEncryptionConfiguration={
-        "Rules": [{"ApplyServerSideEncryptionByDefault": {
-            "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key}, "BucketKeyEnabled": True}]})
-    s3.put_public_access_block(Bucket="acme-trail-logs", PublicAccessBlockConfiguration={
-        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
-        "RestrictPublicBuckets": True})
-    s3.put_bucket_policy(Bucket="acme-trail-logs",
-                         Policy=values(plan, "aws_s3_bucket_policy.trail")["policy"])
-    s3.put_bucket_lifecycle_configuration(Bucket="acme-trail-logs", LifecycleConfiguration={
-        "Rules": [{"ID": "expire", "Status": "Enabled", "Filter": {"Prefix": ""},
-                   "Expiration": {"Days": 30},
-                   "NoncurrentVersionExpiration": {"NoncurrentDays": 400}}]})
+    s3.put_object_lock_configuration(
+        Bucket="acme-trail-logs",
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 400}},
+        },
+    )
+    s3.put_bucket_versioning(
+        Bucket="acme-trail-logs", VersioningConfiguration={"Status": "Enabled"}
+    )
+    s3.put_bucket_encryption(
+        Bucket="acme-trail-logs",
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": key,
+                    },
+                    "BucketKeyEnabled": True,
+                }
+            ]
+        },
+    )
+    s3.put_public_access_block(
+        Bucket="acme-trail-logs",
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_policy(
+        Bucket="acme-trail-logs", Policy=values(plan, "aws_s3_bucket_policy.trail")["policy"]
+    )
+    s3.put_bucket_lifecycle_configuration(
+        Bucket="acme-trail-logs",
+        LifecycleConfiguration={
+            "Rules": [
+                {
+                    "ID": "expire",
+                    "Status": "Enabled",
+                    "Filter": {"Prefix": ""},
+                    "Expiration": {"Days": 30},
+                    "NoncurrentVersionExpiration": {"NoncurrentDays": 400},
+                }
+            ]
+        },
+    )
     ct = session.client("cloudtrail")
-    ct.create_trail(Name="acme-trail", S3BucketName="acme-trail-logs", IsMultiRegionTrail=True,
-                    IncludeGlobalServiceEvents=True, EnableLogFileValidation=True, KmsKeyId=key)
+    ct.create_trail(
+        Name="acme-trail",
+        S3BucketName="acme-trail-logs",
+        IsMultiRegionTrail=True,
+        IncludeGlobalServiceEvents=True,
+        EnableLogFileValidation=True,
+        KmsKeyId=key,
+    )
     ct.start_logging(Name="acme-trail")
     live = collect_scan(session, ["us-east-1"], EvidenceStore()).inventory
 
@@ -476,7 +590,8 @@ def test_same_statuses_as_the_live_adapter(plan_policies: list[CompiledPolicy],
         "aws-s3-trail-bucket-not-public": Status.PASS,
         "aws-s3-trail-bucket-object-lock": Status.PASS,
         "aws-s3-trail-bucket-sse-kms": Status.PASS,
-        "aws-s3-trail-bucket-tls-only": Status.PASS}
+        "aws-s3-trail-bucket-tls-only": Status.PASS,
+    }
 
 
 def test_plan_scan_is_a_frozen_record() -> None:

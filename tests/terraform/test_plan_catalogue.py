@@ -54,28 +54,32 @@ GROUP_ARN = f"arn:aws:logs:us-east-1:{ACCOUNT_ID}:log-group:{TRAIL_GROUP}:*"
 CIS_FILTER = "aws_cloudwatch_log_metric_filter.{}"
 CIS_ALARM = "aws_cloudwatch_metric_alarm.{}"
 
-PLAN_ONLY = ("evaluate_on: [plan] only: aws.plan.log_store_change is a planned change, which no "
-             "live estate has")
+PLAN_ONLY = (
+    "evaluate_on: [plan] only: aws.plan.log_store_change is a planned change, which no "
+    "live estate has"
+)
 # Where a policy's pass or fail cannot be shown, by policy id: "no plan <status>" (no plan can
 # give that status) or "no live <status>" (moto cannot build the live state of that case, which
 # is then judged on the plan only), each with the reason.
 EXCEPTIONS: dict[str, dict[str, str]] = {
     "aws-cloudtrail-cloudwatch-integration": {
         "no plan pass": "a plan can only fail or be unknown: no delivery to CloudWatch Logs has "
-                        "happened before apply (status.latest_cloudwatch_logs_delivery_time is "
-                        "Unknowable)",
+        "happened before apply (status.latest_cloudwatch_logs_delivery_time is "
+        "Unknowable)",
         "no live pass": "moto never reports LatestCloudWatchLogsDeliveryTime (a fresh trail "
-                        "is unknown, an older one would fail)"},
+        "is unknown, an older one would fail)",
+    },
     "aws-s3-trail-bucket-mfa-delete": {
         "no live pass": "moto never reports MFADelete in GetBucketVersioning: the twin of a "
-                        "bucket with MFA delete fails, so the pass case is judged on the plan "
-                        "only"},
-    "aws-plan-log-store-not-destroyed": {
-        "no live pass": PLAN_ONLY, "no live fail": PLAN_ONLY},
+        "bucket with MFA delete fails, so the pass case is judged on the plan "
+        "only"
+    },
+    "aws-plan-log-store-not-destroyed": {"no live pass": PLAN_ONLY, "no live fail": PLAN_ONLY},
 }
 
 
 # ----- editing a plan the way another configuration would have produced it -----------------
+
 
 @cache
 def _fixture(name: str) -> dict[str, Any]:
@@ -88,8 +92,13 @@ def fixture(name: str) -> dict[str, Any]:
 
 # ----- the plans --------------------------------------------------------------------------
 
-PUBLIC_READ = {"Sid": "PublicRead", "Effect": "Allow", "Principal": "*",
-               "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{BUCKET_NAME}/*"}
+PUBLIC_READ = {
+    "Sid": "PublicRead",
+    "Effect": "Allow",
+    "Principal": "*",
+    "Action": "s3:GetObject",
+    "Resource": f"arn:aws:s3:::{BUCKET_NAME}/*",
+}
 
 
 def weak_policy(plan: dict[str, Any]) -> str:
@@ -106,24 +115,39 @@ def plan_logstore_weak() -> dict[str, Any]:
     trail has no KMS key, no validation and no CloudWatch Logs; the key does not rotate (it
     still protects the log group)."""
     plan = fixture("compliant.json")
-    for address in ("aws_s3_bucket_object_lock_configuration.trail",
-                    "aws_s3_bucket_public_access_block.trail", "aws_s3_bucket_logging.trail"):
+    for address in (
+        "aws_s3_bucket_object_lock_configuration.trail",
+        "aws_s3_bucket_public_access_block.trail",
+        "aws_s3_bucket_logging.trail",
+    ):
         drop(plan, address)
     values(plan, "aws_s3_bucket.trail")["object_lock_enabled"] = False
     values(plan, "aws_s3_bucket_versioning.trail")["versioning_configuration"] = [
-        {"status": "Suspended", "mfa_delete": "Disabled"}]
+        {"status": "Suspended", "mfa_delete": "Disabled"}
+    ]
     sse = "aws_s3_bucket_server_side_encryption_configuration.trail"
     values(plan, sse)["rule"][0]["apply_server_side_encryption_by_default"] = [
-        {"sse_algorithm": "AES256"}]
+        {"sse_algorithm": "AES256"}
+    ]
     unknown(plan, sse).pop("rule")
     expressions(plan, sse)["rule"][0]["apply_server_side_encryption_by_default"][0].pop(
-        "kms_master_key_id")
+        "kms_master_key_id"
+    )
     values(plan, "aws_s3_bucket_lifecycle_configuration.trail")["rule"][0]["expiration"][0][
-        "days"] = 30
+        "days"
+    ] = 30
     values(plan, "aws_s3_bucket_policy.trail")["policy"] = weak_policy(plan)
-    add(plan, "aws_s3_account_public_access_block", "this", {
-        "block_public_acls": False, "ignore_public_acls": False, "block_public_policy": False,
-        "restrict_public_buckets": False})
+    add(
+        plan,
+        "aws_s3_account_public_access_block",
+        "this",
+        {
+            "block_public_acls": False,
+            "ignore_public_acls": False,
+            "block_public_policy": False,
+            "restrict_public_buckets": False,
+        },
+    )
     values(plan, TRAIL)["enable_log_file_validation"] = False
     for attr in ("kms_key_id", "cloud_watch_logs_group_arn", "cloud_watch_logs_role_arn"):
         unset(plan, TRAIL, attr)
@@ -164,8 +188,9 @@ def cis_metric(slug: str) -> str:
 
 def field(name: str, **ops: list[str]) -> dict[str, Any]:
     """One field_selector block as the plan renders it (unused operators null)."""
-    out: dict[str, Any] = dict.fromkeys(("equals", "not_equals", "starts_with",
-                                         "not_starts_with", "ends_with", "not_ends_with"))
+    out: dict[str, Any] = dict.fromkeys(
+        ("equals", "not_equals", "starts_with", "not_starts_with", "ends_with", "not_ends_with")
+    )
     out.update(field=name, **ops)
     return out
 
@@ -173,9 +198,16 @@ def field(name: str, **ops: list[str]) -> dict[str, Any]:
 def api_selectors(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The same selectors as PutEventSelectors takes them."""
     names = {"equals": "Equals", "not_equals": "NotEquals", "starts_with": "StartsWith"}
-    return [{"Name": b["name"], "FieldSelectors": [
-        {"Field": f["field"], **{names[k]: v for k, v in f.items() if k in names and v}}
-        for f in b["field_selector"]]} for b in blocks]
+    return [
+        {
+            "Name": b["name"],
+            "FieldSelectors": [
+                {"Field": f["field"], **{names[k]: v for k, v in f.items() if k in names and v}}
+                for f in b["field_selector"]
+            ],
+        }
+        for b in blocks
+    ]
 
 
 def selectors(direction: str, exclude_kms: bool = False) -> list[dict[str, Any]]:
@@ -183,11 +215,17 @@ def selectors(direction: str, exclude_kms: bool = False) -> list[dict[str, Any]]
     management = [field("eventCategory", equals=["Management"])]
     if exclude_kms:
         management.append(field("eventSource", not_equals=["kms.amazonaws.com"]))
-    return [{"name": "management", "field_selector": management},
-            {"name": f"s3 {direction}", "field_selector": [
+    return [
+        {"name": "management", "field_selector": management},
+        {
+            "name": f"s3 {direction}",
+            "field_selector": [
                 field("eventCategory", equals=["Data"]),
                 field("resources.type", equals=["AWS::S3::Object"]),
-                field("readOnly", equals=["true" if direction == "read" else "false"])]}]
+                field("readOnly", equals=["true" if direction == "read" else "false"]),
+            ],
+        },
+    ]
 
 
 def plan_selectors(blocks: list[dict[str, Any]]) -> dict[str, Any]:
@@ -208,7 +246,9 @@ def plan_trail_replaced() -> dict[str, Any]:
     """compliant.json where a forced replacement destroys the trail before creating it anew."""
     plan = fixture("compliant.json")
     next(c for c in plan["resource_changes"] if c["address"] == TRAIL)["change"]["actions"] = [
-        "delete", "create"]
+        "delete",
+        "create",
+    ]
     return plan
 
 
@@ -220,6 +260,7 @@ def plan_short_retention() -> dict[str, Any]:
 
 # ----- the live twins ---------------------------------------------------------------------
 
+
 def live_logstore(session: Any, compliant: bool) -> None:
     """compliant.json (or plan_logstore_weak) built in moto."""
     s3, kms = session.client("s3"), session.client("kms")
@@ -229,44 +270,100 @@ def live_logstore(session: Any, compliant: bool) -> None:
     s3.create_bucket(Bucket=BUCKET_NAME, ObjectLockEnabledForBucket=compliant)
     policy = values(_fixture("compliant.json"), "aws_s3_bucket_policy.trail")["policy"]
     if compliant:
-        s3.put_object_lock_configuration(Bucket=BUCKET_NAME, ObjectLockConfiguration={
-            "ObjectLockEnabled": "Enabled",
-            "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 400}}})
-        s3.put_bucket_versioning(Bucket=BUCKET_NAME, VersioningConfiguration={
-            "Status": "Enabled", "MFADelete": "Enabled"}, MFA="arn:aws:iam::mfa/root 123456")
-        s3.put_bucket_encryption(Bucket=BUCKET_NAME, ServerSideEncryptionConfiguration={
-            "Rules": [{"ApplyServerSideEncryptionByDefault": {
-                "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key}, "BucketKeyEnabled": True}]})
-        s3.put_public_access_block(Bucket=BUCKET_NAME, PublicAccessBlockConfiguration={
-            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
-            "RestrictPublicBuckets": True})
+        s3.put_object_lock_configuration(
+            Bucket=BUCKET_NAME,
+            ObjectLockConfiguration={
+                "ObjectLockEnabled": "Enabled",
+                "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 400}},
+            },
+        )
+        s3.put_bucket_versioning(
+            Bucket=BUCKET_NAME,
+            VersioningConfiguration={"Status": "Enabled", "MFADelete": "Enabled"},
+            MFA="arn:aws:iam::mfa/root 123456",
+        )
+        s3.put_bucket_encryption(
+            Bucket=BUCKET_NAME,
+            ServerSideEncryptionConfiguration={
+                "Rules": [
+                    {
+                        "ApplyServerSideEncryptionByDefault": {
+                            "SSEAlgorithm": "aws:kms",
+                            "KMSMasterKeyID": key,
+                        },
+                        "BucketKeyEnabled": True,
+                    }
+                ]
+            },
+        )
+        s3.put_public_access_block(
+            Bucket=BUCKET_NAME,
+            PublicAccessBlockConfiguration={
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
+            },
+        )
         s3.create_bucket(Bucket="acme-access-logs", ACL="log-delivery-write")
-        s3.put_bucket_logging(Bucket=BUCKET_NAME, BucketLoggingStatus={"LoggingEnabled": {
-            "TargetBucket": "acme-access-logs", "TargetPrefix": "trail/"}})
+        s3.put_bucket_logging(
+            Bucket=BUCKET_NAME,
+            BucketLoggingStatus={
+                "LoggingEnabled": {"TargetBucket": "acme-access-logs", "TargetPrefix": "trail/"}
+            },
+        )
     else:
-        s3.put_bucket_versioning(Bucket=BUCKET_NAME,
-                                 VersioningConfiguration={"Status": "Suspended"})
-        s3.put_bucket_encryption(Bucket=BUCKET_NAME, ServerSideEncryptionConfiguration={
-            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+        s3.put_bucket_versioning(
+            Bucket=BUCKET_NAME, VersioningConfiguration={"Status": "Suspended"}
+        )
+        s3.put_bucket_encryption(
+            Bucket=BUCKET_NAME,
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
+        )
         policy = weak_policy(_fixture("compliant.json"))
     s3.put_bucket_policy(Bucket=BUCKET_NAME, Policy=policy)
-    s3.put_bucket_lifecycle_configuration(Bucket=BUCKET_NAME, LifecycleConfiguration={
-        "Rules": [{"ID": "expire-after-seven-years", "Status": "Enabled", "Filter": {"Prefix": ""},
-                   "Expiration": {"Days": 2555 if compliant else 30},
-                   "NoncurrentVersionExpiration": {"NoncurrentDays": 400}}]})
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=BUCKET_NAME,
+        LifecycleConfiguration={
+            "Rules": [
+                {
+                    "ID": "expire-after-seven-years",
+                    "Status": "Enabled",
+                    "Filter": {"Prefix": ""},
+                    "Expiration": {"Days": 2555 if compliant else 30},
+                    "NoncurrentVersionExpiration": {"NoncurrentDays": 400},
+                }
+            ]
+        },
+    )
     logs = session.client("logs")
     logs.create_log_group(logGroupName=TRAIL_GROUP, kmsKeyId=key)
     logs.put_retention_policy(logGroupName=TRAIL_GROUP, retentionInDays=400 if compliant else 30)
     ct = session.client("cloudtrail")
-    extra: dict[str, Any] = {"KmsKeyId": key, "CloudWatchLogsLogGroupArn": GROUP_ARN,
-                             "CloudWatchLogsRoleArn": ROLE} if compliant else {}
-    ct.create_trail(Name=TRAIL_NAME, S3BucketName=BUCKET_NAME, IsMultiRegionTrail=True,
-                    IncludeGlobalServiceEvents=True, EnableLogFileValidation=compliant, **extra)
+    extra: dict[str, Any] = (
+        {"KmsKeyId": key, "CloudWatchLogsLogGroupArn": GROUP_ARN, "CloudWatchLogsRoleArn": ROLE}
+        if compliant
+        else {}
+    )
+    ct.create_trail(
+        Name=TRAIL_NAME,
+        S3BucketName=BUCKET_NAME,
+        IsMultiRegionTrail=True,
+        IncludeGlobalServiceEvents=True,
+        EnableLogFileValidation=compliant,
+        **extra,
+    )
     ct.start_logging(Name=TRAIL_NAME)
 
 
-def live_monitoring(session: Any, slugs: list[str] | None = None, retention: int = 400,
-                    advanced: list[dict[str, Any]] | None = None) -> None:
+def live_monitoring(
+    session: Any,
+    slugs: list[str] | None = None,
+    retention: int = 400,
+    advanced: list[dict[str, Any]] | None = None,
+) -> None:
     """monitoring.json (or plan_cis / plan_selectors / plan_short_retention) built in moto."""
     session.client("s3").create_bucket(Bucket=MONITORING_BUCKET)
     logs = session.client("logs")
@@ -276,26 +373,46 @@ def live_monitoring(session: Any, slugs: list[str] | None = None, retention: int
     topic = sns.create_topic(Name="security-alerts")["TopicArn"]
     # moto confirms an https subscription at once (a SubscriptionArn, not PendingConfirmation),
     # as the plan's endpoint_auto_confirms = true says it will be.
-    sns.subscribe(TopicArn=topic, Protocol="https",
-                  Endpoint="https://events.pagerduty.com/integration/abc/enqueue")
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="https",
+        Endpoint="https://events.pagerduty.com/integration/abc/enqueue",
+    )
     cloudwatch = session.client("cloudwatch")
     for slug in ["root-usage"] if slugs is None else slugs:
         metric = "RootAccountUsage" if slugs is None else cis_metric(slug)
         logs.put_metric_filter(
-            logGroupName=TRAIL_GROUP, filterName=slug, filterPattern=CIS_PATTERNS[slug].pattern,
-            metricTransformations=[{"metricName": metric, "metricNamespace": "CISBenchmark",
-                                    "metricValue": "1"}])
+            logGroupName=TRAIL_GROUP,
+            filterName=slug,
+            filterPattern=CIS_PATTERNS[slug].pattern,
+            metricTransformations=[
+                {"metricName": metric, "metricNamespace": "CISBenchmark", "metricValue": "1"}
+            ],
+        )
     for slug in ["root-usage"] if slugs is None else list(CIS_PATTERNS):
         metric = "RootAccountUsage" if slugs is None else cis_metric(slug)
         cloudwatch.put_metric_alarm(
-            AlarmName=slug, MetricName=metric, Namespace="CISBenchmark", Statistic="Sum",
-            Period=300, EvaluationPeriods=1, Threshold=1,
-            ComparisonOperator="GreaterThanOrEqualToThreshold", TreatMissingData="notBreaching",
-            AlarmActions=[topic])
+            AlarmName=slug,
+            MetricName=metric,
+            Namespace="CISBenchmark",
+            Statistic="Sum",
+            Period=300,
+            EvaluationPeriods=1,
+            Threshold=1,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+            TreatMissingData="notBreaching",
+            AlarmActions=[topic],
+        )
     ct = session.client("cloudtrail")
-    ct.create_trail(Name=TRAIL_NAME, S3BucketName=MONITORING_BUCKET, IsMultiRegionTrail=True,
-                    IncludeGlobalServiceEvents=True, EnableLogFileValidation=True,
-                    CloudWatchLogsLogGroupArn=GROUP_ARN, CloudWatchLogsRoleArn=ROLE)
+    ct.create_trail(
+        Name=TRAIL_NAME,
+        S3BucketName=MONITORING_BUCKET,
+        IsMultiRegionTrail=True,
+        IncludeGlobalServiceEvents=True,
+        EnableLogFileValidation=True,
+        CloudWatchLogsLogGroupArn=GROUP_ARN,
+        CloudWatchLogsRoleArn=ROLE,
+    )
     if advanced is not None:
         ct.put_event_selectors(TrailName=TRAIL_NAME, AdvancedEventSelectors=api_selectors(advanced))
     ct.start_logging(Name=TRAIL_NAME)
@@ -304,28 +421,42 @@ def live_monitoring(session: Any, slugs: list[str] | None = None, retention: int
 def live_coverage(session: Any, recording: bool = True) -> None:
     """plan_coverage built in moto."""
     ec2 = session.client("ec2")
-    main = ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=[
-        {"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "main"}]}])["Vpc"]["VpcId"]
-    ec2.create_vpc(CidrBlock="10.1.0.0/16", TagSpecifications=[
-        {"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "legacy"}]}])
+    main = ec2.create_vpc(
+        CidrBlock="10.0.0.0/16",
+        TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "main"}]}],
+    )["Vpc"]["VpcId"]
+    ec2.create_vpc(
+        CidrBlock="10.1.0.0/16",
+        TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "legacy"}]}],
+    )
     logs = session.client("logs")
     logs.create_log_group(logGroupName=FLOW_GROUP)
     logs.put_retention_policy(logGroupName=FLOW_GROUP, retentionInDays=365)
-    ec2.create_flow_logs(ResourceIds=[main], ResourceType="VPC", TrafficType="ALL",
-                         LogGroupName=FLOW_GROUP,
-                         DeliverLogsPermissionArn=f"arn:aws:iam::{ACCOUNT_ID}:role/VpcFlowLogs")
+    ec2.create_flow_logs(
+        ResourceIds=[main],
+        ResourceType="VPC",
+        TrafficType="ALL",
+        LogGroupName=FLOW_GROUP,
+        DeliverLogsPermissionArn=f"arn:aws:iam::{ACCOUNT_ID}:role/VpcFlowLogs",
+    )
     config = session.client("config")
-    config.put_configuration_recorder(ConfigurationRecorder={
-        "name": "default", "roleARN": f"arn:aws:iam::{ACCOUNT_ID}:role/config",
-        "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True}})
+    config.put_configuration_recorder(
+        ConfigurationRecorder={
+            "name": "default",
+            "roleARN": f"arn:aws:iam::{ACCOUNT_ID}:role/config",
+            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
+        }
+    )
     session.client("s3").create_bucket(Bucket="config-history")
-    config.put_delivery_channel(DeliveryChannel={"name": "default",
-                                                 "s3BucketName": "config-history"})
+    config.put_delivery_channel(
+        DeliveryChannel={"name": "default", "s3BucketName": "config-history"}
+    )
     if recording:
         config.start_configuration_recorder(ConfigurationRecorderName="default")
 
 
 # ----- scenarios: a plan and its live twin, judged once each --------------------------------
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -334,25 +465,34 @@ class Scenario:
 
 
 SCENARIOS: dict[str, Scenario] = {
-    "logstore-compliant": Scenario(lambda: fixture("compliant.json"),
-                                   lambda s: live_logstore(s, True)),
+    "logstore-compliant": Scenario(
+        lambda: fixture("compliant.json"), lambda s: live_logstore(s, True)
+    ),
     "logstore-weak": Scenario(plan_logstore_weak, lambda s: live_logstore(s, False)),
     "cis-all": Scenario(plan_cis, lambda s: live_monitoring(s, list(CIS_PATTERNS))),
-    **{f"cis-without-{slug}": Scenario(
-        partial(plan_cis, missing=slug),
-        partial(live_monitoring, slugs=[x for x in CIS_PATTERNS if x != slug]))
-       for slug in CIS_PATTERNS},
-    "log-group-short-retention": Scenario(plan_short_retention,
-                                          lambda s: live_monitoring(s, retention=30)),
-    "selectors-read": Scenario(lambda: plan_selectors(selectors("read")),
-                               lambda s: live_monitoring(s, advanced=selectors("read"))),
+    **{
+        f"cis-without-{slug}": Scenario(
+            partial(plan_cis, missing=slug),
+            partial(live_monitoring, slugs=[x for x in CIS_PATTERNS if x != slug]),
+        )
+        for slug in CIS_PATTERNS
+    },
+    "log-group-short-retention": Scenario(
+        plan_short_retention, lambda s: live_monitoring(s, retention=30)
+    ),
+    "selectors-read": Scenario(
+        lambda: plan_selectors(selectors("read")),
+        lambda s: live_monitoring(s, advanced=selectors("read")),
+    ),
     "selectors-write-not-kms": Scenario(
         lambda: plan_selectors(selectors("write", exclude_kms=True)),
-        lambda s: live_monitoring(s, advanced=selectors("write", exclude_kms=True))),
+        lambda s: live_monitoring(s, advanced=selectors("write", exclude_kms=True)),
+    ),
     "trail-replaced": Scenario(plan_trail_replaced),
     "coverage": Scenario(plan_coverage, lambda s: live_coverage(s)),
-    "recorder-stopped": Scenario(lambda: plan_coverage(recording=False),
-                                 lambda s: live_coverage(s, recording=False)),
+    "recorder-stopped": Scenario(
+        lambda: plan_coverage(recording=False), lambda s: live_coverage(s, recording=False)
+    ),
 }
 
 
@@ -368,53 +508,83 @@ class Case:
     live: bool = True
 
 
-LOGSTORE_PASS_FAIL = [Case("logstore-compliant", PASS, BUCKET_NAME),
-                      Case("logstore-weak", FAIL, BUCKET_NAME)]
+LOGSTORE_PASS_FAIL = [
+    Case("logstore-compliant", PASS, BUCKET_NAME),
+    Case("logstore-weak", FAIL, BUCKET_NAME),
+]
 TABLE: dict[str, list[Case]] = {
     "aws-cloudtrail-cloudwatch-integration": [
         Case("logstore-weak", FAIL, TRAIL_NAME),
         # Configured, but nothing delivered yet: unknown on the plan and on a fresh live trail.
-        Case("logstore-compliant", UNKNOWN, TRAIL_NAME)],
-    "aws-cloudtrail-kms-encryption": [Case("logstore-compliant", PASS, TRAIL_NAME),
-                                      Case("logstore-weak", FAIL, TRAIL_NAME)],
-    "aws-cloudtrail-log-file-validation": [Case("logstore-compliant", PASS, TRAIL_NAME),
-                                           Case("logstore-weak", FAIL, TRAIL_NAME)],
-    "aws-cloudtrail-multi-region-logging": [Case("selectors-read", PASS),
-                                            Case("cis-all", PASS),
-                                            Case("selectors-write-not-kms", FAIL)],
-    "aws-cloudtrail-s3-data-events-read": [Case("selectors-read", PASS),
-                                           Case("selectors-write-not-kms", FAIL),
-                                           Case("cis-all", FAIL)],
-    "aws-cloudtrail-s3-data-events-write": [Case("selectors-write-not-kms", PASS),
-                                            Case("selectors-read", FAIL)],
-    "aws-config-recorder-all-regions": [Case("coverage", PASS, "us-east-1"),
-                                        Case("recorder-stopped", FAIL, "us-east-1")],
-    "aws-vpc-flow-logs-enabled": [Case("coverage", PASS, "main"),
-                                  Case("coverage", FAIL, "legacy")],
-    "aws-kms-log-key-rotation": [Case("logstore-compliant", PASS),
-                                 Case("logstore-weak", FAIL)],
-    "aws-logs-log-group-kms-encryption": [Case("logstore-compliant", PASS, TRAIL_GROUP),
-                                          Case("cis-all", FAIL, TRAIL_GROUP),
-                                          Case("coverage", FAIL, FLOW_GROUP)],
-    "aws-logs-log-group-retention": [Case("logstore-compliant", PASS, TRAIL_GROUP),
-                                     Case("coverage", PASS, FLOW_GROUP),
-                                     Case("log-group-short-retention", FAIL, TRAIL_GROUP)],
-    **{f"aws-monitoring-{slug}": [Case("cis-all", PASS), Case(f"cis-without-{slug}", FAIL)]
-       for slug in CIS_PATTERNS},
-    **{pid: LOGSTORE_PASS_FAIL for pid in (
-        "aws-s3-trail-bucket-access-logging", "aws-s3-trail-bucket-lifecycle-retention",
-        "aws-s3-trail-bucket-not-public", "aws-s3-trail-bucket-object-lock",
-        "aws-s3-trail-bucket-sse-kms", "aws-s3-trail-bucket-tls-only")},
+        Case("logstore-compliant", UNKNOWN, TRAIL_NAME),
+    ],
+    "aws-cloudtrail-kms-encryption": [
+        Case("logstore-compliant", PASS, TRAIL_NAME),
+        Case("logstore-weak", FAIL, TRAIL_NAME),
+    ],
+    "aws-cloudtrail-log-file-validation": [
+        Case("logstore-compliant", PASS, TRAIL_NAME),
+        Case("logstore-weak", FAIL, TRAIL_NAME),
+    ],
+    "aws-cloudtrail-multi-region-logging": [
+        Case("selectors-read", PASS),
+        Case("cis-all", PASS),
+        Case("selectors-write-not-kms", FAIL),
+    ],
+    "aws-cloudtrail-s3-data-events-read": [
+        Case("selectors-read", PASS),
+        Case("selectors-write-not-kms", FAIL),
+        Case("cis-all", FAIL),
+    ],
+    "aws-cloudtrail-s3-data-events-write": [
+        Case("selectors-write-not-kms", PASS),
+        Case("selectors-read", FAIL),
+    ],
+    "aws-config-recorder-all-regions": [
+        Case("coverage", PASS, "us-east-1"),
+        Case("recorder-stopped", FAIL, "us-east-1"),
+    ],
+    "aws-vpc-flow-logs-enabled": [Case("coverage", PASS, "main"), Case("coverage", FAIL, "legacy")],
+    "aws-kms-log-key-rotation": [Case("logstore-compliant", PASS), Case("logstore-weak", FAIL)],
+    "aws-logs-log-group-kms-encryption": [
+        Case("logstore-compliant", PASS, TRAIL_GROUP),
+        Case("cis-all", FAIL, TRAIL_GROUP),
+        Case("coverage", FAIL, FLOW_GROUP),
+    ],
+    "aws-logs-log-group-retention": [
+        Case("logstore-compliant", PASS, TRAIL_GROUP),
+        Case("coverage", PASS, FLOW_GROUP),
+        Case("log-group-short-retention", FAIL, TRAIL_GROUP),
+    ],
+    **{
+        f"aws-monitoring-{slug}": [Case("cis-all", PASS), Case(f"cis-without-{slug}", FAIL)]
+        for slug in CIS_PATTERNS
+    },
+    **{
+        pid: LOGSTORE_PASS_FAIL
+        for pid in (
+            "aws-s3-trail-bucket-access-logging",
+            "aws-s3-trail-bucket-lifecycle-retention",
+            "aws-s3-trail-bucket-not-public",
+            "aws-s3-trail-bucket-object-lock",
+            "aws-s3-trail-bucket-sse-kms",
+            "aws-s3-trail-bucket-tls-only",
+        )
+    },
     "aws-plan-log-store-not-destroyed": [
         Case("logstore-compliant", PASS, TRAIL, live=False),
         Case("logstore-compliant", PASS, "aws_s3_bucket.trail", live=False),
-        Case("trail-replaced", FAIL, TRAIL, live=False)],
-    "aws-s3-trail-bucket-mfa-delete": [Case("logstore-compliant", PASS, BUCKET_NAME, live=False),
-                                       Case("logstore-weak", FAIL, BUCKET_NAME)],
+        Case("trail-replaced", FAIL, TRAIL, live=False),
+    ],
+    "aws-s3-trail-bucket-mfa-delete": [
+        Case("logstore-compliant", PASS, BUCKET_NAME, live=False),
+        Case("logstore-weak", FAIL, BUCKET_NAME),
+    ],
 }
 
 
 # ----- judging ----------------------------------------------------------------------------
+
 
 @cache
 def prepared() -> pipeline.Prepared:
@@ -445,8 +615,14 @@ def moto_env() -> Iterator[None]:
     """Fake credentials and no shared config, so nothing can reach a real account."""
     pytest.importorskip("moto")
     with pytest.MonkeyPatch.context() as mp, tempfile.TemporaryDirectory() as empty:
-        for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION",
-                    "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        for key in (
+            "AWS_PROFILE",
+            "AWS_DEFAULT_PROFILE",
+            "AWS_SESSION_TOKEN",
+            "AWS_REGION",
+            "AWS_ROLE_ARN",
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+        ):
             mp.delenv(key, raising=False)
         mp.setenv("AWS_ACCESS_KEY_ID", "testing")
         mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -473,22 +649,31 @@ def live_findings(scenario: str) -> tuple[Finding, ...]:
         build(session)
         collected = scan(session, ["us-east-1"], EvidenceStore())
         findings, _ = pipeline.assess(
-            prepared(), collected.inventory, source="aws", started_at=pipeline.now_iso(),
-            caller=collected.scope.caller_arn, accounts=[collected.scope.account],
-            regions=collected.scope.regions, enabled_regions=collected.enabled_regions,
-            api_calls=0, keep=_plan_only)
+            prepared(),
+            collected.inventory,
+            source="aws",
+            started_at=pipeline.now_iso(),
+            caller=collected.scope.caller_arn,
+            accounts=[collected.scope.account],
+            regions=collected.scope.regions,
+            enabled_regions=collected.enabled_regions,
+            api_calls=0,
+            keep=_plan_only,
+        )
     return tuple(findings)
 
 
 def status_of(findings: tuple[Finding, ...], policy: str, name: str | None) -> Finding:
     """The one finding of `policy` on the resource named `name` (any name when None)."""
-    found = [f for f in findings if f.policy_id == policy and (name is None or
-                                                              f.resource_name == name)]
+    found = [
+        f for f in findings if f.policy_id == policy and (name is None or f.resource_name == name)
+    ]
     assert len(found) == 1, (policy, name, [(f.resource_name, f.status) for f in found])
     return found[0]
 
 
 # ----- the tests --------------------------------------------------------------------------
+
 
 def test_the_table_covers_exactly_the_plan_catalogue() -> None:
     assert set(TABLE) == set(PLAN_POLICIES)
@@ -497,8 +682,9 @@ def test_the_table_covers_exactly_the_plan_catalogue() -> None:
 
 
 def test_every_cis_pattern_has_a_monitoring_policy() -> None:
-    assert {f"aws-monitoring-{slug}" for slug in CIS_PATTERNS} == \
-        {p for p in PLAN_POLICIES if p.startswith("aws-monitoring-")}
+    assert {f"aws-monitoring-{slug}" for slug in CIS_PATTERNS} == {
+        p for p in PLAN_POLICIES if p.startswith("aws-monitoring-")
+    }
     assert len(CIS_PATTERNS) == 15
 
 
@@ -525,24 +711,28 @@ def test_policy_passes_and_fails_on_plans_as_live(policy: str, moto_env: None) -
 def test_live_exceptions_really_differ_in_moto(moto_env: None) -> None:
     """What EXCEPTIONS says of moto holds: the twin of an MFA-delete bucket fails, and a
     trail's CloudWatch Logs delivery is never reported (unknown while fresh, never pass)."""
-    mfa = status_of(live_findings("logstore-compliant"), "aws-s3-trail-bucket-mfa-delete",
-                    BUCKET_NAME)
+    mfa = status_of(
+        live_findings("logstore-compliant"), "aws-s3-trail-bucket-mfa-delete", BUCKET_NAME
+    )
     assert mfa.status is FAIL
     assert "mfa_delete is false" in mfa.message
-    cloudwatch = status_of(live_findings("logstore-compliant"),
-                           "aws-cloudtrail-cloudwatch-integration", TRAIL_NAME)
+    cloudwatch = status_of(
+        live_findings("logstore-compliant"), "aws-cloudtrail-cloudwatch-integration", TRAIL_NAME
+    )
     assert cloudwatch.status is UNKNOWN
     assert "did not report LatestCloudWatchLogsDeliveryTime" in cloudwatch.message
-    planned = status_of(plan_findings("logstore-compliant"),
-                        "aws-cloudtrail-cloudwatch-integration", TRAIL_NAME)
+    planned = status_of(
+        plan_findings("logstore-compliant"), "aws-cloudtrail-cloudwatch-integration", TRAIL_NAME
+    )
     assert "delivery times are not known before apply" in planned.message
 
 
 @pytest.mark.parametrize("slug", list(CIS_PATTERNS))
 def test_dropping_one_cis_filter_fails_only_that_policy(slug: str) -> None:
     findings = plan_findings(f"cis-without-{slug}")
-    got = {other: status_of(findings, f"aws-monitoring-{other}", None).status
-           for other in CIS_PATTERNS}
+    got = {
+        other: status_of(findings, f"aws-monitoring-{other}", None).status for other in CIS_PATTERNS
+    }
     assert got == {other: FAIL if other == slug else PASS for other in CIS_PATTERNS}
 
 
@@ -560,20 +750,27 @@ def _keyed(findings: tuple[Finding, ...]) -> dict[tuple[str, str, str], Finding]
 
 @pytest.mark.parametrize("scenario", [s for s, v in SCENARIOS.items() if v.live is not None])
 def test_every_finding_on_a_shared_resource_agrees_with_the_live_twin(
-        scenario: str, moto_env: None) -> None:
+    scenario: str, moto_env: None
+) -> None:
     """Beyond the table: every finding the plan and its twin both have, the same status, but
     for the cases EXCEPTIONS explains. The plan may only add findings of plan-only policies;
     the twin only adds moto's default VPC and the enabled regions it does not scan."""
     planned, live = _keyed(plan_findings(scenario)), _keyed(live_findings(scenario))
-    excused = {(policy, case.name) for policy, cases in TABLE.items() for case in cases
-               if case.scenario == scenario and not case.live}
-    plan_only = {c.policy.id for c in prepared().compiled
-                 if c.policy.evaluate_on == ("plan",)}
+    excused = {
+        (policy, case.name)
+        for policy, cases in TABLE.items()
+        for case in cases
+        if case.scenario == scenario and not case.live
+    }
+    plan_only = {c.policy.id for c in prepared().compiled if c.policy.evaluate_on == ("plan",)}
     assert {k for k in planned if k[0] not in plan_only} <= set(live), scenario
     for key in set(live) - set(planned):
         assert key[1] in ("aws.ec2.vpc", "aws.region"), key
         if key[1] == "aws.region":
             assert key[2] != "us-east-1", key
-    differ = {k: (planned[k].status, live[k].status) for k in set(planned) & set(live)
-              if planned[k].status is not live[k].status}
+    differ = {
+        k: (planned[k].status, live[k].status)
+        for k in set(planned) & set(live)
+        if planned[k].status is not live[k].status
+    }
     assert {(k[0], k[2] or None) for k in differ} <= excused, differ

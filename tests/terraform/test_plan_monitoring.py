@@ -59,15 +59,6 @@ def inventory_of(plan: dict[str, Any]) -> Inventory:
 # ----- editing a plan the way another configuration would have produced it -----------------
 
 
-
-
-
-
-
-
-
-
-
 def subscribe(plan: dict[str, Any], protocol: str, auto_confirms: bool | None) -> None:
     """The fixture's subscription with another protocol (auto_confirms None: omitted)."""
     sub = values(plan, SUB)
@@ -80,13 +71,15 @@ def subscribe(plan: dict[str, Any], protocol: str, auto_confirms: bool | None) -
 
 # ----- trail -> log group -> metric filter -> alarm -> topic -> subscription ----------------
 
+
 def test_fixture_filter_uses_the_cis_root_usage_pattern() -> None:
     plan = fixture("monitoring.json")
     assert values(plan, FILTER)["pattern"] == CIS_PATTERNS["root-usage"].pattern
 
 
 def test_root_usage_chain_passes_and_a_missing_filter_fails(
-        complete_policies: list[CompiledPolicy]) -> None:
+    complete_policies: list[CompiledPolicy],
+) -> None:
     found = judge(complete_policies, fixture("monitoring.json"))
     root = found[("aws-monitoring-root-usage", ACCOUNT)]
     assert root.status is Status.PASS, root.message
@@ -101,10 +94,11 @@ def test_monitoring_resources_and_links_follow_the_live_shapes() -> None:
     metric_filter = inventory.get(FILTER)
     assert metric_filter is not None and metric_filter.type == "aws.logs.metric_filter"
     assert metric_filter.attrs == {
-        "name": "root-usage", "log_group_name": "/aws/cloudtrail/acme",
+        "name": "root-usage",
+        "log_group_name": "/aws/cloudtrail/acme",
         "pattern": CIS_PATTERNS["root-usage"].pattern,
-        "metrics": [{"name": "RootAccountUsage", "namespace": "CISBenchmark",
-                     "dimensions": []}]}
+        "metrics": [{"name": "RootAccountUsage", "namespace": "CISBenchmark", "dimensions": []}],
+    }
     assert metric_filter.links["log_group"].targets == (GROUP,)
     assert metric_filter.links["alarms"].targets == (ALARM,)
     group = inventory.get(GROUP)
@@ -113,19 +107,29 @@ def test_monitoring_resources_and_links_follow_the_live_shapes() -> None:
     alarm = inventory.get(ALARM)
     assert alarm is not None
     # The topic's ARN is known only after apply; the reference names the topic all the same.
-    assert alarm.attrs == {"name": "root-usage", "metric_name": "RootAccountUsage",
-                           "namespace": "CISBenchmark", "actions_enabled": True,
-                           "alarm_actions": [TOPIC], "dimensions": [], "state": None}
+    assert alarm.attrs == {
+        "name": "root-usage",
+        "metric_name": "RootAccountUsage",
+        "namespace": "CISBenchmark",
+        "actions_enabled": True,
+        "alarm_actions": [TOPIC],
+        "dimensions": [],
+        "state": None,
+    }
     assert alarm.links["sns_topics"] == Link((TOPIC,))
     topic = inventory.get(TOPIC)
     assert topic is not None and topic.links == {}  # as live: a topic links nowhere
-    assert topic.attrs == {"name": "security-alerts",
-                           "subscriptions": [{"protocol": "https", "confirmed": True}],
-                           "subscriptions_confirmed": 1, "subscriptions_pending": 0}
+    assert topic.attrs == {
+        "name": "security-alerts",
+        "subscriptions": [{"protocol": "https", "confirmed": True}],
+        "subscriptions_confirmed": 1,
+        "subscriptions_pending": 0,
+    }
 
 
 def test_email_only_subscription_leaves_root_usage_unknown(
-        complete_policies: list[CompiledPolicy]) -> None:
+    complete_policies: list[CompiledPolicy],
+) -> None:
     plan = fixture("monitoring.json")
     subscribe(plan, "email", None)
     found = judge(complete_policies, plan)
@@ -139,7 +143,8 @@ def test_email_only_subscription_leaves_root_usage_unknown(
 
 
 def test_topic_without_subscription_has_none_confirmed(
-        complete_policies: list[CompiledPolicy]) -> None:
+    complete_policies: list[CompiledPolicy],
+) -> None:
     plan = fixture("monitoring.json")
     drop(plan, SUB)
     topic = inventory_of(plan).get(TOPIC)
@@ -151,16 +156,24 @@ def test_topic_without_subscription_has_none_confirmed(
     assert found[("aws-monitoring-root-usage", ACCOUNT)].status is Status.FAIL
 
 
-@pytest.mark.parametrize(("protocol", "auto_confirms", "expected"), [
-    ("sqs", None, True), ("lambda", None, True), ("firehose", None, True),
-    ("application", None, True), ("https", True, True), ("http", True, True),
-    ("https", None, "confirmed by the endpoint after apply"),
-    ("https", False, "confirmed by the endpoint after apply"),
-    ("email", None, "confirmed by the recipient after apply"),
-    ("email-json", True, "confirmed by the recipient after apply"),
-])
-def test_subscription_confirmation_rule(protocol: str, auto_confirms: bool | None,
-                                        expected: bool | str) -> None:
+@pytest.mark.parametrize(
+    ("protocol", "auto_confirms", "expected"),
+    [
+        ("sqs", None, True),
+        ("lambda", None, True),
+        ("firehose", None, True),
+        ("application", None, True),
+        ("https", True, True),
+        ("http", True, True),
+        ("https", None, "confirmed by the endpoint after apply"),
+        ("https", False, "confirmed by the endpoint after apply"),
+        ("email", None, "confirmed by the recipient after apply"),
+        ("email-json", True, "confirmed by the recipient after apply"),
+    ],
+)
+def test_subscription_confirmation_rule(
+    protocol: str, auto_confirms: bool | None, expected: bool | str
+) -> None:
     plan = fixture("monitoring.json")
     subscribe(plan, protocol, auto_confirms)
     topic = inventory_of(plan).get(TOPIC)
@@ -185,7 +198,8 @@ def test_existing_subscription_uses_pending_confirmation() -> None:
 
 
 def test_alarm_dimensions_must_match_the_filter_as_live(
-        complete_policies: list[CompiledPolicy]) -> None:
+    complete_policies: list[CompiledPolicy],
+) -> None:
     plan = fixture("monitoring.json")
     values(plan, ALARM)["dimensions"] = {"InstanceId": "i-0123456789abcdef0"}
     inventory = inventory_of(plan)
@@ -205,7 +219,8 @@ def test_disabled_alarm_actions_fail(complete_policies: list[CompiledPolicy]) ->
 
 
 def test_alarm_action_the_plan_cannot_name_leaves_the_link_unresolved(
-        complete_policies: list[CompiledPolicy]) -> None:
+    complete_policies: list[CompiledPolicy],
+) -> None:
     plan = fixture("monitoring.json")
     values(plan, ALARM)["alarm_actions"] = [None, None]
     unknown(plan, ALARM)["alarm_actions"] = [True, True]
@@ -226,7 +241,8 @@ def found_status(policies: list[CompiledPolicy], plan: dict[str, Any]) -> Status
 
 
 def test_literal_topic_outside_the_plan_is_a_placeholder(
-        complete_policies: list[CompiledPolicy]) -> None:
+    complete_policies: list[CompiledPolicy],
+) -> None:
     plan = fixture("monitoring.json")
     arn = "arn:aws:sns:us-east-1:111111111111:central-alerts"
     values(plan, ALARM)["alarm_actions"] = [arn]
@@ -258,7 +274,8 @@ def test_literal_log_group_name_links_in_the_plan_and_nowhere_outside() -> None:
 def test_subscription_to_a_topic_outside_the_plan_is_not_evaluated() -> None:
     plan = fixture("monitoring.json")
     expressions(plan, SUB)["topic_arn"] = {
-        "constant_value": "arn:aws:sns:us-east-1:111111111111:elsewhere"}
+        "constant_value": "arn:aws:sns:us-east-1:111111111111:elsewhere"
+    }
     values(plan, SUB)["topic_arn"] = "arn:aws:sns:us-east-1:111111111111:elsewhere"
     del unknown(plan, SUB)["topic_arn"]
     scan = plan_inventory(plan)
@@ -269,8 +286,10 @@ def test_subscription_to_a_topic_outside_the_plan_is_not_evaluated() -> None:
 
 # ----- VPC flow logs -----------------------------------------------------------------------
 
+
 def test_vpc_with_a_flow_log_passes_and_without_fails(
-        complete_policies: list[CompiledPolicy]) -> None:
+    complete_policies: list[CompiledPolicy],
+) -> None:
     found = judge(complete_policies, fixture("coverage.json"))
     main = found[("aws-vpc-flow-logs-enabled", VPC)]
     assert main.status is Status.PASS, main.message
@@ -285,10 +304,20 @@ def test_vpc_attributes_and_flow_log_links_follow_the_live_shapes() -> None:
     assert vpc is not None and vpc.name == "main" and vpc.region == "us-east-1"
     # The VPC id exists only after apply: the address stands in for it.
     assert vpc.attrs == {
-        "vpc_id": VPC, "is_default": False, "cidr_block": "10.0.0.0/16",
-        "flow_logs": [{"id": FLOW, "status": "ACTIVE", "traffic_type": "ALL",
-                       "destination_type": "cloud-watch-logs", "destination": FLOW_GROUP,
-                       "deliver_status": None}]}
+        "vpc_id": VPC,
+        "is_default": False,
+        "cidr_block": "10.0.0.0/16",
+        "flow_logs": [
+            {
+                "id": FLOW,
+                "status": "ACTIVE",
+                "traffic_type": "ALL",
+                "destination_type": "cloud-watch-logs",
+                "destination": FLOW_GROUP,
+                "deliver_status": None,
+            }
+        ],
+    }
     assert vpc.links["flow_log_destinations"].targets == (FLOW_GROUP,)
     group = inventory.get(FLOW_GROUP)
     assert group is not None and group.links["log_sources"].targets == (VPC,)
@@ -303,14 +332,14 @@ def test_flow_log_defaults_and_s3_destination() -> None:
     del flow["log_destination_type"]  # provider default: cloud-watch-logs
     inventory = inventory_of(plan)
     vpc = inventory.get(VPC)
-    assert vpc is not None and vpc.attrs["flow_logs"][0]["destination_type"] == \
-        "cloud-watch-logs"
+    assert vpc is not None and vpc.attrs["flow_logs"][0]["destination_type"] == "cloud-watch-logs"
     flow["log_destination_type"] = "s3"
     flow["traffic_type"] = "REJECT"
     unknown(plan, FLOW).pop("log_destination")
     flow["log_destination"] = "arn:aws:s3:::flow-logs-111111111111/vpc/"
     expressions(plan, FLOW)["log_destination"] = {
-        "constant_value": "arn:aws:s3:::flow-logs-111111111111/vpc/"}
+        "constant_value": "arn:aws:s3:::flow-logs-111111111111/vpc/"
+    }
     inventory = inventory_of(plan)
     vpc = inventory.get(VPC)
     assert vpc is not None
@@ -332,8 +361,10 @@ def test_flow_log_of_a_vpc_outside_the_plan_is_not_evaluated() -> None:
 
 # ----- AWS Config recorders and regions ----------------------------------------------------
 
+
 def test_enabled_recorder_passes_its_region_and_others_fail(
-        complete_policies: list[CompiledPolicy]) -> None:
+    complete_policies: list[CompiledPolicy],
+) -> None:
     found = judge(complete_policies, fixture("coverage.json"))
     east = found[("aws-config-recorder-all-regions", EAST)]
     assert east.status is Status.PASS, east.message
@@ -346,10 +377,14 @@ def test_recorder_attributes_and_region_links() -> None:
     recorder = inventory.get(RECORDER)
     assert recorder is not None and recorder.name == "default (us-east-1)"
     assert recorder.attrs == {
-        "name": "default", "recording": True, "all_supported": True,
+        "name": "default",
+        "recording": True,
+        "all_supported": True,
         "include_global_resource_types": True,
-        "recording_strategy": "ALL_SUPPORTED_RESOURCE_TYPES", "last_status": None,
-        "role_arn": "aws_iam_service_linked_role.config"}
+        "recording_strategy": "ALL_SUPPORTED_RESOURCE_TYPES",
+        "last_status": None,
+        "role_arn": "aws_iam_service_linked_role.config",
+    }
     regions = {r.id: r for r in inventory.of_type("aws.region")}
     assert set(regions) == {EAST, WEST}
     assert regions[EAST].attrs == {"region": "us-east-1", "enabled": True, "scanned": True}
@@ -360,8 +395,7 @@ def test_recorder_attributes_and_region_links() -> None:
 
 
 @pytest.mark.parametrize("variant", ["disabled", "no status"])
-def test_recorder_not_enabled_fails(complete_policies: list[CompiledPolicy],
-                                    variant: str) -> None:
+def test_recorder_not_enabled_fails(complete_policies: list[CompiledPolicy], variant: str) -> None:
     plan = fixture("coverage.json")
     if variant == "disabled":
         values(plan, STATUS)["is_enabled"] = False
@@ -390,8 +424,9 @@ def test_status_matched_by_literal_name_in_its_own_region() -> None:
     expressions(plan, STATUS)["name"] = {"constant_value": "default"}
     recorder = inventory_of(plan).get(RECORDER)
     assert recorder is not None and recorder.attrs["recording"] is True
-    next(r for r in plan["configuration"]["root_module"]["resources"]
-         if r["address"] == STATUS)["provider_config_key"] = "aws.west"
+    next(r for r in plan["configuration"]["root_module"]["resources"] if r["address"] == STATUS)[
+        "provider_config_key"
+    ] = "aws.west"
     scan = plan_inventory(plan)
     recorder = scan.inventory.get(RECORDER)
     assert recorder is not None and recorder.attrs["recording"] is False
@@ -400,12 +435,15 @@ def test_status_matched_by_literal_name_in_its_own_region() -> None:
 
 # ----- what a plan leaves out, and the attribute contract ----------------------------------
 
+
 def test_unknown_types_are_still_listed_not_evaluated() -> None:
     assert plan_inventory(fixture("monitoring.json")).not_evaluated == {
-        "aws_iam_role": ["aws_iam_role.trail_to_logs"]}
+        "aws_iam_role": ["aws_iam_role.trail_to_logs"]
+    }
     assert plan_inventory(fixture("coverage.json")).not_evaluated == {
         "aws_iam_role": ["aws_iam_role.flow"],
-        "aws_iam_service_linked_role": ["aws_iam_service_linked_role.config"]}
+        "aws_iam_service_linked_role": ["aws_iam_service_linked_role.config"],
+    }
 
 
 @pytest.mark.parametrize("name", ["monitoring.json", "coverage.json"])
@@ -419,12 +457,14 @@ def test_resources_match_the_resource_schemas(name: str) -> None:
     for resource in plan_inventory(fixture(name)).inventory:
         schema = json.loads((resource_schema_dir() / f"{resource.type}.json").read_text())
         for error in jsonschema.Draft202012Validator(schema).iter_errors(
-                {"attrs": _jsonable(resource.attrs)}):
+            {"attrs": _jsonable(resource.attrs)}
+        ):
             path = "/".join(map(str, error.absolute_path))
             problems.append(f"{resource.type} {resource.name}: {path}: {error.message}")
         declared = set(schema.get("x-links") or {})
-        extra = set(resource.links) - declared - {"log_sources", "metric_filters", "trails",
-                                                  "protects"}
+        extra = (
+            set(resource.links) - declared - {"log_sources", "metric_filters", "trails", "protects"}
+        )
         assert not extra, (resource.type, extra)
     assert not problems, "\n".join(problems)
 
@@ -439,6 +479,7 @@ def test_evidence_hash_covers_attached_resources() -> None:
 
 
 # ----- the same statuses and links as the live adapter on the equivalent estate ------------
+
 
 @pytest.fixture
 def live_session() -> Iterator[Any]:
@@ -455,7 +496,8 @@ def live_session() -> Iterator[Any]:
 
 
 def test_same_statuses_and_links_as_the_live_adapter(
-        complete_policies: list[CompiledPolicy], live_session: Any) -> None:
+    complete_policies: list[CompiledPolicy], live_session: Any
+) -> None:
     from scanner.evidence import EvidenceStore
     from scanner.providers.aws.collect import scan as collect_scan
 
@@ -465,31 +507,54 @@ def test_same_statuses_and_links_as_the_live_adapter(
     logs.create_log_group(logGroupName="/aws/cloudtrail/acme")
     group_arn = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/cloudtrail/acme:*"
     logs.put_metric_filter(
-        logGroupName="/aws/cloudtrail/acme", filterName="root-usage",
+        logGroupName="/aws/cloudtrail/acme",
+        filterName="root-usage",
         filterPattern=CIS_PATTERNS["root-usage"].pattern,
-        metricTransformations=[{"metricName": "RootAccountUsage",
-                                "metricNamespace": "CISBenchmark", "metricValue": "1"}])
+        metricTransformations=[
+            {
+                "metricName": "RootAccountUsage",
+                "metricNamespace": "CISBenchmark",
+                "metricValue": "1",
+            }
+        ],
+    )
     sns = session.client("sns")
     topic = sns.create_topic(Name="security-alerts")["TopicArn"]
-    sns.subscribe(TopicArn=topic, Protocol="sqs",
-                  Endpoint="arn:aws:sqs:us-east-1:123456789012:alerts")
+    sns.subscribe(
+        TopicArn=topic, Protocol="sqs", Endpoint="arn:aws:sqs:us-east-1:123456789012:alerts"
+    )
     session.client("cloudwatch").put_metric_alarm(
-        AlarmName="root-usage", MetricName="RootAccountUsage", Namespace="CISBenchmark",
-        Statistic="Sum", Period=300, EvaluationPeriods=1, Threshold=1,
-        ComparisonOperator="GreaterThanOrEqualToThreshold", AlarmActions=[topic])
+        AlarmName="root-usage",
+        MetricName="RootAccountUsage",
+        Namespace="CISBenchmark",
+        Statistic="Sum",
+        Period=300,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        AlarmActions=[topic],
+    )
     trail = session.client("cloudtrail")
-    trail.create_trail(Name="acme-trail", S3BucketName="acme-monitoring-trail",
-                       IsMultiRegionTrail=True, IncludeGlobalServiceEvents=True,
-                       EnableLogFileValidation=True, CloudWatchLogsLogGroupArn=group_arn,
-                       CloudWatchLogsRoleArn="arn:aws:iam::123456789012:role/CloudTrailToLogs")
+    trail.create_trail(
+        Name="acme-trail",
+        S3BucketName="acme-monitoring-trail",
+        IsMultiRegionTrail=True,
+        IncludeGlobalServiceEvents=True,
+        EnableLogFileValidation=True,
+        CloudWatchLogsLogGroupArn=group_arn,
+        CloudWatchLogsRoleArn="arn:aws:iam::123456789012:role/CloudTrailToLogs",
+    )
     trail.start_logging(Name="acme-trail")
     live = collect_scan(session, ["us-east-1"], EvidenceStore()).inventory
 
     plan = fixture("monitoring.json")
-    live_found = {(f.policy_id, f.resource_type): f.status
-                  for f in evaluate(complete_policies, live)}
-    plan_found = {(f.policy_id, f.resource_type): f.status
-                  for f in evaluate(complete_policies, inventory_of(plan))}
+    live_found = {
+        (f.policy_id, f.resource_type): f.status for f in evaluate(complete_policies, live)
+    }
+    plan_found = {
+        (f.policy_id, f.resource_type): f.status
+        for f in evaluate(complete_policies, inventory_of(plan))
+    }
     for pid in ("aws-monitoring-root-usage", "aws-monitoring-unauthorized-api-calls"):
         assert plan_found[(pid, "aws.account")] is live_found[(pid, "aws.account")], pid
     assert plan_found[("aws-monitoring-root-usage", "aws.account")] is Status.PASS
@@ -512,7 +577,8 @@ def test_same_statuses_and_links_as_the_live_adapter(
 
 
 def test_same_coverage_statuses_as_the_live_adapter(
-        complete_policies: list[CompiledPolicy], live_session: Any) -> None:
+    complete_policies: list[CompiledPolicy], live_session: Any
+) -> None:
     from scanner.evidence import EvidenceStore
     from scanner.providers.aws.collect import scan as collect_scan
 
@@ -521,29 +587,44 @@ def test_same_coverage_statuses_as_the_live_adapter(
     watched = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     ec2.create_vpc(CidrBlock="10.1.0.0/16")
     session.client("logs").create_log_group(logGroupName="/vpc/flow-logs")
-    ec2.create_flow_logs(ResourceIds=[watched], ResourceType="VPC", TrafficType="ALL",
-                         LogGroupName="/vpc/flow-logs",
-                         DeliverLogsPermissionArn="arn:aws:iam::123456789012:role/VpcFlowLogs")
+    ec2.create_flow_logs(
+        ResourceIds=[watched],
+        ResourceType="VPC",
+        TrafficType="ALL",
+        LogGroupName="/vpc/flow-logs",
+        DeliverLogsPermissionArn="arn:aws:iam::123456789012:role/VpcFlowLogs",
+    )
     config = session.client("config")
-    config.put_configuration_recorder(ConfigurationRecorder={
-        "name": "default", "roleARN": "arn:aws:iam::123456789012:role/config",
-        "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True}})
+    config.put_configuration_recorder(
+        ConfigurationRecorder={
+            "name": "default",
+            "roleARN": "arn:aws:iam::123456789012:role/config",
+            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
+        }
+    )
     session.client("s3").create_bucket(Bucket="config-history")
-    config.put_delivery_channel(DeliveryChannel={"name": "default",
-                                                 "s3BucketName": "config-history"})
+    config.put_delivery_channel(
+        DeliveryChannel={"name": "default", "s3BucketName": "config-history"}
+    )
     config.start_configuration_recorder(ConfigurationRecorderName="default")
     live = collect_scan(session, ["us-east-1"], EvidenceStore()).inventory
-    live_found = {(f.policy_id, f.resource_id): f.status
-                  for f in evaluate(complete_policies, live)}
+    live_found = {(f.policy_id, f.resource_id): f.status for f in evaluate(complete_policies, live)}
     plan_found = judge(complete_policies, fixture("coverage.json"))
-    live_vpcs = sorted((live_found[("aws-vpc-flow-logs-enabled", v.id)], v.attrs["vpc_id"])
-                       for v in live.of_type("aws.ec2.vpc") if not v.attrs["is_default"])
+    live_vpcs = sorted(
+        (live_found[("aws-vpc-flow-logs-enabled", v.id)], v.attrs["vpc_id"])
+        for v in live.of_type("aws.ec2.vpc")
+        if not v.attrs["is_default"]
+    )
     assert [s for s, _ in live_vpcs] == sorted(
-        [plan_found[("aws-vpc-flow-logs-enabled", VPC)].status,
-         plan_found[("aws-vpc-flow-logs-enabled", LEGACY)].status])
-    live_east = live_found[("aws-config-recorder-all-regions", "aws:123456789012:region/"
-                                                               "us-east-1")]
+        [
+            plan_found[("aws-vpc-flow-logs-enabled", VPC)].status,
+            plan_found[("aws-vpc-flow-logs-enabled", LEGACY)].status,
+        ]
+    )
+    live_east = live_found[("aws-config-recorder-all-regions", "aws:123456789012:region/us-east-1")]
     assert plan_found[("aws-config-recorder-all-regions", EAST)].status is live_east
     group = next(g for g in live.of_type("aws.logs.log_group") if g.name == "/vpc/flow-logs")
-    assert [live.get(t).type for t in group.links["log_sources"].targets  # type: ignore[union-attr]
-            ] == ["aws.ec2.vpc"]
+    assert [
+        live.get(t).type
+        for t in group.links["log_sources"].targets  # type: ignore[union-attr]
+    ] == ["aws.ec2.vpc"]

@@ -59,28 +59,53 @@ def test_sarif_points_at_the_tf_line_or_else_the_plan(tmp_path: Path) -> None:
     plan = tmp_path / "plan.json"
     plan.write_text(json.dumps(fixture("compliant.json")))
     out = tmp_path / "with-source"
-    result = CliRunner().invoke(main, ["plan", str(plan), "--source-dir", str(source), "--out",
-                                       str(out), "--format", "json,sarif", "--quiet"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "plan",
+            str(plan),
+            "--source-dir",
+            str(source),
+            "--out",
+            str(out),
+            "--format",
+            "json,sarif",
+            "--quiet",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads((out / "results.json").read_text())
     located = {f["resource"]["name"]: f.get("source") for f in data["findings"]}
     assert {"file": "main.tf", "line": 9} in located.values()
     sarif = json.loads((out / "results.sarif").read_text())
-    physical = [loc["physicalLocation"] for r in sarif["runs"][0]["results"]
-                for loc in r["locations"]]
+    physical = [
+        loc["physicalLocation"] for r in sarif["runs"][0]["results"] for loc in r["locations"]
+    ]
     assert physical and all("artifactLocation" in p for p in physical)
 
     out = tmp_path / "plain"
-    result = CliRunner().invoke(main, ["plan", str(plan), "--out", str(out), "--format",
-                                       "sarif", "--quiet"])
+    result = CliRunner().invoke(
+        main, ["plan", str(plan), "--out", str(out), "--format", "sarif", "--quiet"]
+    )
     sarif = json.loads((out / "results.sarif").read_text())
-    uris = {loc["physicalLocation"]["artifactLocation"]["uri"]
-            for r in sarif["runs"][0]["results"] for loc in r["locations"]}
+    uris = {
+        loc["physicalLocation"]["artifactLocation"]["uri"]
+        for r in sarif["runs"][0]["results"]
+        for loc in r["locations"]
+    }
     assert uris == {str(plan)}
 
 
 def test_source_dir_must_be_a_folder(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["plan", str(FIXTURES / "compliant.json"),
-                                       "--source-dir", str(tmp_path / "missing"), "--out",
-                                       str(tmp_path / "r")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "plan",
+            str(FIXTURES / "compliant.json"),
+            "--source-dir",
+            str(tmp_path / "missing"),
+            "--out",
+            str(tmp_path / "r"),
+        ],
+    )
     assert result.exit_code == 2, result.output

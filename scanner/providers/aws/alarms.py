@@ -13,14 +13,26 @@ TOPIC = "aws.sns.topic"
 def collect_alarms(api: AwsApi, scope: Scope, region: str) -> list[Resource]:
     """Every metric alarm in the region."""
     response = api.paginate("cloudwatch", region, "DescribeAlarms", AlarmTypes=["MetricAlarm"])
-    return [make(scope, ALARM, a["AlarmArn"], a["AlarmName"], region,
-                 {"name": a["AlarmName"], "metric_name": a.get("MetricName"),
-                  "namespace": a.get("Namespace"),
-                  "actions_enabled": bool(a.get("ActionsEnabled", True)),
-                  "alarm_actions": list(a.get("AlarmActions", [])),
-                  "dimensions": sorted(d["Name"] for d in a.get("Dimensions", [])),
-                  "state": a.get("StateValue")}, response.ref_for(a))
-            for a in response.data.get("MetricAlarms", [])]
+    return [
+        make(
+            scope,
+            ALARM,
+            a["AlarmArn"],
+            a["AlarmName"],
+            region,
+            {
+                "name": a["AlarmName"],
+                "metric_name": a.get("MetricName"),
+                "namespace": a.get("Namespace"),
+                "actions_enabled": bool(a.get("ActionsEnabled", True)),
+                "alarm_actions": list(a.get("AlarmActions", [])),
+                "dimensions": sorted(d["Name"] for d in a.get("Dimensions", [])),
+                "state": a.get("StateValue"),
+            },
+            response.ref_for(a),
+        )
+        for a in response.data.get("MetricAlarms", [])
+    ]
 
 
 def collect_topics(api: AwsApi, scope: Scope, region: str) -> list[Resource]:
@@ -28,11 +40,23 @@ def collect_topics(api: AwsApi, scope: Scope, region: str) -> list[Resource]:
     topics an alarm notifies (`describe_topic`)."""
     topics = api.paginate("sns", region, "ListTopics")
     not_asked = Unknowable("subscriptions are asked only of topics that an alarm notifies")
-    return [make(scope, TOPIC, t["TopicArn"], t["TopicArn"].rsplit(":", 1)[-1], region,
-                 {"name": t["TopicArn"].rsplit(":", 1)[-1], "subscriptions_confirmed": not_asked,
-                  "subscriptions_pending": not_asked, "subscriptions": not_asked},
-                 topics.ref_for(t))
-            for t in topics.data.get("Topics", [])]
+    return [
+        make(
+            scope,
+            TOPIC,
+            t["TopicArn"],
+            t["TopicArn"].rsplit(":", 1)[-1],
+            region,
+            {
+                "name": t["TopicArn"].rsplit(":", 1)[-1],
+                "subscriptions_confirmed": not_asked,
+                "subscriptions_pending": not_asked,
+                "subscriptions": not_asked,
+            },
+            topics.ref_for(t),
+        )
+        for t in topics.data.get("Topics", [])
+    ]
 
 
 def describe_topic(api: AwsApi, scope: Scope, listed: Resource) -> Resource:
@@ -42,18 +66,24 @@ def describe_topic(api: AwsApi, scope: Scope, listed: Resource) -> Resource:
     attrs = dict(listed.attrs)
     evidence = list(listed.evidence)
     try:
-        subs = api.paginate("sns", listed.region, "ListSubscriptionsByTopic",
-                            TopicArn=listed.id)
+        subs = api.paginate("sns", listed.region, "ListSubscriptionsByTopic", TopicArn=listed.id)
     except AwsCallError as exc:
         marker = exc.unknowable()
-        attrs.update(subscriptions_confirmed=marker, subscriptions_pending=marker,
-                     subscriptions=marker)
+        attrs.update(
+            subscriptions_confirmed=marker, subscriptions_pending=marker, subscriptions=marker
+        )
         return make(scope, TOPIC, listed.id, listed.name, listed.region, attrs, evidence)
-    items = [{"protocol": sub.get("Protocol", ""),
-              "confirmed": sub.get("SubscriptionArn", "").startswith("arn:")}
-             for sub in subs.data.get("Subscriptions", [])]
-    attrs.update(subscriptions=items,
-                 subscriptions_confirmed=sum(1 for i in items if i["confirmed"]),
-                 subscriptions_pending=sum(1 for i in items if not i["confirmed"]))
+    items = [
+        {
+            "protocol": sub.get("Protocol", ""),
+            "confirmed": sub.get("SubscriptionArn", "").startswith("arn:"),
+        }
+        for sub in subs.data.get("Subscriptions", [])
+    ]
+    attrs.update(
+        subscriptions=items,
+        subscriptions_confirmed=sum(1 for i in items if i["confirmed"]),
+        subscriptions_pending=sum(1 for i in items if not i["confirmed"]),
+    )
     evidence.extend(subs.evidence)
     return make(scope, TOPIC, listed.id, listed.name, listed.region, attrs, evidence)

@@ -21,13 +21,29 @@ class Scope:
     home_region: str
 
 
-def make(scope: Scope, rtype: str, rid: str, name: str, region: str, attrs: dict[str, Any],
-         evidence: Iterable[EvidenceRef], account: str | None = None,
-         also_accounts: tuple[str, ...] = ()) -> Resource:
+def make(
+    scope: Scope,
+    rtype: str,
+    rid: str,
+    name: str,
+    region: str,
+    attrs: dict[str, Any],
+    evidence: Iterable[EvidenceRef],
+    account: str | None = None,
+    also_accounts: tuple[str, ...] = (),
+) -> Resource:
     """A live AWS resource of this scan."""
-    return Resource(provider="aws", account=account or scope.account, region=region, type=rtype,
-                    id=rid, name=name, attrs=attrs, evidence=tuple(evidence),
-                    also_accounts=also_accounts)
+    return Resource(
+        provider="aws",
+        account=account or scope.account,
+        region=region,
+        type=rtype,
+        id=rid,
+        name=name,
+        attrs=attrs,
+        evidence=tuple(evidence),
+        also_accounts=also_accounts,
+    )
 
 
 def iso(value: Any) -> str | None:

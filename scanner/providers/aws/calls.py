@@ -46,22 +46,21 @@ PERMISSIONS: dict[tuple[str, str], str] = {
     ("sns", "ListTopics"): "sns:ListTopics",
     ("sns", "ListSubscriptionsByTopic"): "sns:ListSubscriptionsByTopic",
     ("config", "DescribeConfigurationRecorders"): "config:DescribeConfigurationRecorders",
-    ("config", "DescribeConfigurationRecorderStatus"):
-        "config:DescribeConfigurationRecorderStatus",
+    ("config", "DescribeConfigurationRecorderStatus"): "config:DescribeConfigurationRecorderStatus",
 }
 
 READ_PREFIXES = ("Get", "List", "Describe")
 
 # Error codes that mean the region itself cannot be used, so every collector there errs.
-REGION_UNUSABLE = frozenset({"UnrecognizedClientException", "AuthFailure", "OptInRequired",
-                             "InvalidClientTokenId"})
+REGION_UNUSABLE = frozenset(
+    {"UnrecognizedClientException", "AuthFailure", "OptInRequired", "InvalidClientTokenId"}
+)
 
 
 class AwsCallError(Exception):
     """A failed call with the AWS error code, mapped once here for every collector."""
 
-    def __init__(self, service: str, operation: str, region: str, code: str,
-                 message: str) -> None:
+    def __init__(self, service: str, operation: str, region: str, code: str, message: str) -> None:
         super().__init__(f"{service}:{operation} in {region}: {code}: {message}")
         self.service = service
         self.operation = operation
@@ -71,8 +70,9 @@ class AwsCallError(Exception):
 
     def unknowable(self) -> Unknowable:
         """The attribute value to store when this call was needed for it."""
-        return Unknowable(f"{self.operation} failed in {self.region}: {self.code}: "
-                          f"{self.message}", error=True)
+        return Unknowable(
+            f"{self.operation} failed in {self.region}: {self.code}: {self.message}", error=True
+        )
 
 
 @dataclass(frozen=True)
@@ -95,8 +95,13 @@ def client_config() -> Any:
     """botocore Config: adaptive retries and a connection pool sized for the worker pool."""
     from botocore.config import Config
 
-    return Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=10,
-                  read_timeout=60, max_pool_connections=16, user_agent_extra="logward")
+    return Config(
+        retries={"mode": "adaptive", "max_attempts": 8},
+        connect_timeout=10,
+        read_timeout=60,
+        max_pool_connections=16,
+        user_agent_extra="logward",
+    )
 
 
 class AwsApi:
@@ -124,8 +129,15 @@ class AwsApi:
                 self._clients[key] = found
             return found
 
-    def call(self, service: str, region: str, operation: str, *,
-             absent: Iterable[str] = (), **params: Any) -> Response | None:
+    def call(
+        self,
+        service: str,
+        region: str,
+        operation: str,
+        *,
+        absent: Iterable[str] = (),
+        **params: Any,
+    ) -> Response | None:
         """One call. Returns None when AWS answers with one of the `absent` codes (meaning
         "not configured"), raises AwsCallError on any other failure."""
         return self._run(service, region, operation, params, absent, paginate=False)
@@ -136,8 +148,15 @@ class AwsApi:
         assert response is not None
         return response
 
-    def _run(self, service: str, region: str, operation: str, params: Mapping[str, Any],
-             absent: Iterable[str], paginate: bool) -> Response | None:
+    def _run(
+        self,
+        service: str,
+        region: str,
+        operation: str,
+        params: Mapping[str, Any],
+        absent: Iterable[str],
+        paginate: bool,
+    ) -> Response | None:
         from botocore import xform_name
         from botocore.exceptions import BotoCoreError, ClientError
 
@@ -169,8 +188,9 @@ class AwsApi:
             code = str(error.get("Code", "ClientError"))
             if code in set(absent):
                 return None
-            raise AwsCallError(service, operation, region, code,
-                               str(error.get("Message", exc))) from exc
+            raise AwsCallError(
+                service, operation, region, code, str(error.get("Message", exc))
+            ) from exc
         except BotoCoreError as exc:
             raise AwsCallError(service, operation, region, type(exc).__name__, str(exc)) from exc
         refs.append(self._evidence.record(service, operation, region, params, data))

@@ -11,8 +11,14 @@ from scanner.providers.aws.base import Scope, iso, make
 from scanner.providers.aws.calls import AwsApi, AwsCallError
 
 TYPE = "aws.cloudtrail.trail"
-ALL_S3 = ("arn:aws:s3", "arn:aws:s3:::", "arn:aws-us-gov:s3", "arn:aws-cn:s3",
-          "arn:aws-us-gov:s3:::", "arn:aws-cn:s3:::")
+ALL_S3 = (
+    "arn:aws:s3",
+    "arn:aws:s3:::",
+    "arn:aws-us-gov:s3",
+    "arn:aws-cn:s3",
+    "arn:aws-us-gov:s3:::",
+    "arn:aws-cn:s3:::",
+)
 
 
 def list_trails(api: AwsApi, region: str) -> list[dict[str, Any]]:
@@ -41,32 +47,54 @@ def describe(api: AwsApi, scope: Scope, trail: Mapping[str, Any]) -> Resource:
         got = api.call("cloudtrail", home, "GetEventSelectors", TrailName=arn)
         assert got is not None
         evidence.extend(got.evidence)
-        selectors = normalize_selectors(got.data.get("EventSelectors"),
-                                        got.data.get("AdvancedEventSelectors"),
-                                        bool(trail.get("HasCustomEventSelectors")))
+        selectors = normalize_selectors(
+            got.data.get("EventSelectors"),
+            got.data.get("AdvancedEventSelectors"),
+            bool(trail.get("HasCustomEventSelectors")),
+        )
     except AwsCallError as exc:
         marker = exc.unknowable()
-        selectors = {k: marker for k in ("selector_mode", "management_events", "s3_data_events",
-                                         "event_selectors", "advanced_event_selectors")}
+        selectors = {
+            k: marker
+            for k in (
+                "selector_mode",
+                "management_events",
+                "s3_data_events",
+                "event_selectors",
+                "advanced_event_selectors",
+            )
+        }
     attrs = {
-        "name": trail["Name"], "arn": arn, "home_region": home,
+        "name": trail["Name"],
+        "arn": arn,
+        "home_region": home,
         "is_multi_region": bool(trail.get("IsMultiRegionTrail")),
         "is_organization_trail": bool(trail.get("IsOrganizationTrail")),
         "include_global_service_events": bool(trail.get("IncludeGlobalServiceEvents")),
         "log_file_validation": bool(trail.get("LogFileValidationEnabled")),
-        "s3_bucket_name": trail.get("S3BucketName"), "s3_key_prefix": trail.get("S3KeyPrefix"),
+        "s3_bucket_name": trail.get("S3BucketName"),
+        "s3_key_prefix": trail.get("S3KeyPrefix"),
         "kms_key_id": trail.get("KmsKeyId"),
         "cloudwatch_logs_log_group_arn": trail.get("CloudWatchLogsLogGroupArn"),
         "cloudwatch_logs_role_arn": trail.get("CloudWatchLogsRoleArn"),
         "sns_topic_arn": trail.get("SnsTopicARN"),
-        "status": status, **selectors,
+        "status": status,
+        **selectors,
     }
     account = arn.split(":")[4]
     # An organization trail of the management account records this member account too.
-    serves = (scope.account,) if account != scope.account and attrs["is_organization_trail"] \
-        else ()
-    return make(scope, TYPE, arn, trail["Name"], home, attrs, evidence, account=account,
-                also_accounts=serves)
+    serves = (scope.account,) if account != scope.account and attrs["is_organization_trail"] else ()
+    return make(
+        scope,
+        TYPE,
+        arn,
+        trail["Name"],
+        home,
+        attrs,
+        evidence,
+        account=account,
+        also_accounts=serves,
+    )
 
 
 def normalize_status(data: Mapping[str, Any], trail: Mapping[str, Any]) -> dict[str, Any]:
@@ -80,8 +108,8 @@ def normalize_status(data: Mapping[str, Any], trail: Mapping[str, Any]) -> dict[
         "latest_digest_delivery_time": iso(data.get("LatestDigestDeliveryTime")),
         "latest_digest_delivery_error": data.get("LatestDigestDeliveryError") or None,
         "latest_cloudwatch_logs_delivery_time": iso(data.get("LatestCloudWatchLogsDeliveryTime")),
-        "latest_cloudwatch_logs_delivery_error":
-            data.get("LatestCloudWatchLogsDeliveryError") or None,
+        "latest_cloudwatch_logs_delivery_error": data.get("LatestCloudWatchLogsDeliveryError")
+        or None,
         "start_logging_time": iso(data.get("StartLoggingTime")),
         "stop_logging_time": iso(data.get("StopLoggingTime")),
     }
@@ -89,16 +117,25 @@ def normalize_status(data: Mapping[str, Any], trail: Mapping[str, Any]) -> dict[
     # (digests are hourly); after that, a missing delivery time means no delivery: a fail.
     started = _parse(status["start_logging_time"])
     fresh = started is None or datetime.now(UTC) - started < timedelta(hours=2)
-    if fresh and status["latest_cloudwatch_logs_delivery_time"] is None and \
-            trail.get("CloudWatchLogsLogGroupArn"):
+    if (
+        fresh
+        and status["latest_cloudwatch_logs_delivery_time"] is None
+        and trail.get("CloudWatchLogsLogGroupArn")
+    ):
         status["latest_cloudwatch_logs_delivery_time"] = Unknowable(
             "GetTrailStatus did not report LatestCloudWatchLogsDeliveryTime, and the trail "
-            "started logging less than two hours ago")
-    if fresh and status["latest_digest_delivery_time"] is None and \
-            trail.get("LogFileValidationEnabled") and not status["latest_digest_delivery_error"]:
+            "started logging less than two hours ago"
+        )
+    if (
+        fresh
+        and status["latest_digest_delivery_time"] is None
+        and trail.get("LogFileValidationEnabled")
+        and not status["latest_digest_delivery_error"]
+    ):
         status["latest_digest_delivery_time"] = Unknowable(
             "GetTrailStatus did not report LatestDigestDeliveryTime, and the trail started "
-            "logging less than two hours ago (digests are delivered hourly)")
+            "logging less than two hours ago (digests are delivered hourly)"
+        )
     return status
 
 
@@ -112,14 +149,20 @@ def _parse(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def normalize_selectors(basic: Sequence[Mapping[str, Any]] | None,
-                        advanced: Sequence[Mapping[str, Any]] | None,
-                        has_custom: bool) -> dict[str, Any]:
+def normalize_selectors(
+    basic: Sequence[Mapping[str, Any]] | None,
+    advanced: Sequence[Mapping[str, Any]] | None,
+    has_custom: bool,
+) -> dict[str, Any]:
     """Basic and advanced event selectors reduced to what the policies ask: which management
     events and which S3 object-level events the trail records."""
     mgmt: dict[str, Any] = {"read": False, "write": False, "excluded_sources": []}
-    s3: dict[str, Any] = {"read_all_buckets": False, "write_all_buckets": False,
-                          "read_buckets": [], "write_buckets": []}
+    s3: dict[str, Any] = {
+        "read_all_buckets": False,
+        "write_all_buckets": False,
+        "read_buckets": [],
+        "write_buckets": [],
+    }
     exclusions: list[set[str]] = []  # per management selector: the sources it leaves out
     mode = "none"
     if advanced:
@@ -138,18 +181,27 @@ def normalize_selectors(basic: Sequence[Mapping[str, Any]] | None,
     # out.
     if exclusions:
         mgmt["excluded_sources"] = sorted(set.intersection(*exclusions))
-    return {"selector_mode": mode, "management_events": mgmt, "s3_data_events": s3,
-            "event_selectors": list(basic) if basic else None,
-            "advanced_event_selectors": list(advanced) if advanced else None}
+    return {
+        "selector_mode": mode,
+        "management_events": mgmt,
+        "s3_data_events": s3,
+        "event_selectors": list(basic) if basic else None,
+        "advanced_event_selectors": list(advanced) if advanced else None,
+    }
 
 
 def _directions(read_write: str | None) -> tuple[str, ...]:
-    return {"ReadOnly": ("read",), "WriteOnly": ("write",)}.get(read_write or "All",
-                                                                ("read", "write"))
+    return {"ReadOnly": ("read",), "WriteOnly": ("write",)}.get(
+        read_write or "All", ("read", "write")
+    )
 
 
-def _basic(selector: Mapping[str, Any], mgmt: dict[str, Any], s3: dict[str, Any],
-           exclusions: list[set[str]]) -> None:
+def _basic(
+    selector: Mapping[str, Any],
+    mgmt: dict[str, Any],
+    s3: dict[str, Any],
+    exclusions: list[set[str]],
+) -> None:
     directions = _directions(selector.get("ReadWriteType"))
     if selector.get("IncludeManagementEvents", True):
         for d in directions:
@@ -172,8 +224,12 @@ def _s3_value(s3: dict[str, Any], direction: str, value: str) -> None:
             s3[f"{direction}_buckets"].append(bucket)
 
 
-def _advanced(selector: Mapping[str, Any], mgmt: dict[str, Any], s3: dict[str, Any],
-              exclusions: list[set[str]]) -> None:
+def _advanced(
+    selector: Mapping[str, Any],
+    mgmt: dict[str, Any],
+    s3: dict[str, Any],
+    exclusions: list[set[str]],
+) -> None:
     fields = {f.get("Field"): f for f in selector.get("FieldSelectors") or []}
     category = fields.get("eventCategory", {}).get("Equals") or []
     read_only = fields.get("readOnly", {}).get("Equals")

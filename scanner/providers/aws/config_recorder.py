@@ -25,11 +25,24 @@ def collect(api: AwsApi, scope: Scope, region: str) -> list[Resource]:
         name = rec["name"]
         group = rec.get("recordingGroup", {})
         status = by_name.get(name, {})
-        attrs = {"name": name, "recording": bool(status.get("recording")),
-                 "all_supported": bool(group.get("allSupported")),
-                 "include_global_resource_types": bool(group.get("includeGlobalResourceTypes")),
-                 "recording_strategy": (group.get("recordingStrategy") or {}).get("useOnly"),
-                 "last_status": status.get("lastStatus"), "role_arn": rec.get("roleARN")}
-        out.append(make(scope, TYPE, recorder_id(scope, region, name), f"{name} ({region})",
-                        region, attrs, (*recorders.evidence, *statuses.evidence)))
+        attrs = {
+            "name": name,
+            "recording": bool(status.get("recording")),
+            "all_supported": bool(group.get("allSupported")),
+            "include_global_resource_types": bool(group.get("includeGlobalResourceTypes")),
+            "recording_strategy": (group.get("recordingStrategy") or {}).get("useOnly"),
+            "last_status": status.get("lastStatus"),
+            "role_arn": rec.get("roleARN"),
+        }
+        out.append(
+            make(
+                scope,
+                TYPE,
+                recorder_id(scope, region, name),
+                f"{name} ({region})",
+                region,
+                attrs,
+                (*recorders.evidence, *statuses.evidence),
+            )
+        )
     return out

@@ -19,12 +19,16 @@ def collect(api: AwsApi, scope: Scope, region: str) -> list[Resource]:
     refs: dict[str, list[EvidenceRef]] = {}
     for flow in flows.data.get("FlowLogs", []):
         refs.setdefault(flow.get("ResourceId", ""), []).extend(flows.ref_for(flow))
-        by_vpc.setdefault(flow.get("ResourceId", ""), []).append({
-            "id": flow["FlowLogId"], "status": flow.get("FlowLogStatus"),
-            "traffic_type": flow.get("TrafficType"),
-            "destination_type": flow.get("LogDestinationType"),
-            "destination": flow.get("LogDestination") or flow.get("LogGroupName"),
-            "deliver_status": flow.get("DeliverLogsStatus")})
+        by_vpc.setdefault(flow.get("ResourceId", ""), []).append(
+            {
+                "id": flow["FlowLogId"],
+                "status": flow.get("FlowLogStatus"),
+                "traffic_type": flow.get("TrafficType"),
+                "destination_type": flow.get("LogDestinationType"),
+                "destination": flow.get("LogDestination") or flow.get("LogGroupName"),
+                "deliver_status": flow.get("DeliverLogsStatus"),
+            }
+        )
     out = []
     for vpc in vpcs.data.get("Vpcs", []):
         vid = vpc["VpcId"]
@@ -36,8 +40,20 @@ def collect(api: AwsApi, scope: Scope, region: str) -> list[Resource]:
             # A VPC shared with this account: its owner's flow logs are not visible here.
             flow_logs = Unknowable(f"VPC is owned by account {owner}, which was not scanned")
         evidence = (*vpcs.ref_for(vpc), *dict.fromkeys(refs.get(vid, [])))
-        out.append(make(scope, TYPE, rid, name, region,
-                        {"vpc_id": vid, "is_default": bool(vpc.get("IsDefault")),
-                         "cidr_block": vpc.get("CidrBlock"), "flow_logs": flow_logs},
-                        evidence))
+        out.append(
+            make(
+                scope,
+                TYPE,
+                rid,
+                name,
+                region,
+                {
+                    "vpc_id": vid,
+                    "is_default": bool(vpc.get("IsDefault")),
+                    "cidr_block": vpc.get("CidrBlock"),
+                    "flow_logs": flow_logs,
+                },
+                evidence,
+            )
+        )
     return out

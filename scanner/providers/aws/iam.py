@@ -13,31 +13,58 @@ PRINCIPAL = "aws.iam.principal"
 POLICY = "aws.iam.policy"
 
 
-def collect(api: AwsApi, scope: Scope) -> tuple[dict[str, Any], tuple[EvidenceRef, ...],
-                                               list[Resource]]:
+def collect(
+    api: AwsApi, scope: Scope
+) -> tuple[dict[str, Any], tuple[EvidenceRef, ...], list[Resource]]:
     """The merged authorization details, their evidence, and principal/policy resources."""
     response = api.paginate("iam", scope.home_region, "GetAccountAuthorizationDetails")
     details = response.data
-    page_of = {e["Arn"]: response.ref_for(e) for key in ("UserDetailList", "RoleDetailList")
-               for e in details.get(key, [])}
+    page_of = {
+        e["Arn"]: response.ref_for(e)
+        for key in ("UserDetailList", "RoleDetailList")
+        for e in details.get(key, [])
+    }
     out: list[Resource] = []
     for policy in details.get("Policies", []):
-        default = next((v for v in policy.get("PolicyVersionList", [])
-                        if v.get("IsDefaultVersion")), None)
+        default = next(
+            (v for v in policy.get("PolicyVersionList", []) if v.get("IsDefaultVersion")), None
+        )
         # moto omits PolicyName; the ARN ends with it in every partition.
         name = policy.get("PolicyName") or policy["Arn"].rsplit("/", 1)[-1]
-        out.append(make(scope, POLICY, policy["Arn"], name, "global", {
-            "name": name, "path": policy.get("Path", "/"),
-            "default_version": policy.get("DefaultVersionId"),
-            "attachment_count": policy.get("AttachmentCount"),
-            "document": _document(default.get("Document")) if default else None,
-        }, response.ref_for(policy)))
+        out.append(
+            make(
+                scope,
+                POLICY,
+                policy["Arn"],
+                name,
+                "global",
+                {
+                    "name": name,
+                    "path": policy.get("Path", "/"),
+                    "default_version": policy.get("DefaultVersionId"),
+                    "attachment_count": policy.get("AttachmentCount"),
+                    "document": _document(default.get("Document")) if default else None,
+                },
+                response.ref_for(policy),
+            )
+        )
     for principal in principals_from_authorization_details(details):
-        out.append(make(scope, PRINCIPAL, principal.arn, principal.name, "global", {
-            "name": principal.name, "kind": principal.kind,
-            "permissions_boundary": principal.permissions_boundary,
-            "policy_sources": sorted({s.source for s in principal.statements}),
-        }, page_of.get(principal.arn, response.evidence)))
+        out.append(
+            make(
+                scope,
+                PRINCIPAL,
+                principal.arn,
+                principal.name,
+                "global",
+                {
+                    "name": principal.name,
+                    "kind": principal.kind,
+                    "permissions_boundary": principal.permissions_boundary,
+                    "policy_sources": sorted({s.source for s in principal.statements}),
+                },
+                page_of.get(principal.arn, response.evidence),
+            )
+        )
     return details, response.evidence, out
 
 

@@ -22,18 +22,30 @@ def describe(api: AwsApi, scope: Scope, ref: str, region: str) -> Resource:
         evidence.extend(got.evidence)
         meta = got.data["KeyMetadata"]
         arn = meta["Arn"]
-        attrs.update(key_id=meta["KeyId"], manager=meta.get("KeyManager"),
-                     key_state=meta.get("KeyState"),
-                     key_spec=meta.get("KeySpec") or meta.get("CustomerMasterKeySpec"),
-                     origin=meta.get("Origin"))
+        attrs.update(
+            key_id=meta["KeyId"],
+            manager=meta.get("KeyManager"),
+            key_state=meta.get("KeyState"),
+            key_spec=meta.get("KeySpec") or meta.get("CustomerMasterKeySpec"),
+            origin=meta.get("Origin"),
+        )
     except AwsCallError as exc:
         marker = exc.unknowable()
-        attrs.update(manager=marker, key_state=marker, key_spec=marker, origin=marker,
-                     rotation_enabled=marker)
-        return make(scope, TYPE, key_ref_arn(scope, ref, region), attrs["key_id"], region,
-                    attrs, evidence)
-    if attrs["manager"] == "CUSTOMER" and attrs["key_spec"] == "SYMMETRIC_DEFAULT" \
-            and attrs["origin"] == "AWS_KMS":
+        attrs.update(
+            manager=marker,
+            key_state=marker,
+            key_spec=marker,
+            origin=marker,
+            rotation_enabled=marker,
+        )
+        return make(
+            scope, TYPE, key_ref_arn(scope, ref, region), attrs["key_id"], region, attrs, evidence
+        )
+    if (
+        attrs["manager"] == "CUSTOMER"
+        and attrs["key_spec"] == "SYMMETRIC_DEFAULT"
+        and attrs["origin"] == "AWS_KMS"
+    ):
         try:
             got = api.call("kms", region, "GetKeyRotationStatus", KeyId=arn)
             assert got is not None

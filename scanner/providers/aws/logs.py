@@ -30,8 +30,7 @@ def collect_groups(api: AwsApi, scope: Scope, region: str) -> list[Resource]:
         # Account-level policies name log groups in their statements; log-group-level
         # policies (policyScope RESOURCE) are attached to one group by resourceArn.
         for scope_name in ("ACCOUNT", "RESOURCE"):
-            got = api.paginate("logs", region, "DescribeResourcePolicies",
-                               policyScope=scope_name)
+            got = api.paginate("logs", region, "DescribeResourcePolicies", policyScope=scope_name)
             policy_evidence += got.evidence
             for policy in got.data.get("resourcePolicies", []):
                 if not policy.get("policyDocument"):
@@ -52,14 +51,23 @@ def collect_groups(api: AwsApi, scope: Scope, region: str) -> list[Resource]:
         if exposures is not None:
             shared = exposures
         else:
-            shared = list(dict.fromkeys(
-                reason for doc in (*account_docs, *resource_docs.get(arn, []))
-                for reason in log_group_policy_exposure(doc, arn, scope.account)))
-        attrs = {"name": name, "retention_days": group.get("retentionInDays"),
-                 "kms_key_id": group.get("kmsKeyId"), "stored_bytes": group.get("storedBytes"),
-                 "shared_exposures": shared}
-        out.append(make(scope, GROUP, arn, name, region, attrs,
-                        (*groups.ref_for(group), *policy_evidence)))
+            shared = list(
+                dict.fromkeys(
+                    reason
+                    for doc in (*account_docs, *resource_docs.get(arn, []))
+                    for reason in log_group_policy_exposure(doc, arn, scope.account)
+                )
+            )
+        attrs = {
+            "name": name,
+            "retention_days": group.get("retentionInDays"),
+            "kms_key_id": group.get("kmsKeyId"),
+            "stored_bytes": group.get("storedBytes"),
+            "shared_exposures": shared,
+        }
+        out.append(
+            make(scope, GROUP, arn, name, region, attrs, (*groups.ref_for(group), *policy_evidence))
+        )
     return out
 
 
@@ -69,13 +77,24 @@ def collect_filters(api: AwsApi, scope: Scope, region: str) -> list[Resource]:
     out = []
     for item in response.data.get("metricFilters", []):
         group = item["logGroupName"]
-        rid = (f"arn:{scope.partition}:logs:{region}:{scope.account}:metric-filter:"
-               f"{group}/{item['filterName']}")
-        attrs = {"name": item["filterName"], "log_group_name": group,
-                 "pattern": item.get("filterPattern", ""),
-                 "metrics": [{"name": t["metricName"], "namespace": t["metricNamespace"],
-                              "dimensions": sorted(t.get("dimensions") or {})}
-                             for t in item.get("metricTransformations", [])]}
-        out.append(make(scope, FILTER, rid, item["filterName"], region, attrs,
-                        response.ref_for(item)))
+        rid = (
+            f"arn:{scope.partition}:logs:{region}:{scope.account}:metric-filter:"
+            f"{group}/{item['filterName']}"
+        )
+        attrs = {
+            "name": item["filterName"],
+            "log_group_name": group,
+            "pattern": item.get("filterPattern", ""),
+            "metrics": [
+                {
+                    "name": t["metricName"],
+                    "namespace": t["metricNamespace"],
+                    "dimensions": sorted(t.get("dimensions") or {}),
+                }
+                for t in item.get("metricTransformations", [])
+            ],
+        }
+        out.append(
+            make(scope, FILTER, rid, item["filterName"], region, attrs, response.ref_for(item))
+        )
     return out

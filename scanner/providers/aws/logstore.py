@@ -9,8 +9,12 @@ from scanner.inventory import Inventory
 from scanner.model import Resource, Unknowable
 from scanner.providers.aws.s3 import earliest_expiration
 
-PAB_FLAGS = ("block_public_acls", "ignore_public_acls", "block_public_policy",
-             "restrict_public_buckets")
+PAB_FLAGS = (
+    "block_public_acls",
+    "ignore_public_acls",
+    "block_public_policy",
+    "restrict_public_buckets",
+)
 
 
 def effective_public_access_block(own: Any, account: Any) -> dict[str, Any]:
@@ -18,8 +22,9 @@ def effective_public_access_block(own: Any, account: Any) -> dict[str, Any]:
     setting the bucket leaves off is unknown while the account's setting is unknown."""
     effective: dict[str, Any] = {}
     for flag in PAB_FLAGS:
-        values = [s if isinstance(s, Unknowable) else bool((s or {}).get(flag))
-                  for s in (own, account)]
+        values = [
+            s if isinstance(s, Unknowable) else bool((s or {}).get(flag)) for s in (own, account)
+        ]
         if True in values:
             effective[flag] = True
         else:
@@ -41,5 +46,6 @@ def lifecycle_for_logs(inventory: Inventory, bucket: Resource) -> None:
             bucket.attrs["lifecycle"] = prefix
             return
         prefixes.append(f"{prefix.rstrip('/')}/AWSLogs/" if prefix else "AWSLogs/")
-    bucket.attrs["lifecycle"] = dict(lifecycle, earliest_expiration_days=earliest_expiration(
-        lifecycle["rules"], prefixes))
+    bucket.attrs["lifecycle"] = dict(
+        lifecycle, earliest_expiration_days=earliest_expiration(lifecycle["rules"], prefixes)
+    )

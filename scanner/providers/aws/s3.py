@@ -20,9 +20,12 @@ from scanner.providers.aws.base import Scope, iso, make
 from scanner.providers.aws.calls import AwsApi, AwsCallError, Response
 
 TYPE = "aws.s3.bucket"
-PAB_FIELDS = {"BlockPublicAcls": "block_public_acls", "IgnorePublicAcls": "ignore_public_acls",
-              "BlockPublicPolicy": "block_public_policy",
-              "RestrictPublicBuckets": "restrict_public_buckets"}
+PAB_FIELDS = {
+    "BlockPublicAcls": "block_public_acls",
+    "IgnorePublicAcls": "ignore_public_acls",
+    "BlockPublicPolicy": "block_public_policy",
+    "RestrictPublicBuckets": "restrict_public_buckets",
+}
 
 
 def bucket_arn(scope: Scope, name: str) -> str:
@@ -34,15 +37,27 @@ def list_buckets(api: AwsApi, scope: Scope) -> list[Resource]:
     """Every bucket the account owns, listed only."""
     # A page size makes the request paginated: AWS rejects unpaginated ListBuckets for
     # accounts with a bucket quota above 10,000, and only then reports BucketRegion.
-    response = api.paginate("s3", scope.home_region, "ListBuckets",
-                            PaginationConfig={"PageSize": 1000})
-    return [make(scope, TYPE, bucket_arn(scope, b["Name"]), b["Name"],
-                 b.get("BucketRegion") or "global",
-                 {"name": b["Name"], "region": b.get("BucketRegion") or Unknowable(
-                     "bucket region is asked only of log-store buckets"),
-                  "detailed": False, "creation_date": iso(b.get("CreationDate"))},
-                 response.ref_for(b))
-            for b in response.data.get("Buckets", [])]
+    response = api.paginate(
+        "s3", scope.home_region, "ListBuckets", PaginationConfig={"PageSize": 1000}
+    )
+    return [
+        make(
+            scope,
+            TYPE,
+            bucket_arn(scope, b["Name"]),
+            b["Name"],
+            b.get("BucketRegion") or "global",
+            {
+                "name": b["Name"],
+                "region": b.get("BucketRegion")
+                or Unknowable("bucket region is asked only of log-store buckets"),
+                "detailed": False,
+                "creation_date": iso(b.get("CreationDate")),
+            },
+            response.ref_for(b),
+        )
+        for b in response.data.get("Buckets", [])
+    ]
 
 
 def pab(config: Mapping[str, Any] | None) -> dict[str, bool] | None:
@@ -66,14 +81,28 @@ def describe(api: AwsApi, scope: Scope, listed: Resource) -> Resource:
             region = _region(location.data.get("LocationConstraint"))
         except AwsCallError as exc:
             marker = exc.unknowable()
-            attrs.update({k: marker for k in ("region", "object_lock", "versioning",
-                                              "encryption", "public_access_block", "acl",
-                                              "policy", "logging", "lifecycle")})
+            attrs.update(
+                {
+                    k: marker
+                    for k in (
+                        "region",
+                        "object_lock",
+                        "versioning",
+                        "encryption",
+                        "public_access_block",
+                        "acl",
+                        "policy",
+                        "logging",
+                        "lifecycle",
+                    )
+                }
+            )
             return make(scope, TYPE, listed.id, name, "global", attrs, evidence)
     attrs["region"] = region
 
-    def get(operation: str, absent: tuple[str, ...],
-            shape: Callable[[Response | None], Any]) -> Any:
+    def get(
+        operation: str, absent: tuple[str, ...], shape: Callable[[Response | None], Any]
+    ) -> Any:
         try:
             got = api.call("s3", region, operation, absent=absent, Bucket=name)
         except AwsCallError as exc:
@@ -84,25 +113,39 @@ def describe(api: AwsApi, scope: Scope, listed: Resource) -> Resource:
             return shape(got)
         except (KeyError, TypeError, ValueError) as exc:
             # A response we cannot interpret is an error for this setting, not a crash.
-            return Unknowable(f"{operation} answered in a shape logward does not understand: "
-                              f"{type(exc).__name__}: {exc}", error=True)
+            return Unknowable(
+                f"{operation} answered in a shape logward does not understand: "
+                f"{type(exc).__name__}: {exc}",
+                error=True,
+            )
 
-    attrs["policy"] = get("GetBucketPolicy", ("NoSuchBucketPolicy",),
-                          lambda r: _policy(r, scope.account))
+    attrs["policy"] = get(
+        "GetBucketPolicy", ("NoSuchBucketPolicy",), lambda r: _policy(r, scope.account)
+    )
     attrs["acl"] = get("GetBucketAcl", (), _acl)
     attrs["public_access_block"] = get(
-        "GetPublicAccessBlock", ("NoSuchPublicAccessBlockConfiguration",),
-        lambda r: pab(r.data.get("PublicAccessBlockConfiguration")) if r else None)
-    attrs["encryption"] = get("GetBucketEncryption",
-                              ("ServerSideEncryptionConfigurationNotFoundError",), _encryption)
-    attrs["versioning"] = get("GetBucketVersioning", (), lambda r: {
-        "status": r.data.get("Status") if r else None,
-        "mfa_delete": bool(r and r.data.get("MFADelete") == "Enabled")})
-    attrs["object_lock"] = get("GetObjectLockConfiguration",
-                               ("ObjectLockConfigurationNotFoundError",), _object_lock)
+        "GetPublicAccessBlock",
+        ("NoSuchPublicAccessBlockConfiguration",),
+        lambda r: pab(r.data.get("PublicAccessBlockConfiguration")) if r else None,
+    )
+    attrs["encryption"] = get(
+        "GetBucketEncryption", ("ServerSideEncryptionConfigurationNotFoundError",), _encryption
+    )
+    attrs["versioning"] = get(
+        "GetBucketVersioning",
+        (),
+        lambda r: {
+            "status": r.data.get("Status") if r else None,
+            "mfa_delete": bool(r and r.data.get("MFADelete") == "Enabled"),
+        },
+    )
+    attrs["object_lock"] = get(
+        "GetObjectLockConfiguration", ("ObjectLockConfigurationNotFoundError",), _object_lock
+    )
     attrs["logging"] = get("GetBucketLogging", (), _logging)
-    attrs["lifecycle"] = get("GetBucketLifecycleConfiguration",
-                             ("NoSuchLifecycleConfiguration",), _lifecycle)
+    attrs["lifecycle"] = get(
+        "GetBucketLifecycleConfiguration", ("NoSuchLifecycleConfiguration",), _lifecycle
+    )
     return make(scope, TYPE, listed.id, name, region, attrs, evidence)
 
 
@@ -114,13 +157,22 @@ def _region(constraint: str | None) -> str:
 
 def _policy(response: Response | None, account: str) -> dict[str, Any]:
     if response is None:
-        return {"present": False, "public": False, "public_reasons": [],
-                "denies_insecure_transport": False, "document": None}
+        return {
+            "present": False,
+            "public": False,
+            "public_reasons": [],
+            "denies_insecure_transport": False,
+            "document": None,
+        }
     document = json.loads(response.data["Policy"])
     public, reasons = bucket_policy_public(document, account)
-    return {"present": True, "public": public, "public_reasons": list(reasons),
-            "denies_insecure_transport": denies_insecure_transport(document),
-            "document": document}
+    return {
+        "present": True,
+        "public": public,
+        "public_reasons": list(reasons),
+        "denies_insecure_transport": denies_insecure_transport(document),
+        "document": document,
+    }
 
 
 def _acl(response: Response | None) -> dict[str, Any]:
@@ -137,9 +189,11 @@ def _encryption(response: Response | None) -> dict[str, Any] | None:
     if not rules:
         return None
     default = rules[0].get("ApplyServerSideEncryptionByDefault", {})
-    return {"algorithm": default.get("SSEAlgorithm"),
-            "kms_key_id": default.get("KMSMasterKeyID"),
-            "bucket_key_enabled": bool(rules[0].get("BucketKeyEnabled"))}
+    return {
+        "algorithm": default.get("SSEAlgorithm"),
+        "kms_key_id": default.get("KMSMasterKeyID"),
+        "bucket_key_enabled": bool(rules[0].get("BucketKeyEnabled")),
+    }
 
 
 def _object_lock(response: Response | None) -> dict[str, Any]:
@@ -148,14 +202,20 @@ def _object_lock(response: Response | None) -> dict[str, Any]:
     days = retention.get("Days")
     if days is None and retention.get("Years") is not None:
         days = int(retention["Years"]) * 365
-    return {"enabled": config.get("ObjectLockEnabled") == "Enabled",
-            "mode": retention.get("Mode"), "retention_days": days}
+    return {
+        "enabled": config.get("ObjectLockEnabled") == "Enabled",
+        "mode": retention.get("Mode"),
+        "retention_days": days,
+    }
 
 
 def _logging(response: Response | None) -> dict[str, Any]:
     enabled = (response.data.get("LoggingEnabled") if response else None) or {}
-    return {"enabled": bool(enabled), "target_bucket": enabled.get("TargetBucket"),
-            "target_prefix": enabled.get("TargetPrefix")}
+    return {
+        "enabled": bool(enabled),
+        "target_bucket": enabled.get("TargetBucket"),
+        "target_prefix": enabled.get("TargetPrefix"),
+    }
 
 
 def _lifecycle(response: Response | None) -> dict[str, Any]:
@@ -163,22 +223,28 @@ def _lifecycle(response: Response | None) -> dict[str, Any]:
     return {"rules": rules, "earliest_expiration_days": earliest_expiration(rules, None)}
 
 
-def earliest_expiration(rules: list[Mapping[str, Any]],
-                        log_prefixes: Iterable[str] | None) -> int | None:
+def earliest_expiration(
+    rules: list[Mapping[str, Any]], log_prefixes: Iterable[str] | None
+) -> int | None:
     """The fewest days after which an enabled rule deletes objects under any of
     `log_prefixes` (None: anywhere in the bucket). A rule limited by tags is counted: tags on
     log objects cannot be ruled out."""
     prefixes = list(log_prefixes) if log_prefixes is not None else None
-    days = [d for rule in rules if rule.get("Status") == "Enabled"
-            and (prefixes is None or any(_overlaps(_rule_prefix(rule), p) for p in prefixes))
-            for d in _expiry_days(rule)]
+    days = [
+        d
+        for rule in rules
+        if rule.get("Status") == "Enabled"
+        and (prefixes is None or any(_overlaps(_rule_prefix(rule), p) for p in prefixes))
+        for d in _expiry_days(rule)
+    ]
     return min(days) if days else None
 
 
 def _rule_prefix(rule: Mapping[str, Any]) -> str:
     filt = rule.get("Filter") or {}
-    return str(filt.get("Prefix") or (filt.get("And") or {}).get("Prefix")
-               or rule.get("Prefix") or "")
+    return str(
+        filt.get("Prefix") or (filt.get("And") or {}).get("Prefix") or rule.get("Prefix") or ""
+    )
 
 
 def _overlaps(rule_prefix: str, log_prefix: str) -> bool:

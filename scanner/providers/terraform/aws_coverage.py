@@ -56,10 +56,15 @@ def vpc(res: PlanResource, ctx: PlanContext) -> Mapped:
     # A VPC's id exists only once it is created: the address stands in for it.
     vid = known_or(res, "id")
     attrs: dict[str, Any] = {
-        "vpc_id": vid, "is_default": res.type == "aws_default_vpc",
-        "cidr_block": res.values.get("cidr_block"), "flow_logs": logs}
-    return Mapped(resource(ctx, res, VPC, name if isinstance(name, str) else vid, attrs,
-                           ctx.region(res)), {"flow_log_destinations": destinations})
+        "vpc_id": vid,
+        "is_default": res.type == "aws_default_vpc",
+        "cidr_block": res.values.get("cidr_block"),
+        "flow_logs": logs,
+    }
+    return Mapped(
+        resource(ctx, res, VPC, name if isinstance(name, str) else vid, attrs, ctx.region(res)),
+        {"flow_log_destinations": destinations},
+    )
 
 
 def _flow_log(flow: PlanResource, ctx: PlanContext) -> tuple[dict[str, Any], Ref | None]:
@@ -69,8 +74,11 @@ def _flow_log(flow: PlanResource, ctx: PlanContext) -> tuple[dict[str, Any], Ref
     # Provider docs: log_destination_type defaults to cloud-watch-logs.
     kind = v.get("log_destination_type") or "cloud-watch-logs"
     destination, path = v.get("log_destination"), ("log_destination",)
-    if not isinstance(destination, str) and v.get("log_group_name") is not None \
-            and "log_destination" not in flow.expressions:
+    if (
+        not isinstance(destination, str)
+        and v.get("log_group_name") is not None
+        and "log_destination" not in flow.expressions
+    ):
         # The deprecated log_group_name: the provider computes log_destination from it.
         destination, path = v.get("log_group_name"), ("log_group_name",)
     ref: Ref | None = None
@@ -84,11 +92,15 @@ def _flow_log(flow: PlanResource, ctx: PlanContext) -> tuple[dict[str, Any], Ref
     elif isinstance(destination, Unknowable):
         bucket = ctx.resolve(flow, path, ("aws_s3_bucket",))
         shown = through(destination, Ref(resource=bucket), ctx)
-    item = {"id": known_or(flow, "id"),
-            # A flow log Terraform creates is active from creation; delivery is not known yet.
-            "status": "ACTIVE",
-            "traffic_type": v.get("traffic_type"), "destination_type": kind,
-            "destination": shown if shown != "" else None, "deliver_status": None}
+    item = {
+        "id": known_or(flow, "id"),
+        # A flow log Terraform creates is active from creation; delivery is not known yet.
+        "status": "ACTIVE",
+        "traffic_type": v.get("traffic_type"),
+        "destination_type": kind,
+        "destination": shown if shown != "" else None,
+        "deliver_status": None,
+    }
     return item, ref
 
 
@@ -98,8 +110,9 @@ def recorder_of(status: PlanResource, ctx: PlanContext) -> PlanResource | None:
     found = ctx.resolve(status, ("name",), _RECORDER_TYPES)
     name = status.values.get("name")
     if found is None and isinstance(name, str):
-        recorders = ctx.index("recorder by name", _RECORDER_TYPES,
-                              lambda r: (_recorder_name(r), ctx.region(r)))
+        recorders = ctx.index(
+            "recorder by name", _RECORDER_TYPES, lambda r: (_recorder_name(r), ctx.region(r))
+        )
         try:
             found = recorders.get((name, ctx.region(status)))
         except TypeError:  # an unhashable region value names nothing
@@ -128,21 +141,27 @@ def recorder(res: PlanResource, ctx: PlanContext) -> Mapped:
     enabled = statuses[0].values.get("is_enabled") if statuses else False
     recording = enabled if isinstance(enabled, Unknowable) else enabled is True
     group = _recording_group(res)
-    role = ctx.target(res, ("role_arn",), ("aws_iam_role", "aws_iam_service_linked_role"),
-                      v.get("role_arn"))
+    role = ctx.target(
+        res, ("role_arn",), ("aws_iam_role", "aws_iam_service_linked_role"), v.get("role_arn")
+    )
     name = _recorder_name(res)
     region = ctx.region(res)
     attrs: dict[str, Any] = {
-        "name": name, "recording": recording,
+        "name": name,
+        "recording": recording,
         "all_supported": group if isinstance(group, Unknowable) else group["all_supported"],
-        "include_global_resource_types": group if isinstance(group, Unknowable)
+        "include_global_resource_types": group
+        if isinstance(group, Unknowable)
         else group["include_global_resource_types"],
-        "recording_strategy": group if isinstance(group, Unknowable)
+        "recording_strategy": group
+        if isinstance(group, Unknowable)
         else group["recording_strategy"],
         # Nothing has been recorded, or failed to record, before apply.
         "last_status": None,
-        "role_arn": through(v.get("role_arn"), role, ctx) if role.resource is not None
-        else v.get("role_arn") or None}
+        "role_arn": through(v.get("role_arn"), role, ctx)
+        if role.resource is not None
+        else v.get("role_arn") or None,
+    }
     label = f"{name} ({region})" if isinstance(region, str) else str(name)
     return Mapped(resource(ctx, res, RECORDER, label, attrs, region))
 
@@ -161,16 +180,26 @@ def _recording_group(res: PlanResource) -> Any:
     include_global = default_bool(group.get("include_global_resource_types"), False)
     strategy = block(group.get("recording_strategy"))
     use_only: Any = strategy.get("use_only") if isinstance(strategy, dict) else strategy
-    if use_only is None or (isinstance(use_only, Unknowable)
-                            and "recording_strategy" not in _group_expressions(res)):
+    if use_only is None or (
+        isinstance(use_only, Unknowable) and "recording_strategy" not in _group_expressions(res)
+    ):
         # AWS Config reports the strategy that matches the recording group.
-        use_only = all_supported if isinstance(all_supported, Unknowable) else \
-            "ALL_SUPPORTED_RESOURCE_TYPES" if all_supported else \
-            "EXCLUSION_BY_RESOURCE_TYPES" if group.get("exclusion_by_resource_types") else \
-            "INCLUSION_BY_RESOURCE_TYPES"
-    return settled({"all_supported": all_supported,
-                    "include_global_resource_types": include_global,
-                    "recording_strategy": use_only})
+        use_only = (
+            all_supported
+            if isinstance(all_supported, Unknowable)
+            else "ALL_SUPPORTED_RESOURCE_TYPES"
+            if all_supported
+            else "EXCLUSION_BY_RESOURCE_TYPES"
+            if group.get("exclusion_by_resource_types")
+            else "INCLUSION_BY_RESOURCE_TYPES"
+        )
+    return settled(
+        {
+            "all_supported": all_supported,
+            "include_global_resource_types": include_global,
+            "recording_strategy": use_only,
+        }
+    )
 
 
 def _group_expressions(res: PlanResource) -> Any:
@@ -183,7 +212,15 @@ def regions(resources: list[Resource], account: str) -> list[Resource]:
     scanned (the plan is read whole), so per-region policies judge it under
     --assume-complete."""
     names = sorted({r.region for r in resources if r.region not in ("global", "unknown")})
-    return [Resource(provider="aws", account=account, region=name, type=REGION,
-                     id=f"aws:{account}:region/{name}", name=name,
-                     attrs={"region": name, "enabled": True, "scanned": True})
-            for name in names]
+    return [
+        Resource(
+            provider="aws",
+            account=account,
+            region=name,
+            type=REGION,
+            id=f"aws:{account}:region/{name}",
+            name=name,
+            attrs={"region": name, "enabled": True, "scanned": True},
+        )
+        for name in names
+    ]

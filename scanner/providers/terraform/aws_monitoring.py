@@ -50,8 +50,9 @@ def _dimension_names(value: Any) -> Any:
 def group_by_name(ctx: PlanContext, name: str, region: Any) -> PlanResource | None:
     """The plan's log group with this name in this region (a literal name or ARN)."""
     wanted = name.removesuffix(":*").split(":log-group:", 1)[-1]
-    groups = ctx.index("log group by name", _GROUP_TYPES,
-                       lambda r: (r.values.get("name"), ctx.region(r)))
+    groups = ctx.index(
+        "log group by name", _GROUP_TYPES, lambda r: (r.values.get("name"), ctx.region(r))
+    )
     try:
         return groups.get((wanted, region))
     except TypeError:  # an unhashable region value names nothing
@@ -73,24 +74,36 @@ def metric_filter(res: PlanResource, ctx: PlanContext) -> Mapped:
         found = group_by_name(ctx, group_name, region)
     # As live, a filter on a log group outside the inventory links to nothing (no
     # placeholder): the log group only matters through a trail that delivers to it.
-    ref = Ref(resource=found) if found is not None else \
-        Ref(unknown=group_name) if isinstance(group_name, Unknowable) else Ref()
+    ref = (
+        Ref(resource=found)
+        if found is not None
+        else Ref(unknown=group_name)
+        if isinstance(group_name, Unknowable)
+        else Ref()
+    )
     transformation = v.get("metric_transformation")
     metrics: Any
     if isinstance(transformation, Unknowable):
         metrics = transformation
     else:
-        metrics = [{"name": _text_of(t, "name", res), "namespace": _text_of(t, "namespace", res),
-                    "dimensions": _dimension_names(t.get("dimensions"))}
-                   for t in transformation or []]
+        metrics = [
+            {
+                "name": _text_of(t, "name", res),
+                "namespace": _text_of(t, "namespace", res),
+                "dimensions": _dimension_names(t.get("dimensions")),
+            }
+            for t in transformation or []
+        ]
     name = v.get("name") if isinstance(v.get("name"), str) else res.name
     attrs: dict[str, Any] = {
         "name": _text(res, "name"),
         "log_group_name": through(group_name, ref, ctx, use="name")
-        if group_name is not None else Unknowable(f"{res.address} names no log group"),
+        if group_name is not None
+        else Unknowable(f"{res.address} names no log group"),
         # The API reports an empty pattern (match everything) as "".
         "pattern": v.get("pattern") if v.get("pattern") is not None else "",
-        "metrics": metrics}
+        "metrics": metrics,
+    }
     return Mapped(resource(ctx, res, FILTER, str(name), attrs, region), {"log_group": ref})
 
 
@@ -114,15 +127,18 @@ def alarm(res: PlanResource, ctx: PlanContext) -> Mapped:
     attrs: dict[str, Any] = {
         "name": _text(res, "alarm_name"),
         # Metric-math alarms (metric_query blocks) have no metric name, as DescribeAlarms says.
-        "metric_name": v.get("metric_name"), "namespace": v.get("namespace"),
+        "metric_name": v.get("metric_name"),
+        "namespace": v.get("namespace"),
         # Provider docs: actions_enabled defaults to true.
         "actions_enabled": default_bool(v.get("actions_enabled"), True),
         "alarm_actions": actions,
         "dimensions": _dimension_names(v.get("dimensions")),
         # An alarm has no state before it is created and has evaluated its metric.
-        "state": None}
-    return Mapped(resource(ctx, res, ALARM, str(name), attrs, ctx.region(res)),
-                  {"sns_topics": topics})
+        "state": None,
+    }
+    return Mapped(
+        resource(ctx, res, ALARM, str(name), attrs, ctx.region(res)), {"sns_topics": topics}
+    )
 
 
 def _actions(res: PlanResource, ctx: PlanContext) -> tuple[Any, list[Ref]]:
@@ -155,8 +171,11 @@ def _actions(res: PlanResource, ctx: PlanContext) -> tuple[Any, list[Ref]]:
         refs.append(Ref(resource=topic))
     unknown = sum(1 for item in items if isinstance(item, Unknowable))
     if isinstance(raw, Unknowable) or unknown > len(added):
-        marker = raw if isinstance(raw, Unknowable) else \
-            Unknowable(f"known after apply: {res.address}.alarm_actions")
+        marker = (
+            raw
+            if isinstance(raw, Unknowable)
+            else Unknowable(f"known after apply: {res.address}.alarm_actions")
+        )
         refs.append(Ref(unknown=marker))
         return marker, refs
     return list(dict.fromkeys(actions)), refs
@@ -165,13 +184,15 @@ def _actions(res: PlanResource, ctx: PlanContext) -> tuple[Any, list[Ref]]:
 def _topic_by_arn(ctx: PlanContext, arn: str) -> PlanResource | None:
     """The plan's topic a literal ARN names: by known ARN, else by name and region."""
     parts = arn.split(":")
-    by_arn = ctx.index("topic by arn", _TOPIC_TYPES,
-                       lambda r: r.values.get("arn") or ctx.ids.get(r.address))
+    by_arn = ctx.index(
+        "topic by arn", _TOPIC_TYPES, lambda r: r.values.get("arn") or ctx.ids.get(r.address)
+    )
     by_id = ctx.index("topic by id", _TOPIC_TYPES, lambda r: ctx.ids.get(r.address))
     found = by_arn.get(arn) or by_id.get(arn)
     if found is None and len(parts) == 6 and parts[2] == "sns":
-        by_name = ctx.index("topic by name", _TOPIC_TYPES,
-                            lambda r: (r.values.get("name"), ctx.region(r)))
+        by_name = ctx.index(
+            "topic by name", _TOPIC_TYPES, lambda r: (r.values.get("name"), ctx.region(r))
+        )
         found = by_name.get((parts[5], parts[3]))
     return found
 
@@ -200,9 +221,12 @@ def topic(res: PlanResource, ctx: PlanContext) -> Mapped:
     confirmed_count: Any = marker or sum(1 for i in items if i["confirmed"] is True)
     pending_count: Any = marker or sum(1 for i in items if i["confirmed"] is False)
     name = res.values.get("name") if isinstance(res.values.get("name"), str) else res.name
-    attrs: dict[str, Any] = {"name": _text(res, "name"), "subscriptions": items,
-                             "subscriptions_confirmed": confirmed_count,
-                             "subscriptions_pending": pending_count}
+    attrs: dict[str, Any] = {
+        "name": _text(res, "name"),
+        "subscriptions": items,
+        "subscriptions_confirmed": confirmed_count,
+        "subscriptions_pending": pending_count,
+    }
     return Mapped(resource(ctx, res, TOPIC, str(name), attrs, ctx.region(res)))
 
 

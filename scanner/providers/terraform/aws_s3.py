@@ -43,16 +43,23 @@ ACL = "aws_s3_bucket_acl"
 LIFECYCLE = "aws_s3_bucket_lifecycle_configuration"
 PARTS = (OBJECT_LOCK, VERSIONING, ENCRYPTION, PAB, LOGGING, POLICY, ACL, LIFECYCLE)
 ACCOUNT_PAB = "aws_s3_account_public_access_block"
-PAB_ARGS = {"BlockPublicAcls": "block_public_acls", "IgnorePublicAcls": "ignore_public_acls",
-            "BlockPublicPolicy": "block_public_policy",
-            "RestrictPublicBuckets": "restrict_public_buckets"}
+PAB_ARGS = {
+    "BlockPublicAcls": "block_public_acls",
+    "IgnorePublicAcls": "ignore_public_acls",
+    "BlockPublicPolicy": "block_public_policy",
+    "RestrictPublicBuckets": "restrict_public_buckets",
+}
 _GROUPS = "http://acs.amazonaws.com/groups/"
-_OWNER = {"Grantee": {"Type": "CanonicalUser", "DisplayName": "bucket owner"},
-          "Permission": "FULL_CONTROL"}
+_OWNER = {
+    "Grantee": {"Type": "CanonicalUser", "DisplayName": "bucket owner"},
+    "Permission": "FULL_CONTROL",
+}
 # S3 canned ACLs as bucket grants (S3 User Guide, "Canned ACL"); object-only ones reduce to
 # the owner's grant at bucket level.
 CANNED: dict[str, list[tuple[str, str]]] = {
-    "private": [], "bucket-owner-read": [], "bucket-owner-full-control": [],
+    "private": [],
+    "bucket-owner-read": [],
+    "bucket-owner-full-control": [],
     "aws-exec-read": [],
     "public-read": [("global/AllUsers", "READ")],
     "public-read-write": [("global/AllUsers", "READ"), ("global/AllUsers", "WRITE")],
@@ -76,7 +83,10 @@ def bucket(res: PlanResource, ctx: PlanContext) -> Mapped:
     object_lock = _object_lock(res, parts.get(OBJECT_LOCK))
     encryption, key = _encryption(res, parts.get(ENCRYPTION), ctx)
     attrs: dict[str, Any] = {
-        "name": name, "region": region, "detailed": True, "creation_date": None,
+        "name": name,
+        "region": region,
+        "detailed": True,
+        "creation_date": None,
         "object_lock": object_lock,
         "versioning": _versioning(res, parts.get(VERSIONING), object_lock),
         "encryption": encryption,
@@ -119,8 +129,9 @@ def _object_lock(res: PlanResource, part: PlanResource | None) -> Any:
     days, years = retention.get("days"), retention.get("years")
     if not days and isinstance(years, int) and years:
         days = years * 365  # as the live adapter counts a retention in years
-    return settled({"enabled": enabled, "mode": retention.get("mode") or None,
-                    "retention_days": days or None})
+    return settled(
+        {"enabled": enabled, "mode": retention.get("mode") or None, "retention_days": days or None}
+    )
 
 
 def _versioning(res: PlanResource, part: PlanResource | None, object_lock: Any) -> Any:
@@ -131,26 +142,36 @@ def _versioning(res: PlanResource, part: PlanResource | None, object_lock: Any) 
         status = config.get("status")
         # "Disabled" is the provider's word for a bucket that never had versioning: S3 then
         # reports no status at all.
-        return settled({"status": None if status == "Disabled" else status,
-                        "mfa_delete": config.get("mfa_delete") == "Enabled"
-                        if not isinstance(config.get("mfa_delete"), Unknowable)
-                        else config.get("mfa_delete")})
+        return settled(
+            {
+                "status": None if status == "Disabled" else status,
+                "mfa_delete": config.get("mfa_delete") == "Enabled"
+                if not isinstance(config.get("mfa_delete"), Unknowable)
+                else config.get("mfa_delete"),
+            }
+        )
     inline = block(_inline(res, "versioning"))
     if isinstance(inline, Unknowable):
         return inline
     if inline is not None and (inline.get("enabled") or inline.get("mfa_delete")):
         # Legacy `enabled = false` cannot tell "never enabled" from "suspended": neither is on.
-        return settled({"status": "Enabled" if inline.get("enabled") is True else
-                        inline.get("enabled") if isinstance(inline.get("enabled"), Unknowable)
-                        else None, "mfa_delete": inline.get("mfa_delete") is True})
+        return settled(
+            {
+                "status": "Enabled"
+                if inline.get("enabled") is True
+                else inline.get("enabled")
+                if isinstance(inline.get("enabled"), Unknowable)
+                else None,
+                "mfa_delete": inline.get("mfa_delete") is True,
+            }
+        )
     if isinstance(object_lock, dict) and object_lock.get("enabled") is True:
         # S3 turns versioning on with Object Lock, and it cannot be suspended.
         return {"status": "Enabled", "mfa_delete": False}
     return {"status": None, "mfa_delete": False}
 
 
-def _encryption(res: PlanResource, part: PlanResource | None,
-                ctx: PlanContext) -> tuple[Any, Ref]:
+def _encryption(res: PlanResource, part: PlanResource | None, ctx: PlanContext) -> tuple[Any, Ref]:
     path: tuple[str | int, ...]
     if part is not None:
         owner, path, rules = part, ("rule", 0), part.values.get("rule")
@@ -170,11 +191,15 @@ def _encryption(res: PlanResource, part: PlanResource | None,
         return default, Ref()
     key_path = (*path, "apply_server_side_encryption_by_default", 0, "kms_master_key_id")
     key = ctx.target(owner, key_path, ("aws_kms_key",), default.get("kms_master_key_id"))
-    return settled({"algorithm": default.get("sse_algorithm"),
-                    "kms_key_id": through(default.get("kms_master_key_id"), key, ctx),
-                    "bucket_key_enabled": rule.get("bucket_key_enabled") is True
-                    if not isinstance(rule.get("bucket_key_enabled"), Unknowable)
-                    else rule.get("bucket_key_enabled")}), key
+    return settled(
+        {
+            "algorithm": default.get("sse_algorithm"),
+            "kms_key_id": through(default.get("kms_master_key_id"), key, ctx),
+            "bucket_key_enabled": rule.get("bucket_key_enabled") is True
+            if not isinstance(rule.get("bucket_key_enabled"), Unknowable)
+            else rule.get("bucket_key_enabled"),
+        }
+    ), key
 
 
 def public_access_block(part: PlanResource | None) -> Any:
@@ -192,27 +217,53 @@ def _grants(res: PlanResource, part: PlanResource | None) -> Any:
         if policy is not None:
             if first_unknown(policy) is not None:
                 return first_unknown(policy)
-            return [{"Grantee": {k: v for k, v in (
-                        ("Type", g.get("type")), ("URI", g.get("uri")), ("ID", g.get("id")),
-                        ("EmailAddress", g.get("email_address"))) if v},
-                     "Permission": grant.get("permission")}
-                    for grant in policy.get("grant") or []
-                    for g in grant.get("grantee") or []]
+            return [
+                {
+                    "Grantee": {
+                        k: v
+                        for k, v in (
+                            ("Type", g.get("type")),
+                            ("URI", g.get("uri")),
+                            ("ID", g.get("id")),
+                            ("EmailAddress", g.get("email_address")),
+                        )
+                        if v
+                    },
+                    "Permission": grant.get("permission"),
+                }
+                for grant in policy.get("grant") or []
+                for g in grant.get("grantee") or []
+            ]
         canned = part.values.get("acl")
     else:
         legacy = _inline(res, "grant")
         if legacy:
             if first_unknown(legacy) is not None:
                 return first_unknown(legacy)
-            return [{"Grantee": {k: v for k, v in (("Type", g.get("type")), ("URI", g.get("uri")),
-                                                   ("ID", g.get("id"))) if v},
-                     "Permission": perm} for g in legacy for perm in g.get("permissions") or []]
+            return [
+                {
+                    "Grantee": {
+                        k: v
+                        for k, v in (
+                            ("Type", g.get("type")),
+                            ("URI", g.get("uri")),
+                            ("ID", g.get("id")),
+                        )
+                        if v
+                    },
+                    "Permission": perm,
+                }
+                for g in legacy
+                for perm in g.get("permissions") or []
+            ]
         canned = _inline(res, "acl")
     if isinstance(canned, Unknowable):
         return canned
     # No ACL configured: S3 gives the owner full control and nobody else anything.
-    return [_OWNER] + [{"Grantee": {"Type": "Group", "URI": _GROUPS + group},
-                        "Permission": perm} for group, perm in CANNED.get(canned or "private", [])]
+    return [_OWNER] + [
+        {"Grantee": {"Type": "Group", "URI": _GROUPS + group}, "Permission": perm}
+        for group, perm in CANNED.get(canned or "private", [])
+    ]
 
 
 def _acl(res: PlanResource, part: PlanResource | None) -> Any:
@@ -228,8 +279,13 @@ def _policy(res: PlanResource, part: PlanResource | None) -> Any:
     if isinstance(text, Unknowable):
         return text
     if not text:
-        return {"present": False, "public": False, "public_reasons": [],
-                "denies_insecure_transport": False, "document": None}
+        return {
+            "present": False,
+            "public": False,
+            "public_reasons": [],
+            "denies_insecure_transport": False,
+            "document": None,
+        }
     where = part.address if part else res.address
     try:
         document = json.loads(text) if isinstance(text, str) else text
@@ -237,8 +293,13 @@ def _policy(res: PlanResource, part: PlanResource | None) -> Any:
         denies = denies_insecure_transport(document)
     except (ValueError, TypeError, KeyError) as exc:
         return Unknowable(f"the policy of {where} cannot be analysed: {exc}", error=True)
-    return {"present": True, "public": public, "public_reasons": list(reasons),
-            "denies_insecure_transport": denies, "document": document}
+    return {
+        "present": True,
+        "public": public,
+        "public_reasons": list(reasons),
+        "denies_insecure_transport": denies,
+        "document": document,
+    }
 
 
 def _logging(res: PlanResource, part: PlanResource | None, ctx: PlanContext) -> Any:
@@ -249,10 +310,13 @@ def _logging(res: PlanResource, part: PlanResource | None, ctx: PlanContext) -> 
         return config
     path: tuple[str | int, ...] = ("target_bucket",) if part else ("logging", 0, "target_bucket")
     target = ctx.target(owner, path, ("aws_s3_bucket",), config.get("target_bucket"))
-    return settled({"enabled": True,
-                    "target_bucket": through(config.get("target_bucket"), target, ctx,
-                                             use="bucket"),
-                    "target_prefix": config.get("target_prefix")})
+    return settled(
+        {
+            "enabled": True,
+            "target_bucket": through(config.get("target_bucket"), target, ctx, use="bucket"),
+            "target_prefix": config.get("target_prefix"),
+        }
+    )
 
 
 def _lifecycle(res: PlanResource, part: PlanResource | None) -> Any:
@@ -291,8 +355,10 @@ def _rule(raw: Any) -> dict[str, Any]:
             api["Prefix"] = filt["prefix"]
         both = block(filt.get("and"))
         if both:
-            api["And"] = {"Prefix": both.get("prefix") or "", "Tags": [
-                {"Key": k, "Value": v} for k, v in (both.get("tags") or {}).items()]}
+            api["And"] = {
+                "Prefix": both.get("prefix") or "",
+                "Tags": [{"Key": k, "Value": v} for k, v in (both.get("tags") or {}).items()],
+            }
         tag = block(filt.get("tag"))
         if tag:
             api["Tag"] = {"Key": tag.get("key"), "Value": tag.get("value")}
@@ -310,9 +376,11 @@ def _rule(raw: Any) -> dict[str, Any]:
 
 def _legacy_rule(raw: Any) -> dict[str, Any]:
     """A legacy aws_s3_bucket lifecycle_rule block in the shape of the S3 API."""
-    rule: dict[str, Any] = {"ID": raw.get("id"),
-                            "Status": "Enabled" if raw.get("enabled") else "Disabled",
-                            "Filter": {"Prefix": raw.get("prefix") or ""}}
+    rule: dict[str, Any] = {
+        "ID": raw.get("id"),
+        "Status": "Enabled" if raw.get("enabled") else "Disabled",
+        "Filter": {"Prefix": raw.get("prefix") or ""},
+    }
     expiration = _expiration(block(raw.get("expiration")))
     if expiration:
         rule["Expiration"] = expiration

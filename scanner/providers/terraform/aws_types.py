@@ -29,8 +29,14 @@ TRAIL = "aws.cloudtrail.trail"
 KEY = "aws.kms.key"
 GROUP = "aws.logs.log_group"
 # What GetEventSelectors returns for a trail without custom selectors (all management events).
-DEFAULT_SELECTORS = [{"ReadWriteType": "All", "IncludeManagementEvents": True,
-                      "DataResources": [], "ExcludeManagementEventSources": []}]
+DEFAULT_SELECTORS = [
+    {
+        "ReadWriteType": "All",
+        "IncludeManagementEvents": True,
+        "DataResources": [],
+        "ExcludeManagementEventSources": [],
+    }
+]
 
 
 def _selector(raw: Any) -> dict[str, Any]:
@@ -39,8 +45,11 @@ def _selector(raw: Any) -> dict[str, Any]:
         "ReadWriteType": raw.get("read_write_type") or "All",
         "IncludeManagementEvents": default_bool(raw.get("include_management_events"), True),
         "ExcludeManagementEventSources": list(raw.get("exclude_management_event_sources") or []),
-        "DataResources": [{"Type": d.get("type"), "Values": list(d.get("values") or [])}
-                          for d in raw.get("data_resource") or []]}
+        "DataResources": [
+            {"Type": d.get("type"), "Values": list(d.get("values") or [])}
+            for d in raw.get("data_resource") or []
+        ],
+    }
     return out
 
 
@@ -49,9 +58,14 @@ def _advanced(raw: Any) -> dict[str, Any]:
     for f in raw.get("field_selector") or []:
         api: dict[str, Any] = {"Field": f.get("field")}
         # The API omits an operator that is not used; the normalizer reads its presence.
-        for ours, theirs in (("equals", "Equals"), ("not_equals", "NotEquals"),
-                             ("starts_with", "StartsWith"), ("not_starts_with", "NotStartsWith"),
-                             ("ends_with", "EndsWith"), ("not_ends_with", "NotEndsWith")):
+        for ours, theirs in (
+            ("equals", "Equals"),
+            ("not_equals", "NotEquals"),
+            ("starts_with", "StartsWith"),
+            ("not_starts_with", "NotStartsWith"),
+            ("ends_with", "EndsWith"),
+            ("not_ends_with", "NotEndsWith"),
+        ):
             if f.get(ours):
                 api[theirs] = list(f[ours])
         fields.append(api)
@@ -66,32 +80,47 @@ def _trail(res: PlanResource, ctx: PlanContext) -> Mapped:
     v = res.values
     bucket = ctx.target(res, ("s3_bucket_name",), ("aws_s3_bucket",), v.get("s3_bucket_name"))
     key = ctx.target(res, ("kms_key_id",), ("aws_kms_key",), v.get("kms_key_id"))
-    group = ctx.target(res, ("cloud_watch_logs_group_arn",), ("aws_cloudwatch_log_group",),
-                       v.get("cloud_watch_logs_group_arn"))
+    group = ctx.target(
+        res,
+        ("cloud_watch_logs_group_arn",),
+        ("aws_cloudwatch_log_group",),
+        v.get("cloud_watch_logs_group_arn"),
+    )
     region = ctx.region(res)
     basic, advanced = v.get("event_selector"), v.get("advanced_event_selector")
     marker = first_unknown([basic, advanced])
     selectors: dict[str, Any]
     if marker is not None:
-        selectors = {k: marker for k in ("selector_mode", "management_events", "s3_data_events",
-                                         "event_selectors", "advanced_event_selectors")}
+        selectors = {
+            k: marker
+            for k in (
+                "selector_mode",
+                "management_events",
+                "s3_data_events",
+                "event_selectors",
+                "advanced_event_selectors",
+            )
+        }
     elif basic or advanced:
-        selectors = normalize_selectors([_selector(s) for s in basic or []] or None,
-                                        [_advanced(s) for s in advanced or []] or None, True)
+        selectors = normalize_selectors(
+            [_selector(s) for s in basic or []] or None,
+            [_advanced(s) for s in advanced or []] or None,
+            True,
+        )
     else:
         selectors = normalize_selectors(DEFAULT_SELECTORS, None, False)
     when = "are not recorded in Terraform state" if ctx.is_state else "are not known before apply"
     not_yet = Unknowable(f"delivery times {when}")
     attrs: dict[str, Any] = {
         "name": v.get("name") if isinstance(v.get("name"), str) else res.name,
-        "arn": ctx.ids[res.address], "home_region": region,
+        "arn": ctx.ids[res.address],
+        "home_region": region,
         # Provider docs: is_multi_region_trail defaults to false.
         "is_multi_region": default_bool(v.get("is_multi_region_trail"), False),
         # Provider docs: is_organization_trail defaults to false.
         "is_organization_trail": default_bool(v.get("is_organization_trail"), False),
         # Provider docs: include_global_service_events defaults to true.
-        "include_global_service_events": default_bool(v.get("include_global_service_events"),
-                                                      True),
+        "include_global_service_events": default_bool(v.get("include_global_service_events"), True),
         # Provider docs: enable_log_file_validation defaults to false.
         "log_file_validation": default_bool(v.get("enable_log_file_validation"), False),
         "s3_bucket_name": through(v.get("s3_bucket_name"), bucket, ctx, use="bucket"),
@@ -99,21 +128,29 @@ def _trail(res: PlanResource, ctx: PlanContext) -> Mapped:
         "kms_key_id": through(v.get("kms_key_id"), key, ctx),
         "cloudwatch_logs_log_group_arn": through(v.get("cloud_watch_logs_group_arn"), group, ctx),
         "cloudwatch_logs_role_arn": v.get("cloud_watch_logs_role_arn") or None,
-        "sns_topic_arn": v.get("sns_topic_arn") if isinstance(v.get("sns_topic_arn"), str)
+        "sns_topic_arn": v.get("sns_topic_arn")
+        if isinstance(v.get("sns_topic_arn"), str)
         else v.get("sns_topic_name") or None,
         # Provider docs: enable_logging defaults to true (the trail starts logging on create).
-        "status": {"is_logging": default_bool(v.get("enable_logging"), True),
-                   "latest_delivery_time": not_yet, "latest_delivery_error": None,
-                   "latest_digest_delivery_time": not_yet, "latest_digest_delivery_error": None,
-                   "latest_cloudwatch_logs_delivery_time": not_yet,
-                   "latest_cloudwatch_logs_delivery_error": None,
-                   "start_logging_time": None, "stop_logging_time": None},
+        "status": {
+            "is_logging": default_bool(v.get("enable_logging"), True),
+            "latest_delivery_time": not_yet,
+            "latest_delivery_error": None,
+            "latest_digest_delivery_time": not_yet,
+            "latest_digest_delivery_error": None,
+            "latest_cloudwatch_logs_delivery_time": not_yet,
+            "latest_cloudwatch_logs_delivery_error": None,
+            "start_logging_time": None,
+            "stop_logging_time": None,
+        },
         **selectors,
         "tamper_grants": Unknowable("IAM is not evaluated on plans"),
         "tamper_limits": [],
     }
-    return Mapped(resource(ctx, res, TRAIL, attrs["name"], attrs, region),
-                  {"bucket": bucket, "kms_key": key, "log_group": group})
+    return Mapped(
+        resource(ctx, res, TRAIL, attrs["name"], attrs, region),
+        {"bucket": bucket, "kms_key": key, "log_group": group},
+    )
 
 
 def _key(res: PlanResource, ctx: PlanContext) -> Mapped:
@@ -122,14 +159,22 @@ def _key(res: PlanResource, ctx: PlanContext) -> Mapped:
     spec = default(res, "customer_master_key_spec", "SYMMETRIC_DEFAULT")
     # Provider docs: is_enabled defaults to true.
     enabled = default_bool(v.get("is_enabled"), True)
-    state: Any = enabled if isinstance(enabled, Unknowable) else \
-        "Enabled" if enabled else "Disabled"
+    state: Any = (
+        enabled if isinstance(enabled, Unknowable) else "Enabled" if enabled else "Disabled"
+    )
     # Provider docs: enable_key_rotation defaults to false. Only symmetric keys can rotate
     # (the live adapter reports None for the others).
-    rotation = default_bool(v.get("enable_key_rotation"), False) \
-        if spec == "SYMMETRIC_DEFAULT" else None
-    attrs = {"key_id": known_or(res, "key_id"), "manager": "CUSTOMER", "key_state": state,
-             "key_spec": spec, "origin": "AWS_KMS", "rotation_enabled": rotation}
+    rotation = (
+        default_bool(v.get("enable_key_rotation"), False) if spec == "SYMMETRIC_DEFAULT" else None
+    )
+    attrs = {
+        "key_id": known_or(res, "key_id"),
+        "manager": "CUSTOMER",
+        "key_state": state,
+        "key_spec": spec,
+        "origin": "AWS_KMS",
+        "rotation_enabled": rotation,
+    }
     return Mapped(resource(ctx, res, KEY, attrs["key_id"], attrs, ctx.region(res)))
 
 
@@ -138,14 +183,17 @@ def _group(res: PlanResource, ctx: PlanContext) -> Mapped:
     key = ctx.target(res, ("kms_key_id",), ("aws_kms_key",), v.get("kms_key_id"))
     retention = v.get("retention_in_days")
     name = str(v["name"]) if isinstance(v.get("name"), str) else res.name
-    attrs = {"name": name,
-             # Provider docs: retention_in_days 0 (the default) means never expire.
-             "retention_days": retention or None,
-             "kms_key_id": through(v.get("kms_key_id"), key, ctx),
-             "stored_bytes": None,
-             # Log-group resource policies live outside the log group's Terraform resource.
-             "shared_exposures": Unknowable("resource policies of CloudWatch Logs are not "
-                                            "read from plans")}
+    attrs = {
+        "name": name,
+        # Provider docs: retention_in_days 0 (the default) means never expire.
+        "retention_days": retention or None,
+        "kms_key_id": through(v.get("kms_key_id"), key, ctx),
+        "stored_bytes": None,
+        # Log-group resource policies live outside the log group's Terraform resource.
+        "shared_exposures": Unknowable(
+            "resource policies of CloudWatch Logs are not read from plans"
+        ),
+    }
     return Mapped(resource(ctx, res, GROUP, name, attrs, ctx.region(res)), {"kms_key": key})
 
 
@@ -158,18 +206,20 @@ TYPES: dict[str, TypeMapping] = {
     "aws_kms_key": TypeMapping(KEY, lambda r: known_or(r, "arn"), _key),
     "aws_cloudwatch_log_group": TypeMapping(GROUP, _group_id, _group),
     "aws_s3_bucket": TypeMapping(aws_s3.TYPE, aws_s3.bucket_id, aws_s3.bucket),
-    "aws_cloudwatch_log_metric_filter": TypeMapping(aws_monitoring.FILTER,
-                                                    aws_monitoring.filter_id,
-                                                    aws_monitoring.metric_filter),
-    "aws_cloudwatch_metric_alarm": TypeMapping(aws_monitoring.ALARM, aws_monitoring.alarm_id,
-                                               aws_monitoring.alarm),
-    "aws_sns_topic": TypeMapping(aws_monitoring.TOPIC, aws_monitoring.topic_id,
-                                 aws_monitoring.topic),
+    "aws_cloudwatch_log_metric_filter": TypeMapping(
+        aws_monitoring.FILTER, aws_monitoring.filter_id, aws_monitoring.metric_filter
+    ),
+    "aws_cloudwatch_metric_alarm": TypeMapping(
+        aws_monitoring.ALARM, aws_monitoring.alarm_id, aws_monitoring.alarm
+    ),
+    "aws_sns_topic": TypeMapping(
+        aws_monitoring.TOPIC, aws_monitoring.topic_id, aws_monitoring.topic
+    ),
     "aws_vpc": TypeMapping(aws_coverage.VPC, aws_coverage.vpc_id, aws_coverage.vpc),
     "aws_default_vpc": TypeMapping(aws_coverage.VPC, aws_coverage.vpc_id, aws_coverage.vpc),
-    "aws_config_configuration_recorder": TypeMapping(aws_coverage.RECORDER,
-                                                     aws_coverage.recorder_id,
-                                                     aws_coverage.recorder),
+    "aws_config_configuration_recorder": TypeMapping(
+        aws_coverage.RECORDER, aws_coverage.recorder_id, aws_coverage.recorder
+    ),
 }
 # Types that attach to an owner of TYPES, several per owner: Terraform type -> the owner it
 # attaches to (None: an owner outside the plan, so the resource is not evaluated).

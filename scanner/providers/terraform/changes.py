@@ -11,17 +11,25 @@ from scanner.providers.terraform.sources import address_key
 
 TYPE = "aws.plan.log_store_change"
 # Terraform types that hold audit logs or their protection, whatever their settings.
-LOG_STORE_TYPES = frozenset({
-    "aws_cloudtrail", "aws_cloudwatch_log_group", "aws_flow_log",
-    "aws_config_configuration_recorder", "aws_s3_bucket_object_lock_configuration",
-})
+LOG_STORE_TYPES = frozenset(
+    {
+        "aws_cloudtrail",
+        "aws_cloudwatch_log_group",
+        "aws_flow_log",
+        "aws_config_configuration_recorder",
+        "aws_s3_bucket_object_lock_configuration",
+    }
+)
 
 
 def log_store_changes(plan: Mapping[str, Any], account: str) -> Iterator[Resource]:
     """One resource per planned change (create, update, replace, delete) of a log store: the
     types above, and buckets that a trail in the plan or in its prior state delivers to."""
-    changes = [c for c in plan.get("resource_changes") or []
-               if isinstance(c, Mapping) and c.get("mode", "managed") == "managed"]
+    changes = [
+        c
+        for c in plan.get("resource_changes") or []
+        if isinstance(c, Mapping) and c.get("mode", "managed") == "managed"
+    ]
     trail_buckets = _trail_buckets(plan, changes)
     referenced = _referenced_buckets((plan.get("configuration") or {}).get("root_module") or {})
     for change in changes:
@@ -32,19 +40,30 @@ def log_store_changes(plan: Mapping[str, Any], account: str) -> Iterator[Resourc
         rtype = str(change.get("type", ""))
         before = body.get("before") or {}
         after = body.get("after") or {}
-        bucket = (before.get("bucket") if isinstance(before, Mapping) else None) or \
-            (after.get("bucket") if isinstance(after, Mapping) else None)
+        bucket = (before.get("bucket") if isinstance(before, Mapping) else None) or (
+            after.get("bucket") if isinstance(after, Mapping) else None
+        )
         address = str(change["address"])
         is_trail_bucket = rtype == "aws_s3_bucket" and (
-            bucket in trail_buckets or address_key(address) in referenced)
+            bucket in trail_buckets or address_key(address) in referenced
+        )
         if rtype not in LOG_STORE_TYPES and not is_trail_bucket:
             continue
         yield Resource(
-            provider="aws", account=account, region="global", type=TYPE,
-            id=f"plan-change:{address}", name=address,
-            attrs={"address": address, "terraform_type": rtype, "actions": actions,
-                   # Replacement deletes the old object first or last: its logs go either way.
-                   "destroys": "delete" in actions})
+            provider="aws",
+            account=account,
+            region="global",
+            type=TYPE,
+            id=f"plan-change:{address}",
+            name=address,
+            attrs={
+                "address": address,
+                "terraform_type": rtype,
+                "actions": actions,
+                # Replacement deletes the old object first or last: its logs go either way.
+                "destroys": "delete" in actions,
+            },
+        )
 
 
 def _trail_buckets(plan: Mapping[str, Any], changes: list[Mapping[str, Any]]) -> set[str]:
@@ -58,7 +77,8 @@ def _trail_buckets(plan: Mapping[str, Any], changes: list[Mapping[str, Any]]) ->
     for resource in _state_resources((plan.get("prior_state") or {}).get("values") or {}):
         values = resource.get("values") or {}
         if resource.get("type") == "aws_cloudtrail" and isinstance(
-                values.get("s3_bucket_name"), str):
+            values.get("s3_bucket_name"), str
+        ):
             names.add(values["s3_bucket_name"])
     return names
 

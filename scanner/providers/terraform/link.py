@@ -35,11 +35,11 @@ DEFAULT_LINKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("aws.kms.key", ("protects",)),
     ("aws.logs.metric_filter", ("log_group", "alarms")),
     ("aws.cloudwatch.alarm", ("sns_topics",)),
-    ("aws.ec2.vpc", ("flow_log_destinations",)))
+    ("aws.ec2.vpc", ("flow_log_destinations",)),
+)
 
 
-def link(inventory: Inventory, mapped: list[Mapped], ctx: PlanContext,
-         account_pab: Any) -> None:
+def link(inventory: Inventory, mapped: list[Mapped], ctx: PlanContext, account_pab: Any) -> None:
     """Fill links, reverse links, effective public access and log-prefix lifecycle in place."""
     back: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for item in mapped:
@@ -73,12 +73,14 @@ def link(inventory: Inventory, mapped: list[Mapped], ctx: PlanContext,
     for bucket in inventory.of_type("aws.s3.bucket"):
         if bucket.placeholder is None:
             bucket.attrs["effective_public_access_block"] = effective_public_access_block(
-                bucket.attrs.get("public_access_block"), account_pab)
+                bucket.attrs.get("public_access_block"), account_pab
+            )
             lifecycle_for_logs(inventory, bucket)
 
 
-def _target(inventory: Inventory, ctx: PlanContext, ref: Ref, rtype: str, noun: str,
-            source: Resource) -> str | Unknowable | None:
+def _target(
+    inventory: Inventory, ctx: PlanContext, ref: Ref, rtype: str, noun: str, source: Resource
+) -> str | Unknowable | None:
     if ref.resource is not None:
         return ctx.ids.get(ref.resource.address)
     if ref.unknown is not None:
@@ -86,19 +88,28 @@ def _target(inventory: Inventory, ctx: PlanContext, ref: Ref, rtype: str, noun: 
     if ref.literal is None:
         return None
     literal = ref.literal.removesuffix(":*")
-    rid = f"arn:aws:s3:::{literal}" if rtype == "aws.s3.bucket" and ":" not in literal \
-        else literal
+    rid = f"arn:aws:s3:::{literal}" if rtype == "aws.s3.bucket" and ":" not in literal else literal
     if inventory.get(rid) is None:
-        name = literal.rsplit(":", 1)[-1] if rtype == "aws.sns.topic" else \
-            literal.rsplit("/", 1)[-1].split(":log-group:", 1)[-1]
+        name = (
+            literal.rsplit(":", 1)[-1]
+            if rtype == "aws.sns.topic"
+            else literal.rsplit("/", 1)[-1].split(":log-group:", 1)[-1]
+        )
         parts = literal.split(":")
         region = parts[3] if len(parts) > 5 and parts[3] else source.region
-        inventory.add(Resource(provider="aws", account=ctx.account, region=region, type=rtype,
-                               id=rid, name=name, attrs={}, placeholder=Unknowable(
-                                   f"{noun} {ref.literal} is not in this plan")))
+        inventory.add(
+            Resource(
+                provider="aws",
+                account=ctx.account,
+                region=region,
+                type=rtype,
+                id=rid,
+                name=name,
+                attrs={},
+                placeholder=Unknowable(f"{noun} {ref.literal} is not in this plan"),
+            )
+        )
     return rid
-
-
 
 
 def _alarms_of_filters(inventory: Inventory) -> None:
@@ -114,8 +125,9 @@ def _alarms_of_filters(inventory: Inventory) -> None:
         if marker is not None:
             unknown.setdefault(alarm.region, marker)
             continue
-        by_metric[(alarm.region, alarm.account, key[0] or "", key[1] or "",
-                   tuple(key[2] or ()))].append(alarm.id)
+        by_metric[
+            (alarm.region, alarm.account, key[0] or "", key[1] or "", tuple(key[2] or ()))
+        ].append(alarm.id)
     for metric_filter in inventory.of_type("aws.logs.metric_filter"):
         region = metric_filter.region
         marker = unknown.get(region) or unknown.get("unknown")
@@ -129,8 +141,16 @@ def _alarms_of_filters(inventory: Inventory) -> None:
             if own is not None:
                 marker = marker or own
                 continue
-            ids += by_metric.get((region, metric_filter.account, metric["namespace"],
-                                  metric["name"], tuple(metric["dimensions"])), [])
+            ids += by_metric.get(
+                (
+                    region,
+                    metric_filter.account,
+                    metric["namespace"],
+                    metric["name"],
+                    tuple(metric["dimensions"]),
+                ),
+                [],
+            )
         metric_filter.links["alarms"] = Link(tuple(dict.fromkeys(ids)), marker)
 
 
@@ -139,7 +159,12 @@ def _recorders_of_regions(inventory: Inventory) -> None:
     by_region: dict[str, list[str]] = defaultdict(list)
     for recorder in inventory.of_type("aws.config.recorder"):
         by_region[recorder.region].append(recorder.id)
-    nowhere = next((Unknowable(f"the region of recorder {rid} is not known from the plan")
-                    for rid in by_region.get("unknown", [])), None)
+    nowhere = next(
+        (
+            Unknowable(f"the region of recorder {rid} is not known from the plan")
+            for rid in by_region.get("unknown", [])
+        ),
+        None,
+    )
     for region in inventory.of_type("aws.region"):
         region.links["config_recorders"] = Link(tuple(by_region.get(region.name, [])), nowhere)

@@ -24,7 +24,7 @@ from scanner.providers.terraform.source import Mapped, PlanContext, PlanResource
 
 SUPPORTED = "0.1, 0.2 and 1.x"
 _VERSION = re.compile(r"^(1\.\d+|0\.[12])$")
-_CALL = re.compile(r'module\.([A-Za-z0-9_-]+)(?:\[[^\]]*\])?')
+_CALL = re.compile(r"module\.([A-Za-z0-9_-]+)(?:\[[^\]]*\])?")
 
 
 class PlanError(InputError):
@@ -54,17 +54,34 @@ def load_plan(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise PlanError(Problem(where, exc.lineno, f"not valid JSON: {exc.msg} (line "
-                                f"{exc.lineno}, column {exc.colno})")) from exc
-    if not isinstance(data, dict) or "format_version" not in data or (
-            "planned_values" not in data and "values" not in data):
-        raise PlanError(Problem(where, None, "not the output of `terraform show -json`: expected "
-                                "format_version with planned_values (a plan) or values (a "
-                                "state)"))
+        raise PlanError(
+            Problem(
+                where,
+                exc.lineno,
+                f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+            )
+        ) from exc
+    if (
+        not isinstance(data, dict)
+        or "format_version" not in data
+        or ("planned_values" not in data and "values" not in data)
+    ):
+        raise PlanError(
+            Problem(
+                where,
+                None,
+                "not the output of `terraform show -json`: expected "
+                "format_version with planned_values (a plan) or values (a "
+                "state)",
+            )
+        )
     version = data["format_version"]
     if not isinstance(version, str) or not _VERSION.match(version):
-        raise PlanError(Problem(where, None, f"unsupported format_version {version!r}: "
-                                f"supported are {SUPPORTED}"))
+        raise PlanError(
+            Problem(
+                where, None, f"unsupported format_version {version!r}: supported are {SUPPORTED}"
+            )
+        )
     root = (data.get("planned_values") or data.get("values") or {}).get("root_module")
     problem = _shape(root, "root_module")
     if problem:
@@ -80,8 +97,11 @@ def _shape(module: Any, where: str) -> str | None:
         return f"{where} must be an object"
     resources = module.get("resources", [])
     if not isinstance(resources, list) or not all(
-            isinstance(r, Mapping) and isinstance(r.get("address"), str)
-            and isinstance(r.get("type"), str) for r in resources):
+        isinstance(r, Mapping)
+        and isinstance(r.get("address"), str)
+        and isinstance(r.get("type"), str)
+        for r in resources
+    ):
         return f"{where}.resources must be a list of objects with address and type"
     children = module.get("child_modules", [])
     if not isinstance(children, list):
@@ -96,15 +116,26 @@ def _shape(module: Any, where: str) -> str | None:
 def plan_inventory(plan: Mapping[str, Any], account: str = "plan") -> PlanScan:
     """Map a loaded plan (or state) onto logward's AWS resource types, linked."""
     is_state = "planned_values" not in plan
-    changes = {c["address"]: c for c in plan.get("resource_changes") or []
-               if isinstance(c, Mapping) and isinstance(c.get("address"), str)}
-    deleted = sorted(a for a, c in changes.items()
-                     if list((c.get("change") or {}).get("actions") or []) == ["delete"])
+    changes = {
+        c["address"]: c
+        for c in plan.get("resource_changes") or []
+        if isinstance(c, Mapping) and isinstance(c.get("address"), str)
+    }
+    deleted = sorted(
+        a
+        for a, c in changes.items()
+        if list((c.get("change") or {}).get("actions") or []) == ["delete"]
+    )
     config = plan.get("configuration") or {}
     root = (plan.get("values") if is_state else plan.get("planned_values")) or {}
     resources = list(_instances(root.get("root_module") or {}, changes, config, is_state))
-    ctx = PlanContext(resources, config.get("provider_config") or {},
-                      plan.get("variables") or {}, is_state, account)
+    ctx = PlanContext(
+        resources,
+        config.get("provider_config") or {},
+        plan.get("variables") or {},
+        is_state,
+        account,
+    )
     not_evaluated: dict[str, list[str]] = {}
     for res in resources:
         mapping = TYPES.get(res.type)
@@ -139,16 +170,24 @@ def plan_inventory(plan: Mapping[str, Any], account: str = "plan") -> PlanScan:
             continue
         item = mapping.build(res, ctx)
         raw = _raw(changes, res, is_state)
-        attached = [_raw(changes, m, is_state) for members in ctx.members.get(res.address, {})
-                    .values() for m in members]
+        attached = [
+            _raw(changes, m, is_state)
+            for members in ctx.members.get(res.address, {}).values()
+            for m in members
+        ]
         if attached:
             raw["attached"] = attached  # the hash covers what the resource was read from
         blob = json.dumps(raw, sort_keys=True, default=str).encode()
         digest = hashlib.sha256(blob).hexdigest()
         blobs[digest] = blob
-        evidence = EvidenceRef(operation="terraform show -json", region=item.resource.region,
-                               params={"address": res.address}, time=stamp, sha256=digest,
-                               source="terraform")
+        evidence = EvidenceRef(
+            operation="terraform show -json",
+            region=item.resource.region,
+            params={"address": res.address},
+            time=stamp,
+            sha256=digest,
+            source="terraform",
+        )
         item.resource = replace(item.resource, evidence=(evidence,))
         mapped.append(item)
         inventory.add(item.resource)
@@ -156,28 +195,48 @@ def plan_inventory(plan: Mapping[str, Any], account: str = "plan") -> PlanScan:
     # --assume-complete, when the plan is taken to be the whole account.
     deployed = regions([item.resource for item in mapped], account)
     inventory.extend(deployed)
-    inventory.add(Resource(
-        provider="aws", account=account, region="global", type="aws.account",
-        id=f"plan:{account}", name=account,
-        attrs={"account_id": account, "partition": "aws", "caller_arn": None,
-               "public_access_block": account_pab,
-               "scanned_regions": [r.name for r in deployed],
-               "enabled_regions": Unknowable("a plan does not say which regions are enabled")}))
+    inventory.add(
+        Resource(
+            provider="aws",
+            account=account,
+            region="global",
+            type="aws.account",
+            id=f"plan:{account}",
+            name=account,
+            attrs={
+                "account_id": account,
+                "partition": "aws",
+                "caller_arn": None,
+                "public_access_block": account_pab,
+                "scanned_regions": [r.name for r in deployed],
+                "enabled_regions": Unknowable("a plan does not say which regions are enabled"),
+            },
+        )
+    )
     link(inventory, mapped, ctx, account_pab)
     inventory.extend(log_store_changes(plan, account))
-    return PlanScan(inventory=inventory, not_evaluated=not_evaluated, deleted=deleted,
-                    evidence=blobs,
-                    account=account)
+    return PlanScan(
+        inventory=inventory,
+        not_evaluated=not_evaluated,
+        deleted=deleted,
+        evidence=blobs,
+        account=account,
+    )
 
 
 def _raw(changes: Mapping[str, Any], res: PlanResource, is_state: bool) -> dict[str, Any]:
     """The part of the plan a resource was read from (what its evidence hash covers)."""
-    return {"address": res.address, "change": changes.get(res.address),
-            "expressions": res.expressions, "state": is_state}
+    return {
+        "address": res.address,
+        "change": changes.get(res.address),
+        "expressions": res.expressions,
+        "state": is_state,
+    }
 
 
-def _instances(module: Mapping[str, Any], changes: Mapping[str, Any], config: Mapping[str, Any],
-               is_state: bool) -> Iterator[PlanResource]:
+def _instances(
+    module: Mapping[str, Any], changes: Mapping[str, Any], config: Mapping[str, Any], is_state: bool
+) -> Iterator[PlanResource]:
     """Every managed resource instance of a module and its child modules, depth first."""
     module_address = str(module.get("address") or "")
     blocks = _config_blocks(config, module_address)
@@ -193,10 +252,15 @@ def _instances(module: Mapping[str, Any], changes: Mapping[str, Any], config: Ma
         block_config = blocks.get(f"{raw['type']}.{name}") or {}
         index = raw.get("index")
         yield PlanResource(
-            address=address, module=module_address, type=str(raw["type"]), name=name,
-            index=index if isinstance(index, int | str) else None, values=dict(view),
+            address=address,
+            module=module_address,
+            type=str(raw["type"]),
+            name=name,
+            index=index if isinstance(index, int | str) else None,
+            values=dict(view),
             expressions=block_config.get("expressions") or {},
-            provider_key=block_config.get("provider_config_key"))
+            provider_key=block_config.get("provider_config_key"),
+        )
     for child in module.get("child_modules") or []:
         yield from _instances(child, changes, config, is_state)
 
@@ -206,5 +270,6 @@ def _config_blocks(config: Mapping[str, Any], module_address: str) -> dict[str, 
     module: Any = config.get("root_module") or {}
     for call in _CALL.findall(module_address):
         module = ((module.get("module_calls") or {}).get(call) or {}).get("module") or {}
-    return {str(r.get("address")): r for r in module.get("resources") or []
-            if isinstance(r, Mapping)}
+    return {
+        str(r.get("address")): r for r in module.get("resources") or [] if isinstance(r, Mapping)
+    }

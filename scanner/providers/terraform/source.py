@@ -70,9 +70,14 @@ def overlay(values: Any, unknown: Any, where: str) -> Any:
         return out
     if isinstance(unknown, list):
         items = values if isinstance(values, list) else []
-        return [overlay(items[i] if i < len(items) else None,
-                        unknown[i] if i < len(unknown) else False, f"{where}[{i}]")
-                for i in range(max(len(items), len(unknown)))]
+        return [
+            overlay(
+                items[i] if i < len(items) else None,
+                unknown[i] if i < len(unknown) else False,
+                f"{where}[{i}]",
+            )
+            for i in range(max(len(items), len(unknown)))
+        ]
     return values
 
 
@@ -137,8 +142,14 @@ def refs_at(expressions: Mapping[str, Any], path: tuple[str | int, ...]) -> list
 class PlanContext:
     """Lookups over one plan: references to resources, literal names, provider regions, ids."""
 
-    def __init__(self, resources: list[PlanResource], provider_config: Mapping[str, Any],
-                 variables: Mapping[str, Any], is_state: bool, account: str) -> None:
+    def __init__(
+        self,
+        resources: list[PlanResource],
+        provider_config: Mapping[str, Any],
+        variables: Mapping[str, Any],
+        is_state: bool,
+        account: str,
+    ) -> None:
         self.account = account
         self.resources = resources
         self.provider_config = provider_config
@@ -158,8 +169,9 @@ class PlanContext:
         self._by_handle: dict[tuple[str, str], PlanResource] | None = None
         self._indexes: dict[str, dict[Any, PlanResource]] = {}
 
-    def index(self, name: str, tf_types: tuple[str, ...],
-              key: Callable[[PlanResource], Any]) -> dict[Any, PlanResource]:
+    def index(
+        self, name: str, tf_types: tuple[str, ...], key: Callable[[PlanResource], Any]
+    ) -> dict[Any, PlanResource]:
         """The plan's resources of `tf_types` by `key` (the first in plan order wins; a key
         that is None or unhashable is left out), built once per `name` on first use, so N
         lookups cost N, not N x resources. Build it only once `ids` is filled."""
@@ -177,14 +189,16 @@ class PlanContext:
             self._indexes[name] = found
         return found
 
-    def resolve(self, src: PlanResource, path: tuple[str | int, ...],
-                tf_types: tuple[str, ...]) -> PlanResource | None:
+    def resolve(
+        self, src: PlanResource, path: tuple[str | int, ...], tf_types: tuple[str, ...]
+    ) -> PlanResource | None:
         """The plan resource an argument's expression references, if exactly one instance."""
         found = self.resolve_all(src, path, tf_types)
         return found[0] if found else None
 
-    def resolve_all(self, src: PlanResource, path: tuple[str | int, ...],
-                    tf_types: tuple[str, ...]) -> list[PlanResource]:
+    def resolve_all(
+        self, src: PlanResource, path: tuple[str | int, ...], tf_types: tuple[str, ...]
+    ) -> list[PlanResource]:
         """Every plan resource an argument's expression references (a list of ARNs may name
         several), each one instance, in reference order."""
         out: dict[str, PlanResource] = {}
@@ -206,8 +220,9 @@ class PlanContext:
                 out.setdefault(chosen[0].address, chosen[0])
         return list(out.values())
 
-    def target(self, src: PlanResource, path: tuple[str | int, ...], tf_types: tuple[str, ...],
-               value: Any) -> Ref:
+    def target(
+        self, src: PlanResource, path: tuple[str | int, ...], tf_types: tuple[str, ...], value: Any
+    ) -> Ref:
         """What an argument points at: by configuration reference first, by literal second."""
         found = self.resolve(src, path, tf_types)
         if found is not None:
@@ -230,8 +245,11 @@ class PlanContext:
 
     def handles(self, res: PlanResource) -> set[str]:
         """The known strings a literal may use for a resource (ARN, id, name, key id)."""
-        out = {v for k in ("arn", "id", "bucket", "key_id", "name")
-               if isinstance(v := res.values.get(k), str) and v}
+        out = {
+            v
+            for k in ("arn", "id", "bucket", "key_id", "name")
+            if isinstance(v := res.values.get(k), str) and v
+        }
         if res.address in self.ids:
             out.add(self.ids[res.address])
         return out
@@ -262,8 +280,7 @@ class PlanContext:
                 value = (self.variables.get(refs[0][4:]) or {}).get("value")
                 if isinstance(value, str) and value:
                     return value
-        return Unknowable(f"the region of provider configuration {key} is not known from the "
-                          "plan")
+        return Unknowable(f"the region of provider configuration {key} is not known from the plan")
 
 
 def known_or(res: PlanResource, attr: str) -> str:
@@ -272,11 +289,24 @@ def known_or(res: PlanResource, attr: str) -> str:
     return value if isinstance(value, str) and value else res.address
 
 
-def resource(ctx: PlanContext, res: PlanResource, rtype: str, name: str, attrs: dict[str, Any],
-             region: str | Unknowable) -> Resource:
+def resource(
+    ctx: PlanContext,
+    res: PlanResource,
+    rtype: str,
+    name: str,
+    attrs: dict[str, Any],
+    region: str | Unknowable,
+) -> Resource:
     """A Resource of the plan (the account is filled in by plan_inventory)."""
-    return Resource(provider="aws", account=ctx.account, region=region if isinstance(region, str)
-                    else "unknown", type=rtype, id=ctx.ids[res.address], name=name, attrs=attrs)
+    return Resource(
+        provider="aws",
+        account=ctx.account,
+        region=region if isinstance(region, str) else "unknown",
+        type=rtype,
+        id=ctx.ids[res.address],
+        name=name,
+        attrs=attrs,
+    )
 
 
 def default(res: PlanResource, attr: str, value: Any) -> Any:

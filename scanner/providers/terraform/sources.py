@@ -21,8 +21,13 @@ def locate(source_dir: Path, plan: Mapping[str, Any]) -> dict[str, tuple[str, in
     return found
 
 
-def _walk(base: Path, folder: Path, prefix: str, module: Mapping[str, Any],
-          found: dict[str, tuple[str, int]]) -> None:
+def _walk(
+    base: Path,
+    folder: Path,
+    prefix: str,
+    module: Mapping[str, Any],
+    found: dict[str, tuple[str, int]],
+) -> None:
     for path in sorted(folder.glob("*.tf")):
         try:
             text = path.read_text(encoding="utf-8")
@@ -30,8 +35,9 @@ def _walk(base: Path, folder: Path, prefix: str, module: Mapping[str, Any],
             continue
         for match in _BLOCK.finditer(text):
             line = text.count("\n", 0, match.start()) + 1
-            found.setdefault(f"{prefix}{match.group(1)}.{match.group(2)}",
-                             (str(path.relative_to(base)), line))
+            found.setdefault(
+                f"{prefix}{match.group(1)}.{match.group(2)}", (str(path.relative_to(base)), line)
+            )
     for name, call in (module.get("module_calls") or {}).items():
         source = str(call.get("source", ""))
         if source.startswith(("./", "../")):
