@@ -13,7 +13,7 @@ generated once per size and seed under bench/out/engine-data/).
 
 The child (`python -m bench.engine --child FILE`) measures its own stages and prints one JSON
 line per stage:
-  load      stream the JSONL into one Inventory per account (scanner.testing.resource_from_data)
+  load      stream the JSONL into one Inventory per account (bench.engine._resource)
   link      the live linker per account (scanner.providers.aws.link.link: trail -> bucket / key /
             log group, log group -> metric filters -> alarms -> topics, VPC -> flow log groups,
             tamper analysis), then merge the accounts into one Inventory
@@ -300,25 +300,46 @@ def _records(path: Path) -> tuple[dict[str, Any], Iterator[list[dict[str, Any]]]
     return head, groups()
 
 
-def _resource(data: dict[str, Any]) -> Any:
-    from scanner.model import EvidenceRef
-    from scanner.testing import resource_from_data
+def _value(raw: Any) -> Any:
+    """Plain data back into attribute values: {unknown: r} / {error: r} -> Unknowable."""
+    from scanner.model import Unknowable
 
-    res = resource_from_data(data)
-    evidence = tuple(
-        EvidenceRef(
-            operation=e["operation"],
-            region=e["region"],
-            params=e["params"],
-            time=e["time"],
-            sha256=e["sha256"],
-            source=e["source"],
-        )
-        for e in data.get("evidence") or ()
+    if isinstance(raw, dict):
+        if set(raw) == {"unknown"}:
+            return Unknowable(str(raw["unknown"]))
+        if set(raw) == {"error"}:
+            return Unknowable(str(raw["error"]), error=True)
+        return {k: _value(v) for k, v in raw.items()}
+    if isinstance(raw, list):
+        return [_value(v) for v in raw]
+    return raw
+
+
+def _resource(data: dict[str, Any]) -> Any:
+    """One template record as the Resource a live collection builds."""
+    from scanner.model import EvidenceRef, Resource
+
+    rtype = str(data["type"])
+    return Resource(
+        provider=rtype.split(".", 1)[0],
+        account=str(data["account"]),
+        region=str(data["region"]),
+        type=rtype,
+        id=str(data["id"]),
+        name=str(data["name"]),
+        attrs=_value(data.get("attrs") or {}),
+        evidence=tuple(
+            EvidenceRef(
+                operation=e["operation"],
+                region=e["region"],
+                params=e["params"],
+                time=e["time"],
+                sha256=e["sha256"],
+                source=e["source"],
+            )
+            for e in data.get("evidence") or ()
+        ),
     )
-    # resource_from_data has no evidence argument; a live Resource is built with it.
-    object.__setattr__(res, "evidence", evidence)
-    return res
 
 
 def child(path: Path, out_dir: Path, limit_mb: float, cpu: int = 0, mode: str = "stream") -> int:

@@ -18,7 +18,7 @@ import click
 
 from scanner import __version__
 from scanner.errors import InputError, Problem, RunError
-from scanner.model import SEVERITIES, Finding, Status
+from scanner.model import SEVERITIES, Finding, Severity, Status
 
 FAIL_ON = (*SEVERITIES, "none")
 
@@ -290,11 +290,11 @@ def exit_code(findings: Sequence[Finding], fail_on: str) -> int:
     """1 when a fail or error finding is at or above the threshold severity."""
     if fail_on == "none":
         return 0
-    limit = SEVERITIES.index(fail_on)
+    limit = Severity(fail_on).rank
     bad = [
         f
         for f in findings
-        if f.status in (Status.FAIL, Status.ERROR) and SEVERITIES.index(f.severity) <= limit
+        if f.status in (Status.FAIL, Status.ERROR) and Severity(f.severity).rank <= limit
     ]
     return 1 if bad else 0
 

@@ -29,7 +29,28 @@ class Status(enum.StrEnum):
 # Worst first: a control that has any failing finding fails, and so on.
 STATUS_ORDER: tuple[Status, ...] = (Status.FAIL, Status.ERROR, Status.UNKNOWN, Status.PASS)
 
-SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low", "info")
+
+class Severity(enum.StrEnum):
+    """How much a failing finding matters, most severe first (the order `--fail-on` counts)."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """0 for critical, growing as severity falls."""
+        return SEVERITY_ORDER.index(self)
+
+
+SEVERITY_ORDER: tuple[Severity, ...] = tuple(Severity)
+# The words, for schemas, option choices and renderers: derived, never spelled out again.
+SEVERITIES: tuple[str, ...] = tuple(s.value for s in Severity)
+STATUSES: tuple[str, ...] = tuple(s.value for s in Status)
+# The value of Resource.region when a plan cannot say where the resource is.
+UNKNOWN_LOCATION = "unknown"
 
 
 def worst(statuses: list[Status]) -> Status:
@@ -63,7 +84,8 @@ class EvidenceRef:
     params: Mapping[str, Any] = field(hash=False, compare=False)
     time: str = ""
     sha256: str = ""
-    source: str = "aws"
+    # What answered: the API service (`cloudtrail`, `s3`) or the file reader (`terraform`).
+    source: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """JSON form used in results."""
@@ -161,7 +183,7 @@ class Finding:
 
     policy_id: str
     status: Status
-    severity: str
+    severity: Severity
     resource_id: str
     resource_type: str
     resource_name: str
@@ -172,13 +194,17 @@ class Finding:
     evidence: tuple[EvidenceRef, ...] = ()
     related: tuple[str, ...] = ()
     observed: Mapping[str, Any] = field(default_factory=dict)
+    # Set by the annotate step, never by evaluation: where a plan finding's resource is written
+    # (`.tf` file, line), and, under --baseline, whether a fail or error is new or existing.
+    location: tuple[str, int] | None = None
+    baseline: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """JSON form used in results."""
+        """JSON form used in results (without the framework controls, which results add)."""
         return {
             "policy_id": self.policy_id,
             "status": self.status.value,
-            "severity": self.severity,
+            "severity": str(self.severity),
             "resource": {
                 "id": self.resource_id,
                 "type": self.resource_type,

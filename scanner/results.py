@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -15,6 +14,7 @@ from typing import Any
 import jsonschema
 
 from scanner import __version__
+from scanner.files import write_atomic, write_atomic_text
 from scanner.inventory import Inventory
 from scanner.mappings import ControlResult, Framework
 from scanner.model import Finding, Status
@@ -29,10 +29,6 @@ from scanner.render import (
 )
 
 SCHEMA_VERSION = "1.0"
-# The process umask (read once: reading it means setting it): outputs get the permissions a
-# plain open() would give them, not mkstemp's/mkdtemp's private 0600/0700.
-UMASK = os.umask(0o022)
-os.umask(UMASK)
 
 
 @dataclass(frozen=True)
@@ -241,11 +237,6 @@ class StreamingResults:
         self._spool.close()
 
 
-def write_atomic_text(path: Path, pieces: Iterable[str]) -> None:
-    """write_atomic for text produced in pieces, without joining them in memory first."""
-    _write_atomic(path, (piece.encode() for piece in pieces))
-
-
 def load_results(path: Path) -> dict[str, Any]:
     """A saved results.json, checked against its schema; InputError (exit 2) naming the file,
     the line and what was expected when it is not one."""
@@ -304,26 +295,6 @@ def load_results(path: Path) -> dict[str, Any]:
 def _line_of(text: str, needle: str) -> int | None:
     at = text.find(needle)
     return text.count("\n", 0, at) + 1 if at >= 0 else None
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write a file so readers see the old content or the whole new content, never a part."""
-    _write_atomic(path, (data,))
-
-
-def _write_atomic(path: Path, chunks: Iterable[bytes]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o666 & ~UMASK)  # mkstemp makes 0600; outputs are meant to be read
-        with os.fdopen(fd, "wb") as handle:
-            handle.writelines(chunks)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def render_json(results: Mapping[str, Any]) -> bytes:

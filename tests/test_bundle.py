@@ -340,7 +340,7 @@ def test_a_folder_with_someone_elses_manifest_is_not_replaced(tmp_path: Path) ->
 def test_a_failed_swap_puts_the_previous_bundle_back(
     tmp_path: Path, demo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import scanner.bundle as bundle_module
+    import scanner.bundle.write as bundle_module
 
     results = json.loads((demo / "results.json").read_text(encoding="utf-8"))
     target = tmp_path / "b"
@@ -348,7 +348,7 @@ def test_a_failed_swap_puts_the_previous_bundle_back(
     before = (target / MANIFEST).read_bytes()
     # No atomic exchange (not Linux, or a file system without it), and the second rename
     # (staging -> target) fails: the previous bundle must come back under its name.
-    monkeypatch.setattr(bundle_module, "_exchange", lambda _a, _b: False)
+    monkeypatch.setattr(bundle_module, "exchange", lambda _a, _b: False)
     real_rename = Path.rename
 
     def failing_rename(self: Path, dest: Path) -> Path:
@@ -367,7 +367,7 @@ def test_a_failed_swap_puts_the_previous_bundle_back(
 def test_replacing_uses_the_atomic_exchange_on_linux(tmp_path: Path, demo: Path) -> None:
     import sys
 
-    from scanner.bundle import _exchange
+    from scanner.files import exchange as _exchange
 
     a, b = tmp_path / "a", tmp_path / "b"
     a.mkdir()

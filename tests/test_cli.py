@@ -14,9 +14,9 @@ from click.testing import CliRunner
 
 from scanner import __version__
 from scanner.cli import exit_code, main
+from scanner.files import write_atomic
 from scanner.model import SEVERITIES, Finding, Status
 from scanner.policy.loader import load_policies
-from scanner.results import write_atomic
 
 POLICIES = {p.id: p for p in load_policies()}
 

@@ -15,8 +15,8 @@ from scanner.model import Status
 from scanner.policy.engine import evaluate, evaluate_one
 from scanner.policy.lang import CompileError, Compiler, Context, combine_all, combine_any
 from scanner.policy.loader import CompiledPolicy, Policy, compile_policies, load_policies
-from scanner.testing import inventory_from_data
 from scanner.yamlload import Located
+from tests.support.inventory import inventory_from_data
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGE_DOC = ROOT / "docs" / "policy-language.md"

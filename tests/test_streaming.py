@@ -12,7 +12,7 @@ import yaml
 from scanner import pipeline
 from scanner.inventory import Inventory
 from scanner.results import load_results, render_json
-from scanner.testing import inventory_from_data
+from tests.support.inventory import inventory_from_data
 
 CASES = Path(__file__).parent / "policies" / "cases"
 

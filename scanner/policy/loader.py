@@ -11,6 +11,7 @@ from typing import Any
 
 from scanner.data import data_dir, schema
 from scanner.errors import InputError, Problem
+from scanner.model import Severity
 from scanner.policy.lang import CompileError, Compiler, Node
 from scanner.yamlload import Located, load_file, schema_problems
 
@@ -30,7 +31,7 @@ class Policy:
     id: str
     title: str
     description: str
-    severity: str
+    severity: Severity
     provider: str
     resource: str
     category: str
@@ -163,7 +164,7 @@ def _load_one(file: Path) -> Policy:
         id=data["id"],
         title=data["title"],
         description=data["description"].strip(),
-        severity=data["severity"],
+        severity=Severity(data["severity"]),
         provider=data["provider"],
         resource=data["resource"],
         category=data["category"],

@@ -21,21 +21,29 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from scanner.model import Severity, Status
+
 OCSF_VERSION = "1.3.0"
 CLASS_UID, CATEGORY_UID, ACTIVITY_CREATE = 2003, 2, 1
-SEVERITY_ID = {"info": 1, "low": 2, "medium": 3, "high": 4, "critical": 5}
+SEVERITY_ID = {
+    Severity.INFO: 1,
+    Severity.LOW: 2,
+    Severity.MEDIUM: 3,
+    Severity.HIGH: 4,
+    Severity.CRITICAL: 5,
+}
 SEVERITY_CAPTION = {
-    "info": "Informational",
-    "low": "Low",
-    "medium": "Medium",
-    "high": "High",
-    "critical": "Critical",
+    Severity.INFO: "Informational",
+    Severity.LOW: "Low",
+    Severity.MEDIUM: "Medium",
+    Severity.HIGH: "High",
+    Severity.CRITICAL: "Critical",
 }
 COMPLIANCE_STATUS = {
-    "pass": (1, "Pass"),
-    "fail": (3, "Fail"),
-    "unknown": (0, "Unknown"),
-    "error": (99, "Error"),
+    Status.PASS: (1, "Pass"),
+    Status.FAIL: (3, "Fail"),
+    Status.UNKNOWN: (0, "Unknown"),
+    Status.ERROR: (99, "Error"),
 }
 CLOUD_PROVIDER = {"aws": "AWS", "gcp": "GCP", "azure": "Azure"}
 # account.type_id: 10 AWS Account, 5 GCP Account, 6 Azure AD Account (OCSF 1.3.0).

@@ -17,17 +17,25 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from scanner.model import Severity
+
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
 # GitHub code scanning reads `security-severity` (a number as a string, 0.0-10.0) for ranking.
-SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
+SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.INFO: "1.0",
+}
 FAIL_LEVEL = {
-    "critical": "error",
-    "high": "error",
-    "medium": "warning",
-    "low": "note",
-    "info": "note",
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
 }
 STATUS_LABEL = {"error": "ERROR (could not collect)", "unknown": "UNKNOWN (could not determine)"}
 FINGERPRINT = "logward/v1"

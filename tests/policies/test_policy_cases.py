@@ -12,7 +12,7 @@ import yaml
 from scanner.data import data_dir
 from scanner.policy.engine import evaluate
 from scanner.policy.loader import Policy, compile_policies, load_policies
-from scanner.testing import inventory_from_data
+from tests.support.inventory import inventory_from_data
 
 CASES = Path(__file__).parent / "cases"
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

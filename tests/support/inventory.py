@@ -1,4 +1,5 @@
-"""Build inventories from plain data: for policy case tests and documentation examples."""
+"""Build inventories from plain data, with test defaults (account, region): for policy case
+tests and documentation examples."""
 
 from __future__ import annotations
 

@@ -1,0 +1,189 @@
+"""Checking a bundle: every file against the manifest, the signature, and the citations."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from scanner.bundle.keys import ed25519_module, key_id, load_public_key, raw_public_bytes
+from scanner.bundle.layout import MANIFEST, RESPONSES, RESULTS, SIGNATURE, sha256
+from scanner.errors import InputError, Problem
+
+
+@dataclass
+class Verdict:
+    """What `verify` found: problems make it fail; notes are said either way."""
+
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    files: int = 0
+    signed_by: str | None = None
+    manifest: bytes | None = None  # the manifest.json bytes that were checked
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _json_file(path: Path, verdict: Verdict, body: bytes | None = None) -> Any:
+    try:
+        return json.loads(path.read_bytes() if body is None else body)
+    except OSError as exc:
+        verdict.problems.append(f"{path.name}: cannot read: {exc}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        line = getattr(exc, "lineno", None)
+        where = f"{path.name}:{line}" if line else path.name
+        verdict.problems.append(f"{where}: not valid JSON ({exc}); the file was altered")
+    return None
+
+
+def _check_signature(folder: Path, body: bytes, expected: Any, verdict: Verdict) -> None:
+    from cryptography.exceptions import InvalidSignature
+
+    ed25519 = ed25519_module()
+    sig_path = folder / SIGNATURE
+    if not sig_path.exists():
+        if expected is not None:
+            verdict.problems.append(
+                f"{SIGNATURE}: missing; the bundle is not signed, and a "
+                "public key to check it against was given"
+            )
+        else:
+            verdict.notes.append(
+                "not signed: the hashes show that the files match "
+                "manifest.json, not who wrote it (`logward bundle sign`)"
+            )
+        return
+    doc = _json_file(sig_path, verdict)
+    if not isinstance(doc, dict):
+        return
+    try:
+        embedded = base64.b64decode(doc["public_key"], validate=True)
+        signature = base64.b64decode(doc["signature"], validate=True)
+        public = ed25519.Ed25519PublicKey.from_public_bytes(embedded)
+    except (KeyError, TypeError, ValueError) as exc:
+        verdict.problems.append(f"{SIGNATURE}: malformed ({exc}); the file was altered")
+        return
+    signer = key_id(embedded)
+    if expected is not None and raw_public_bytes(expected) != embedded:
+        verdict.problems.append(
+            f"{SIGNATURE}: signed by key {signer}, not by the expected key "
+            f"{key_id(raw_public_bytes(expected))}"
+        )
+        return
+    try:
+        public.verify(signature, body)
+    except InvalidSignature:
+        verdict.problems.append(
+            f"{SIGNATURE}: the signature does not match {MANIFEST}; "
+            "manifest.json was changed or replaced after signing"
+        )
+        return
+    verdict.signed_by = signer
+    if expected is None:
+        verdict.notes.append(
+            f"signature valid for the key it names ({signer}); pass "
+            "--public-key to check that it is the key you trust"
+        )
+
+
+def _safe(rel: str) -> bool:
+    path = PurePosixPath(rel)
+    return bool(rel) and not path.is_absolute() and ".." not in path.parts and "\\" not in rel
+
+
+def verify(folder: Path, public_key: Path | None = None) -> Verdict:
+    """Check every file of a bundle against its manifest, and the manifest's signature."""
+    if not folder.is_dir():
+        raise InputError(
+            Problem(str(folder), None, "not found; expected an evidence bundle folder")
+        )
+    expected = load_public_key(public_key) if public_key is not None else None
+    verdict = Verdict()
+    manifest_path = folder / MANIFEST
+    if not manifest_path.is_file():
+        verdict.problems.append(
+            f"{MANIFEST}: missing; this is not an evidence bundle, or its manifest was removed"
+        )
+        return verdict
+    try:
+        body = manifest_path.read_bytes()  # read once: the signature and the list are of it
+    except OSError as exc:
+        verdict.problems.append(f"{MANIFEST}: cannot read: {exc}")
+        return verdict
+    verdict.manifest = body
+    _check_signature(folder, body, expected, verdict)
+    doc = _json_file(manifest_path, verdict, body)
+    entries = doc.get("files") if isinstance(doc, dict) else None
+    if not isinstance(entries, list):
+        if doc is not None:
+            verdict.problems.append(f"{MANIFEST}: has no file list; the file was altered")
+        return verdict
+    listed: dict[str, Mapping[str, Any]] = {}
+    for entry in entries:
+        rel = entry.get("path") if isinstance(entry, dict) else None
+        if not isinstance(rel, str) or not _safe(rel):
+            verdict.problems.append(f"{MANIFEST}: unsafe or malformed entry {entry!r}")
+            continue
+        listed[rel] = entry
+    present: dict[str, Path] = {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            verdict.problems.append(f"{rel}: is a symbolic link; a bundle holds only files")
+        elif path.is_dir():
+            continue
+        elif not path.is_file():
+            verdict.problems.append(f"{rel}: is not a regular file; a bundle holds only files")
+        elif rel not in (MANIFEST, SIGNATURE):
+            present[rel] = path
+    for rel in sorted(set(listed) - set(present)):
+        verdict.problems.append(f"{rel}: removed (listed in {MANIFEST}, not in the bundle)")
+    for rel in sorted(set(present) - set(listed)):
+        verdict.problems.append(f"{rel}: added (in the bundle, not listed in {MANIFEST})")
+    intact: set[str] = set()
+    for rel in sorted(set(listed) & set(present)):
+        try:
+            data = present[rel].read_bytes()
+        except OSError as exc:
+            verdict.problems.append(f"{rel}: cannot read: {exc}")
+            continue
+        entry = listed[rel]
+        digest = sha256(data)
+        if digest != entry.get("sha256") or len(data) != entry.get("size"):
+            verdict.problems.append(
+                f"{rel}: changed (SHA-256 {digest}, {len(data)} bytes; manifest says "
+                f"{entry.get('sha256')}, {entry.get('size')} bytes)"
+            )
+        else:
+            intact.add(rel)
+    verdict.files = len(listed)
+    if RESULTS in intact:  # a changed results.json is already a failure; do not parse it
+        _check_citations(folder, present, verdict)
+    return verdict
+
+
+def _check_citations(folder: Path, present: Mapping[str, Path], verdict: Verdict) -> None:
+    """Every response a finding cites is in the bundle (a bundle with responses)."""
+    if RESULTS not in present or not any(r.startswith(f"{RESPONSES}/") for r in present):
+        return
+    results = _json_file(folder / RESULTS, verdict)
+    if not isinstance(results, dict):
+        return
+    findings = results.get("findings")
+    cited = {
+        e.get("sha256")
+        for f in (findings if isinstance(findings, list) else [])
+        if isinstance(f, dict) and isinstance(f.get("evidence"), list)
+        for e in f["evidence"]
+        if isinstance(e, dict)
+    }
+    missing = sorted(str(s) for s in cited if s and f"{RESPONSES}/{s}.json" not in present)
+    if missing:
+        verdict.problems.append(
+            f"{RESULTS}: cites {len(missing)} response(s) not in {RESPONSES}/, e.g. {missing[0]}"
+        )
