@@ -4,8 +4,8 @@
     python -m bench.engine --sizes 10000,100000,1000000 --runs 5
 
 The estate is an organization of accounts. Each account is the built-in demo account as logward
-itself collects it (scanner.demo in moto, collected by scanner.providers.aws.collect: real
-attribute shapes, evidence and IAM authorization details), with its account id, bucket names
+itself collects it (the AWS demo estate in moto, collected by scanner.providers.aws.collect:
+real attribute shapes, evidence and IAM authorization details), with its account id, bucket names
 and a share of its settings varied per account (seeded), plus a random number of further
 buckets, VPCs, log groups, keys, alarms and topics, so accounts range from ~70 to ~330
 resources. The records go to a JSON Lines file (one resource a line, grouped by account;
@@ -14,11 +14,12 @@ generated once per size and seed under bench/out/engine-data/).
 The child (`python -m bench.engine --child FILE`) measures its own stages and prints one JSON
 line per stage:
   load      stream the JSONL into one Inventory per account (bench.engine._resource)
-  link      the live linker per account (scanner.providers.aws.link.link: trail -> bucket / key /
-            log group, log group -> metric filters -> alarms -> topics, VPC -> flow log groups,
-            tamper analysis), then merge the accounts into one Inventory
+  link      the core linker with AWS's links, then AWS's derived attributes, per account
+            (scanner.providers.aws.collect.link_account: trail -> bucket / key / log group, log
+            group -> metric filters -> alarms -> topics, VPC -> flow log groups, tamper
+            analysis), then merge the accounts into one Inventory
   prepare   scanner.pipeline.prepare(None, None, None)
-  evaluate  pipeline.assess(..., keep=live policies), split into evaluate / roll_up / build
+  evaluate  pipeline.assess with a live AWS SourceInfo, split into evaluate / roll_up / build
   write     scanner.results.write_outputs(out_dir, results, ["json"])
 The parent measures the whole child with bench.measure.run (wall, CPU, peak RSS) and writes
 bench/out/engine.json.
@@ -83,9 +84,9 @@ def _plain(value: Any) -> Any:
 
 def build_template() -> dict[str, Any]:
     """Collect the demo account once (moto, in process) and keep its resources as plain data."""
-    from scanner.demo import REGIONS, demo_session
     from scanner.evidence import EvidenceStore
     from scanner.providers.aws.collect import scan
+    from scanner.providers.aws.demo import REGIONS, demo_session
 
     with demo_session() as (session, regions):
         collected = scan(session, regions, EvidenceStore())
@@ -349,9 +350,10 @@ def child(path: Path, out_dir: Path, limit_mb: float, cpu: int = 0, mode: str = 
     pipeline.assess and write_outputs, the path of a single-account CLI scan."""
     from scanner import pipeline
     from scanner.inventory import Inventory
-    from scanner.providers.aws.base import Scope
-    from scanner.providers.aws.link import link
+    from scanner.providers.aws.collect import link_account
+    from scanner.providers.aws.common import Scope
     from scanner.results import write_outputs
+    from scanner.source import Collected, ScanFacts, SourceInfo
 
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {cpu})
@@ -390,7 +392,7 @@ def child(path: Path, out_dir: Path, limit_mb: float, cpu: int = 0, mode: str = 
             spent["load"] += time.perf_counter() - t
             t = time.perf_counter()
             account = group[0]["account"]
-            link(
+            inv = link_account(
                 inv,
                 Scope(
                     account=account,
@@ -405,34 +407,28 @@ def child(path: Path, out_dir: Path, limit_mb: float, cpu: int = 0, mode: str = 
             counted["accounts"] += 1
             yield inv
 
-    live = {"keep": lambda c: "live" in c.policy.evaluate_on}
-    common: dict[str, Any] = {
-        "source": "aws",
-        "started_at": pipeline.now_iso(),
-        "caller": None,
-        "regions": list(head["regions"]),
-        "enabled_regions": None,
-        "api_calls": 0,
-        **live,
-    }
+    live = SourceInfo(label="aws", kind="live", clouds=frozenset({"aws"}))
+    started = pipeline.now_iso()
     out = out_dir / "results.json"
     t0 = time.perf_counter()
     if mode == "stream":
-        summary = pipeline.assess_partitions(prepared, accounts(), out, **common)["summary"]
+        facts = ScanFacts(accounts=[], regions=list(head["regions"]), started_at=started)
+        summary = pipeline.assess_partitions(prepared, live, accounts(), out, facts)["summary"]
     else:
         merged = Inventory()
         for inv in accounts():
             merged.extend(r for t in inv.counts() for r in inv.of_type(t))
         t1 = time.perf_counter()
-        findings, results = pipeline.assess(
-            prepared, merged, accounts=sorted(merged.accounts()), **common
+        facts = ScanFacts(
+            accounts=sorted(merged.accounts()), regions=list(head["regions"]), started_at=started
         )
+        results = pipeline.assess(prepared, live, Collected(merged, facts)).to_json()
         spent["evaluate"] = time.perf_counter() - t1
         t1 = time.perf_counter()
         write_outputs(out_dir, results, ["json"])
         spent["write"] = time.perf_counter() - t1
         summary = results["summary"]
-        del findings, results
+        del results
     total = time.perf_counter() - t0
     emit("load", spent["load"], **counted)
     emit("link", spent["link"])

@@ -42,7 +42,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from scanner.analysis.cis_patterns import CIS_PATTERNS
+from scanner.providers.aws.analysis.cis_patterns import CIS_PATTERNS
 
 ACCOUNT = "123456789012"
 REGION_POOL = (

@@ -28,8 +28,3 @@ def schema(name: str) -> dict[str, Any]:
     path = _PACKAGE / "schemas" / f"{name}.schema.json"
     loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return loaded
-
-
-def resource_schema_dir() -> Path:
-    """The folder of per-resource-type attribute schemas."""
-    return _PACKAGE / "schemas" / "resources"

@@ -41,6 +41,15 @@ class Inventory:
         for resource in resources:
             self.add(resource)
 
+    def rebuilt(self, resources: Iterable[Resource]) -> Inventory:
+        """A new inventory of `resources` with this one's collection errors (the link and
+        derive steps return new resources rather than change these)."""
+        out = Inventory()
+        out.extend(resources)
+        for error in self.errors:
+            out.add_error(error)
+        return out
+
     def add_error(self, error: CollectionError) -> None:
         """Record a failed call."""
         self.errors.append(error)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,8 @@ class Framework:
     description: str
     controls: tuple[Control, ...]
     file: str
+    # Fragments of registered clouds that add policies to this framework's controls.
+    extra_files: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,9 @@ class ControlResult:
 def load_frameworks(
     folder: Path | None = None, only: Iterable[str] | None = None
 ) -> list[Framework]:
-    """Load and validate every mapping file (default: the shipped ones)."""
+    """Load and validate every mapping file (default: the shipped ones, with the fragments
+    registered clouds ship in their mapping folders)."""
+    fragments = _fragment_files() if folder is None else []
     folder = folder or data_dir("mappings")
     wanted = set(only) if only else None
     frameworks = []
@@ -87,8 +91,8 @@ def load_frameworks(
                     f"framework {framework.id!r} must equal the file name {file.stem!r}",
                 )
             )
-        if wanted is None or framework.id in wanted or _alias(framework.id) in wanted:
-            frameworks.append(framework)
+        frameworks.append(framework)
+    frameworks = _extend(frameworks, fragments, problems)
     if problems:
         raise InputError(problems)
     if wanted:
@@ -99,7 +103,84 @@ def load_frameworks(
                 f"unknown framework(s) {missing}; available: "
                 f"{sorted(p.stem for p in folder.glob('*.yaml'))}"
             )
+        frameworks = [f for f in frameworks if f.id in wanted or _alias(f.id) in wanted]
     return frameworks
+
+
+def framework_files(framework_id: str) -> list[Path]:
+    """The files a shipped framework is read from: its mapping and the fragments of
+    registered clouds that extend it."""
+    base = data_dir("mappings") / f"{framework_id}.yaml"
+    return [base, *(f for f in _fragment_files() if f.stem == framework_id)]
+
+
+def _fragment_files() -> list[Path]:
+    from scanner import providers
+
+    return [
+        file
+        for adapter in providers.adapters()
+        for folder in adapter.mapping_dirs
+        for file in sorted(Path(folder).glob("*.yaml"))
+    ]
+
+
+def _extend(
+    frameworks: list[Framework], fragments: Iterable[Path], problems: list[Problem]
+) -> list[Framework]:
+    """Frameworks with each fragment's policies added to its controls (a control the
+    framework lacks is added when the fragment describes it in full)."""
+    by_id = {f.id: f for f in frameworks}
+    for file in fragments:
+        try:
+            doc = load_file(file)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        found = schema_problems(doc, schema("mapping-fragment"))
+        if found:
+            problems.extend(found)
+            continue
+        data = doc.data
+        base = by_id.get(data["framework"])
+        if base is None or data["framework"] != file.stem:
+            problems.append(
+                doc.problem(
+                    ("framework",),
+                    f"framework {data['framework']!r} extends nothing; expected the id of a "
+                    f"shipped framework ({', '.join(sorted(by_id))}) equal to the file name",
+                )
+            )
+            continue
+        controls = {c.id: c for c in base.controls}
+        for i, item in enumerate(data["controls"]):
+            known = controls.get(item["id"])
+            if known is None and not ("title" in item and "description" in item):
+                problems.append(
+                    doc.problem(
+                        ("controls", i, "id"),
+                        f"control {item['id']!r} is not in {base.id}; expected an existing "
+                        f"control ({', '.join(controls)}) or a new one with title and "
+                        "description",
+                    )
+                )
+                continue
+            if known is None:
+                controls[item["id"]] = Control(
+                    framework=base.id,
+                    id=item["id"],
+                    title=item["title"],
+                    description=" ".join(item["description"].split()),
+                    policies=tuple(item["policies"]),
+                    line=doc.line(("controls", i)),
+                )
+            else:
+                added = tuple(p for p in item["policies"] if p not in known.policies)
+                controls[item["id"]] = replace(known, policies=known.policies + added)
+        by_id[base.id] = replace(
+            base, controls=tuple(controls.values()), extra_files=(*base.extra_files, str(file))
+        )
+    return [by_id[f.id] for f in frameworks]
 
 
 def _alias(framework_id: str) -> str:

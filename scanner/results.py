@@ -6,7 +6,6 @@ import json
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,9 +13,16 @@ from typing import Any
 import jsonschema
 
 from scanner import __version__
+from scanner.assessment import (
+    SCHEMA_VERSION,
+    ScanDescription,
+    control_ids,
+    finding_json,
+    policies_block,
+)
 from scanner.files import write_atomic, write_atomic_text
 from scanner.inventory import Inventory
-from scanner.mappings import ControlResult, Framework
+from scanner.mappings import Framework
 from scanner.model import Finding, Status
 from scanner.policy.loader import CompiledPolicy
 from scanner.render import (
@@ -27,115 +33,6 @@ from scanner.render import (
     render_ocsf,
     render_sarif,
 )
-
-SCHEMA_VERSION = "1.0"
-
-
-@dataclass(frozen=True)
-class ScanMeta:
-    """Facts about the run that every output repeats."""
-
-    scan_id: str
-    source: str
-    started_at: str
-    finished_at: str
-    caller: str | None
-    accounts: Sequence[str]
-    regions: Sequence[str]
-    enabled_regions: Sequence[str] | None
-    api_calls: int
-    policy_hash: str
-    config_file: str | None
-    policy_version: str = __version__
-    limits: Sequence[str] = ()
-
-
-def counts(statuses: Iterable[Status]) -> dict[str, int]:
-    """Status counts with every status present."""
-    found = Counter(s.value for s in statuses)
-    return {s.value: found.get(s.value, 0) for s in Status}
-
-
-def control_ids(frameworks: Sequence[Framework]) -> dict[str, list[str]]:
-    """`framework:control` ids per policy id."""
-    found: dict[str, list[str]] = defaultdict(list)
-    for fw in frameworks:
-        for control in fw.controls:
-            for pid in control.policies:
-                found[pid].append(f"{fw.id}:{control.id}")
-    return found
-
-
-def _scan_block(
-    meta: ScanMeta, policies: Sequence[CompiledPolicy], frameworks: Sequence[Framework]
-) -> dict[str, Any]:
-    return {
-        "id": meta.scan_id,
-        "source": meta.source,
-        "started_at": meta.started_at,
-        "finished_at": meta.finished_at,
-        "caller": meta.caller,
-        "accounts": list(meta.accounts),
-        "regions": list(meta.regions),
-        "enabled_regions": list(meta.enabled_regions) if meta.enabled_regions else None,
-        "api_calls": meta.api_calls,
-        "policy_set": {
-            "hash": meta.policy_hash,
-            "version": meta.policy_version,
-            "count": len(policies),
-            "ids": sorted(c.policy.id for c in policies),
-        },
-        "parameters": {c.policy.id: dict(c.params) for c in policies if c.params},
-        "frameworks": [{"id": f.id, "title": f.title, "version": f.version} for f in frameworks],
-        "config_file": meta.config_file,
-        "limits": list(meta.limits),
-    }
-
-
-def _policies_block(
-    policies: Sequence[CompiledPolicy], by_policy: Mapping[str, Mapping[str, int]]
-) -> list[dict[str, Any]]:
-    empty: Mapping[str, int] = {}
-    return [
-        {
-            "id": c.policy.id,
-            "title": c.policy.title,
-            "severity": c.policy.severity,
-            "resource": c.policy.resource,
-            "category": c.policy.category,
-            "counts": {s.value: by_policy.get(c.policy.id, empty).get(s.value, 0) for s in Status},
-            "references": [dict(r) for r in c.policy.references],
-            "remediation": dict(c.policy.remediation),
-        }
-        for c in policies
-    ]
-
-
-def build(
-    meta: ScanMeta,
-    policies: Sequence[CompiledPolicy],
-    findings: Sequence[Finding],
-    frameworks: Sequence[Framework],
-    controls: Sequence[ControlResult],
-    inventory: Inventory,
-) -> dict[str, Any]:
-    """The results document (see scanner/schemas/results.schema.json)."""
-    ids = control_ids(frameworks)
-    by_policy: dict[str, Counter[str]] = defaultdict(Counter)
-    for finding in findings:
-        by_policy[finding.policy_id][finding.status.value] += 1
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "logward", "version": __version__},
-        "scan": _scan_block(meta, policies, frameworks),
-        "summary": counts(f.status for f in findings),
-        "policies": _policies_block(policies, by_policy),
-        "findings": [dict(f.to_json(), controls=ids.get(f.policy_id, [])) for f in findings],
-        "controls": [c.to_json() for c in controls],
-        "errors": [e.to_json() for e in inventory.errors],
-        "inventory": inventory.counts(),
-    }
-
 
 # results.json layout: one top-level key per line, and one list item (finding, policy,
 # control, error) per line. Readable and diffable line by line, and written with the C JSON
@@ -200,14 +97,12 @@ class StreamingResults:
         write = self._spool.write
         for finding in findings:
             self.by_policy[finding.policy_id][finding.status.value] += 1
-            data = finding.to_json()
-            data["controls"] = self._ids.get(finding.policy_id, [])
-            write(_dump(data) + "\n")
+            write(_dump(finding_json(finding, self._ids.get(finding.policy_id, []))) + "\n")
             self.findings += 1
         self.inventory.update(inventory.counts())
         self.errors.extend(e.to_json() for e in inventory.errors)
 
-    def finish(self, meta: ScanMeta) -> dict[str, Any]:
+    def finish(self, meta: ScanDescription) -> dict[str, Any]:
         """Write results.json; return the document without its findings (a summary)."""
         from scanner.mappings import roll_up_counts
 
@@ -219,9 +114,9 @@ class StreamingResults:
         head = {
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "logward", "version": __version__},
-            "scan": _scan_block(meta, self.policies, self.frameworks),
+            "scan": meta.to_json(self.policies, self.frameworks),
             "summary": {s.value: summary.get(s.value, 0) for s in Status},
-            "policies": _policies_block(self.policies, self.by_policy),
+            "policies": policies_block(self.policies, self.by_policy),
             "controls": [c.to_json() for c in controls],
             "errors": self.errors,
             "inventory": dict(sorted(self.inventory.items())),

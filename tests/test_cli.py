@@ -82,7 +82,7 @@ def test_policies_validate_a_path() -> None:
 
 
 def test_permissions_aws_is_a_read_only_iam_policy() -> None:
-    from scanner.providers.aws.calls import PERMISSIONS
+    from scanner.providers.aws.services import PERMISSIONS
 
     code, output = invoke("permissions", "aws")
     assert code == 0

@@ -13,20 +13,24 @@ import yaml
 from click.testing import CliRunner
 
 from scanner import docgen
+from scanner.assessment import SCHEMA_VERSION
 from scanner.cli import main
-from scanner.data import data_dir, resource_schema_dir, schema
-from scanner.results import SCHEMA_VERSION
+from scanner.data import data_dir, schema
+from scanner.policy.loader import policy_schema
+from scanner.providers import schema_files
 
 SCHEMAS = Path(docgen.__file__).resolve().parent / "schemas"
 NAMED = ("policy", "results", "mapping", "config")
-RESOURCE_SCHEMAS = sorted(resource_schema_dir().glob("*.json"))
+RESOURCE_SCHEMAS = sorted(schema_files().values())
 POLICY_FILES = sorted(data_dir("policies").rglob("*.yaml"))
 MAPPING_FILES = sorted(data_dir("mappings").glob("*.yaml"))
 Validator = jsonschema.Draft202012Validator
 
 
 def validator(name: str) -> jsonschema.protocols.Validator:
-    return Validator(schema(name), format_checker=Validator.FORMAT_CHECKER)
+    # The policy schema as the loader applies it: completed with the registered clouds.
+    found = policy_schema() if name == "policy" else schema(name)
+    return Validator(found, format_checker=Validator.FORMAT_CHECKER)
 
 
 def errors(name: str, instance: Any) -> list[str]:

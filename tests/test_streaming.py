@@ -12,6 +12,7 @@ import yaml
 from scanner import pipeline
 from scanner.inventory import Inventory
 from scanner.results import load_results, render_json
+from scanner.source import Collected, ScanFacts, SourceInfo
 from tests.support.inventory import inventory_from_data
 
 CASES = Path(__file__).parent / "policies" / "cases"
@@ -24,11 +25,12 @@ def partition(account: str, case_file: str, case: int) -> list[dict[str, Any]]:
 
 
 ACCOUNTS = ("111111111111", "222222222222", "333333333333")
+LIVE = SourceInfo(label="aws", kind="live", clouds=frozenset({"aws"}))
 
 
 @pytest.fixture(scope="module")
 def prepared() -> pipeline.Prepared:
-    return pipeline.prepare(None, None, None, "aws")
+    return pipeline.prepare(None, None, None)
 
 
 def common(results: dict[str, Any]) -> dict[str, Any]:
@@ -56,17 +58,12 @@ def test_partitions_write_what_assess_builds(prepared: pipeline.Prepared, tmp_pa
     for part in parts:
         for rtype in part.counts():
             whole.extend(part.of_type(rtype))
-    kwargs: dict[str, Any] = {
-        "source": "aws",
-        "started_at": pipeline.now_iso(),
-        "caller": None,
-        "regions": ["eu-west-1"],
-        "enabled_regions": None,
-        "api_calls": 0,
-    }
-    _findings, built = pipeline.assess(prepared, whole, accounts=sorted(whole.accounts()), **kwargs)
+    facts = ScanFacts(accounts=sorted(whole.accounts()), regions=["eu-west-1"])
+    built = pipeline.assess(prepared, LIVE, Collected(whole, facts)).to_json()
     out = tmp_path / "results.json"
-    head = pipeline.assess_partitions(prepared, iter(parts), out, **kwargs)
+    head = pipeline.assess_partitions(
+        prepared, LIVE, iter(parts), out, ScanFacts(accounts=[], regions=["eu-west-1"])
+    )
     streamed = load_results(out)  # validates against the results schema
     assert common(streamed) == common(json.loads(render_json(built)))
     assert head["summary"] == built["summary"] and "findings" not in head
@@ -82,31 +79,20 @@ def test_a_failing_partition_leaves_nothing(prepared: pipeline.Prepared, tmp_pat
 
     with pytest.raises(RuntimeError):
         pipeline.assess_partitions(
-            prepared,
-            parts(),
-            tmp_path / "results.json",
-            source="aws",
-            started_at=pipeline.now_iso(),
-            caller=None,
-            regions=[],
-            enabled_regions=None,
-            api_calls=0,
+            prepared, LIVE, parts(), tmp_path / "results.json", ScanFacts(accounts=[])
         )
     assert list(tmp_path.iterdir()) == []
 
 
 def test_results_json_is_one_item_per_line(prepared: pipeline.Prepared) -> None:
-    _f, built = pipeline.assess(
+    built = pipeline.assess(
         prepared,
-        inventory_from_data(partition(ACCOUNTS[0], "aws-logs-log-group-retention.yaml", 0)),
-        source="aws",
-        started_at=pipeline.now_iso(),
-        caller=None,
-        accounts=[ACCOUNTS[0]],
-        regions=[],
-        enabled_regions=None,
-        api_calls=0,
-    )
+        LIVE,
+        Collected(
+            inventory_from_data(partition(ACCOUNTS[0], "aws-logs-log-group-retention.yaml", 0)),
+            ScanFacts(accounts=[ACCOUNTS[0]]),
+        ),
+    ).to_json()
     lines = render_json(built).decode().splitlines()
     findings = [line for line in lines if line.startswith('{"policy_id"')]
     assert len(findings) == len(built["findings"]) > 0

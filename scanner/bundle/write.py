@@ -11,18 +11,25 @@ from typing import Any
 
 from scanner import __version__
 from scanner.bundle.layout import MANIFEST, MANIFEST_VERSION, REPORTS, RESPONSES, RESULTS, sha256
-from scanner.data import data_dir
 from scanner.errors import InputError, Problem
 from scanner.files import exchange, fsync_dir, fsync_tree, staging_dir
 
 
 def _mapping_versions(results: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Each framework of the scan with the SHA-256 of the mapping file that was in force."""
+    """Each framework of the scan with the SHA-256 of the mapping file that was in force (of
+    the mapping and, one per line, of each cloud's fragment that extends it)."""
+    from scanner.mappings import framework_files
+
     found = []
-    folder = data_dir("mappings")
     for fw in results.get("scan", {}).get("frameworks", []):
-        path = folder / f"{fw['id']}.yaml"
-        digest = sha256(path.read_bytes()) if path.is_file() else None
+        files = [f for f in framework_files(fw["id"]) if f.is_file()]
+        digest = (
+            sha256(files[0].read_bytes())
+            if len(files) == 1
+            else sha256(b"".join(f"{sha256(f.read_bytes())}  {f.name}\n".encode() for f in files))
+            if files
+            else None
+        )
         found.append(
             {
                 "id": fw["id"],

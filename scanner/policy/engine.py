@@ -8,8 +8,9 @@ from typing import Any
 
 from scanner.inventory import Inventory
 from scanner.model import EvidenceRef, Finding, Resource, Status
-from scanner.policy.lang import MISSING, Context, lookup
+from scanner.policy.lang import MISSING, lookup
 from scanner.policy.loader import CompiledPolicy
+from scanner.policy.operators import Context
 
 MAX_MESSAGE_REASONS = 8
 

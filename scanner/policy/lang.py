@@ -8,51 +8,25 @@ reasons that read as sentences: `log_file_validation is false, expected true`.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from fnmatch import fnmatchcase
+from dataclasses import dataclass
 from typing import Any
 
 from scanner.inventory import Inventory
 from scanner.model import Resource, Status, Unknowable
+from scanner.policy.operators import CORE, Context, Operator, fmt
 
 Outcome = tuple[Status, tuple[str, ...]]
 PASS: Outcome = (Status.PASS, ())
-
-# Leaf operators: name -> (test, how the expectation reads in a message). The test answers
-# True/False; a value of the wrong type fails (a missing configuration is not `>= 365`).
-COMPARISONS = (
-    "eq",
-    "ne",
-    "lt",
-    "le",
-    "gt",
-    "ge",
-    "in",
-    "not_in",
-    "contains",
-    "not_contains",
-    "matches",
-    "glob_in",
-    "exists",
-    "empty",
-    "within_hours",
-    "covers_pattern",
-)
 QUANTIFIERS = ("any", "all", "none")
 MAX_REASONS = 5
 
 
-@dataclass
-class Context:
-    """What evaluation may look at besides the resource: the inventory and the scan time."""
+def operators_in_force() -> dict[str, Operator]:
+    """The generic operators and those of every registered provider."""
+    from scanner.providers import operators
 
-    inventory: Inventory
-    now: datetime = field(default_factory=lambda: datetime.now(UTC))
-    visited: list[str] = field(default_factory=list)
+    return {**CORE, **operators()}
 
 
 Fn = Callable[[Resource, Any, Context], Outcome]
@@ -76,24 +50,6 @@ class CompileError(Exception):
 
 
 MISSING = object()
-
-
-def fmt(value: Any) -> str:
-    """A value as it reads in a message (JSON-like, short)."""
-    if value is None:
-        return "not set"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        shown = value if len(value) <= 240 else value[:237] + "..."
-        return json.dumps(shown)
-    if isinstance(value, list | tuple):
-        if len(value) > 6:
-            return "[" + ", ".join(fmt(v) for v in value[:6]) + f", ... ({len(value)} items)]"
-        return "[" + ", ".join(fmt(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{...}"
-    return str(value)
 
 
 def lookup(resource: Resource, current: Any, parts: Sequence[str]) -> Any:
@@ -124,122 +80,6 @@ def _unknown_outcome(value: Unknowable, what: str) -> Outcome:
     return status, (f"{what}: {value.reason}" if what else value.reason,)
 
 
-def _parse_time(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
-
-
-def _ordered(test: Callable[[Any, Any], bool]) -> Callable[[Any, Any, Context], bool]:
-    def run(actual: Any, expected: Any, _ctx: Context) -> bool:
-        if isinstance(actual, bool) or not isinstance(actual, int | float):
-            return False
-        return test(actual, expected)
-
-    return run
-
-
-def _contains(actual: Any, expected: Any, _ctx: Context) -> bool:
-    if isinstance(actual, str):
-        return isinstance(expected, str) and expected in actual
-    return isinstance(actual, list | tuple) and any(_same(item, expected) for item in actual)
-
-
-def _within_hours(actual: Any, expected: Any, ctx: Context) -> bool:
-    moment = _parse_time(actual)
-    return moment is not None and (ctx.now - moment).total_seconds() <= float(expected) * 3600
-
-
-def _covers(actual: Any, expected: Any, _ctx: Context) -> bool:
-    from scanner.analysis.filter_pattern import FilterPatternError, covers
-
-    try:
-        return isinstance(actual, str) and covers(actual, str(expected))
-    except FilterPatternError:
-        return False  # a pattern CloudWatch would not parse covers nothing; explain() says why
-
-
-def _glob_in(actual: Any, expected: Any, _ctx: Context) -> bool:
-    return isinstance(actual, str) and any(fnmatchcase(actual, p) for p in expected)
-
-
-def _empty(actual: Any, expected: Any, _ctx: Context) -> bool:
-    is_empty = actual is None or (isinstance(actual, list | tuple | dict | str) and not actual)
-    return is_empty == bool(expected)
-
-
-def _same(actual: Any, expected: Any) -> bool:
-    """Equality where true is not 1 (Python's bool is an int; policies' booleans are not)."""
-    return bool(actual == expected) and isinstance(actual, bool) == isinstance(expected, bool)
-
-
-def _member(actual: Any, expected: Any, _ctx: Context) -> bool:
-    return any(_same(actual, item) for item in expected)
-
-
-TESTS: dict[str, Callable[[Any, Any, Context], bool]] = {
-    "eq": lambda a, e, _c: _same(a, e),
-    "ne": lambda a, e, _c: not _same(a, e),
-    "lt": _ordered(lambda a, e: bool(a < e)),
-    "le": _ordered(lambda a, e: bool(a <= e)),
-    "gt": _ordered(lambda a, e: bool(a > e)),
-    "ge": _ordered(lambda a, e: bool(a >= e)),
-    "in": _member,
-    "not_in": lambda a, e, c: not _member(a, e, c),
-    "contains": _contains,
-    "not_contains": lambda a, e, c: not _contains(a, e, c),
-    "matches": lambda a, e, _c: isinstance(a, str) and re.search(e, a) is not None,
-    "glob_in": _glob_in,
-    "exists": lambda a, e, _c: (a is not None) == bool(e),
-    "empty": _empty,
-    "within_hours": _within_hours,
-    "covers_pattern": _covers,
-}
-
-EXPECT_TEXT: dict[str, Callable[[Any], str]] = {
-    "eq": fmt,
-    "ne": lambda e: f"not {fmt(e)}",
-    "lt": lambda e: f"< {fmt(e)}",
-    "le": lambda e: f"<= {fmt(e)}",
-    "gt": lambda e: f"> {fmt(e)}",
-    "ge": lambda e: f">= {fmt(e)}",
-    "in": lambda e: f"one of {fmt(e)}",
-    "not_in": lambda e: f"none of {fmt(e)}",
-    "contains": lambda e: f"to contain {fmt(e)}",
-    "not_contains": lambda e: f"not to contain {fmt(e)}",
-    "matches": lambda e: f"to match /{e}/",
-    "glob_in": lambda e: f"to match one of {fmt(e)}",
-    "exists": lambda e: "to be set" if e else "not to be set",
-    "empty": lambda e: "to be empty" if e else "not to be empty",
-    "within_hours": lambda e: f"within the last {e} hours",
-    "covers_pattern": lambda e: f"a pattern covering {fmt(e)}",
-}
-
-
-def _operand_problem(op: str, expected: Any) -> str | None:
-    """Why `expected` cannot be the operand of `op`, or None."""
-    number = isinstance(expected, int | float) and not isinstance(expected, bool)
-    if op in ("lt", "le", "gt", "ge", "within_hours") and not number:
-        return f"operator {op!r} expects a number, got {fmt(expected)}"
-    if op in ("in", "not_in") and not isinstance(expected, list):
-        return f"operator {op!r} expects a list, got {fmt(expected)}"
-    if op == "glob_in" and not (
-        isinstance(expected, list) and all(isinstance(p, str) for p in expected)
-    ):
-        return f"operator 'glob_in' expects a list of patterns, got {fmt(expected)}"
-    if op in ("matches", "covers_pattern") and not isinstance(expected, str):
-        return f"operator {op!r} expects a string, got {fmt(expected)}"
-    if op in ("exists", "empty") and not isinstance(expected, bool):
-        return f"operator {op!r} expects true or false, got {fmt(expected)}"
-    return None
-
-
 def combine_all(outcomes: Sequence[Outcome]) -> Outcome:
     """Kleene AND over four values, keeping the reasons of the deciding outcomes."""
     for status in (Status.FAIL, Status.ERROR, Status.UNKNOWN):
@@ -262,8 +102,14 @@ def combine_any(outcomes: Sequence[Outcome]) -> Outcome:
 class Compiler:
     """Turns the YAML condition tree into Nodes, resolving `{param: NAME}` values."""
 
-    def __init__(self, params: Mapping[str, Any], errors: list[CompileError] | None = None) -> None:
+    def __init__(
+        self,
+        params: Mapping[str, Any],
+        errors: list[CompileError] | None = None,
+        operators: Mapping[str, Operator] | None = None,
+    ) -> None:
         self.params = params
+        self.operators = operators_in_force() if operators is None else operators
         # When a list is given, errors in sibling conditions are collected instead of raised
         # at the first one, so one validation run reports them all.
         self.errors = errors
@@ -373,50 +219,27 @@ class Compiler:
     def _leaf(self, cond: Mapping[str, Any], path: tuple[str | int, ...]) -> Node:
         subject = "attr" if "attr" in cond else "param"
         ops = [k for k in cond if k != subject]
-        if len(ops) != 1 or ops[0] not in TESTS:
-            bad = [k for k in ops if k not in TESTS]
+        if len(ops) != 1 or ops[0] not in self.operators:
+            bad = [k for k in ops if k not in self.operators]
             first = (
                 f"unknown operator {bad[0]!r}" if bad else "a comparison takes exactly one operator"
             )
-            raise CompileError(path, f"{first}; expected one of " + ", ".join(COMPARISONS))
-        op = ops[0]
-        expected = self._value(cond[op], (*path, op))
-        why = _operand_problem(op, expected)
+            raise CompileError(path, f"{first}; expected one of " + ", ".join(self.operators))
+        op = self.operators[ops[0]]
+        expected = self._value(cond[op.name], (*path, op.name))
+        why = op.operand_problem(expected)
         if why:
-            raise CompileError((*path, op), why)
-        if op == "covers_pattern":
-            from scanner.analysis.filter_pattern import FilterPatternError, parse
-
-            try:
-                parse(str(expected))
-            except FilterPatternError as exc:
-                raise CompileError((*path, op), f"invalid filter pattern: {exc}") from exc
-        if op == "matches":
-            try:
-                re.compile(str(expected))
-            except re.error as exc:
-                raise CompileError((*path, op), f"invalid regular expression: {exc}") from exc
-        test = TESTS[op]
-        expect_text = EXPECT_TEXT[op](expected)
+            raise CompileError((*path, op.name), why)
+        expect_text = op.expect(expected)
+        text = f"{fmt(expected)}"
         if subject == "param":
-            name = cond["param"]
-            if name not in self.params:
-                raise CompileError(path, f"parameter {name!r} is not declared in `parameters`")
-            verdict = test(self.params[name], expected, Context(Inventory()))
-            outcome: Outcome = (
-                PASS
-                if verdict
-                else (
-                    Status.FAIL,
-                    (f"parameter {name} is {fmt(self.params[name])}, expected {expect_text}",),
-                )
-            )
-            return Node(lambda _r, _c, _x: outcome, f"{name} {op} {fmt(expected)}")
+            return self._param_leaf(cond["param"], op, expected, path)
         attr = cond["attr"]
         if not isinstance(attr, str) or not attr:
             raise CompileError((*path, "attr"), "attr must be a dotted attribute path")
         parts = () if attr == "@" else tuple(attr.split("."))
         label = "value" if attr == "@" else attr
+        test, explain = op.test, op.explain
 
         def run(res: Resource, cur: Any, ctx: Context) -> Outcome:
             actual, depth = locate(res, cur, parts)
@@ -428,20 +251,26 @@ class Compiler:
                 return _unknown_outcome(actual, "" if actual is res.placeholder else where)
             if test(actual, expected, ctx):
                 return PASS
-            if op == "covers_pattern" and isinstance(actual, str):
-                from scanner.analysis.filter_pattern import FilterPatternError, explain
+            reason = explain(label, actual, expected) if explain is not None else None
+            return Status.FAIL, (reason or f"{label} is {fmt(actual)}, expected {expect_text}",)
 
-                try:
-                    why = explain(actual, str(expected))
-                except FilterPatternError as exc:
-                    why = f"the pattern cannot be parsed: {exc}"
-                return Status.FAIL, (
-                    f"{label} {fmt(actual)} does not cover the required pattern"
-                    + (f" ({why})" if why else ""),
-                )
-            return Status.FAIL, (f"{label} is {fmt(actual)}, expected {expect_text}",)
+        return Node(run, f"{label} {op.name} {text}")
 
-        return Node(run, f"{label} {op} {fmt(expected)}")
+    def _param_leaf(
+        self, name: Any, op: Operator, expected: Any, path: tuple[str | int, ...]
+    ) -> Node:
+        if name not in self.params:
+            raise CompileError(path, f"parameter {name!r} is not declared in `parameters`")
+        verdict = op.test(self.params[name], expected, Context(Inventory()))
+        outcome: Outcome = (
+            PASS
+            if verdict
+            else (
+                Status.FAIL,
+                (f"parameter {name} is {fmt(self.params[name])}, expected {op.expect(expected)}",),
+            )
+        )
+        return Node(lambda _r, _c, _x: outcome, f"{name} {op.name} {fmt(expected)}")
 
     def _quantified(
         self, cond: Mapping[str, Any], head: str, path: tuple[str | int, ...]

@@ -1,9 +1,13 @@
-"""Load policy YAML files, validate them against the shipped schema, and compile them."""
+"""Load policy YAML files, validate them against the policy schema (completed with what the
+registered clouds add: their names and operators) and the resource schemas (every attribute
+path, link and type), and compile them."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +17,7 @@ from scanner.data import data_dir, schema
 from scanner.errors import InputError, Problem
 from scanner.model import Severity
 from scanner.policy.lang import CompileError, Compiler, Node
+from scanner.policy.paths import problems as path_problems
 from scanner.yamlload import Located, load_file, schema_problems
 
 _PARAM_TYPES: dict[str, tuple[type, ...]] = {
@@ -45,11 +50,9 @@ class Policy:
     file: str
     digest: str
     doc: Located = field(repr=False, compare=False)
-
-    @property
-    def account_scope(self) -> bool:
-        """Whether the policy judges a whole account (and so needs the whole account)."""
-        return self.resource.endswith(".account") or self.resource.endswith(".region")
+    # Whether the policy judges a whole account (its cloud's account or location type), and
+    # so needs the whole account: a plan judges it only with --assume-complete.
+    account_scope: bool = False
 
     def defaults(self) -> dict[str, Any]:
         """The parameter defaults."""
@@ -92,18 +95,45 @@ def _policy_files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
+def catalogue() -> list[Path]:
+    """The folders of the default catalogue: the shipped policies, and the policy folders of
+    registered clouds that ship elsewhere."""
+    from scanner import providers
+
+    extra = [Path(folder) for adapter in providers.adapters() for folder in adapter.policy_dirs]
+    return [data_dir("policies"), *dict.fromkeys(extra)]
+
+
+def policy_schema() -> dict[str, Any]:
+    """The policy schema with what the registered clouds add: their names (`provider`,
+    `resource`) and their operators."""
+    from scanner import providers
+
+    names = providers.names()
+    found = copy.deepcopy(schema("policy"))
+    found["properties"]["provider"] = {"enum": names}
+    found["properties"]["resource"]["pattern"] = (
+        "^(" + "|".join(re.escape(n) for n in names) + r")\.[a-z0-9_]+(\.[a-z0-9_]+)*$"
+    )
+    comparison = found["$defs"]["comparison"]["properties"]
+    for name in providers.operators():
+        comparison.setdefault(name, {"$ref": "#/$defs/value"})
+    return found
+
+
 def load_policies(paths: Iterable[Path] | None = None) -> list[Policy]:
-    """Load and validate every policy under `paths` (default: the shipped catalogue).
+    """Load and validate every policy under `paths` (default: the catalogue).
 
     Collects every problem in every file before raising, so one run reports them all.
     """
-    files = _policy_files(list(paths) if paths else [data_dir("policies")])
+    files = _policy_files(list(paths) if paths else catalogue())
+    checks = _Checks()
     problems: list[Problem] = []
     policies: list[Policy] = []
     seen: dict[str, str] = {}
     for file in files:
         try:
-            policy = _load_one(file)
+            policy = _load_one(file, checks)
         except InputError as exc:
             problems.extend(exc.problems)
             continue
@@ -121,14 +151,36 @@ def load_policies(paths: Iterable[Path] | None = None) -> list[Policy]:
     return policies
 
 
-def _load_one(file: Path) -> Policy:
+class _Checks:
+    """What every policy of one load is checked against, looked up once."""
+
+    def __init__(self) -> None:
+        from scanner import providers
+        from scanner.providers.base import account_scope_types
+
+        self.schema = policy_schema()
+        self.resources = providers.resource_schemas()
+        self.links = {t: s.get("x-links") or {} for t, s in self.resources.items()}
+        self.account_scope = account_scope_types(providers.adapters())
+
+
+def _load_one(file: Path, checks: _Checks) -> Policy:
     raw = file.read_bytes()
     doc = load_file(file)
     if not isinstance(doc.data, dict):
         raise InputError(doc.problem((), "expected a policy mapping at the top level"))
     # Conditions are checked by the compiler, whose messages name the exact operator or key.
-    problems = schema_problems(doc, schema("policy"), skip=("condition", "select"))
+    problems = schema_problems(doc, checks.schema, skip=("condition", "select"))
     data = doc.data
+    provider, rtype = data.get("provider"), data.get("resource")
+    if isinstance(provider, str) and isinstance(rtype, str) and rtype.split(".")[0] != provider:
+        problems.append(
+            doc.problem(
+                ("resource",),
+                f"resource {rtype!r} is not a type of provider {provider!r}; "
+                f"expected a type named {provider}.<service>.<kind>",
+            )
+        )
     if isinstance(data.get("id"), str) and data["id"] != file.stem:
         problems.append(
             doc.problem(("id",), f"id {data['id']!r} must equal the file name {file.stem!r}")
@@ -157,6 +209,9 @@ def _load_one(file: Path) -> Policy:
             for err in errors:
                 where = "/".join(str(p) for p in err.path)
                 problems.append(doc.problem(err.path, f"at {where}: {err.message}"))
+    for path, message in path_problems(data, checks.resources, checks.links):
+        where = "/".join(str(p) for p in path)
+        problems.append(doc.problem(path, f"at {where}: {message}"))
     problems.sort(key=lambda p: p.line or 0)
     if problems:
         raise InputError(problems)
@@ -178,6 +233,7 @@ def _load_one(file: Path) -> Policy:
         file=str(file),
         digest=hashlib.sha256(raw).hexdigest(),
         doc=doc,
+        account_scope=data["resource"] in checks.account_scope,
     )
 
 

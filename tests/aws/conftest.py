@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from scanner.data import resource_schema_dir
 from scanner.model import Resource, _jsonable
+from scanner.providers import schema_files
 
 # Everything that could point boto3 at a real account or a real endpoint.
 _LEAKY_ENV = (
@@ -54,7 +54,7 @@ def prepared() -> Any:
     """The shipped AWS catalogue, validated exactly as `logward scan aws` does."""
     from scanner import pipeline
 
-    return pipeline.prepare(None, None, None, "aws")
+    return pipeline.prepare(None, None, None)
 
 
 @pytest.fixture
@@ -115,7 +115,7 @@ def deny() -> DenyFn:
 def _schema_validator(rtype: str) -> Any:
     import jsonschema
 
-    path = resource_schema_dir() / f"{rtype}.json"
+    path = schema_files()[rtype]
     schema = json.loads(path.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema)

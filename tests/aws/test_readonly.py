@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from scanner.providers.aws.calls import PERMISSIONS, READ_PREFIXES
+from scanner.providers.aws.calls import READ_PREFIXES
+from scanner.providers.aws.services import PERMISSIONS
 
 READ_ONLY = ("Get", "List", "Describe")
 
@@ -22,9 +23,8 @@ READ_ONLY = ("Get", "List", "Describe")
 @pytest.fixture(scope="module")
 def demo_calls(prepared: Any) -> tuple[list[tuple[str, str, str]], dict[str, Any]]:
     """Every (service, operation, region) the demo scan invoked, and its results document."""
-    from scanner import pipeline
-    from scanner.demo import demo_session
-    from scanner.evidence import EvidenceStore
+    from scanner.providers.aws.demo import demo_session
+    from tests.support.pipeline import scan_session
 
     calls: list[tuple[str, str, str]] = []
 
@@ -35,9 +35,7 @@ def demo_calls(prepared: Any) -> tuple[list[tuple[str, str, str]], dict[str, Any
 
     with demo_session() as (session, regions):
         session.events.register("before-call", record)
-        _findings, results = pipeline.scan_aws(
-            prepared, session, regions, EvidenceStore(), source="demo"
-        )
+        results = scan_session(prepared, session, regions, label="demo").to_json()
     return calls, results
 
 

@@ -525,7 +525,7 @@ def test_lifecycle_expiry_is_judged_only_under_awslogs(prepared: Any, moto_sessi
 def test_describe_regions_denied_scans_home_and_reports_it(
     prepared: Any, moto_session: Any, deny: Callable[..., Any]
 ) -> None:
-    from scanner import pipeline
+    from tests.support.pipeline import scan_session
 
     denied = deny(moto_session, "ec2", "DescribeRegions")
     regions_called: set[str] = set()
@@ -534,7 +534,8 @@ def test_describe_regions_denied_scans_home_and_reports_it(
         regions_called.add(str(context.get("client_region")))
 
     moto_session.events.register("before-call", record)
-    findings, results = pipeline.scan_aws(prepared, moto_session, None, EvidenceStore())
+    assessment = scan_session(prepared, moto_session)
+    findings, results = list(assessment.findings), assessment.to_json()
     assert denied == [("DescribeRegions", EAST)]
     assert regions_called - {"aws-global"} == {EAST}  # IAM signs for aws-global
     assert results["scan"]["regions"] == [EAST]

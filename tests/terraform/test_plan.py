@@ -14,9 +14,10 @@ import pytest
 from scanner.errors import InputError
 from scanner.inventory import Inventory
 from scanner.model import Finding, Status, Unknowable
+from scanner.plan.inventory import PlanScan, plan_inventory
+from scanner.plan.read import PlanError, load_plan
 from scanner.policy.engine import evaluate
 from scanner.policy.loader import CompiledPolicy, compile_policies, load_policies
-from scanner.providers.terraform.plan import PlanError, PlanScan, load_plan, plan_inventory
 from tests.terraform.planedit import change, drop, values
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -184,12 +185,12 @@ def test_compliant_plan_attributes_follow_the_live_shapes() -> None:
 def test_compliant_resources_match_the_resource_schemas() -> None:
     import jsonschema
 
-    from scanner.data import resource_schema_dir
     from scanner.model import _jsonable
+    from scanner.providers import schema_files
 
     problems = []
     for resource in plan_inventory(fixture("compliant.json")).inventory:
-        schema = json.loads((resource_schema_dir() / f"{resource.type}.json").read_text())
+        schema = json.loads(schema_files()[resource.type].read_text())
         document = {"attrs": _jsonable(resource.attrs)}
         for error in jsonschema.Draft202012Validator(schema).iter_errors(document):
             path = "/".join(map(str, error.absolute_path))
@@ -422,7 +423,16 @@ def test_state_file_uses_values_and_known_arns() -> None:
 def test_state_show_json_file_loads(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     path.write_text(json.dumps({"format_version": "1.0", "values": {"root_module": {}}}))
-    assert plan_inventory(load_plan(path)).inventory.counts() == {"aws.account": 1}
+    # Nothing of AWS in it: no AWS account either (account-scope policies of a cloud the plan
+    # does not touch have nothing to judge).
+    assert plan_inventory(load_plan(path)).inventory.counts() == {}
+    instance = {"address": "aws_instance.web", "type": "aws_instance", "name": "web"}
+    path.write_text(
+        json.dumps({"format_version": "1.0", "values": {"root_module": {"resources": [instance]}}})
+    )
+    scan = plan_inventory(load_plan(path))
+    assert scan.inventory.counts() == {"aws.account": 1}
+    assert scan.not_evaluated == {"aws_instance": ["aws_instance.web"]}
 
 
 # ----- bad input -------------------------------------------------------------------------

@@ -3,10 +3,10 @@ the status the live adapter gives the equivalent estate built in moto.
 
 The plans are the fixtures (compliant.json, monitoring.json, coverage.json) edited the way
 another configuration would have produced them; they are judged as `logward plan
---assume-complete` judges them (pipeline.scan_plan). Each live twin is built with boto3 inside
-moto under the same resource names, collected by the live adapter and assessed by
-pipeline.assess. Where a plan cannot give a status, moto cannot build the live state, or the
-policy has no live side at all, EXCEPTIONS says why.
+--assume-complete` judges them (`scanner.plan.source.PlanSource`). Each live twin is built
+with boto3 inside moto under the same resource names, collected by the live adapter and
+assessed by pipeline.assess with the plan catalogue. Where a plan cannot give a status, moto
+cannot build the live state, or the policy has no live side at all, EXCEPTIONS says why.
 """
 
 from __future__ import annotations
@@ -23,10 +23,12 @@ from typing import Any
 import pytest
 
 from scanner import pipeline
-from scanner.analysis.cis_patterns import CIS_PATTERNS
 from scanner.model import Finding, Status
-from scanner.policy.loader import CompiledPolicy, load_policies
-from scanner.providers.terraform.plan import load_plan
+from scanner.plan.read import load_plan
+from scanner.policy.loader import load_policies
+from scanner.providers.aws.analysis.cis_patterns import CIS_PATTERNS
+from scanner.source import SourceInfo
+from tests.support.pipeline import assess_inventory, scan_plan
 from tests.terraform.planedit import (
     add,
     block_config,
@@ -593,11 +595,11 @@ def prepared() -> pipeline.Prepared:
     with tempfile.TemporaryDirectory() as folder:
         empty = Path(folder) / "logward.yaml"
         empty.write_text("", encoding="utf-8")
-        return pipeline.prepare(None, empty, None, "aws")
+        return pipeline.prepare(None, empty, None)
 
 
-def _plan_only(compiled: CompiledPolicy) -> bool:
-    return "plan" in compiled.policy.evaluate_on
+# The live twin is judged by the plan catalogue: the policies a plan run applies.
+PLAN_POLICIES_ON_LIVE = SourceInfo(label="aws", kind="plan", clouds=frozenset({"aws"}))
 
 
 @cache
@@ -606,8 +608,8 @@ def plan_findings(scenario: str) -> tuple[Finding, ...]:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{scenario}.json"
         path.write_text(json.dumps(SCENARIOS[scenario].plan()), encoding="utf-8")
-        findings, _ = pipeline.scan_plan(prepared(), path, assume_complete=True)
-    return tuple(findings)
+        assessment = scan_plan(prepared(), path, assume_complete=True)
+    return assessment.findings
 
 
 @pytest.fixture(scope="module")
@@ -648,19 +650,14 @@ def live_findings(scenario: str) -> tuple[Finding, ...]:
         assert build is not None, f"{scenario} has no live twin"
         build(session)
         collected = scan(session, ["us-east-1"], EvidenceStore())
-        findings, _ = pipeline.assess(
+        assessment = assess_inventory(
             prepared(),
             collected.inventory,
-            source="aws",
-            started_at=pipeline.now_iso(),
-            caller=collected.scope.caller_arn,
+            PLAN_POLICIES_ON_LIVE,
             accounts=[collected.scope.account],
             regions=collected.scope.regions,
-            enabled_regions=collected.enabled_regions,
-            api_calls=0,
-            keep=_plan_only,
         )
-    return tuple(findings)
+    return assessment.findings
 
 
 def status_of(findings: tuple[Finding, ...], policy: str, name: str | None) -> Finding:

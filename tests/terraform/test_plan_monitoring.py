@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 
-from scanner.analysis.cis_patterns import CIS_PATTERNS
 from scanner.inventory import Inventory
 from scanner.model import Finding, Link, Status, Unknowable
+from scanner.plan.inventory import plan_inventory
+from scanner.plan.read import load_plan
 from scanner.policy.engine import evaluate
 from scanner.policy.loader import CompiledPolicy, compile_policies, load_policies
-from scanner.providers.terraform.plan import load_plan, plan_inventory
+from scanner.providers.aws.analysis.cis_patterns import CIS_PATTERNS
 from tests.terraform.planedit import drop, expressions, unknown, values
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -450,12 +451,12 @@ def test_unknown_types_are_still_listed_not_evaluated() -> None:
 def test_resources_match_the_resource_schemas(name: str) -> None:
     import jsonschema
 
-    from scanner.data import resource_schema_dir
     from scanner.model import _jsonable
+    from scanner.providers import schema_files
 
     problems = []
     for resource in plan_inventory(fixture(name)).inventory:
-        schema = json.loads((resource_schema_dir() / f"{resource.type}.json").read_text())
+        schema = json.loads(schema_files()[resource.type].read_text())
         for error in jsonschema.Draft202012Validator(schema).iter_errors(
             {"attrs": _jsonable(resource.attrs)}
         ):

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from scanner.cli import main
-from scanner.providers.terraform.sources import address_key, locate
+from scanner.plan.sources import address_key, locate
 from tests.terraform.test_plan import fixture
 
 FIXTURES = Path(__file__).parent / "fixtures"

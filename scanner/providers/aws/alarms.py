@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from scanner.model import Resource, Unknowable
-from scanner.providers.aws.base import Scope, make
 from scanner.providers.aws.calls import AwsApi, AwsCallError
+from scanner.providers.aws.common import Scope, arn_region, make
+from scanner.providers.aws.declare import Collected, Detailer, Found, Lister, Service, call
 
 ALARM = "aws.cloudwatch.alarm"
 TOPIC = "aws.sns.topic"
@@ -87,3 +91,49 @@ def describe_topic(api: AwsApi, scope: Scope, listed: Resource) -> Resource:
     )
     evidence.extend(subs.evidence)
     return make(scope, TOPIC, listed.id, listed.name, listed.region, attrs, evidence)
+
+
+def _alarms(api: AwsApi, scope: Scope, region: str) -> Found:
+    return Found(resources=collect_alarms(api, scope, region))
+
+
+def _topics(api: AwsApi, scope: Scope, region: str) -> Found:
+    return Found(staged={"topics": collect_topics(api, scope, region)})
+
+
+def _notified(found: Collected) -> Iterable[tuple[str, str, Any]]:
+    """The topics an alarm notifies: only their subscriptions matter."""
+    actions = {a for alarm in found.of_type(ALARM) for a in alarm.attrs["alarm_actions"]}
+    topics = {t.id: t for t in found.staged.get("topics", ())}
+    for arn in sorted(actions & set(topics)):
+        yield f"topic {arn}", arn_region(arn) or found.scope.home_region, topics[arn]
+
+
+def _describe(api: AwsApi, scope: Scope, listed: Resource) -> Found:
+    return Found(resources=[describe_topic(api, scope, listed)])
+
+
+SERVICE = Service(
+    "cloudwatch-sns",
+    listers=(
+        Lister(
+            "alarms",
+            "regional",
+            (ALARM,),
+            (call("cloudwatch", "DescribeAlarms"),),
+            _alarms,
+        ),
+        Lister("sns", "regional", (TOPIC,), (call("sns", "ListTopics"),), _topics),
+    ),
+    detailers=(
+        Detailer(
+            "topic",
+            2,
+            (),
+            (call("sns", "ListSubscriptionsByTopic"),),
+            _notified,
+            _describe,
+            keeps=("topics",),
+        ),
+    ),
+)

@@ -1,8 +1,9 @@
 """Every AWS call logward makes goes through here: declared permission, retries, evidence.
 
-A call that is not declared in PERMISSIONS cannot be made, so the least-privilege policy that
-`logward permissions aws` prints is complete by construction, and a test proves every declared
-operation is a read.
+A call that no service module declares (`declare.Service`) cannot be made, so the
+least-privilege policy that `logward permissions aws` prints is complete by construction, and
+a test proves every declared operation is a read. `endpoint_url` is the seam tests and local
+stacks use (the standard AWS_ENDPOINT_URL is honoured by boto3 as well).
 """
 
 from __future__ import annotations
@@ -14,40 +15,6 @@ from typing import Any
 
 from scanner.evidence import EvidenceStore
 from scanner.model import EvidenceRef, Unknowable
-
-# (service, operation) -> IAM action. Where the action name differs from the operation name the
-# table is the only place that knows it (e.g. s3 ListBuckets needs s3:ListAllMyBuckets).
-PERMISSIONS: dict[tuple[str, str], str] = {
-    ("sts", "GetCallerIdentity"): "sts:GetCallerIdentity",
-    ("ec2", "DescribeRegions"): "ec2:DescribeRegions",
-    ("ec2", "DescribeVpcs"): "ec2:DescribeVpcs",
-    ("ec2", "DescribeFlowLogs"): "ec2:DescribeFlowLogs",
-    ("iam", "GetAccountAuthorizationDetails"): "iam:GetAccountAuthorizationDetails",
-    ("cloudtrail", "DescribeTrails"): "cloudtrail:DescribeTrails",
-    ("cloudtrail", "GetTrailStatus"): "cloudtrail:GetTrailStatus",
-    ("cloudtrail", "GetEventSelectors"): "cloudtrail:GetEventSelectors",
-    ("s3", "ListBuckets"): "s3:ListAllMyBuckets",
-    ("s3", "GetBucketLocation"): "s3:GetBucketLocation",
-    ("s3", "GetBucketPolicy"): "s3:GetBucketPolicy",
-    ("s3", "GetBucketAcl"): "s3:GetBucketAcl",
-    ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
-    ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
-    ("s3", "GetBucketVersioning"): "s3:GetBucketVersioning",
-    ("s3", "GetObjectLockConfiguration"): "s3:GetBucketObjectLockConfiguration",
-    ("s3", "GetBucketLogging"): "s3:GetBucketLogging",
-    ("s3", "GetBucketLifecycleConfiguration"): "s3:GetLifecycleConfiguration",
-    ("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock",
-    ("kms", "DescribeKey"): "kms:DescribeKey",
-    ("kms", "GetKeyRotationStatus"): "kms:GetKeyRotationStatus",
-    ("logs", "DescribeLogGroups"): "logs:DescribeLogGroups",
-    ("logs", "DescribeMetricFilters"): "logs:DescribeMetricFilters",
-    ("logs", "DescribeResourcePolicies"): "logs:DescribeResourcePolicies",
-    ("cloudwatch", "DescribeAlarms"): "cloudwatch:DescribeAlarms",
-    ("sns", "ListTopics"): "sns:ListTopics",
-    ("sns", "ListSubscriptionsByTopic"): "sns:ListSubscriptionsByTopic",
-    ("config", "DescribeConfigurationRecorders"): "config:DescribeConfigurationRecorders",
-    ("config", "DescribeConfigurationRecorderStatus"): "config:DescribeConfigurationRecorderStatus",
-}
 
 READ_PREFIXES = ("Get", "List", "Describe")
 
@@ -107,9 +74,17 @@ def client_config() -> Any:
 class AwsApi:
     """Clients per (service, region), every call declared, recorded and error-mapped."""
 
-    def __init__(self, session: Any, evidence: EvidenceStore) -> None:
+    def __init__(
+        self,
+        session: Any,
+        evidence: EvidenceStore,
+        permissions: Mapping[tuple[str, str], str],
+        endpoint_url: str | None = None,
+    ) -> None:
         self._session = session
         self._evidence = evidence
+        self._permissions = permissions
+        self._endpoint_url = endpoint_url
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
         self._config = client_config()
@@ -125,7 +100,10 @@ class AwsApi:
         with self._lock:
             found = self._clients.get(key)
             if found is None:
-                found = self._session.client(service, region_name=region, config=self._config)
+                extra = {"endpoint_url": self._endpoint_url} if self._endpoint_url else {}
+                found = self._session.client(
+                    service, region_name=region, config=self._config, **extra
+                )
                 self._clients[key] = found
             return found
 
@@ -160,8 +138,8 @@ class AwsApi:
         from botocore import xform_name
         from botocore.exceptions import BotoCoreError, ClientError
 
-        if (service, operation) not in PERMISSIONS:
-            raise AssertionError(f"{service}:{operation} is not declared in PERMISSIONS")
+        if (service, operation) not in self._permissions:
+            raise AssertionError(f"{service}:{operation} is declared by no service module")
         client = self.client(service, region)
         method = xform_name(operation)
         if paginate and not client.can_paginate(method):

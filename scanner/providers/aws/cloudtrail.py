@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scanner.model import Resource, Unknowable
-from scanner.providers.aws.base import Scope, iso, make
 from scanner.providers.aws.calls import AwsApi, AwsCallError
+from scanner.providers.aws.common import Scope, iso, make
+from scanner.providers.aws.declare import Collected, Detailer, Found, Lister, Service, call
 
 TYPE = "aws.cloudtrail.trail"
+# The attributes normalize_selectors gives (all unknown together when the selectors are).
+SELECTOR_ATTRS = (
+    "selector_mode",
+    "management_events",
+    "s3_data_events",
+    "event_selectors",
+    "advanced_event_selectors",
+)
 ALL_S3 = (
     "arn:aws:s3",
     "arn:aws:s3:::",
@@ -54,16 +63,7 @@ def describe(api: AwsApi, scope: Scope, trail: Mapping[str, Any]) -> Resource:
         )
     except AwsCallError as exc:
         marker = exc.unknowable()
-        selectors = {
-            k: marker
-            for k in (
-                "selector_mode",
-                "management_events",
-                "s3_data_events",
-                "event_selectors",
-                "advanced_event_selectors",
-            )
-        }
+        selectors = dict.fromkeys(SELECTOR_ATTRS, marker)
     attrs = {
         "name": trail["Name"],
         "arn": arn,
@@ -268,3 +268,44 @@ def _advanced(
         for value in arn_field.get("Equals") or []:
             if value not in ALL_S3:  # Equals names one object ARN, never "every bucket"
                 _s3_value(s3, d, value)
+
+
+def _list(api: AwsApi, _scope: Scope, region: str) -> Found:
+    return Found(staged={"trails": list_trails(api, region)})
+
+
+def _trails(found: Collected) -> Iterable[tuple[str, str, Any]]:
+    # A multi-region trail is listed in every region: detail it once, in its home region.
+    seen: dict[str, Mapping[str, Any]] = {}
+    for trail in found.staged.get("trails", ()):
+        seen.setdefault(trail["TrailARN"], trail)
+    for trail in seen.values():
+        yield f"trail {trail['Name']}", trail.get("HomeRegion", found.scope.home_region), trail
+
+
+def _describe(api: AwsApi, scope: Scope, trail: Mapping[str, Any]) -> Found:
+    return Found(resources=[describe(api, scope, trail)])
+
+
+SERVICE = Service(
+    "cloudtrail",
+    listers=(
+        Lister(
+            "cloudtrail",
+            "regional",
+            (TYPE,),
+            (call("cloudtrail", "DescribeTrails"),),
+            _list,
+        ),
+    ),
+    detailers=(
+        Detailer(
+            "trail",
+            2,
+            (TYPE,),
+            (call("cloudtrail", "GetTrailStatus"), call("cloudtrail", "GetEventSelectors")),
+            _trails,
+            _describe,
+        ),
+    ),
+)

@@ -1,66 +1,45 @@
 """Collect an AWS account: concurrent across regions and services, bounded, read-only.
 
-Phase 1 lists (one call per service and region wherever the API allows); phase 2 details only
-what a log store depends on (trail status and selectors in the home region, configuration of
-buckets that hold logs, subscriptions of topics that alarms notify); phase 3 describes the KMS
-keys those log stores name.
+What runs is derived from the service modules' declarations (`services.SERVICES`): stage 1
+lists (one call per service and region wherever the API allows); stage 2 details only what a
+log store depends on (trail status and selectors in the home region, configuration of buckets
+that hold logs, subscriptions of topics that alarms notify); stage 3 describes the KMS keys
+those log stores name. Tasks return what they found; only this thread merges it, in the order
+the tasks were submitted, so a run's output does not depend on which call answered first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from scanner.errors import InputError, RunError
 from scanner.evidence import EvidenceStore
 from scanner.inventory import Inventory
+from scanner.link import LiveGaps, resolve
 from scanner.model import CollectionError, EvidenceRef, Resource, Unknowable
-from scanner.providers.aws import alarms, cloudtrail, config_recorder, ec2, iam, kms, logs, s3
-from scanner.providers.aws.base import Scope, arn_region, make
+from scanner.providers.aws import account as account_calls
 from scanner.providers.aws.calls import AwsApi, AwsCallError
-from scanner.providers.aws.link import link
-
-
-class Progress(Protocol):
-    """Where collection reports what it is doing; transient lines only show on a terminal."""
-
-    def __call__(self, message: str, transient: bool = False) -> None: ...
-
-
-def _silent(message: str, transient: bool = False) -> None:
-    return None
-
-
-# (what, region, resource types it leaves uncollected on failure, the work)
-Task = tuple[str, str, tuple[str, ...], Callable[[], list[Resource]]]
-
-REGIONAL_TYPES = (
-    "aws.cloudtrail.trail",
-    "aws.logs.log_group",
-    "aws.logs.metric_filter",
-    "aws.cloudwatch.alarm",
-    "aws.sns.topic",
-    "aws.config.recorder",
-    "aws.ec2.vpc",
+from scanner.providers.aws.common import Scope, make
+from scanner.providers.aws.declare import (
+    Collected,
+    Detailer,
+    Found,
+    Lister,
+    Service,
+    permissions,
+    regional_types,
 )
-BUCKET_DETAIL = (
-    "region",
-    "object_lock",
-    "versioning",
-    "encryption",
-    "public_access_block",
-    "acl",
-    "policy",
-    "logging",
-    "lifecycle",
-)
+from scanner.providers.aws.derive import DERIVERS
+from scanner.providers.aws.links import JOINS, LINKS, live_refs
+from scanner.providers.aws.services import SERVICES
+from scanner.source import Progress, silent
 
 
 @dataclass
 class AwsScan:
-    """What one AWS collection produced."""
+    """What one AWS collection produced (the inventory linked)."""
 
     inventory: Inventory
     scope: Scope
@@ -70,22 +49,35 @@ class AwsScan:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Task:
+    label: str
+    region: str
+    types: tuple[str, ...]
+    account_attrs: tuple[str, ...] = ()
+
+
 def scan(
     session: Any,
     regions: Iterable[str] | None,
     evidence: EvidenceStore,
     workers: int = 12,
     progress: Progress | None = None,
+    services: Sequence[Service] = SERVICES,
+    endpoint_url: str | None = None,
 ) -> AwsScan:
-    """Collect, normalize and link one account. `regions` None means every enabled region."""
-    say: Progress = progress or _silent
-    api = AwsApi(session, evidence)
+    """Collect, normalize and link one account. `regions` None means every enabled region;
+    `services` are the declarations to collect (default: every shipped service module)."""
+    say: Progress = progress or silent
+    api = AwsApi(session, evidence, permissions(services), endpoint_url)
     home = session.region_name or "us-east-1"
-    ident, ident_refs = _identify(api, home)
+    ident, ident_refs = account_calls.identify(api, home)
     account = ident["Account"]
     inventory = Inventory()
     requested = tuple(regions) if regions else None
-    enabled, enabled_value, region_refs = _enabled_regions(api, home, requested, inventory, account)
+    enabled, enabled_value, region_refs = account_calls.enabled_regions(
+        api, home, requested, inventory, account
+    )
     wanted = requested or enabled or (home,)
     scope = Scope(
         account=account,
@@ -97,6 +89,7 @@ def scan(
     result = AwsScan(
         inventory=inventory, scope=scope, api=api, evidence=evidence, enabled_regions=enabled
     )
+    per_region = regional_types(services)
     if enabled is None and requested is None:
         result.notes.append(
             f"the enabled regions could not be listed; only {home} was "
@@ -110,7 +103,7 @@ def scan(
                 "DescribeRegions",
                 "RegionsUnknown",
                 "other regions were not scanned",
-                REGIONAL_TYPES,
+                per_region,
             )
         )
     elif enabled is not None and set(enabled) - set(wanted):
@@ -141,7 +134,7 @@ def scan(
                     "*",
                     "RegionDisabled",
                     f"region {region} is not enabled for the account",
-                    REGIONAL_TYPES,
+                    per_region,
                 )
             )
     run = _Run(api, scope, inventory, say)
@@ -153,8 +146,9 @@ def scan(
         scanned_regions=list(wanted),
     )
     run.account_evidence.extend(ident_refs)
+    scanned = [r for r in wanted if enabled is None or r in enabled]
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="logward") as pool:
-        run.collect([r for r in wanted if enabled is None or r in enabled], pool)
+        run.collect(services, scanned, pool)
     inventory.add(
         make(
             scope,
@@ -166,52 +160,19 @@ def scan(
             run.account_evidence,
         )
     )
-    link(inventory, scope)
+    result.inventory = link_account(inventory, scope)
     return result
 
 
-def _identify(api: AwsApi, home: str) -> tuple[dict[str, Any], tuple[EvidenceRef, ...]]:
-    try:
-        got = api.call("sts", home, "GetCallerIdentity")
-    except AwsCallError as exc:
-        raise RunError(
-            f"cannot identify the caller ({exc.code}): {exc.message}. Check the AWS "
-            "credentials (profile, environment, SSO session) and network."
-        ) from exc
-    except Exception as exc:
-        raise RunError(f"cannot start the AWS scan: {exc}") from exc
-    assert got is not None
-    return got.data, got.evidence
-
-
-def _enabled_regions(
-    api: AwsApi, home: str, requested: tuple[str, ...] | None, inventory: Inventory, account: str
-) -> tuple[tuple[str, ...] | None, Any, tuple[EvidenceRef, ...]]:
-    try:
-        got = api.call("ec2", home, "DescribeRegions", AllRegions=True)
-    except AwsCallError as exc:
-        _record(inventory, account, exc, ("aws.region",), home)
-        return None, exc.unknowable(), ()
-    assert got is not None
-    listed = got.data.get("Regions", [])
-    unknown = sorted(set(requested or ()) - {r["RegionName"] for r in listed})
-    if unknown:
-        raise InputError(
-            f"--regions: unknown region(s) {unknown}; expected regions this "
-            f"account knows, e.g. {sorted(r['RegionName'] for r in listed)[:4]}"
-        )
-    enabled = tuple(
-        sorted(
-            r["RegionName"]
-            for r in listed
-            if r.get("OptInStatus") in ("opt-in-not-required", "opted-in")
-        )
-    )
-    return enabled, list(enabled), got.evidence
+def link_account(inventory: Inventory, scope: Scope) -> Inventory:
+    """The collected account linked and derived (tamper grants, effective public access,
+    lifecycle under the trails' prefixes): a new inventory."""
+    gaps = LiveGaps(inventory, (scope.account,), (*scope.regions, "global"), "region")
+    return resolve(inventory, live_refs(inventory, scope), LINKS, JOINS, gaps, DERIVERS)
 
 
 class _Run:
-    """The state of one collection: what phase 1 listed and phases 2 and 3 detail."""
+    """One collection's merged state. Only the main thread touches it."""
 
     def __init__(self, api: AwsApi, scope: Scope, inventory: Inventory, say: Progress) -> None:
         self.api = api
@@ -220,278 +181,123 @@ class _Run:
         self.say = say
         self.account_attrs: dict[str, Any] = {}
         self.account_evidence: list[EvidenceRef] = []
-        self.trails: dict[str, dict[str, Any]] = {}
-        self.buckets: dict[str, Resource] = {}
-        self.topics: dict[str, Resource] = {}
-        self.late_errors: list[CollectionError] = []  # from workers; recorded by _run
+        self.resources: list[Resource] = []
+        self.staged: dict[str, list[Any]] = {}
 
-    def collect(self, regions: list[str], pool: ThreadPoolExecutor) -> None:
-        api, scope = self.api, self.scope
-        tasks: list[Task] = [
-            ("iam", "global", ("aws.iam.principal", "aws.iam.policy"), self._iam),
-            ("s3-account-pab", "global", (), self._account_pab),
-            ("s3", "global", ("aws.s3.bucket",), self._list_buckets),
-        ]
+    def collect(
+        self, services: Sequence[Service], regions: list[str], pool: ThreadPoolExecutor
+    ) -> None:
+        listers = [lister for s in services for lister in s.listers]
+        tasks: list[tuple[_Task, Any]] = []
+        for lister in (x for x in listers if x.scope == "global"):
+            tasks.append((self._lister_task(lister, "global"), self._bind_lister(lister, "global")))
         for region in regions:
-            tasks += [
-                ("cloudtrail", region, ("aws.cloudtrail.trail",), self._trails(region)),
-                (
-                    "logs",
-                    region,
-                    ("aws.logs.log_group",),
-                    _bind(logs.collect_groups, api, scope, region),
-                ),
-                (
-                    "metric-filters",
-                    region,
-                    ("aws.logs.metric_filter",),
-                    _bind(logs.collect_filters, api, scope, region),
-                ),
-                (
-                    "alarms",
-                    region,
-                    ("aws.cloudwatch.alarm",),
-                    _bind(alarms.collect_alarms, api, scope, region),
-                ),
-                ("sns", region, ("aws.sns.topic",), self._topics(region)),
-                (
-                    "config",
-                    region,
-                    ("aws.config.recorder",),
-                    _bind(config_recorder.collect, api, scope, region),
-                ),
-                ("ec2", region, ("aws.ec2.vpc",), _bind(ec2.collect, api, scope, region)),
-            ]
+            for lister in (x for x in listers if x.scope == "regional"):
+                tasks.append((self._lister_task(lister, region), self._bind_lister(lister, region)))
         self._run(pool, tasks)
-        self.account_attrs.setdefault(
-            "public_access_block",
-            Unknowable("the account's S3 Block Public Access could not be read", error=True),
-        )
-        if "iam_authorization_details" not in self.account_attrs:
-            errors = self.inventory.type_errors("aws.iam.principal")
-            self.account_attrs["iam_authorization_details"] = Unknowable(
-                errors[0].reason if errors else "IAM was not collected", error=True
-            )
-        self._run(pool, self._details())
-        self.inventory.extend(self.buckets.values())
-        self.inventory.extend(self.topics.values())
-        keys: list[Resource] = []
-        self._run(
-            pool,
-            [
-                (f"key {ref}", region, (), _bind_key(api, scope, ref, region))
-                for ref, region in sorted(_referenced_keys(self.inventory, scope))
-            ],
-            sink=keys.extend,
-        )
-        self.inventory.extend(_merge_keys(keys))
+        detailers = [d for s in services for d in s.detailers]
+        for stage in sorted({d.stage for d in detailers}):
+            self._stage(pool, [d for d in detailers if d.stage == stage])
+        self.inventory.extend(self.resources)
 
-    def _details(self) -> list[Task]:
-        api, scope = self.api, self.scope
-        tasks: list[Task] = [
-            (
-                f"trail {t['Name']}",
-                t.get("HomeRegion", scope.home_region),
-                ("aws.cloudtrail.trail",),
-                _bind_one(cloudtrail.describe, api, scope, t),
-            )
-            for t in self.trails.values()
-        ]
-        stores = {t.get("S3BucketName") for t in self.trails.values()} - {None}
-        for name in sorted(n for n in stores if n in self.buckets):
-            tasks.append((f"bucket {name}", "global", (), self._bucket(self.buckets.pop(name))))
-        notified = {
-            action
-            for alarm in self.inventory.of_type("aws.cloudwatch.alarm")
-            for action in alarm.attrs["alarm_actions"]
-        }
-        for arn in sorted(notified & set(self.topics)):
-            tasks.append(
-                (
-                    f"topic {arn}",
-                    arn_region(arn) or scope.home_region,
-                    (),
-                    _bind_one(alarms.describe_topic, api, scope, self.topics.pop(arn)),
-                )
-            )
-        return tasks
+    @staticmethod
+    def _lister_task(lister: Lister, region: str) -> _Task:
+        return _Task(lister.name, region, lister.types, lister.account_attrs)
 
-    def _iam(self) -> list[Resource]:
-        details, refs, resources = iam.collect(self.api, self.scope)
-        self.account_attrs["iam_authorization_details"] = details
-        self.account_evidence.extend(refs)
-        return resources
+    def _bind_lister(self, lister: Lister, region: str) -> Any:
+        ask = self.scope.home_region if region == "global" else region
+        return lambda: lister.run(self.api, self.scope, ask)
 
-    def _account_pab(self) -> list[Resource]:
-        try:
-            got = self.api.call(
-                "s3control",
-                self.scope.home_region,
-                "GetPublicAccessBlock",
-                absent=("NoSuchPublicAccessBlockConfiguration",),
-                AccountId=self.scope.account,
-            )
-        except AwsCallError as exc:
-            # Only this attribute is unknown; the account itself is collected.
-            self.account_attrs["public_access_block"] = exc.unknowable()
-            raise
-        self.account_attrs["public_access_block"] = s3.pab(
-            got.data.get("PublicAccessBlockConfiguration") if got else None
-        )
-        if got is not None:
-            self.account_evidence.extend(got.evidence)
-        return []
+    def _stage(self, pool: ThreadPoolExecutor, detailers: list[Detailer]) -> None:
+        view = Collected(tuple(self.resources), self.staged, self.scope)
+        tasks: list[tuple[_Task, Any]] = []
+        owners: list[Detailer] = []
+        chosen: set[int] = set()
+        for detailer in detailers:
+            for label, region, item in detailer.select(view):
+                chosen.add(id(item))
+                tasks.append((_Task(label, region, detailer.types), self._bind(detailer, item)))
+                owners.append(detailer)
+        found = self._run(pool, tasks, keep=False)
+        for detailer in detailers:
+            got = [
+                r for owner, rs in zip(owners, found, strict=True) if owner is detailer for r in rs
+            ]
+            self.resources.extend(detailer.merge(got) if detailer.merge else got)
+            for kind in detailer.keeps:
+                self.resources.extend(r for r in self.staged.get(kind, ()) if id(r) not in chosen)
+                self.staged[kind] = []
 
-    def _list_buckets(self) -> list[Resource]:
-        self.buckets.update({b.name: b for b in s3.list_buckets(self.api, self.scope)})
-        return []
-
-    def _trails(self, region: str) -> Callable[[], list[Resource]]:
-        def run() -> list[Resource]:
-            for trail in cloudtrail.list_trails(self.api, region):
-                # A multi-region trail is listed in every region: keep one per ARN.
-                self.trails.setdefault(trail["TrailARN"], trail)
-            return []
-
-        return run
-
-    def _topics(self, region: str) -> Callable[[], list[Resource]]:
-        def run() -> list[Resource]:
-            self.topics.update(
-                {t.id: t for t in alarms.collect_topics(self.api, self.scope, region)}
-            )
-            return []
-
-        return run
-
-    def _bucket(self, listed: Resource) -> Callable[[], list[Resource]]:
-        def run() -> list[Resource]:
+    def _bind(self, detailer: Detailer, item: Any) -> Any:
+        def run() -> Found:
             try:
-                return [s3.describe(self.api, self.scope, listed)]
+                return detailer.run(self.api, self.scope, item)
+            except AwsCallError:
+                raise
             except Exception as exc:
-                # Keep the bucket, with every detail an error, rather than lose its row.
-                reason = f"describing bucket {listed.name} failed: {type(exc).__name__}: {exc}"
-                marker = Unknowable(reason, error=True)
-                attrs = dict(listed.attrs, detailed=True, **dict.fromkeys(BUCKET_DETAIL, marker))
-                self.late_errors.append(
-                    CollectionError(
-                        "aws",
-                        self.scope.account,
-                        "global",
-                        "describe bucket",
-                        "InternalError",
-                        reason,
-                        (),
-                        listed.id,
-                    )
-                )
-                return [
-                    make(
-                        self.scope,
-                        s3.TYPE,
-                        listed.id,
-                        listed.name,
-                        "global",
-                        attrs,
-                        listed.evidence,
-                    )
-                ]
+                if detailer.fallback is None:
+                    raise
+                return detailer.fallback(self.scope, item, exc)
 
         return run
 
     def _run(
-        self,
-        pool: ThreadPoolExecutor,
-        tasks: list[Task],
-        sink: Callable[[list[Resource]], None] | None = None,
-    ) -> None:
-        futures = {pool.submit(fn): (name, region, types) for name, region, types, fn in tasks}
-        for done, future in enumerate(as_completed(futures), 1):
-            name, region, types = futures[future]
-            self.say(f"[{done}/{len(futures)}] {name} ({region})", transient=True)
+        self, pool: ThreadPoolExecutor, tasks: list[tuple[_Task, Any]], keep: bool = True
+    ) -> list[list[Resource]]:
+        """Run tasks concurrently; merge each one's Found in submission order. Returns the
+        resources of each task (kept here too when `keep`)."""
+        futures: list[Future[Found]] = [pool.submit(fn) for _task, fn in tasks]
+        out: list[list[Resource]] = []
+        for done, ((task, _fn), future) in enumerate(zip(tasks, futures, strict=True), 1):
+            self.say(f"[{done}/{len(futures)}] {task.label} ({task.region})", transient=True)
             try:
-                (sink or self.inventory.extend)(future.result())
+                found = future.result()
             except AwsCallError as exc:
-                _record(self.inventory, self.scope.account, exc, types, region)
-                self.say(f"error: {name} in {region}: {exc.code}")
-            except Exception as exc:  # a response we could not normalize is an error, not a gap
-                self.inventory.add_error(
+                # A global service is asked through the home region; its failure is global.
+                region = "global" if task.region == "global" else exc.region
+                self._fail(
+                    task,
                     CollectionError(
                         "aws",
                         self.scope.account,
                         region,
-                        name,
+                        exc.operation,
+                        exc.code,
+                        exc.message,
+                        task.types,
+                    ),
+                )
+                self.say(f"error: {task.label} in {task.region}: {exc.code}")
+                out.append([])
+                continue
+            except Exception as exc:  # a response we could not normalize is an error, not a gap
+                self._fail(
+                    task,
+                    CollectionError(
+                        "aws",
+                        self.scope.account,
+                        task.region,
+                        task.label,
                         "InternalError",
                         f"{type(exc).__name__}: {exc}",
-                        types,
-                    )
+                        task.types,
+                    ),
                 )
-                self.say(f"error: {name} in {region}: {type(exc).__name__}: {exc}")
-        for error in self.late_errors:
-            self.inventory.add_error(error)
-        self.late_errors.clear()
+                self.say(f"error: {task.label} in {task.region}: {type(exc).__name__}: {exc}")
+                out.append([])
+                continue
+            self.account_attrs.update(found.account)
+            self.account_evidence.extend(found.account_evidence)
+            for kind, items in found.staged.items():
+                self.staged.setdefault(kind, []).extend(items)
+            for error in found.errors:
+                self.inventory.add_error(error)
+            if keep:
+                self.resources.extend(found.resources)
+            out.append(found.resources)
+        return out
 
-
-def _bind(
-    fn: Callable[[AwsApi, Scope, str], list[Resource]], api: AwsApi, scope: Scope, region: str
-) -> Callable[[], list[Resource]]:
-    return lambda: fn(api, scope, region)
-
-
-def _bind_one(
-    fn: Callable[[AwsApi, Scope, Any], Resource], api: AwsApi, scope: Scope, item: Any
-) -> Callable[[], list[Resource]]:
-    return lambda: [fn(api, scope, item)]
-
-
-def _bind_key(api: AwsApi, scope: Scope, ref: str, region: str) -> Callable[[], list[Resource]]:
-    return lambda: [kms.describe(api, scope, ref, region)]
-
-
-def _merge_keys(keys: list[Resource]) -> list[Resource]:
-    """One resource per key ARN, whatever order the lookups finished in: a key named by ARN
-    in one log store and by alias in another is the same key, known by both references."""
-    merged: dict[str, Resource] = {}
-    for key in keys:
-        seen = merged.get(key.id)
-        if seen is None:
-            merged[key.id] = key
-            continue
-        refs = sorted({*seen.attrs.get("references", ()), *key.attrs.get("references", ())})
-        seen.attrs["references"] = refs
-    return list(merged.values())
-
-
-def _record(
-    inventory: Inventory, account: str, exc: AwsCallError, types: tuple[str, ...], task_region: str
-) -> None:
-    # A global service is asked through the home region; its failure is global.
-    region = "global" if task_region == "global" else exc.region
-    inventory.add_error(
-        CollectionError("aws", account, region, exc.operation, exc.code, exc.message, types)
-    )
-
-
-def _referenced_keys(inventory: Inventory, scope: Scope) -> set[tuple[str, str]]:
-    """(reference, region) of every KMS key a log store names in this account: ARNs, and ids
-    or aliases, which DescribeKey resolves in the store's region."""
-    refs: list[tuple[Any, str]] = [
-        (r.attrs.get("kms_key_id"), r.region)
-        for rtype in ("aws.cloudtrail.trail", "aws.logs.log_group")
-        for r in inventory.of_type(rtype)
-    ]
-    for bucket in inventory.of_type("aws.s3.bucket"):
-        enc = bucket.attrs.get("encryption")
-        if isinstance(enc, dict):
-            refs.append((enc.get("kms_key_id"), bucket.region))
-    keys: set[tuple[str, str]] = set()
-    for ref, region in refs:
-        if not isinstance(ref, str) or not ref:
-            continue
-        if ref.startswith("arn:"):
-            parts = ref.split(":")
-            if parts[4] == scope.account:
-                keys.add((ref, parts[3] or region))
-        else:
-            keys.add((ref, region))
-    return keys
+    def _fail(self, task: _Task, error: CollectionError) -> None:
+        self.inventory.add_error(error)
+        for attr in task.account_attrs:
+            self.account_attrs[attr] = Unknowable(error.reason, error=True)

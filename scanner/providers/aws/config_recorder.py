@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from scanner.model import Resource
-from scanner.providers.aws.base import Scope, make
 from scanner.providers.aws.calls import AwsApi
+from scanner.providers.aws.common import Scope, make
+from scanner.providers.aws.declare import Found, Lister, Service, call
 
 TYPE = "aws.config.recorder"
 
@@ -46,3 +47,24 @@ def collect(api: AwsApi, scope: Scope, region: str) -> list[Resource]:
             )
         )
     return out
+
+
+def _recorders(api: AwsApi, scope: Scope, region: str) -> Found:
+    return Found(resources=collect(api, scope, region))
+
+
+SERVICE = Service(
+    "config",
+    listers=(
+        Lister(
+            "config",
+            "regional",
+            (TYPE,),
+            (
+                call("config", "DescribeConfigurationRecorders"),
+                call("config", "DescribeConfigurationRecorderStatus"),
+            ),
+            _recorders,
+        ),
+    ),
+)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.model import EvidenceRef, Resource, Unknowable
-from scanner.providers.aws.base import Scope, make
 from scanner.providers.aws.calls import AwsApi
+from scanner.providers.aws.common import Scope, make
+from scanner.providers.aws.declare import Found, Lister, Service, call
 
 TYPE = "aws.ec2.vpc"
 
@@ -57,3 +58,21 @@ def collect(api: AwsApi, scope: Scope, region: str) -> list[Resource]:
             )
         )
     return out
+
+
+def _vpcs(api: AwsApi, scope: Scope, region: str) -> Found:
+    return Found(resources=collect(api, scope, region))
+
+
+SERVICE = Service(
+    "ec2",
+    listers=(
+        Lister(
+            "ec2",
+            "regional",
+            (TYPE,),
+            (call("ec2", "DescribeVpcs"), call("ec2", "DescribeFlowLogs")),
+            _vpcs,
+        ),
+    ),
+)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from scanner.analysis.iam import principals_from_authorization_details
 from scanner.model import EvidenceRef, Resource
-from scanner.providers.aws.base import Scope, make
+from scanner.providers.aws.analysis.iam import principals_from_authorization_details
 from scanner.providers.aws.calls import AwsApi
+from scanner.providers.aws.common import Scope, make
+from scanner.providers.aws.declare import Found, Lister, Service, call
 
 PRINCIPAL = "aws.iam.principal"
 POLICY = "aws.iam.policy"
@@ -69,6 +70,30 @@ def collect(
 
 
 def _document(raw: Any) -> Any:
-    from scanner.analysis.iam import load_policy_document
+    from scanner.providers.aws.analysis.iam import load_policy_document
 
     return dict(load_policy_document(raw, "policy version")) if raw is not None else None
+
+
+def _iam(api: AwsApi, scope: Scope, _region: str) -> Found:
+    details, refs, resources = collect(api, scope)
+    return Found(
+        resources=resources,
+        account={"iam_authorization_details": details},
+        account_evidence=list(refs),
+    )
+
+
+SERVICE = Service(
+    "iam",
+    listers=(
+        Lister(
+            "iam",
+            "global",
+            (PRINCIPAL, POLICY),
+            (call("iam", "GetAccountAuthorizationDetails"),),
+            _iam,
+            account_attrs=("iam_authorization_details",),
+        ),
+    ),
+)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from scanner.model import EvidenceRef, Resource
-from scanner.providers.aws.base import Scope, arn_region, make
 from scanner.providers.aws.calls import AwsApi, AwsCallError
+from scanner.providers.aws.common import Scope, arn_region, make
+from scanner.providers.aws.declare import Collected, Detailer, Found, Service, call
 
 TYPE = "aws.kms.key"
 
@@ -65,3 +68,63 @@ def key_ref_arn(scope: Scope, ref: str, region: str) -> str:
         return ref
     kind = ref if ref.startswith("alias/") else f"key/{ref}"
     return f"arn:{scope.partition}:kms:{region}:{scope.account}:{kind}"
+
+
+def referenced(found: Collected) -> Iterable[tuple[str, str, Any]]:
+    """(label, region, (reference, region)) of every KMS key a log store names in this
+    account: ARNs, and ids or aliases, which DescribeKey resolves in the store's region."""
+    refs: list[tuple[Any, str]] = [
+        (r.attrs.get("kms_key_id"), r.region)
+        for rtype in ("aws.cloudtrail.trail", "aws.logs.log_group")
+        for r in found.of_type(rtype)
+    ]
+    for bucket in found.of_type("aws.s3.bucket"):
+        enc = bucket.attrs.get("encryption")
+        if isinstance(enc, dict):
+            refs.append((enc.get("kms_key_id"), bucket.region))
+    keys: set[tuple[str, str]] = set()
+    for ref, region in refs:
+        if not isinstance(ref, str) or not ref:
+            continue
+        if ref.startswith("arn:"):
+            parts = ref.split(":")
+            if parts[4] == found.scope.account:
+                keys.add((ref, parts[3] or region))
+        else:
+            keys.add((ref, region))
+    for ref, region in sorted(keys):
+        yield f"key {ref}", region, (ref, region)
+
+
+def _describe(api: AwsApi, scope: Scope, item: tuple[str, str]) -> Found:
+    return Found(resources=[describe(api, scope, *item)])
+
+
+def merge_keys(keys: list[Resource]) -> list[Resource]:
+    """One resource per key ARN: a key named by ARN in one log store and by alias in another
+    is the same key, known by both references."""
+    merged: dict[str, Resource] = {}
+    for key in keys:
+        seen = merged.get(key.id)
+        if seen is None:
+            merged[key.id] = key
+            continue
+        refs = sorted({*seen.attrs.get("references", ()), *key.attrs.get("references", ())})
+        merged[key.id] = replace(seen, attrs={**seen.attrs, "references": refs})
+    return list(merged.values())
+
+
+SERVICE = Service(
+    "kms",
+    detailers=(
+        Detailer(
+            "key",
+            3,
+            (),
+            (call("kms", "DescribeKey"), call("kms", "GetKeyRotationStatus")),
+            referenced,
+            _describe,
+            merge=merge_keys,
+        ),
+    ),
+)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from scanner.analysis.resource_policy import log_group_policy_exposure
 from scanner.model import Resource, Unknowable
-from scanner.providers.aws.base import Scope, make
+from scanner.providers.aws.analysis.resource_policy import log_group_policy_exposure
 from scanner.providers.aws.calls import AwsApi, AwsCallError
+from scanner.providers.aws.common import Scope, make
+from scanner.providers.aws.declare import Found, Lister, Service, call
 
 GROUP = "aws.logs.log_group"
 FILTER = "aws.logs.metric_filter"
@@ -98,3 +99,32 @@ def collect_filters(api: AwsApi, scope: Scope, region: str) -> list[Resource]:
             make(scope, FILTER, rid, item["filterName"], region, attrs, response.ref_for(item))
         )
     return out
+
+
+def _groups(api: AwsApi, scope: Scope, region: str) -> Found:
+    return Found(resources=collect_groups(api, scope, region))
+
+
+def _filters(api: AwsApi, scope: Scope, region: str) -> Found:
+    return Found(resources=collect_filters(api, scope, region))
+
+
+SERVICE = Service(
+    "logs",
+    listers=(
+        Lister(
+            "logs",
+            "regional",
+            (GROUP,),
+            (call("logs", "DescribeLogGroups"), call("logs", "DescribeResourcePolicies")),
+            _groups,
+        ),
+        Lister(
+            "metric-filters",
+            "regional",
+            (FILTER,),
+            (call("logs", "DescribeMetricFilters"),),
+            _filters,
+        ),
+    ),
+)

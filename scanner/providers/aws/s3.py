@@ -10,16 +10,29 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from scanner.analysis.resource_policy import (
+from scanner.model import CollectionError, EvidenceRef, Resource, Unknowable
+from scanner.providers.aws.analysis.resource_policy import (
     acl_public,
     bucket_policy_public,
     denies_insecure_transport,
 )
-from scanner.model import EvidenceRef, Resource, Unknowable
-from scanner.providers.aws.base import Scope, iso, make
 from scanner.providers.aws.calls import AwsApi, AwsCallError, Response
+from scanner.providers.aws.common import Scope, iso, make
+from scanner.providers.aws.declare import Collected, Detailer, Found, Lister, Service, call
 
 TYPE = "aws.s3.bucket"
+# Every setting a described bucket carries (all unknown together when it cannot be described).
+BUCKET_DETAIL = (
+    "region",
+    "object_lock",
+    "versioning",
+    "encryption",
+    "public_access_block",
+    "acl",
+    "policy",
+    "logging",
+    "lifecycle",
+)
 PAB_FIELDS = {
     "BlockPublicAcls": "block_public_acls",
     "IgnorePublicAcls": "ignore_public_acls",
@@ -81,22 +94,7 @@ def describe(api: AwsApi, scope: Scope, listed: Resource) -> Resource:
             region = _region(location.data.get("LocationConstraint"))
         except AwsCallError as exc:
             marker = exc.unknowable()
-            attrs.update(
-                {
-                    k: marker
-                    for k in (
-                        "region",
-                        "object_lock",
-                        "versioning",
-                        "encryption",
-                        "public_access_block",
-                        "acl",
-                        "policy",
-                        "logging",
-                        "lifecycle",
-                    )
-                }
-            )
+            attrs.update(dict.fromkeys(BUCKET_DETAIL, marker))
             return make(scope, TYPE, listed.id, name, "global", attrs, evidence)
     attrs["region"] = region
 
@@ -264,3 +262,95 @@ def _expiry_days(rule: Mapping[str, Any]) -> list[int]:
     if "NoncurrentDays" in noncurrent:
         out.append(int(noncurrent["NoncurrentDays"]))
     return out
+
+
+def _list(api: AwsApi, scope: Scope, _region: str) -> Found:
+    return Found(staged={"buckets": list_buckets(api, scope)})
+
+
+def _account_pab(api: AwsApi, scope: Scope, _region: str) -> Found:
+    got = api.call(
+        "s3control",
+        scope.home_region,
+        "GetPublicAccessBlock",
+        absent=("NoSuchPublicAccessBlockConfiguration",),
+        AccountId=scope.account,
+    )
+    return Found(
+        account={
+            "public_access_block": pab(
+                got.data.get("PublicAccessBlockConfiguration") if got else None
+            )
+        },
+        account_evidence=list(got.evidence) if got else [],
+    )
+
+
+def _log_stores(found: Collected) -> Iterable[tuple[str, str, Any]]:
+    """The buckets trails deliver to: only log stores are worth a call per setting."""
+    stores = {t.get("S3BucketName") for t in found.staged.get("trails", ())} - {None}
+    listed = {b.name: b for b in found.staged.get("buckets", ())}
+    for name in sorted(n for n in stores if n in listed):
+        yield f"bucket {name}", "global", listed[name]
+
+
+def _describe(api: AwsApi, scope: Scope, listed: Resource) -> Found:
+    return Found(resources=[describe(api, scope, listed)])
+
+
+def _keep_row(scope: Scope, listed: Resource, exc: Exception) -> Found:
+    """A bucket whose description failed keeps its row, every detail an error."""
+    reason = f"describing bucket {listed.name} failed: {type(exc).__name__}: {exc}"
+    marker = Unknowable(reason, error=True)
+    attrs = dict(listed.attrs, detailed=True, **dict.fromkeys(BUCKET_DETAIL, marker))
+    error = CollectionError(
+        "aws", scope.account, "global", "describe bucket", "InternalError", reason, (), listed.id
+    )
+    return Found(
+        resources=[make(scope, TYPE, listed.id, listed.name, "global", attrs, listed.evidence)],
+        errors=[error],
+    )
+
+
+SERVICE = Service(
+    "s3",
+    listers=(
+        Lister(
+            "s3-account-pab",
+            "global",
+            (),
+            (call("s3control", "GetPublicAccessBlock", "s3:GetAccountPublicAccessBlock"),),
+            _account_pab,
+            account_attrs=("public_access_block",),
+        ),
+        Lister(
+            "s3",
+            "global",
+            (TYPE,),
+            (call("s3", "ListBuckets", "s3:ListAllMyBuckets"),),
+            _list,
+        ),
+    ),
+    detailers=(
+        Detailer(
+            "bucket",
+            2,
+            (),
+            (
+                call("s3", "GetBucketLocation"),
+                call("s3", "GetBucketPolicy"),
+                call("s3", "GetBucketAcl"),
+                call("s3", "GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock"),
+                call("s3", "GetBucketEncryption", "s3:GetEncryptionConfiguration"),
+                call("s3", "GetBucketVersioning"),
+                call("s3", "GetObjectLockConfiguration", "s3:GetBucketObjectLockConfiguration"),
+                call("s3", "GetBucketLogging"),
+                call("s3", "GetBucketLifecycleConfiguration", "s3:GetLifecycleConfiguration"),
+            ),
+            _log_stores,
+            _describe,
+            fallback=_keep_row,
+            keeps=("buckets",),
+        ),
+    ),
+)

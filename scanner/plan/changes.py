@@ -1,0 +1,56 @@
+"""Planned changes to log stores: destroying one (or replacing it, which destroys the old one
+and its logs) is itself a finding, whatever the new configuration looks like. Which changes
+are of log stores, each cloud says (`TerraformProvider.log_stores`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from scanner.model import Resource
+
+if TYPE_CHECKING:
+    from scanner.providers.base import Adapter
+
+
+def change_type(cloud: str) -> str:
+    """The resource type of a cloud's planned log-store changes."""
+    return f"{cloud}.plan.log_store_change"
+
+
+def log_store_changes(
+    plan: Mapping[str, Any], account: str, clouds: Sequence[Adapter]
+) -> Iterator[Resource]:
+    """One resource per planned change (create, update, replace, delete) of a log store."""
+    tests = [
+        (cloud, cloud.terraform, cloud.terraform.log_stores(plan))
+        for cloud in clouds
+        if cloud.terraform is not None
+    ]
+    for change in plan.get("resource_changes") or []:
+        if not isinstance(change, Mapping) or change.get("mode", "managed") != "managed":
+            continue
+        body = change.get("change") or {}
+        actions = [str(a) for a in body.get("actions") or []]
+        if actions in (["no-op"], ["read"]) or not actions:
+            continue
+        rtype = str(change.get("type", ""))
+        owner = next((c for c, tf, test in tests if tf.holds(rtype) and test(change)), None)
+        if owner is None:
+            continue
+        address = str(change["address"])
+        yield Resource(
+            provider=owner.name,
+            account=account,
+            region="global",
+            type=change_type(owner.name),
+            id=f"plan-change:{address}",
+            name=address,
+            attrs={
+                "address": address,
+                "terraform_type": rtype,
+                "actions": actions,
+                # Replacement deletes the old object first or last: its logs go either way.
+                "destroys": "delete" in actions,
+            },
+        )

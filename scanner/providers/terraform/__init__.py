@@ -1,1 +1,0 @@
-"""Terraform adapter: `terraform show -json` of plans and states, mapped onto live types."""

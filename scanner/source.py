@@ -1,0 +1,88 @@
+"""Where an inventory comes from: a live cloud scan, a demo estate or a Terraform plan.
+
+The pipeline asks a Source for one collection and never learns which cloud answered; the
+SourceInfo says which policies apply to it (`evaluate_on`, whose clouds, account scope).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal, Protocol
+
+from scanner.inventory import Inventory
+from scanner.model import Finding
+
+
+def now_iso() -> str:
+    """The current UTC time as ISO 8601."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Progress(Protocol):
+    """Where collection reports what it is doing; transient lines only show on a terminal."""
+
+    def __call__(self, message: str, transient: bool = False) -> None: ...
+
+
+def silent(message: str, transient: bool = False) -> None:
+    """A Progress that says nothing."""
+    return None
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    """What a plan run adds to the scan description: the file, what it leaves unjudged."""
+
+    input: str
+    not_evaluated: Mapping[str, Sequence[str]]  # Terraform type -> addresses
+    deleted: Sequence[str]
+
+
+@dataclass(frozen=True)
+class ScanFacts:
+    """What a collection says about itself, which the scan description repeats."""
+
+    accounts: Sequence[str]
+    regions: Sequence[str] = ()
+    enabled_regions: Sequence[str] | None = None
+    caller: str | None = None
+    api_calls: int = 0
+    limits: Sequence[str] = ()
+    started_at: str | None = None
+    plan: PlanFacts | None = None
+
+
+@dataclass(frozen=True)
+class Collected:
+    """One collection, linked: the inventory and its facts."""
+
+    inventory: Inventory
+    facts: ScanFacts
+    # Where a finding's resource is written (a plan's `.tf` file and line), when known.
+    locate: Callable[[Finding], tuple[str, int] | None] | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What the pipeline needs to know of a source before it evaluates anything.
+
+    `label` is results.json's scan.source; `kind` selects policies by `evaluate_on`;
+    `clouds` limits them to the clouds the source covers (None: every registered one);
+    `complete` says whether the source holds whole accounts, which account-scope policies need.
+    """
+
+    label: str
+    kind: Literal["live", "plan"]
+    clouds: frozenset[str] | None = None
+    complete: bool = True
+
+
+class Source(Protocol):
+    """Something that collects one inventory."""
+
+    @property
+    def info(self) -> SourceInfo: ...
+
+    def collect(self, progress: Progress) -> Collected: ...
