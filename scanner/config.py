@@ -10,7 +10,7 @@ from typing import Any
 from scanner.data import schema
 from scanner.errors import InputError, Problem
 from scanner.policy.loader import Policy, check_param
-from scanner.yamlload import load_file, schema_problems
+from scanner.yamlload import Located, load_file, schema_problems
 
 
 @dataclass(frozen=True)
@@ -39,12 +39,40 @@ def load_config(path: Path | None, policies: Iterable[Policy]) -> Config:
         raise InputError(problems)
     data: dict[str, Any] = doc.data
     by_id = {p.id: p for p in policies}
+    overrides: dict[str, dict[str, Any]] = {}
+    _global_parameters(doc, data.get("parameters") or {}, by_id, overrides, problems)
+    disabled = _per_policy(doc, data.get("policies") or {}, by_id, overrides, problems)
+    if problems:
+        raise InputError(problems)
+    regions = data.get("regions")
+    frameworks = data.get("frameworks")
+    return Config(
+        overrides=overrides,
+        disabled=frozenset(disabled),
+        regions=tuple(regions) if regions else None,
+        frameworks=tuple(frameworks) if frameworks else None,
+        file=str(path),
+    )
+
+
+def problem(path: Path, message: str) -> InputError:
+    """An InputError about the config file as a whole."""
+    return InputError(Problem(str(path), None, message))
+
+
+def _global_parameters(
+    doc: Located,
+    given: Mapping[str, Any],
+    by_id: Mapping[str, Policy],
+    overrides: dict[str, dict[str, Any]],
+    problems: list[Problem],
+) -> None:
+    """`parameters:` apply to every policy that declares the parameter."""
     declared: dict[str, list[Policy]] = {}
     for policy in by_id.values():
         for name in policy.parameters:
             declared.setdefault(name, []).append(policy)
-    overrides: dict[str, dict[str, Any]] = {}
-    for name, value in (data.get("parameters") or {}).items():
+    for name, value in given.items():
         if name not in declared:
             problems.append(
                 doc.problem(
@@ -59,8 +87,18 @@ def load_config(path: Path | None, policies: Iterable[Policy]) -> Config:
                 problems.append(doc.problem(("parameters", name), why))
                 break
             overrides.setdefault(policy.id, {})[name] = value
+
+
+def _per_policy(
+    doc: Located,
+    given: Mapping[str, Any],
+    by_id: Mapping[str, Policy],
+    overrides: dict[str, dict[str, Any]],
+    problems: list[Problem],
+) -> set[str]:
+    """`policies: {id: {enabled, parameters}}`; returns the ids turned off."""
     disabled = set()
-    for pid, settings in (data.get("policies") or {}).items():
+    for pid, settings in given.items():
         target = by_id.get(pid)
         if target is None:
             problems.append(
@@ -88,19 +126,4 @@ def load_config(path: Path | None, policies: Iterable[Policy]) -> Config:
                 problems.append(doc.problem(("policies", pid, "parameters", name), why))
                 continue
             overrides.setdefault(pid, {})[name] = value
-    if problems:
-        raise InputError(problems)
-    regions = data.get("regions")
-    frameworks = data.get("frameworks")
-    return Config(
-        overrides=overrides,
-        disabled=frozenset(disabled),
-        regions=tuple(regions) if regions else None,
-        frameworks=tuple(frameworks) if frameworks else None,
-        file=str(path),
-    )
-
-
-def problem(path: Path, message: str) -> InputError:
-    """An InputError about the config file as a whole."""
-    return InputError(Problem(str(path), None, message))
+    return disabled

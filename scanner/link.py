@@ -118,17 +118,19 @@ class LiveGaps:
 Deriver = Callable[[Inventory], Mapping[str, Mapping[str, Any]]]
 
 
-def resolve(
-    inventory: Inventory,
-    refs: References,
-    specs: Sequence[LinkSpec],
-    joins: Sequence[Join],
-    gaps: Gaps,
-    derivers: Sequence[Deriver] = (),
-) -> Inventory:
+@dataclass(frozen=True)
+class Declared:
+    """What one or more clouds declare for the linker: links, joins and derivers."""
+
+    specs: Sequence[LinkSpec]
+    joins: Sequence[Join] = ()
+    derivers: Sequence[Deriver] = ()
+
+
+def resolve(inventory: Inventory, refs: References, declared: Declared, gaps: Gaps) -> Inventory:
     """link(), then each deriver's new attribute values applied: a new inventory."""
-    linked = link(inventory, refs, specs, joins, gaps)
-    for deriver in derivers:
+    linked = link(inventory, refs, declared.specs, declared.joins, gaps)
+    for deriver in declared.derivers:
         linked = apply(linked, deriver(linked))
     return linked
 

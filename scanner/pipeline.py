@@ -105,11 +105,7 @@ def annotate(
 
 
 def describe(
-    prepared: Prepared,
-    source: str,
-    facts: ScanFacts,
-    compiled: Sequence[CompiledPolicy],
-    accounts: Sequence[str] | None = None,
+    prepared: Prepared, source: str, facts: ScanFacts, compiled: Sequence[CompiledPolicy]
 ) -> ScanDescription:
     """The scan description of a run that applied `compiled`."""
     return ScanDescription(
@@ -118,7 +114,7 @@ def describe(
         started_at=facts.started_at or now_iso(),
         finished_at=now_iso(),
         caller=facts.caller,
-        accounts=list(facts.accounts if accounts is None else accounts),
+        accounts=list(facts.accounts),
         regions=facts.regions,
         enabled_regions=facts.enabled_regions,
         api_calls=facts.api_calls,
@@ -140,7 +136,8 @@ def assess(
     baseline: frozenset[Key] | None = None,
     now: datetime | None = None,
 ) -> Assessment:
-    """Evaluate a collection, roll up to controls, and build the assessment."""
+    """Evaluate a collection, roll up to controls, and build the assessment (history, when it
+    comes, records what this returns)."""
     compiled = select(prepared, info)
     found = evaluate(compiled, collected.inventory, now)
     findings = annotate(found, collected.locate, baseline)
@@ -156,7 +153,6 @@ def assess(
         errors=tuple(inventory.errors),
         inventory=inventory.counts(),
     )
-    # History will record the assessment after it is built.
 
 
 def assess_partitions(
@@ -165,7 +161,6 @@ def assess_partitions(
     partitions: Iterable[Inventory],
     out: Path,
     facts: ScanFacts,
-    now: datetime | None = None,
 ) -> dict[str, Any]:
     """assess() for estates too large to hold at once (many accounts): each partition (an
     account, linked, with everything its policies look at) is evaluated and its findings
@@ -176,9 +171,10 @@ def assess_partitions(
     accounts: set[str] = set()
     try:
         for inventory in partitions:
-            writer.add(evaluate(compiled, inventory, now), inventory)
+            writer.add(evaluate(compiled, inventory), inventory)
             accounts |= inventory.accounts()
-        return writer.finish(describe(prepared, info.label, facts, compiled, sorted(accounts)))
+        every = replace(facts, accounts=sorted(accounts))
+        return writer.finish(describe(prepared, info.label, every, compiled))
     except BaseException:
         writer.close()
         raise

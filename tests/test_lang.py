@@ -920,7 +920,7 @@ def test_listing_error_becomes_an_error_finding(tmp_path: Path) -> None:
         (
             {"exists": "trail"},
             ("condition", "exists"),
-            "exists must name a resource type such as aws.cloudtrail.trail",
+            "exists must name a resource type: <cloud>.<service>.<kind>",
         ),
         (
             {"exists": "aws.cloudtrail.trail", "where": {"attr": "x", "zz": 1}},

@@ -33,3 +33,13 @@ def test_ruff_format() -> None:
 def test_mypy() -> None:
     result = _run("mypy")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_modules_stay_small() -> None:
+    """No module of the package grows past 400 lines: split it along its seams."""
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in sorted((ROOT / "scanner").rglob("*.py"))
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400
+    }
+    assert long == {}

@@ -193,3 +193,32 @@ def test_results_doc_names_every_status_and_exit_code() -> None:
     for code in range(4):
         assert f"| `{code}` |" in text
     assert f'this document describes `"{SCHEMA_VERSION}"`' in text
+
+
+# --- one vocabulary ---------------------------------------------------------------------------
+
+
+def _enums(node: Any) -> list[list[Any]]:
+    if isinstance(node, dict):
+        found = [node["enum"]] if isinstance(node.get("enum"), list) else []
+        return found + [e for v in node.values() for e in _enums(v)]
+    if isinstance(node, list):
+        return [e for v in node for e in _enums(v)]
+    return []
+
+
+def test_status_and_severity_words_are_the_models() -> None:
+    """The schemas and the renderers' translation tables say what the model's enums say."""
+    from scanner.model import SEVERITIES, STATUSES, Severity, Status
+    from scanner.render import ocsf, sarif
+
+    for name in ("results", "policy"):
+        for enum in _enums(schema(name)):
+            if "pass" in enum:
+                assert enum == list(STATUSES), name
+            if "critical" in enum:
+                assert enum == list(SEVERITIES), name
+    assert schema("results")["$defs"]["counts"]["required"] == list(STATUSES)
+    assert set(ocsf.COMPLIANCE_STATUS) == set(Status)
+    assert set(ocsf.SEVERITY_ID) == set(ocsf.SEVERITY_CAPTION) == set(Severity)
+    assert set(sarif.SECURITY_SEVERITY) == set(sarif.FAIL_LEVEL) == set(Severity)

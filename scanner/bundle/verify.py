@@ -104,25 +104,51 @@ def verify(folder: Path, public_key: Path | None = None) -> Verdict:
         )
     expected = load_public_key(public_key) if public_key is not None else None
     verdict = Verdict()
-    manifest_path = folder / MANIFEST
-    if not manifest_path.is_file():
-        verdict.problems.append(
-            f"{MANIFEST}: missing; this is not an evidence bundle, or its manifest was removed"
-        )
-        return verdict
-    try:
-        body = manifest_path.read_bytes()  # read once: the signature and the list are of it
-    except OSError as exc:
-        verdict.problems.append(f"{MANIFEST}: cannot read: {exc}")
+    body = _manifest_bytes(folder / MANIFEST, verdict)
+    if body is None:
         return verdict
     verdict.manifest = body
     _check_signature(folder, body, expected, verdict)
-    doc = _json_file(manifest_path, verdict, body)
+    listed = _listed(_json_file(folder / MANIFEST, verdict, body), verdict)
+    if listed is None:
+        return verdict
+    present = _present(folder, verdict)
+    for rel in sorted(set(listed) - set(present)):
+        verdict.problems.append(f"{rel}: removed (listed in {MANIFEST}, not in the bundle)")
+    for rel in sorted(set(present) - set(listed)):
+        verdict.problems.append(f"{rel}: added (in the bundle, not listed in {MANIFEST})")
+    intact = {
+        rel
+        for rel in sorted(set(listed) & set(present))
+        if _matches(rel, present[rel], listed[rel], verdict)
+    }
+    verdict.files = len(listed)
+    if RESULTS in intact:  # a changed results.json is already a failure; do not parse it
+        _check_citations(folder, present, verdict)
+    return verdict
+
+
+def _manifest_bytes(path: Path, verdict: Verdict) -> bytes | None:
+    """manifest.json, read once: the signature and the file list are both of these bytes."""
+    if not path.is_file():
+        verdict.problems.append(
+            f"{MANIFEST}: missing; this is not an evidence bundle, or its manifest was removed"
+        )
+        return None
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        verdict.problems.append(f"{MANIFEST}: cannot read: {exc}")
+        return None
+
+
+def _listed(doc: Any, verdict: Verdict) -> dict[str, Mapping[str, Any]] | None:
+    """The manifest's entries by relative path (None when it has no file list)."""
     entries = doc.get("files") if isinstance(doc, dict) else None
     if not isinstance(entries, list):
         if doc is not None:
             verdict.problems.append(f"{MANIFEST}: has no file list; the file was altered")
-        return verdict
+        return None
     listed: dict[str, Mapping[str, Any]] = {}
     for entry in entries:
         rel = entry.get("path") if isinstance(entry, dict) else None
@@ -130,6 +156,12 @@ def verify(folder: Path, public_key: Path | None = None) -> Verdict:
             verdict.problems.append(f"{MANIFEST}: unsafe or malformed entry {entry!r}")
             continue
         listed[rel] = entry
+    return listed
+
+
+def _present(folder: Path, verdict: Verdict) -> dict[str, Path]:
+    """Every regular file of the bundle but the manifest and signature; anything else (a
+    link, a FIFO) is a problem."""
     present: dict[str, Path] = {}
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder).as_posix()
@@ -141,30 +173,24 @@ def verify(folder: Path, public_key: Path | None = None) -> Verdict:
             verdict.problems.append(f"{rel}: is not a regular file; a bundle holds only files")
         elif rel not in (MANIFEST, SIGNATURE):
             present[rel] = path
-    for rel in sorted(set(listed) - set(present)):
-        verdict.problems.append(f"{rel}: removed (listed in {MANIFEST}, not in the bundle)")
-    for rel in sorted(set(present) - set(listed)):
-        verdict.problems.append(f"{rel}: added (in the bundle, not listed in {MANIFEST})")
-    intact: set[str] = set()
-    for rel in sorted(set(listed) & set(present)):
-        try:
-            data = present[rel].read_bytes()
-        except OSError as exc:
-            verdict.problems.append(f"{rel}: cannot read: {exc}")
-            continue
-        entry = listed[rel]
-        digest = sha256(data)
-        if digest != entry.get("sha256") or len(data) != entry.get("size"):
-            verdict.problems.append(
-                f"{rel}: changed (SHA-256 {digest}, {len(data)} bytes; manifest says "
-                f"{entry.get('sha256')}, {entry.get('size')} bytes)"
-            )
-        else:
-            intact.add(rel)
-    verdict.files = len(listed)
-    if RESULTS in intact:  # a changed results.json is already a failure; do not parse it
-        _check_citations(folder, present, verdict)
-    return verdict
+    return present
+
+
+def _matches(rel: str, path: Path, entry: Mapping[str, Any], verdict: Verdict) -> bool:
+    """Whether a file has the hash and size its manifest entry says."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        verdict.problems.append(f"{rel}: cannot read: {exc}")
+        return False
+    digest = sha256(data)
+    if digest != entry.get("sha256") or len(data) != entry.get("size"):
+        verdict.problems.append(
+            f"{rel}: changed (SHA-256 {digest}, {len(data)} bytes; manifest says "
+            f"{entry.get('sha256')}, {entry.get('size')} bytes)"
+        )
+        return False
+    return True
 
 
 def _check_citations(folder: Path, present: Mapping[str, Path], verdict: Verdict) -> None:

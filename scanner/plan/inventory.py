@@ -10,12 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from scanner.inventory import Inventory
-from scanner.link import LinkSpec, Ref, resolve
+from scanner.link import Declared, LinkSpec, Ref, resolve
 from scanner.model import EvidenceRef, Resource, Unknowable
 from scanner.plan.changes import log_store_changes
 from scanner.plan.context import Mapped, PlanContext, PlanResource, Target, TypeMapping
@@ -53,12 +53,39 @@ def _with_terraform(adapters: Sequence[Adapter] | None) -> list[Adapter]:
     return [a for a in adapters if a.terraform is not None]
 
 
+@dataclass
+class _Tables:
+    """Every cloud's Terraform tables, merged."""
+
+    types: dict[str, TypeMapping] = field(default_factory=dict)
+    parts: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    attached: dict[str, Callable[[PlanResource, PlanContext], PlanResource | None]] = field(
+        default_factory=dict
+    )
+    consumed: set[str] = field(default_factory=set)
+    handles: dict[str, None] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, clouds: Sequence[Adapter]) -> _Tables:
+        tables = cls()
+        for cloud in clouds:
+            tf = cloud.terraform
+            assert tf is not None
+            tables.types.update(tf.types)
+            tables.parts.update(tf.parts)
+            tables.attached.update(tf.attached)
+            tables.consumed |= tf.consumed
+            tables.handles.update(dict.fromkeys(tf.handles))
+        return tables
+
+
 def plan_inventory(
     plan: Mapping[str, Any], account: str = "plan", adapters: Sequence[Adapter] | None = None
 ) -> PlanScan:
     """Map a loaded plan (or state) onto the resource types of every cloud with Terraform
     mappings (default: every registered one), linked and derived."""
     clouds = _with_terraform(adapters)
+    tables = _Tables.of(clouds)
     is_state = "planned_values" not in plan
     changes = {
         c["address"]: c
@@ -73,81 +100,77 @@ def plan_inventory(
     config = plan.get("configuration") or {}
     root = (plan.get("values") if is_state else plan.get("planned_values")) or {}
     resources = list(instances(root.get("root_module") or {}, changes, config, is_state))
-    handles = tuple(dict.fromkeys(h for a in clouds for h in a.terraform.handles))  # type: ignore[union-attr]
     ctx = PlanContext(
         resources,
         config.get("provider_config") or {},
         plan.get("variables") or {},
         is_state,
         account,
-        handles or ("id", "name"),
+        tuple(tables.handles) or ("id", "name"),
     )
-    types: dict[str, TypeMapping] = {}
-    parts: dict[str, tuple[str, tuple[str, ...]]] = {}
-    attached: dict[str, Callable[[PlanResource, PlanContext], PlanResource | None]] = {}
-    consumed: set[str] = set()
+    not_evaluated = _assign(resources, ctx, tables)
+    evidence = _Evidence(changes, is_state)
+    inventory = Inventory()
+    mapped: list[Mapped] = []
+    for res in resources:
+        mapping = tables.types.get(res.type)
+        if mapping is None:
+            continue
+        item = mapping.build(res, ctx)
+        item.resource = evidence.cite(item.resource, res, ctx)
+        mapped.append(item)
+        inventory.add(item.resource)
+    # Each cloud's account and locations as the plan describes them: judged only under
+    # --assume-complete, when the plan is taken to be the whole account.
     for cloud in clouds:
-        tf = cloud.terraform
-        assert tf is not None
-        types.update(tf.types)
-        parts.update(tf.parts)
-        attached.update(tf.attached)
-        consumed |= tf.consumed
+        assert cloud.terraform is not None
+        if _present(cloud.terraform.provider, resources, ctx):
+            mine = [i.resource for i in mapped if i.resource.provider == cloud.name]
+            inventory.extend(cloud.terraform.scope(ctx, mine))
+    declared = Declared(
+        [s for c in clouds for s in c.links],
+        [j for c in clouds for j in c.joins],
+        [d for c in clouds for d in c.derivers],
+    )
+    linked = resolve(inventory, _references(mapped, ctx, clouds), declared, PlanGaps())
+    linked.extend(log_store_changes(plan, account, clouds))
+    return PlanScan(
+        inventory=linked,
+        not_evaluated=not_evaluated,
+        deleted=deleted,
+        evidence=evidence.blobs,
+        account=account,
+    )
+
+
+def _assign(
+    resources: Sequence[PlanResource], ctx: PlanContext, tables: _Tables
+) -> dict[str, list[str]]:
+    """Give every mapped resource its id, and every part or attachment its owner; returns
+    what no mapping judges (by Terraform type)."""
     not_evaluated: dict[str, list[str]] = {}
     for res in resources:
-        mapping = types.get(res.type)
+        mapping = tables.types.get(res.type)
         if mapping is not None:
             ctx.ids[res.address] = mapping.resource_id(res, ctx)
-        elif res.type not in consumed:
+        elif res.type not in tables.consumed:
             not_evaluated.setdefault(res.type, []).append(res.address)
     for res in resources:
-        if res.type in parts:
-            argument, owners = parts[res.type]
+        if res.type in tables.parts:
+            argument, owners = tables.parts[res.type]
             found = ctx.target(res, (argument,), owners, res.values.get(argument))
             if found.resource is None:
                 # It configures a resource this plan does not hold: nothing here to judge.
                 not_evaluated.setdefault(res.type, []).append(res.address)
             else:
                 ctx.parts.setdefault(found.resource.address, {}).setdefault(res.type, res)
-        elif res.type in attached:
-            owner = attached[res.type](res, ctx)
+        elif res.type in tables.attached:
+            owner = tables.attached[res.type](res, ctx)
             if owner is None:
                 not_evaluated.setdefault(res.type, []).append(res.address)
             else:
                 ctx.members.setdefault(owner.address, {}).setdefault(res.type, []).append(res)
-    inventory = Inventory()
-    mapped: list[Mapped] = []
-    blobs: dict[str, bytes] = {}
-    stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    for res in resources:
-        mapping = types.get(res.type)
-        if mapping is None:
-            continue
-        item = mapping.build(res, ctx)
-        item.resource = _with_evidence(item.resource, res, ctx, changes, is_state, stamp, blobs)
-        mapped.append(item)
-        inventory.add(item.resource)
-    # Each cloud's account and locations as the plan describes them: judged only under
-    # --assume-complete, when the plan is taken to be the whole account.
-    for cloud in clouds:
-        tf = cloud.terraform
-        assert tf is not None
-        if _present(tf.provider, resources, ctx):
-            mine = [i.resource for i in mapped if i.resource.provider == cloud.name]
-            inventory.extend(tf.scope(ctx, mine))
-    refs = _references(mapped, ctx, clouds)
-    specs = [s for c in clouds for s in c.links]
-    joins = [j for c in clouds for j in c.joins]
-    derivers = [d for c in clouds for d in c.derivers]
-    linked = resolve(inventory, refs, specs, joins, PlanGaps(), derivers)
-    linked.extend(log_store_changes(plan, account, clouds))
-    return PlanScan(
-        inventory=linked,
-        not_evaluated=not_evaluated,
-        deleted=deleted,
-        evidence=blobs,
-        account=account,
-    )
+    return not_evaluated
 
 
 def _present(provider: str, resources: Sequence[PlanResource], ctx: PlanContext) -> bool:
@@ -160,48 +183,37 @@ def _present(provider: str, resources: Sequence[PlanResource], ctx: PlanContext)
     )
 
 
-def _with_evidence(
-    resource: Resource,
-    res: PlanResource,
-    ctx: PlanContext,
-    changes: Mapping[str, Any],
-    is_state: bool,
-    stamp: str,
-    blobs: dict[str, bytes],
-) -> Resource:
-    """The resource citing the plan entries it was read from (its own and what attaches)."""
-    raw = raw_entry(changes, res, is_state)
-    attached = [
-        raw_entry(changes, m, is_state)
-        for members in ctx.members.get(res.address, {}).values()
-        for m in members
-    ]
-    if attached:
-        raw["attached"] = attached  # the hash covers what the resource was read from
-    blob = json.dumps(raw, sort_keys=True, default=str).encode()
-    digest = hashlib.sha256(blob).hexdigest()
-    blobs[digest] = blob
-    evidence = EvidenceRef(
-        operation="terraform show -json",
-        region=resource.region,
-        params={"address": res.address},
-        time=stamp,
-        sha256=digest,
-        source="terraform",
-    )
-    return Resource(
-        resource.provider,
-        resource.account,
-        resource.region,
-        resource.type,
-        resource.id,
-        resource.name,
-        resource.attrs,
-        (evidence,),
-        resource.links,
-        resource.placeholder,
-        resource.also_accounts,
-    )
+class _Evidence:
+    """The plan entries each resource is read from, kept by the SHA-256 its evidence cites."""
+
+    def __init__(self, changes: Mapping[str, Any], is_state: bool) -> None:
+        self.changes = changes
+        self.is_state = is_state
+        self.stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        self.blobs: dict[str, bytes] = {}
+
+    def cite(self, resource: Resource, res: PlanResource, ctx: PlanContext) -> Resource:
+        """The resource citing its own entry and the entries of what attaches to it."""
+        raw = raw_entry(self.changes, res, self.is_state)
+        attached = [
+            raw_entry(self.changes, m, self.is_state)
+            for members in ctx.members.get(res.address, {}).values()
+            for m in members
+        ]
+        if attached:
+            raw["attached"] = attached  # the hash covers what the resource was read from
+        blob = json.dumps(raw, sort_keys=True, default=str).encode()
+        digest = hashlib.sha256(blob).hexdigest()
+        self.blobs[digest] = blob
+        evidence = EvidenceRef(
+            operation="terraform show -json",
+            region=resource.region,
+            params={"address": res.address},
+            time=self.stamp,
+            sha256=digest,
+            source="terraform",
+        )
+        return replace(resource, evidence=(evidence,))
 
 
 def _references(

@@ -8,9 +8,9 @@ from typing import Any
 
 from scanner.inventory import Inventory
 from scanner.model import EvidenceRef, Finding, Resource, Status
-from scanner.policy.lang import MISSING, lookup
 from scanner.policy.loader import CompiledPolicy
 from scanner.policy.operators import Context
+from scanner.policy.outcomes import MISSING, Outcome, lookup
 
 MAX_MESSAGE_REASONS = 8
 
@@ -53,19 +53,16 @@ def evaluate_one(
             return None
         if status is not Status.PASS:
             reasons = ("cannot tell whether the policy applies: " + "; ".join(reasons),)
-            return _finding(compiled, resource, status, reasons, ctx, inventory)
+            return _finding(compiled, resource, (status, reasons), ctx)
     status, reasons = compiled.condition.fn(resource, resource.attrs, ctx)
-    return _finding(compiled, resource, status, reasons, ctx, inventory)
+    return _finding(compiled, resource, (status, reasons), ctx)
 
 
 def _finding(
-    compiled: CompiledPolicy,
-    resource: Resource,
-    status: Status,
-    reasons: tuple[str, ...],
-    ctx: Context,
-    inventory: Inventory,
+    compiled: CompiledPolicy, resource: Resource, outcome: Outcome, ctx: Context
 ) -> Finding:
+    status, reasons = outcome
+    inventory = ctx.inventory
     policy = compiled.policy
     subject = f'{resource.kind} "{resource.name}"'
     if status is Status.PASS:

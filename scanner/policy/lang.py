@@ -8,18 +8,26 @@ reasons that read as sentences: `log_file_validation is false, expected true`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from scanner.inventory import Inventory
 from scanner.model import Resource, Status, Unknowable
 from scanner.policy.operators import CORE, Context, Operator, fmt
+from scanner.policy.outcomes import (
+    MISSING,
+    PASS,
+    Outcome,
+    combine_all,
+    combine_any,
+    locate,
+    lookup,
+    quantify,
+    unknown_outcome,
+)
 
-Outcome = tuple[Status, tuple[str, ...]]
-PASS: Outcome = (Status.PASS, ())
 QUANTIFIERS = ("any", "all", "none")
-MAX_REASONS = 5
 
 
 def operators_in_force() -> dict[str, Operator]:
@@ -47,56 +55,6 @@ class CompileError(Exception):
         super().__init__(message)
         self.path = path
         self.message = message
-
-
-MISSING = object()
-
-
-def lookup(resource: Resource, current: Any, parts: Sequence[str]) -> Any:
-    """The value at a dotted path; None under a None parent; MISSING if never collected."""
-    return locate(resource, current, parts)[0]
-
-
-def locate(resource: Resource, current: Any, parts: Sequence[str]) -> tuple[Any, int]:
-    """Like lookup, plus how many path parts were walked before the value was decided, so an
-    unknowable parent is reported once under its own path, not once per child attribute."""
-    if resource.placeholder is not None:
-        return resource.placeholder, 0
-    value = current
-    for depth, part in enumerate(parts):
-        if isinstance(value, Unknowable) or value is None:
-            return value, depth
-        if isinstance(value, Mapping):
-            value = value.get(part, MISSING)
-            if value is MISSING:
-                return MISSING, depth + 1
-        else:
-            return MISSING, depth
-    return value, len(parts)
-
-
-def _unknown_outcome(value: Unknowable, what: str) -> Outcome:
-    status = Status.ERROR if value.error else Status.UNKNOWN
-    return status, (f"{what}: {value.reason}" if what else value.reason,)
-
-
-def combine_all(outcomes: Sequence[Outcome]) -> Outcome:
-    """Kleene AND over four values, keeping the reasons of the deciding outcomes."""
-    for status in (Status.FAIL, Status.ERROR, Status.UNKNOWN):
-        reasons = tuple(r for s, rs in outcomes if s is status for r in rs)
-        if any(s is status for s, _ in outcomes):
-            return status, reasons
-    return PASS
-
-
-def combine_any(outcomes: Sequence[Outcome]) -> Outcome:
-    """Kleene OR: any pass passes; else error, unknown, fail in that order."""
-    if any(s is Status.PASS for s, _ in outcomes):
-        return PASS
-    for status in (Status.ERROR, Status.UNKNOWN, Status.FAIL):
-        if any(s is status for s, _ in outcomes):
-            return status, tuple(r for s, rs in outcomes if s is status for r in rs)
-    return Status.FAIL, ("no alternative holds",)
 
 
 class Compiler:
@@ -248,7 +206,7 @@ class Compiler:
             if isinstance(actual, Unknowable):
                 # A placeholder's reason is about the whole resource: say it once, unprefixed.
                 where = ".".join(parts[:depth]) or label
-                return _unknown_outcome(actual, "" if actual is res.placeholder else where)
+                return unknown_outcome(actual, "" if actual is res.placeholder else where)
             if test(actual, expected, ctx):
                 return PASS
             reason = explain(label, actual, expected) if explain is not None else None
@@ -282,44 +240,6 @@ class Compiler:
             raise CompileError(path, f"`{head}` takes exactly one of any, all, none")
         return quants[0], self.compile(cond[quants[0]], (*path, quants[0]))
 
-    @staticmethod
-    def _quantify(
-        quant: str,
-        node: Node,
-        outcomes: list[tuple[str, Outcome]],
-        what: str,
-        empty: str | None = None,
-    ) -> Outcome:
-        """Apply any/all/none over labelled outcomes of the items of `what`."""
-        if quant == "all":
-            return combine_all([(s, tuple(_join(lab, r) for r in rs)) for lab, (s, rs) in outcomes])
-        if quant == "none":
-            flipped: list[Outcome] = []
-            for lab, (s, rs) in outcomes:
-                if s is Status.PASS:
-                    flipped.append((Status.FAIL, (f"{lab}: expected not {node.text}",)))
-                elif s is Status.FAIL:
-                    flipped.append(PASS)
-                else:
-                    flipped.append((s, tuple(_join(lab, r) for r in rs)))
-            return combine_all(flipped)
-        if not outcomes:
-            return Status.FAIL, (empty or f"no {what}",)
-        status, reasons = combine_any(
-            [(s, tuple(_join(lab, r) for r in rs)) for lab, (s, rs) in outcomes]
-        )
-        if status is Status.FAIL:
-            # Every candidate's first reason before anyone's second: the one that nearly
-            # passed must not hide behind the truncation.
-            ranked = [(i, _join(lab, r)) for lab, (_s, rs) in outcomes for i, r in enumerate(rs)]
-            reasons = tuple(r for _i, r in sorted(ranked, key=lambda x: x[0]))
-            shown = reasons[:MAX_REASONS]
-            more = f"; and {len(reasons) - len(shown)} more" if len(reasons) > len(shown) else ""
-            condition = node.text if len(node.text) <= 100 else "the condition"
-            checked = f" ({len(outcomes)} checked)" if len(outcomes) > 1 else ""
-            return status, (f"{what}: none meets {condition}{checked}: " + "; ".join(shown) + more,)
-        return status, reasons
-
     def _each(self, cond: Mapping[str, Any], path: tuple[str | int, ...]) -> Node:
         attr = cond["each"]
         if not isinstance(attr, str) or not attr:
@@ -330,20 +250,12 @@ class Compiler:
         if label_fmt is not None and not isinstance(label_fmt, str):
             raise CompileError((*path, "label"), "label must be a string template")
 
-        def label(i: int, item: Any) -> str:
-            if label_fmt and isinstance(item, Mapping):
-                try:
-                    return label_fmt.format_map(_Default(item))
-                except (ValueError, IndexError, KeyError, AttributeError, TypeError):
-                    pass  # a label that does not fit the element falls back to its index
-            return f"{attr}[{i}]"
-
         def run(res: Resource, cur: Any, ctx: Context) -> Outcome:
             items = lookup(res, cur, parts)
             if items is MISSING:
                 return Status.UNKNOWN, (f"{attr} was not collected",)
             if isinstance(items, Unknowable):
-                return _unknown_outcome(items, attr)
+                return unknown_outcome(items, attr)
             if items is None:
                 items = []
             if not isinstance(items, list | tuple):
@@ -351,16 +263,16 @@ class Compiler:
             outcomes = []
             for i, item in enumerate(items):
                 if isinstance(item, Unknowable):
-                    outcomes.append((f"{attr}[{i}]", _unknown_outcome(item, "")))
+                    outcomes.append((f"{attr}[{i}]", unknown_outcome(item, "")))
                 else:
                     outcome = node.fn(res, item, ctx)
                     if label_fmt and outcome[0] is Status.FAIL:
                         # The label is the author's sentence for a failing element.
                         outcome = (Status.FAIL, ("",))
-                    outcomes.append((label(i, item), outcome))
-            return self._quantify(
+                    outcomes.append((_label(label_fmt, attr, i, item), outcome))
+            return quantify(
                 quant,
-                node,
+                node.text,
                 outcomes,
                 f"element of {attr}",
                 f"{attr} is empty, expected an element where {node.text}",
@@ -378,7 +290,7 @@ class Compiler:
             link = res.links.get(name)
             if link is None and res.placeholder is not None:
                 # A placeholder knows who links to it, nothing about its own links.
-                return _unknown_outcome(res.placeholder, "")
+                return unknown_outcome(res.placeholder, "")
             outcomes: list[tuple[str, Outcome]] = []
             if link is not None:
                 for target_id in link.targets:
@@ -391,10 +303,10 @@ class Compiler:
                         (f'{target.kind} "{target.name}"', node.fn(target, target.attrs, ctx))
                     )
                 if link.unresolved is not None:
-                    outcomes.append((name, _unknown_outcome(link.unresolved, "")))
-            return self._quantify(
+                    outcomes.append((name, unknown_outcome(link.unresolved, "")))
+            return quantify(
                 quant,
-                node,
+                node.text,
                 outcomes,
                 name.replace("_", " "),
                 f"{name.replace('_', ' ')}: none linked",
@@ -409,11 +321,11 @@ class Compiler:
         def run(res: Resource, _cur: Any, _ctx: Context) -> Outcome:
             link = res.links.get(name)
             if link is None and res.placeholder is not None:
-                return _unknown_outcome(res.placeholder, "")
+                return unknown_outcome(res.placeholder, "")
             if link is not None and link.targets:
                 return PASS
             if link is not None and link.unresolved is not None:
-                return _unknown_outcome(link.unresolved, name)
+                return unknown_outcome(link.unresolved, name)
             return Status.FAIL, (f"{name.replace('_', ' ')}: none linked",)
 
         return Node(run, f"has {name}")
@@ -423,7 +335,7 @@ class Compiler:
         rtype = cond["exists"]
         if not isinstance(rtype, str) or rtype.count(".") < 2:
             raise CompileError(
-                (*path, "exists"), "exists must name a resource type such as aws.cloudtrail.trail"
+                (*path, "exists"), "exists must name a resource type: <cloud>.<service>.<kind>"
             )
         node = self.compile(cond.get("where", True), (*path, "where"))
         kind = rtype.rsplit(".", 1)[-1].replace("_", " ")
@@ -441,13 +353,20 @@ class Compiler:
                 outcomes.append(("collection", (Status.ERROR, tuple(e.reason for e in errors))))
             if not outcomes:
                 return Status.FAIL, (f"no {kind} exists in account {res.account}",)
-            return self._quantify("any", node, outcomes, kind)
+            return quantify("any", node.text, outcomes, kind)
 
         return Node(run, f"some {kind} where {node.text}")
 
 
-def _join(label: str, reason: str) -> str:
-    return f"{label}: {reason}" if reason else label
+def _label(template: str | None, attr: str, i: int, item: Any) -> str:
+    """How one element of `each` is named in a message: the author's template filled from the
+    element, else its index."""
+    if template and isinstance(item, Mapping):
+        try:
+            return template.format_map(_Default(item))
+        except (ValueError, IndexError, KeyError, AttributeError, TypeError):
+            pass  # a label that does not fit the element falls back to its index
+    return f"{attr}[{i}]"
 
 
 class _Default(dict[str, Any]):

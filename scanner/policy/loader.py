@@ -164,14 +164,10 @@ class _Checks:
         self.account_scope = account_scope_types(providers.adapters())
 
 
-def _load_one(file: Path, checks: _Checks) -> Policy:
-    raw = file.read_bytes()
-    doc = load_file(file)
-    if not isinstance(doc.data, dict):
-        raise InputError(doc.problem((), "expected a policy mapping at the top level"))
-    # Conditions are checked by the compiler, whose messages name the exact operator or key.
-    problems = schema_problems(doc, checks.schema, skip=("condition", "select"))
+def _identity_problems(doc: Located, file: Path) -> list[Problem]:
+    """The id is the file name, and the resource type is the provider's."""
     data = doc.data
+    problems = []
     provider, rtype = data.get("provider"), data.get("resource")
     if isinstance(provider, str) and isinstance(rtype, str) and rtype.split(".")[0] != provider:
         problems.append(
@@ -185,20 +181,31 @@ def _load_one(file: Path, checks: _Checks) -> Policy:
         problems.append(
             doc.problem(("id",), f"id {data['id']!r} must equal the file name {file.stem!r}")
         )
-    params = data.get("parameters") or {}
+    return problems
+
+
+def _parameter_problems(doc: Located, params: Any) -> list[Problem]:
+    """Each declared default fits its declared type."""
+    problems = []
     if isinstance(params, dict):
         for name, spec in params.items():
             if isinstance(spec, dict) and spec.get("type") in _PARAM_TYPES and "default" in spec:
                 why = check_param(name, spec, spec["default"])
                 if why:
                     problems.append(doc.problem(("parameters", name, "default"), why))
-    # Compile once with the declared defaults, whatever else is wrong in the file, so one run
-    # reports condition errors beside the others.
+    return problems
+
+
+def _condition_problems(doc: Located, params: Any) -> list[Problem]:
+    """Compile once with the declared defaults, whatever else is wrong in the file, so one run
+    reports condition errors beside the others."""
+    data = doc.data
     defaults = (
         {n: s.get("default") for n, s in params.items() if isinstance(s, dict)}
         if isinstance(params, dict)
         else {}
     )
+    problems = []
     for key in ("select", "condition"):
         if key in data:
             errors: list[CompileError] = []
@@ -209,6 +216,21 @@ def _load_one(file: Path, checks: _Checks) -> Policy:
             for err in errors:
                 where = "/".join(str(p) for p in err.path)
                 problems.append(doc.problem(err.path, f"at {where}: {err.message}"))
+    return problems
+
+
+def _load_one(file: Path, checks: _Checks) -> Policy:
+    raw = file.read_bytes()
+    doc = load_file(file)
+    if not isinstance(doc.data, dict):
+        raise InputError(doc.problem((), "expected a policy mapping at the top level"))
+    # Conditions are checked by the compiler, whose messages name the exact operator or key.
+    problems = schema_problems(doc, checks.schema, skip=("condition", "select"))
+    data = doc.data
+    problems += _identity_problems(doc, file)
+    params = data.get("parameters") or {}
+    problems += _parameter_problems(doc, params)
+    problems += _condition_problems(doc, params)
     for path, message in path_problems(data, checks.resources, checks.links):
         where = "/".join(str(p) for p in path)
         problems.append(doc.problem(path, f"at {where}: {message}"))

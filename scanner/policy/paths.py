@@ -25,6 +25,12 @@ class Subject:
 
     types: tuple[str, ...]
     node: Mapping[str, Any] | None
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        """How messages name the subject: its types, or the list whose elements it is."""
+        return self.label or " / ".join(self.types)
 
 
 def _is_marker(option: Mapping[str, Any]) -> bool:
@@ -145,7 +151,7 @@ class Checker:
             yield (
                 path,
                 (
-                    f"{' / '.join(subject.types)} has no attribute {attr!r}; known {where}: "
+                    f"{subject.name} has no attribute {attr!r}; known {where}: "
                     + (", ".join(known) or "none")
                 ),
             )
@@ -186,7 +192,7 @@ class Checker:
         yield from problems
         parts = attr.split(".") if isinstance(attr, str) else []
         node = None if problems else element(subject.node, parts)
-        inner = Subject(subject.types, node)
+        inner = Subject(subject.types, node, f"an element of {attr}")
         for quant in QUANTIFIERS:
             if quant in cond:
                 yield from self.check(cond[quant], inner, (*path, quant))
@@ -219,11 +225,11 @@ def problems(
     rtype = data.get("resource")
     if not isinstance(rtype, str):
         return []
+    found: list[tuple[Path, str]] = []
     problem = checker.type_problem(rtype)
     if problem is not None:
-        return [(("resource",), problem)]
+        found.append((("resource",), problem))
     top = checker.subject([rtype])
-    found: list[tuple[Path, str]] = []
     for key in ("select", "condition"):
         if key in data:
             found += checker.check(data[key], top, (key,))

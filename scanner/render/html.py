@@ -22,6 +22,7 @@ from typing import Any
 import jinja2
 
 from scanner.data import data_dir
+from scanner.model import Status
 from scanner.render.view import (
     STATUSES,
     control_findings,
@@ -82,7 +83,7 @@ def _framework_views(
                 continue
             indexes = by_control.get(control_key(fw["id"], control["control_id"]), [])
             open_rows = sorted(
-                (i for i in indexes if rows[i]["status"] != "pass"),
+                (i for i in indexes if rows[i]["status"] != Status.PASS),
                 key=lambda i: (
                     STATUSES.index(rows[i]["status"]),
                     severity_rank(rows[i]["severity"]),
@@ -140,7 +141,7 @@ def _severity_groups(
                 "policy": policy,
                 "rows": indexes,
                 "counts": {s: counts.get(s, 0) for s in STATUSES},
-                "open": small and counts.get("fail", 0) > 0,
+                "open": small and counts.get(Status.FAIL, 0) > 0,
                 "clouds": sorted({str(rows[i]["resource"].get("provider", "")) for i in indexes}),
                 "fws": sorted(
                     {c.split(":", 1)[0] for i in indexes for c in rows[i].get("controls", [])}
@@ -151,9 +152,9 @@ def _severity_groups(
     for _severity, items in ordered:
         items.sort(
             key=lambda g: (
-                -g["counts"]["fail"],
+                -g["counts"][Status.FAIL],
                 -g["counts"]["error"],
-                -g["counts"]["unknown"],
+                -g["counts"][Status.UNKNOWN],
                 g["policy"]["id"],
             )
         )
@@ -201,7 +202,7 @@ def render_html(results: Mapping[str, Any]) -> bytes:
     findings: Sequence[Mapping[str, Any]] = results.get("findings", [])
     rows = dict(enumerate(findings))
     gaps = sorted(
-        (i for i, f in rows.items() if f["status"] in ("error", "unknown")),
+        (i for i, f in rows.items() if f["status"] in (Status.ERROR, Status.UNKNOWN)),
         key=lambda i: (
             rows[i]["status"] != "error",
             severity_rank(rows[i]["severity"]),

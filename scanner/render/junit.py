@@ -15,6 +15,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from scanner.model import Status
+
 # Characters XML 1.0 cannot carry at all, even escaped; ElementTree would write them as-is.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -55,9 +57,9 @@ def _totals(findings: Sequence[Mapping[str, Any]], **attrs: str) -> dict[str, st
     statuses = [f["status"] for f in findings]
     return {k: _clean(v) for k, v in attrs.items()} | {
         "tests": str(len(statuses)),
-        "failures": str(statuses.count("fail")),
-        "errors": str(sum(s not in ("pass", "fail", "unknown") for s in statuses)),
-        "skipped": str(statuses.count("unknown")),
+        "failures": str(statuses.count(Status.FAIL)),
+        "errors": str(sum(s not in (Status.PASS, Status.FAIL, Status.UNKNOWN) for s in statuses)),
+        "skipped": str(statuses.count(Status.UNKNOWN)),
         "time": "0",
     }
 
@@ -83,14 +85,14 @@ def _testcase(suite: ET.Element, policy_id: str, name: str, finding: Mapping[str
         f"{resource.get('account', '')}/{resource.get('region', '')})\n"
         f"severity: {finding['severity']}\ncontrols: {', '.join(finding.get('controls', []))}"
     )
-    if status == "fail":
+    if status == Status.FAIL:
         failure = ET.SubElement(case, "failure", message=message, type=finding["severity"])
         failure.text = detail
     elif status == "error":
         error = ET.SubElement(case, "error", message=message, type="collection-error")
         error.text = detail
-    elif status == "unknown":
+    elif status == Status.UNKNOWN:
         ET.SubElement(case, "skipped", message=f"unknown: {message}")
-    elif status != "pass":
+    elif status != Status.PASS:
         # A status this renderer does not know must not read as a pass.
         ET.SubElement(case, "error", message=f"{status}: {message}", type=_clean(status))

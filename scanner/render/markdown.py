@@ -15,7 +15,8 @@ from typing import Any
 import jinja2
 
 from scanner.data import data_dir
-from scanner.render.view import severity_rank
+from scanner.model import Status
+from scanner.render.view import STATUSES, severity_rank
 
 TEMPLATE = "markdown.md.j2"
 MAX_ROWS = 50
@@ -71,16 +72,16 @@ def _frameworks(results: Mapping[str, Any]) -> list[dict[str, Any]]:
             {
                 "id": control["framework"],
                 "title": titles.get(control["framework"], ""),
-                "counts": {"fail": 0, "error": 0, "unknown": 0, "pass": 0},
+                "counts": dict.fromkeys(STATUSES, 0),
                 "fail": [],
                 "gaps": [],
             },
         )
         status = control["status"]
         fw["counts"][status] = fw["counts"].get(status, 0) + 1
-        if status == "fail":
+        if status == Status.FAIL:
             fw["fail"].append(control["control_id"])
-        elif status != "pass":
+        elif status != Status.PASS:
             fw["gaps"].append(control["control_id"])
     return list(rolled.values())
 
@@ -90,7 +91,7 @@ def render_markdown(results: Mapping[str, Any]) -> bytes:
     findings: Sequence[Mapping[str, Any]] = results.get("findings", [])
     # With a baseline, new failures come first: they are what the pull request introduces.
     failing = sorted(
-        (f for f in findings if f["status"] == "fail"),
+        (f for f in findings if f["status"] == Status.FAIL),
         key=lambda f: (f.get("baseline") == "existing", _severity_rank(f)),
     )
     shown_fail, more_fail = _capped(failing)
@@ -99,7 +100,7 @@ def render_markdown(results: Mapping[str, Any]) -> bytes:
         groups.setdefault(finding["severity"], []).append(finding)
     # Errors before unknowns: an error is a gap someone can close by granting access.
     gaps = [f for f in findings if f["status"] == "error"] + [
-        f for f in findings if f["status"] not in ("pass", "fail", "error")
+        f for f in findings if f["status"] not in (Status.PASS, Status.FAIL, Status.ERROR)
     ]
     shown_gaps, more_gaps = _capped(gaps)
     errors: Sequence[Mapping[str, Any]] = results.get("errors", [])

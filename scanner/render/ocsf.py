@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,13 +46,18 @@ COMPLIANCE_STATUS = {
     Status.UNKNOWN: (0, "Unknown"),
     Status.ERROR: (99, "Error"),
 }
-CLOUD_PROVIDER = {"aws": "AWS", "gcp": "GCP", "azure": "Azure"}
-# account.type_id: 10 AWS Account, 5 GCP Account, 6 Azure AD Account (OCSF 1.3.0).
-ACCOUNT_TYPE = {
-    "aws": (10, "AWS Account"),
-    "gcp": (5, "GCP Account"),
-    "azure": (6, "Azure AD Account"),
-}
+OTHER_ACCOUNT = (99, "Other")
+
+
+def _cloud(provider: str) -> tuple[str, tuple[int, str], Callable[[str], str | None]]:
+    """A cloud's OCSF provider name, account type and partition reader, from its adapter (a
+    results.json of a cloud not registered here renders as "Other")."""
+    from scanner import providers
+
+    if provider not in providers.names():
+        return provider or "Other", OTHER_ACCOUNT, lambda _rid: None
+    adapter = providers.get(provider)
+    return adapter.title, adapter.ocsf_account, adapter.partition
 
 
 def _ms(iso: str | None) -> int:
@@ -70,14 +76,19 @@ def finding_uid(finding: Mapping[str, Any]) -> str:
     return "logward:" + hashlib.sha256(key).hexdigest()[:32]
 
 
+@dataclass(frozen=True)
+class _Run:
+    """What every event of one results document repeats."""
+
+    scan: Mapping[str, Any]
+    titles: Mapping[str, str]
+    version: str
+
+
 def _event(
-    finding: Mapping[str, Any],
-    policy: Mapping[str, Any],
-    scan: Mapping[str, Any],
-    titles: Mapping[str, str],
-    version: str,
-    index: int,
+    finding: Mapping[str, Any], policy: Mapping[str, Any], run: _Run, index: int
 ) -> dict[str, Any]:
+    scan, titles, version = run.scan, run.titles, run.version
     resource = finding["resource"]
     provider = str(resource.get("provider", ""))
     status_id, status = COMPLIANCE_STATUS.get(finding["status"], (0, "Unknown"))
@@ -85,11 +96,12 @@ def _event(
     when = _ms(scan.get("finished_at"))
     refs = list(finding.get("controls", []))
     standards = sorted({titles.get(r.split(":", 1)[0], r.split(":", 1)[0]) for r in refs})
-    cloud: dict[str, Any] = {"provider": CLOUD_PROVIDER.get(provider, provider or "Other")}
+    title, account_type, partition_of = _cloud(provider)
+    cloud: dict[str, Any] = {"provider": title}
     if resource.get("region"):
         cloud["region"] = resource["region"]
     if resource.get("account"):
-        type_id, type_name = ACCOUNT_TYPE.get(provider, (99, "Other"))
+        type_id, type_name = account_type
         cloud["account"] = {"uid": str(resource["account"]), "type_id": type_id, "type": type_name}
     remediation = policy.get("remediation") or {}
     references = [str(r["url"]) for r in policy.get("references", []) if r.get("url")]
@@ -137,12 +149,8 @@ def _event(
                 "name": str(resource.get("name") or ""),
                 "type": resource.get("type", ""),
                 **({"region": resource["region"]} if resource.get("region") else {}),
-                # cloud_partition is AWS's (aws, aws-cn, aws-us-gov): from the ARN.
-                **(
-                    {"cloud_partition": resource["id"].split(":")[1]}
-                    if resource["id"].startswith("arn:")
-                    else {}
-                ),
+                # The partition the cloud reads from the id (an ARN's aws, aws-cn ...).
+                **({"cloud_partition": part} if (part := partition_of(resource["id"])) else {}),
             }
         ],
         "unmapped": {
@@ -165,9 +173,9 @@ def render_ocsf(results: Mapping[str, Any]) -> bytes:
     scan = results.get("scan", {})
     titles = {f["id"]: f.get("title", f["id"]) for f in scan.get("frameworks", [])}
     policies = {p["id"]: p for p in results.get("policies", [])}
-    version = results["tool"]["version"]
+    run = _Run(scan, titles, results["tool"]["version"])
     events = [
-        _event(f, policies.get(f["policy_id"], {}), scan, titles, version, i)
+        _event(f, policies.get(f["policy_id"], {}), run, i)
         for i, f in enumerate(results.get("findings", []))
     ]
     return json.dumps(events, indent=1, ensure_ascii=False).encode() + b"\n"

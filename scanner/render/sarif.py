@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from scanner.model import Severity
+from scanner.model import Severity, Status
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -37,7 +37,10 @@ FAIL_LEVEL = {
     Severity.LOW: "note",
     Severity.INFO: "note",
 }
-STATUS_LABEL = {"error": "ERROR (could not collect)", "unknown": "UNKNOWN (could not determine)"}
+STATUS_LABEL = {
+    Status.ERROR: "ERROR (could not collect)",
+    Status.UNKNOWN: "UNKNOWN (could not determine)",
+}
 FINGERPRINT = "logward/v1"
 
 
@@ -47,7 +50,7 @@ def render_sarif(results: Mapping[str, Any]) -> bytes:
     controls = _policy_controls(results)
     rules = [_rule(p, controls.get(p["id"], [])) for p in policies]
     index = {p["id"]: i for i, p in enumerate(policies)}
-    findings = [f for f in results.get("findings", []) if f["status"] != "pass"]
+    findings = [f for f in results.get("findings", []) if f["status"] != Status.PASS]
     scan: Mapping[str, Any] = results.get("scan", {})
     run: dict[str, Any] = {
         "tool": {

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from scanner.model import SEVERITIES
+from scanner.model import SEVERITIES, STATUS_ORDER
 
-STATUSES = ("fail", "error", "unknown", "pass")
+# Worst first, as controls roll up (the model's order, as words).
+STATUSES: tuple[str, ...] = tuple(s.value for s in STATUS_ORDER)
 
 
 def severity_rank(severity: str) -> int:

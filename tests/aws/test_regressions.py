@@ -24,6 +24,8 @@ from click.testing import CliRunner
 
 from scanner.evidence import EvidenceStore
 from scanner.model import Finding, Resource, Status, Unknowable
+from scanner.providers.aws.declare import regional_types
+from scanner.providers.aws.services import SERVICES
 from tests.aws.helpers import assess
 
 ACCOUNT = "123456789012"  # moto's default account: the scanned (member) account
@@ -31,15 +33,8 @@ MANAGEMENT = "111111111111"  # the organization's management account, never scan
 OUTSIDER = "999999999999"
 EAST = "us-east-1"
 REPO = Path(__file__).resolve().parents[2]
-REGIONAL_TYPES = (
-    "aws.cloudtrail.trail",
-    "aws.logs.log_group",
-    "aws.logs.metric_filter",
-    "aws.cloudwatch.alarm",
-    "aws.sns.topic",
-    "aws.config.recorder",
-    "aws.ec2.vpc",
-)
+# The types a disabled region errs (test_declarations pins the list itself).
+REGIONAL_TYPES = regional_types(SERVICES)
 
 
 # --------------------------------------------------------------------------------------------

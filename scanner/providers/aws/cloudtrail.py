@@ -247,10 +247,12 @@ def _advanced(
         for d in directions:
             mgmt[d] = True
         return
-    if "Data" not in category:
-        return
-    if fields.get("resources.type", {}).get("Equals") != ["AWS::S3::Object"]:
-        return
+    if "Data" in category and fields.get("resources.type", {}).get("Equals") == ["AWS::S3::Object"]:
+        _s3_objects(fields, directions, s3)
+
+
+def _s3_objects(fields: Mapping[str, Any], directions: tuple[str, ...], s3: dict[str, Any]) -> None:
+    """What an advanced selector of S3 object data events records, per direction."""
     narrowing = set(fields) - {"eventCategory", "resources.type", "readOnly", "resources.ARN"}
     arn_field = fields.get("resources.ARN") or {}
     # Any exclusion on the ARN (NotStartsWith, NotEquals, EndsWith, ...) means "not all".

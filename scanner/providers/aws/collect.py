@@ -17,7 +17,7 @@ from typing import Any
 
 from scanner.evidence import EvidenceStore
 from scanner.inventory import Inventory
-from scanner.link import LiveGaps, resolve
+from scanner.link import Declared, LiveGaps, resolve
 from scanner.model import CollectionError, EvidenceRef, Resource, Unknowable
 from scanner.providers.aws import account as account_calls
 from scanner.providers.aws.calls import AwsApi, AwsCallError
@@ -168,7 +168,7 @@ def link_account(inventory: Inventory, scope: Scope) -> Inventory:
     """The collected account linked and derived (tamper grants, effective public access,
     lifecycle under the trails' prefixes): a new inventory."""
     gaps = LiveGaps(inventory, (scope.account,), (*scope.regions, "global"), "region")
-    return resolve(inventory, live_refs(inventory, scope), LINKS, JOINS, gaps, DERIVERS)
+    return resolve(inventory, live_refs(inventory, scope), Declared(LINKS, JOINS, DERIVERS), gaps)
 
 
 class _Run:

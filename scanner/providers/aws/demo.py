@@ -17,10 +17,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from scanner.providers.aws.analysis.cis_patterns import CIS_PATTERNS
+from scanner.providers.aws.demo_gaps import ACCOUNT, config_and_network, iam_gaps, monitoring
 
 REGIONS = ("us-east-1", "eu-west-1")
-ACCOUNT = "123456789012"
 OTHER_ACCOUNT = "999999999999"
 
 
@@ -250,153 +249,6 @@ def build_estate(session: Any) -> None:
     west_ct.create_trail(Name="partner-archive-trail", S3BucketName="partner-archive-bucket")
     s3.delete_bucket(Bucket="partner-archive-bucket")
 
-    _monitoring(session, east)
-    _config_and_network(session, east, west, stale_key)
-    _iam(iam)
-
-
-def _monitoring(session: Any, region: str) -> None:
-    logs = session.client("logs", region_name=region)
-    cw = session.client("cloudwatch", region_name=region)
-    sns = session.client("sns", region_name=region)
-    watched = sns.create_topic(Name="security-alerts")["TopicArn"]
-    sns.subscribe(TopicArn=watched, Protocol="https", Endpoint="https://hooks.example.com/security")
-    silent = sns.create_topic(Name="unwatched-alerts")["TopicArn"]
-    wired = {
-        "root-usage": watched,
-        "unauthorized-api-calls": watched,
-        "cloudtrail-changes": watched,
-        "iam-policy-changes": watched,
-        "console-signin-without-mfa": watched,
-        "cmk-disable-or-deletion": watched,
-        "s3-bucket-policy-changes": watched,
-        "config-changes": watched,
-        "security-group-changes": silent,
-    }
-    for slug, topic in wired.items():
-        pattern = CIS_PATTERNS[slug].pattern
-        if slug == "cloudtrail-changes":
-            # The same filter as written by hand: other order, spacing and quoting.
-            pattern = pattern.replace('"', "").replace("  ", " ")
-        logs.put_metric_filter(
-            logGroupName="/acme/cloudtrail",
-            filterName=f"cis-{slug}",
-            filterPattern=pattern,
-            metricTransformations=[
-                {"metricName": f"cis-{slug}", "metricNamespace": "CISBenchmark", "metricValue": "1"}
-            ],
-        )
-        cw.put_metric_alarm(
-            AlarmName=f"cis-{slug}",
-            MetricName=f"cis-{slug}",
-            Namespace="CISBenchmark",
-            Statistic="Sum",
-            Period=300,
-            EvaluationPeriods=1,
-            Threshold=1,
-            ComparisonOperator="GreaterThanOrEqualToThreshold",
-            AlarmActions=[topic],
-        )
-
-
-def _config_and_network(session: Any, east: str, west: str, stale_key: str) -> None:
-    config = session.client("config", region_name=east)
-    config.put_configuration_recorder(
-        ConfigurationRecorder={
-            "name": "default",
-            "roleARN": f"arn:aws:iam::{ACCOUNT}:role/aws-config",
-            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
-        }
-    )
-    config.put_delivery_channel(
-        DeliveryChannel={"name": "default", "s3BucketName": "acme-access-logs"}
-    )
-    config.start_configuration_recorder(ConfigurationRecorderName="default")
-
-    ec2 = session.client("ec2", region_name=east)
-    logs = session.client("logs", region_name=east)
-    logs.create_log_group(logGroupName="/acme/vpc-flow", kmsKeyId=stale_key)
-    logs.put_retention_policy(logGroupName="/acme/vpc-flow", retentionInDays=30)
-    vpc = ec2.create_vpc(
-        CidrBlock="10.20.0.0/16",
-        TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "prod"}]}],
-    )["Vpc"]["VpcId"]
-    ec2.create_flow_logs(
-        ResourceIds=[vpc],
-        ResourceType="VPC",
-        TrafficType="ALL",
-        LogGroupName="/acme/vpc-flow",
-        DeliverLogsPermissionArn=f"arn:aws:iam::{ACCOUNT}:role/flow-logs",
-    )
-    west_ec2 = session.client("ec2", region_name=west)
-    west_ec2.create_vpc(
-        CidrBlock="10.30.0.0/16",
-        TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "staging"}]}],
-    )
-
-
-def _iam(iam: Any) -> None:
-    admin = iam.create_policy(
-        PolicyName="AcmeAdministrator",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
-            }
-        ),
-    )["Policy"]["Arn"]
-    audit = iam.create_policy(
-        PolicyName="AcmeAuditRead",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Resource": "*",
-                        "Action": [
-                            "cloudtrail:Describe*",
-                            "cloudtrail:Get*",
-                            "cloudtrail:LookupEvents",
-                            "s3:GetObject",
-                            "s3:ListBucket",
-                            "logs:Get*",
-                            "logs:Describe*",
-                        ],
-                    }
-                ],
-            }
-        ),
-    )["Policy"]["Arn"]
-    iam.create_group(GroupName="platform-admins")
-    iam.attach_group_policy(GroupName="platform-admins", PolicyArn=admin)
-    iam.create_user(UserName="ops-admin")
-    iam.add_user_to_group(GroupName="platform-admins", UserName="ops-admin")
-    iam.create_user(UserName="auditor")
-    iam.attach_user_policy(UserName="auditor", PolicyArn=audit)
-    iam.create_role(
-        RoleName="LogArchiveBreakGlass",
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Action": "sts:AssumeRole",
-                        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-                        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
-                    }
-                ],
-            }
-        ),
-    )
-    iam.put_role_policy(
-        RoleName="LogArchiveBreakGlass",
-        PolicyName="trail-admin",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": ["cloudtrail:*"], "Resource": "*"}],
-            }
-        ),
-    )
+    monitoring(session, east)
+    config_and_network(session, east, west, stale_key)
+    iam_gaps(iam)

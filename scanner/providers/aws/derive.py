@@ -129,65 +129,70 @@ def tamper(inventory: Inventory) -> Updates:
         )
         return {t.id: {"tamper_grants": marker, "tamper_limits": []} for t in trails}
     scanned = account.account
-    out: Updates = {}
     principals = iam_analysis.principals_from_authorization_details(details)
     limits = list(iam_analysis.analysis_limits(principals))
-    for trail in trails:
-        checks: list[tuple[str, str]] = [(a, trail.id) for a in TAMPER_TRAIL_ACTIONS]
-        policies: dict[str, Any] = {}
-        gaps: list[Unknowable] = []
-        trail_limits = list(limits)
-        if trail.account != scanned:
-            gaps.append(
-                Unknowable(f"trail is owned by account {trail.account}; its IAM was not scanned")
+    return {t.id: _trail_tamper(inventory, t, principals, limits, scanned) for t in trails}
+
+
+def _trail_tamper(
+    inventory: Inventory, trail: Resource, principals: Any, limits: list[str], scanned: str
+) -> dict[str, Any]:
+    """tamper_grants and tamper_limits of one trail: the grants over the trail, its bucket
+    and objects, its key and its log group, and what could not be looked at."""
+    checks: list[tuple[str, str]] = [(a, trail.id) for a in TAMPER_TRAIL_ACTIONS]
+    policies: dict[str, Any] = {}
+    gaps: list[Unknowable] = []
+    trail_limits = list(limits)
+    if trail.account != scanned:
+        gaps.append(
+            Unknowable(f"trail is owned by account {trail.account}; its IAM was not scanned")
+        )
+    for bucket in _targets(inventory, trail, "bucket"):
+        if bucket.placeholder is not None:
+            gaps.append(bucket.placeholder)
+            continue
+        prefix = trail.attrs.get("s3_key_prefix")
+        key = f"{prefix}/" if prefix else ""
+        sample = (
+            f"{bucket.id}/{key}AWSLogs/{trail.account}/CloudTrail/"
+            f"{trail.region}/2026/01/01/log.json.gz"
+        )
+        checks += [(a, sample) for a in TAMPER_OBJECT_ACTIONS]
+        checks += [(a, bucket.id) for a in TAMPER_BUCKET_ACTIONS]
+        policy = bucket.attrs.get("policy")
+        if isinstance(policy, Unknowable):
+            gaps.append(policy)
+        elif isinstance(policy, Mapping) and policy.get("document"):
+            policies[bucket.id] = iam_analysis.parse_policy_document(
+                policy["document"], f"bucket policy of {bucket.name}"
             )
-        for bucket in _targets(inventory, trail, "bucket"):
-            if bucket.placeholder is not None:
-                gaps.append(bucket.placeholder)
-                continue
-            prefix = trail.attrs.get("s3_key_prefix")
-            key = f"{prefix}/" if prefix else ""
-            sample = (
-                f"{bucket.id}/{key}AWSLogs/{trail.account}/CloudTrail/"
-                f"{trail.region}/2026/01/01/log.json.gz"
-            )
-            checks += [(a, sample) for a in TAMPER_OBJECT_ACTIONS]
-            checks += [(a, bucket.id) for a in TAMPER_BUCKET_ACTIONS]
-            policy = bucket.attrs.get("policy")
-            if isinstance(policy, Unknowable):
-                gaps.append(policy)
-            elif isinstance(policy, Mapping) and policy.get("document"):
-                policies[bucket.id] = iam_analysis.parse_policy_document(
-                    policy["document"], f"bucket policy of {bucket.name}"
-                )
-        for cmk in _targets(inventory, trail, "kms_key"):
-            if cmk.placeholder is None and cmk.account == scanned:
-                checks += [(a, cmk.id) for a in TAMPER_KEY_ACTIONS]
-        for group in _targets(inventory, trail, "log_group"):
-            if group.placeholder is not None:
-                gaps.append(group.placeholder)
-                continue
-            checks += [(a, f"{group.id}:*") for a in TAMPER_LOG_GROUP_ACTIONS]
-            trail_limits.append(
-                f"log group {group.name}: resource policies of CloudWatch Logs "
-                "are checked for exposure, not for tamper grants"
-            )
-        grants = iam_analysis.who_can(principals, checks, policies, scanned)
-        rows: list[Any] = [
-            {
-                "principal": g.principal,
-                "action": g.action,
-                "resource": g.resource,
-                "source": g.source,
-                "sid": g.sid,
-                "statement_index": g.statement_index,
-                "conditional": g.conditional,
-                "via": g.via,
-            }
-            for g in grants
-        ]
-        out[trail.id] = {"tamper_grants": rows + gaps, "tamper_limits": trail_limits}
-    return out
+    for cmk in _targets(inventory, trail, "kms_key"):
+        if cmk.placeholder is None and cmk.account == scanned:
+            checks += [(a, cmk.id) for a in TAMPER_KEY_ACTIONS]
+    for group in _targets(inventory, trail, "log_group"):
+        if group.placeholder is not None:
+            gaps.append(group.placeholder)
+            continue
+        checks += [(a, f"{group.id}:*") for a in TAMPER_LOG_GROUP_ACTIONS]
+        trail_limits.append(
+            f"log group {group.name}: resource policies of CloudWatch Logs "
+            "are checked for exposure, not for tamper grants"
+        )
+    grants = iam_analysis.who_can(principals, checks, policies, scanned)
+    rows: list[Any] = [
+        {
+            "principal": g.principal,
+            "action": g.action,
+            "resource": g.resource,
+            "source": g.source,
+            "sid": g.sid,
+            "statement_index": g.statement_index,
+            "conditional": g.conditional,
+            "via": g.via,
+        }
+        for g in grants
+    ]
+    return {"tamper_grants": rows + gaps, "tamper_limits": trail_limits}
 
 
 def _targets(inventory: Inventory, resource: Resource, name: str) -> Iterable[Resource]:

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
-from scanner.providers.aws.analysis import iam
+from scanner.providers.aws.analysis import policy_document
 from scanner.providers.aws.analysis.iam import (
     SCP_LIMIT,
     Grant,
@@ -530,7 +530,7 @@ def test_unknown_boundary_keeps_grant_and_is_reported() -> None:
 
 
 def test_patterns_compile_once_not_per_check(monkeypatch: pytest.MonkeyPatch) -> None:
-    iam._matcher.cache_clear()
+    policy_document._matcher.cache_clear()
     compiled: list[str] = []
     real_compile = re.compile
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from scanner.providers.aws.analysis.iam import (
+from scanner.providers.aws.analysis.policy_document import (
     Match,
     Statement,
     action_match,

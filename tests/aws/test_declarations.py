@@ -1,0 +1,113 @@
+"""AWS collection is derived from the service modules' declarations: a regional type declared
+in one service declaration is collected in every scanned region, errs in a disabled one, and
+its call is in the IAM policy of `logward permissions aws`, with no other edit."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from click.testing import CliRunner
+
+from scanner import providers
+from scanner.cli import main
+from scanner.evidence import EvidenceStore
+from scanner.providers.aws.adapter import AwsAdapter
+from scanner.providers.aws.collect import scan
+from scanner.providers.aws.common import Scope, make
+from scanner.providers.aws.declare import Found, Lister, Service, call, regional_types
+from scanner.providers.aws.services import PERMISSIONS, SERVICES
+
+DETECTOR = "aws.guardduty.detector"
+EAST, OPT_IN = "us-east-1", "ap-east-1"  # moto reports ap-east-1 as not opted in
+
+
+def _detectors(api: Any, scope: Scope, region: str) -> Found:
+    got = api.paginate("guardduty", region, "ListDetectors")
+    return Found(
+        resources=[
+            make(
+                scope,
+                DETECTOR,
+                f"arn:aws:guardduty:{region}:{scope.account}:detector/{d}",
+                d,
+                region,
+                {"detector_id": d},
+                got.evidence,
+            )
+            for d in got.data.get("DetectorIds", [])
+        ]
+    )
+
+
+# What a new service module would declare.
+GUARDDUTY = Service(
+    "guardduty",
+    listers=(
+        Lister(
+            "guardduty", "regional", (DETECTOR,), (call("guardduty", "ListDetectors"),), _detectors
+        ),
+    ),
+)
+WITH_GUARDDUTY = (*SERVICES, GUARDDUTY)
+
+
+def test_the_shipped_declarations_derive_the_regional_types_and_the_permissions() -> None:
+    assert regional_types(SERVICES) == (
+        "aws.cloudtrail.trail",
+        "aws.logs.log_group",
+        "aws.logs.metric_filter",
+        "aws.cloudwatch.alarm",
+        "aws.sns.topic",
+        "aws.config.recorder",
+        "aws.ec2.vpc",
+    )
+    assert PERMISSIONS[("s3", "ListBuckets")] == "s3:ListAllMyBuckets"
+    assert len(PERMISSIONS) == 29
+    assert DETECTOR in regional_types(WITH_GUARDDUTY)
+
+
+def test_a_declared_regional_type_is_collected_and_errs_in_a_disabled_region(
+    moto_session: Any,
+) -> None:
+    moto_session.client("guardduty", region_name=EAST).create_detector(Enable=True)
+    found = scan(moto_session, [EAST, OPT_IN], EvidenceStore(), services=WITH_GUARDDUTY)
+    detectors = found.inventory.of_type(DETECTOR)
+    assert [d.region for d in detectors] == [EAST]
+    account = found.scope.account
+    (disabled,) = found.inventory.type_errors(DETECTOR, account, OPT_IN)
+    assert disabled.code == "RegionDisabled"
+    assert found.inventory.type_errors(DETECTOR, account, EAST) == []
+
+
+def test_a_declared_call_that_fails_is_an_error_of_its_type(moto_session: Any, deny: Any) -> None:
+    denied = deny(moto_session, "guardduty", "ListDetectors")
+    found = scan(moto_session, [EAST], EvidenceStore(), services=WITH_GUARDDUTY)
+    assert denied == [("ListDetectors", EAST)]
+    (error,) = found.inventory.type_errors(DETECTOR, found.scope.account, EAST)
+    assert (error.operation, error.code) == ("ListDetectors", "AccessDenied")
+
+
+def test_an_undeclared_call_is_never_made(moto_session: Any) -> None:
+    """A lister whose calls are not declared fails as an error of its types: the call is not
+    sent, so the generated policy cannot miss a permission the scan uses."""
+    sent: list[str] = []
+    moto_session.events.register(
+        "before-call.guardduty.ListDetectors", lambda **_: sent.append("ListDetectors")
+    )
+    silent = Service(
+        "guardduty", listers=(Lister("guardduty", "regional", (DETECTOR,), (), _detectors),)
+    )
+    found = scan(moto_session, [EAST], EvidenceStore(), services=(*SERVICES, silent))
+    (error,) = found.inventory.type_errors(DETECTOR, found.scope.account, EAST)
+    assert error.code == "InternalError" and "declared by no service module" in error.message
+    assert sent == []
+
+
+def test_permissions_aws_lists_the_declared_call() -> None:
+    with providers.registered("aws", AwsAdapter(WITH_GUARDDUTY)):
+        result = CliRunner().invoke(main, ["permissions", "aws"])
+    assert result.exit_code == 0, result.output
+    actions = json.loads(result.output)["Statement"][0]["Action"]
+    assert "guardduty:ListDetectors" in actions
+    assert set(actions) == set(PERMISSIONS.values()) | {"guardduty:ListDetectors"}
