@@ -6,8 +6,8 @@ RSS per run (bench.measure), medians and their ratios (logward / checkov).
 Each plan is generated once (bench.plangen, seeded) and reused; runs alternate the two tools
 (ABAB, the first tool swapped every run) so drift in the machine hits both alike. A checkov run
 over --timeout seconds (300) is killed and recorded; checkov then skips that size's remaining
-runs and every larger size. Needs checkov in bench/.venvs/checkov
-(`python3 -m venv bench/.venvs/checkov && bench/.venvs/checkov/bin/pip install checkov==3.3.30`).
+runs and every larger size. checkov runs from bench/.venvs/checkov, created (checkov==3.3.30)
+on first use.
 Writes bench/out/plan.json.
 """
 
@@ -29,6 +29,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 OUT = BENCH / "out"
 CHECKOV = BENCH / ".venvs" / "checkov" / "bin" / "checkov"
+CHECKOV_VERSION = "3.3.30"
 # No call to the Prisma Cloud API (guidelines, policy metadata): offline and not measured.
 CHECKOV_ENV = {"BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"}
 
@@ -36,6 +37,19 @@ CHECKOV_ENV = {"BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "fa
 def logward_argv(plan: Path, out_dir: Path, assume_complete: bool) -> list[str]:
     argv = [sys.executable, "-m", "scanner", "plan", str(plan), "--out", str(out_dir), "--quiet"]
     return [*argv, "--assume-complete"] if assume_complete else argv
+
+
+def ensure_checkov(version: str = CHECKOV_VERSION) -> Path:
+    """The checkov executable of bench/.venvs/checkov, creating the venv and installing
+    checkov first (as bench.live does for Prowler), so a fresh clone's `python -m bench` runs."""
+    if not CHECKOV.exists():
+        venv = CHECKOV.parent.parent
+        print(f"creating {venv} and installing checkov=={version} (takes minutes)", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run(
+            [str(venv / "bin" / "pip"), "install", "-q", f"checkov=={version}"], check=True
+        )
+    return CHECKOV
 
 
 def checkov_argv(plan: Path) -> list[str]:
@@ -146,9 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT / "plan.json")
     args = parser.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(","))
-    if not CHECKOV.exists():
-        print(f"checkov not found at {CHECKOV}; see the module docstring", file=sys.stderr)
-        return 2
+    ensure_checkov()
     OUT.mkdir(parents=True, exist_ok=True)
     work = OUT / "plan-work"
     work.mkdir(parents=True, exist_ok=True)

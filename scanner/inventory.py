@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 from scanner.model import CollectionError, Resource
 
@@ -50,6 +50,23 @@ class Inventory:
             out.add_error(error)
         return out
 
+    def replaced(self, new: Mapping[str, Resource]) -> Inventory:
+        """A new inventory in which each resource whose id is in `new` is replaced by the one
+        given there (same id, type and accounts), in place, and nothing else changes."""
+        out = Inventory()
+        out._by_id = {rid: new.get(rid, r) for rid, r in self._by_id.items()}
+        touched = {r.type for rid, r in self._by_id.items() if rid in new}
+        for rtype, found in self._by_type.items():
+            out._by_type[rtype] = [new.get(r.id, r) for r in found] if rtype in touched else found
+        for key, found in self._by_type_account.items():
+            out._by_type_account[key] = (
+                [new.get(r.id, r) for r in found] if key[0] in touched else found
+            )
+        out.errors = list(self.errors)
+        for rtype, errors in self._errors_by_type.items():
+            out._errors_by_type[rtype] = list(errors)
+        return out
+
     def add_error(self, error: CollectionError) -> None:
         """Record a failed call."""
         self.errors.append(error)
@@ -74,6 +91,10 @@ class Inventory:
         if account is None:
             return self._by_type.get(rtype, [])
         return self._by_type_account.get((rtype, account), [])
+
+    def any_errors(self, rtypes: Iterable[str]) -> bool:
+        """Whether any failed listing left a resource of one of `rtypes` possibly uncollected."""
+        return any(self._errors_by_type.get(t) for t in rtypes)
 
     def type_errors(
         self, rtype: str, account: str | None = None, region: str | None = None

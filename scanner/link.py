@@ -20,6 +20,7 @@ from scanner.inventory import Inventory
 from scanner.model import Link, Resource, Unknowable
 
 Key = tuple[Any, ...]
+EMPTY = Link()  # immutable: one instance serves every empty link
 
 
 @dataclass(frozen=True)
@@ -139,9 +140,12 @@ def apply(inventory: Inventory, updates: Mapping[str, Mapping[str, Any]]) -> Inv
     """A new inventory whose resources carry `updates` (resource id -> attribute -> value)."""
     if not updates:
         return inventory
-    return inventory.rebuilt(
-        _with(r, attrs={**r.attrs, **updates[r.id]}) if r.id in updates else r for r in inventory
-    )
+    new = {}
+    for rid, values in updates.items():
+        found = inventory.get(rid)
+        if found is not None:
+            new[rid] = _with(found, attrs={**found.attrs, **values})
+    return inventory.replaced(new)
 
 
 def _with(
@@ -193,7 +197,10 @@ class _Linker:
             targets.append(ref.id)
             if spec.reverse is not None:
                 self.back[ref.id][spec.reverse].append(source.id)
-        self.links[source.id][spec.name] = Link(tuple(dict.fromkeys(targets)), unresolved)
+        unique = tuple(targets) if len(targets) < 2 else tuple(dict.fromkeys(targets))
+        self.links[source.id][spec.name] = (
+            Link(unique, unresolved) if unique or unresolved else EMPTY
+        )
 
     def placeholder(self, spec: LinkSpec, source: Resource, ref: Ref) -> Resource:
         rtype = ref.type or spec.targets[0]
@@ -226,10 +233,11 @@ class _Linker:
             else:
                 marker = next(p for p in key if isinstance(p, Unknowable))
                 wild[mask].setdefault(_project(key, mask), marker)
+        listed = join.listed and self.inventory.any_errors((join.target,))
         for source in self.inventory.of_type(join.source):
             if source.placeholder is not None:
                 continue
-            self.links[source.id][join.name] = self._joined(join, source, exact, wild)
+            self.links[source.id][join.name] = self._joined(join, source, exact, wild, listed)
 
     def _joined(
         self,
@@ -237,6 +245,7 @@ class _Linker:
         source: Resource,
         exact: Mapping[Key, list[str]],
         wild: Mapping[tuple[bool, ...], Mapping[Key, Unknowable]],
+        listed: bool,
     ) -> Link:
         keys = join.source_keys(source)
         if isinstance(keys, Unknowable):
@@ -255,7 +264,7 @@ class _Linker:
                 if hit is not None:
                     maybe.append(hit)
         unresolved = next(iter(maybe + own), None)
-        if join.listed:
+        if listed:
             errors = self.inventory.type_errors(join.target, source.account, source.region)
             if errors:
                 unresolved = Unknowable(errors[0].reason, error=True)
@@ -290,10 +299,14 @@ def link(
             lk.links[target][name] = Link(tuple(dict.fromkeys(sources)))
     _complete_reverse(lk, specs)
     _defaults(lk, specs, joins)
-    resources = [*inventory, *lk.placeholders.values()]
-    return inventory.rebuilt(
-        _with(r, links={**r.links, **lk.links[r.id]}) if r.id in lk.links else r for r in resources
-    )
+    linked = {
+        rid: _with(r, links={**r.links, **own})
+        for rid, own in lk.links.items()
+        if (r := inventory.get(rid) or lk.placeholders.get(rid)) is not None
+    }
+    out = inventory.replaced({rid: r for rid, r in linked.items() if rid in inventory})
+    out.extend(linked.get(rid, r) for rid, r in lk.placeholders.items())
+    return out
 
 
 def reverse_links(specs: Iterable[LinkSpec]) -> dict[tuple[str, str], tuple[list[str], str]]:
@@ -311,6 +324,8 @@ def reverse_links(specs: Iterable[LinkSpec]) -> dict[tuple[str, str], tuple[list
 
 def _complete_reverse(lk: _Linker, specs: Sequence[LinkSpec]) -> None:
     for (rtype, name), (sources, scope) in reverse_links(specs).items():
+        if not lk.inventory.any_errors(sources):
+            continue
         for res in lk.inventory.of_type(rtype):
             if res.placeholder is not None:
                 continue
@@ -340,7 +355,7 @@ def _defaults(lk: _Linker, specs: Sequence[LinkSpec], joins: Sequence[Join]) -> 
             own = lk.links[res.id]
             for name in declared:
                 if name not in own and name not in res.links:
-                    own[name] = Link()
+                    own[name] = EMPTY
 
 
 def declared_links(
