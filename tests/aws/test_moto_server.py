@@ -912,3 +912,37 @@ def test_statuses_equal_what_the_estate_deserves(
                 why.append(f"  {name}: {finding['message']}")
         diffs.append(f"{pid}:\n  expected {want}\n  got      {have}\n" + "\n".join(why))
     assert not diffs, "\n".join(diffs)
+
+
+def test_the_endpoint_option_reaches_the_same_estate(
+    server: str, runs: dict[str, Run], tmp_path: Path
+) -> None:
+    """`--endpoint-url` is the adapter's endpoint seam: with no AWS_ENDPOINT_URL in the
+    environment, it alone points every client at the server, and the verdicts are the same."""
+    env = _scan_env(server, {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
+    del env["AWS_ENDPOINT_URL"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "scanner",
+        "scan",
+        "aws",
+        "--endpoint-url",
+        server,
+        "--regions",
+        ",".join(REGIONS),
+        "--out",
+        str(tmp_path / "out"),
+        "--quiet",
+    ]
+    done = subprocess.run(
+        cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 1, done.stderr
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["scan"]["accounts"] == [ACCOUNT_A] and results["errors"] == []
+
+    def verdicts(doc: dict[str, Any]) -> dict[tuple[str, str], str]:
+        return {(f["policy_id"], f["resource"]["id"]): f["status"] for f in doc["findings"]}
+
+    assert verdicts(results) == verdicts(runs[ACCOUNT_A].results)
