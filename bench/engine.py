@@ -301,24 +301,23 @@ def _records(path: Path) -> tuple[dict[str, Any], Iterator[list[dict[str, Any]]]
     return head, groups()
 
 
-def _value(raw: Any) -> Any:
+def _value(raw: Any, unknowable: Any) -> Any:
     """Plain data back into attribute values: {unknown: r} / {error: r} -> Unknowable."""
-    from scanner.model import Unknowable
-
     if isinstance(raw, dict):
-        if set(raw) == {"unknown"}:
-            return Unknowable(str(raw["unknown"]))
-        if set(raw) == {"error"}:
-            return Unknowable(str(raw["error"]), error=True)
-        return {k: _value(v) for k, v in raw.items()}
+        if len(raw) == 1:
+            if "unknown" in raw:
+                return unknowable(str(raw["unknown"]))
+            if "error" in raw:
+                return unknowable(str(raw["error"]), error=True)
+        return {k: _value(v, unknowable) for k, v in raw.items()}
     if isinstance(raw, list):
-        return [_value(v) for v in raw]
+        return [_value(v, unknowable) for v in raw]
     return raw
 
 
 def _resource(data: dict[str, Any]) -> Any:
     """One template record as the Resource a live collection builds."""
-    from scanner.model import EvidenceRef, Resource
+    from scanner.model import EvidenceRef, Resource, Unknowable
 
     rtype = str(data["type"])
     return Resource(
@@ -328,7 +327,7 @@ def _resource(data: dict[str, Any]) -> Any:
         type=rtype,
         id=str(data["id"]),
         name=str(data["name"]),
-        attrs=_value(data.get("attrs") or {}),
+        attrs=_value(data.get("attrs") or {}, Unknowable),
         evidence=tuple(
             EvidenceRef(
                 operation=e["operation"],

@@ -300,7 +300,7 @@ def link(
     _complete_reverse(lk, specs)
     _defaults(lk, specs, joins)
     linked = {
-        rid: _with(r, links={**r.links, **own})
+        rid: _with(r, links={**r.links, **own} if r.links else own)
         for rid, own in lk.links.items()
         if (r := inventory.get(rid) or lk.placeholders.get(rid)) is not None
     }
