@@ -12,10 +12,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from scanner.providers.aws.analysis.conditions import Context, applies, identity_context
 from scanner.providers.aws.analysis.policy_document import (
     Match,
     Statement,
-    applies,
     glob_match,
     load_policy_document,
     parse_policy_document,
@@ -40,7 +40,9 @@ SCP_LIMIT = (
 )
 _FIXED_LIMITS = (
     SCP_LIMIT,
-    "Condition values were not evaluated: a grant under a Condition is reported as conditional",
+    "Condition values were evaluated only for the caller's own identity (aws:PrincipalArn, "
+    "aws:PrincipalAccount, aws:PrincipalType, aws:username): a grant or Deny under any other "
+    "condition key is reported as conditional",
     "Role assumption was not followed: a grant to a role is reported for the role, not for "
     "whoever can assume it",
     "The account root user can perform every action unless a resource policy denies it; "
@@ -239,17 +241,17 @@ def who_can(
         scoped = [s for key, stmts in policies.items() if _in_scope(key, resource) for s in stmts]
         best: dict[str, tuple[Match, Statement, str]] = {}
         for p in principals:
-            match, statement = _best_allow(p.statements, action, resource)
+            context = identity_context(p.arn)
+            match, statement = _best_allow(p.statements, action, resource, context)
             if statement is not None:
                 match = min(match, _boundary(p, action, resource))
                 _offer(best, p.arn, match, statement, "identity")
         for statement in scoped:
-            if statement.effect != "Allow":
-                continue
-            match = applies(statement, action, resource)
-            if match is Match.NO:
+            if statement.effect != "Allow" or applies(statement, action, resource) is Match.NO:
                 continue
             for key, capped in _grantees(statement, account, scanned, expand_account_grants):
+                # Conditions on the grantee's own identity are decided per grantee.
+                match = applies(statement, action, resource, identity_context(key))
                 found = scanned.get(key)
                 capped_match = _boundary(found, action, resource) if found and capped else match
                 _offer(best, key, min(match, capped_match), statement, "resource")
@@ -283,13 +285,13 @@ def _in_scope(key: str, resource: str) -> bool:
 
 
 def _best_allow(
-    statements: Iterable[Statement], action: str, resource: str
+    statements: Iterable[Statement], action: str, resource: str, context: Context
 ) -> tuple[Match, Statement | None]:
     best: tuple[Match, Statement | None] = (Match.NO, None)
     for statement in statements:
         if statement.effect != "Allow":
             continue
-        match = applies(statement, action, resource)
+        match = applies(statement, action, resource, context)
         if match > best[0]:
             best = (match, statement)
             if match is Match.YES:
@@ -300,7 +302,8 @@ def _best_allow(
 def _boundary(principal: Principal, action: str, resource: str) -> Match:
     if principal.permissions_boundary is None or principal.boundary_statements is None:
         return Match.YES
-    return _best_allow(principal.boundary_statements, action, resource)[0]
+    context = identity_context(principal.arn)
+    return _best_allow(principal.boundary_statements, action, resource, context)[0]
 
 
 def _offer(
@@ -340,13 +343,16 @@ def _denied(
     action: str,
     resource: str,
 ) -> Match:
+    """Whether a Deny stops `key`; conditions on its own identity (aws:PrincipalArn ...) are
+    decided, so "deny everyone except the break-glass role" denies everyone else outright."""
     worst = Match.NO
+    context = identity_context(key)
     own: tuple[Statement, ...] = ()
     if principal is not None:
         own = principal.statements + (principal.boundary_statements or ())
     for statement in own:
         if statement.effect == "Deny":
-            worst = max(worst, applies(statement, action, resource))
+            worst = max(worst, applies(statement, action, resource, context))
             if worst is Match.YES:
                 return worst
     for statement in scoped:
@@ -362,7 +368,7 @@ def _denied(
             who = Match.YES
         if who is Match.NO:
             continue
-        worst = max(worst, min(who, applies(statement, action, resource)))
+        worst = max(worst, min(who, applies(statement, action, resource, context)))
         if worst is Match.YES:
             return worst
     return worst

@@ -13,18 +13,6 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import unquote
 
-_CALLER_CONTROLLED_KEYS = frozenset(
-    {
-        "aws:securetransport",
-        "s3:tlsversion",
-        "s3:signatureversion",
-        "s3:signatureage",
-        "s3:authtype",
-        "s3:x-amz-content-sha256",
-        "s3:x-amz-server-side-encryption",
-    }
-)
-
 _ACCOUNT_ID = re.compile(r"\d{12}")
 _ROOT_ARN = re.compile(r"arn:[\w-]+:iam::(\d{12}):root")
 
@@ -257,6 +245,11 @@ def glob_match(pattern: str, value: str, *, fold_case: bool = False) -> bool:
     return _matcher((pattern,), fold_case).match(value) is not Match.NO
 
 
+def definite_match(patterns: tuple[str, ...], value: str, *, fold_case: bool) -> bool:
+    """Whether one of the globs surely matches `value` (one with a policy variable may not)."""
+    return _matcher(patterns, fold_case).match(value) is Match.YES
+
+
 def _invert(match: Match) -> Match:
     return Match(Match.YES - match)
 
@@ -273,31 +266,6 @@ def resource_match(statement: Statement, resource: str) -> Match:
     if statement.not_resources:
         return _invert(_matcher(statement.not_resources, False).match(resource))
     return _matcher(statement.resources, False).match(resource)
-
-
-def condition_keys(condition: Mapping[str, Any]) -> frozenset[str]:
-    """Lower-cased condition keys used under any operator of a Condition block."""
-    return frozenset(key.lower() for body in condition.values() for key in body)
-
-
-def condition_effect(statement: Statement) -> Match:
-    """YES when the statement applies whatever the request context, MAYBE when it depends on it."""
-    if not statement.has_condition:
-        return Match.YES
-    if condition_keys(statement.condition) <= _CALLER_CONTROLLED_KEYS:
-        return Match.YES if statement.effect == "Allow" else Match.NO
-    return Match.MAYBE
-
-
-def applies(statement: Statement, action: str, resource: str) -> Match:
-    """Whether the statement covers the action and resource, ignoring its Principal."""
-    match = action_match(statement, action)
-    if match is Match.NO:
-        return match
-    match = min(match, resource_match(statement, resource))
-    if match is Match.NO:
-        return match
-    return min(match, condition_effect(statement))
 
 
 def principal_match(statement: Statement, who: str) -> Match:

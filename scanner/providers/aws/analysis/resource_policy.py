@@ -2,110 +2,77 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from scanner.providers.aws.analysis.conditions import (
+    POSITIVE_OPERATORS,
+    Entry,
+    entries,
+    excludes_outsiders,
+    restricts_allow,
+    split_operator,
+)
+from scanner.providers.aws.analysis.coverage import (
+    covers,
+    covers_actions,
+    covers_resources,
+    glob_intersects,
+)
 from scanner.providers.aws.analysis.policy_document import (
     Match,
     Statement,
     action_match,
-    glob_match,
     parse_policy_document,
     principal_account,
-    resource_match,
 )
 
-# Condition keys that pin a request to a known caller, network or organization when matched
-# against a concrete value with a positive operator.
-_RESTRICTING_KEYS = frozenset(
-    {
-        "aws:sourcearn",
-        "aws:sourceaccount",
-        "aws:sourceowner",
-        "aws:sourcevpc",
-        "aws:sourcevpce",
-        "aws:sourceip",
-        "aws:principalorgid",
-        "aws:principalaccount",
-        "aws:principalarn",
-        "aws:userid",
-        "aws:username",
-        "aws:sourceorgid",
-        "aws:sourceorgpaths",
-        "aws:principalorgpaths",
-        "s3:dataaccesspointaccount",
-        "s3:dataaccesspointarn",
-    }
-)
-_ARN_KEYS = frozenset({"aws:sourcearn", "aws:principalarn", "s3:dataaccesspointarn"})
-_POSITIVE_OPERATORS = frozenset(
-    {"stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike", "ipaddress"}
-)
-_NEGATED_OPERATORS = frozenset(
-    {
-        "stringnotequals",
-        "stringnotequalsignorecase",
-        "stringnotlike",
-        "arnnotequals",
-        "arnnotlike",
-        "notipaddress",
-    }
-)
-_OPEN_NETWORKS = frozenset({"0.0.0.0/0", "::/0"})
 _PUBLIC_GROUPS = {
     "acs.amazonaws.com/groups/global/allusers": "AllUsers (anyone on the internet)",
     "acs.amazonaws.com/groups/global/authenticatedusers": "AuthenticatedUsers (any AWS account)",
 }
-
-
-def _concrete(key: str, values: Any) -> bool:
-    """Whether every value pins the key; a wildcard or an open network does not."""
-    items = values if isinstance(values, list) else [values]
-    if not items:
-        return False
-    for item in items:
-        value = str(item).strip()
-        if not value or value in _OPEN_NETWORKS:
-            return False
-        if "*" in value or "?" in value:
-            # A wildcard ARN still pins the caller when its account field is concrete.
-            parts = value.split(":")
-            pinned = key in _ARN_KEYS and len(parts) >= 6 and parts[4].isdigit()
-            if not pinned:
-                return False
-    return True
-
-
-def _split_operator(operator: str) -> tuple[str, str, bool]:
-    """Return (set qualifier, base operator, IfExists) of a condition operator, lower-cased."""
-    qualifier, _, base = operator.lower().rpartition(":")
-    if_exists = base.endswith("ifexists")
-    return qualifier, base.removesuffix("ifexists"), if_exists
+_BUCKET_ARN = re.compile(r"(arn:[^:]+:s3:::)([^/*?$]+)(?:/.*)?")
+# Used when a policy names no bucket of its own: matches only patterns that match any bucket.
+_UNNAMED_BUCKET = "arn:aws:s3:::logward-unnamed-bucket"
 
 
 def restricting_condition(condition: Mapping[str, Any]) -> bool:
-    """True when an Allow's Condition pins the caller (org, account, network, ARN) concretely."""
-    for operator, body in condition.items():
-        qualifier, base, if_exists = _split_operator(operator)
-        # IfExists and ForAllValues both pass when the key is absent, so they pin nothing.
-        if base not in _POSITIVE_OPERATORS or if_exists or qualifier == "forallvalues":
-            continue
-        for key, values in body.items():
-            if key.lower() in _RESTRICTING_KEYS and _concrete(key.lower(), values):
-                return True
-    return False
+    """True when an Allow's Condition pins the caller to a fixed principal, org or network.
+
+    Follows "The meaning of 'public'" (see conditions.py): fixed values only, aws:SourceIp no
+    broader than /8 (IPv4) or /32 (IPv6) unless inside RFC 1918; one such entry suffices because
+    the entries of a Condition are ANDed.
+    """
+    return any(restricts_allow(entry) for entry in entries(condition))
 
 
-def _deny_restricts(condition: Mapping[str, Any]) -> bool:
-    """True when a Deny fires for every caller outside a concretely named org/account/network."""
-    for operator, body in condition.items():
-        _, base, _ = _split_operator(operator)
-        if base not in _NEGATED_OPERATORS:
-            continue
-        for key, values in body.items():
-            if key.lower() in _RESTRICTING_KEYS and _concrete(key.lower(), values):
-                return True
-    return False
+def _excludes_public(deny: Statement) -> bool:
+    # A Deny only shuts the public out when every entry holds for an anonymous caller on the
+    # internet: one extra ANDed key (aws:SecureTransport false, say) lets HTTPS requests through.
+    # A Deny without a Condition denies everyone.
+    return all(excludes_outsiders(entry) for entry in entries(deny.condition))
+
+
+def _denies_everyone(deny: Statement) -> bool:
+    # Principal "*", or NotPrincipal (everyone except the few it names, never an anonymous caller).
+    if deny.principals is not None:
+        return "*" in deny.principals
+    return deny.not_principals is not None and "*" not in deny.not_principals
+
+
+def bucket_arn_of(statements: Sequence[Statement], bucket: str | None) -> str | None:
+    """The ARN of the policy's bucket: `bucket` (name or ARN) or the one bucket its statements
+    name (a bucket policy may only name its own bucket and its objects); None when unknown."""
+    if bucket:
+        return bucket if bucket.startswith("arn:") else f"arn:aws:s3:::{bucket}"
+    named = {
+        found.group(1) + found.group(2)
+        for s in statements
+        for pattern in (*s.resources, *s.not_resources)
+        if (found := _BUCKET_ARN.fullmatch(pattern))
+    }
+    return named.pop() if len(named) == 1 else None
 
 
 def _anyone(statement: Statement) -> bool:
@@ -126,40 +93,47 @@ def _actions(statement: Statement) -> str:
     return ", ".join(statement.actions)
 
 
-def _covers(outer: tuple[str, ...], inner: tuple[str, ...], *, fold_case: bool) -> bool:
-    # Matching the inner pattern text against the outer glob: "s3:*" covers the text "s3:get*".
-    return all(any(glob_match(o, i, fold_case=fold_case) for o in outer) for i in inner)
-
-
-def _neutralised(allow: Statement, statements: Sequence[Statement]) -> bool:
-    """Whether a Deny on everyone outside a named org/account/network covers the whole Allow."""
-    if allow.not_actions or allow.not_resources:
+def _covers_allow(deny: Statement, allow: Statement, bucket_arn: str | None) -> bool:
+    """Whether the Deny covers every action and resource of the bucket the Allow grants."""
+    # NotAction in a bucket policy grants S3 actions only; a Deny must then cover them all.
+    if not all(covers_actions(deny, a) for a in allow.actions or ("s3:*",)):
         return False
-    for deny in statements:
-        if (
-            deny.effect == "Deny"
-            and deny.principals is not None
-            and "*" in deny.principals
-            and not deny.not_actions
-            and not deny.not_resources
-            and _deny_restricts(deny.condition)
-            and _covers(deny.actions, allow.actions, fold_case=True)
-            and _covers(deny.resources, allow.resources, fold_case=False)
-        ):
-            return True
-    return False
+    # Only the bucket and its objects exist for a bucket policy: the Deny must cover the part of
+    # that space the Allow reaches (`*` in an Allow means the bucket and every object).
+    space = (bucket_arn, f"{bucket_arn}/*") if bucket_arn else ()
+    reached = [
+        q
+        for q in space
+        if allow.not_resources or any(glob_intersects(p, q, False) for p in allow.resources)
+    ]
+    if reached:
+        return all(covers_resources(deny, q) for q in reached)
+    return all(covers_resources(deny, p) for p in allow.resources or ("*",))
+
+
+def _neutralised(allow: Statement, statements: Sequence[Statement], bucket_arn: str | None) -> bool:
+    """Whether a Deny on everyone outside a fixed org/account/network covers the whole Allow."""
+    return any(
+        deny.effect == "Deny"
+        and _denies_everyone(deny)
+        and _excludes_public(deny)
+        and _covers_allow(deny, allow, bucket_arn)
+        for deny in statements
+    )
 
 
 def bucket_policy_public(
-    doc: Mapping[str, Any] | str, account_id: str | None
+    doc: Mapping[str, Any] | str, account_id: str | None, bucket: str | None = None
 ) -> tuple[bool, tuple[str, ...]]:
     """Whether a bucket policy allows anyone ("*") without a restricting condition, and why.
 
-    A Deny on "*" whose negated condition (e.g. StringNotEquals aws:PrincipalOrgID) covers the
-    same actions and resources also counts as a restriction. `account_id`, when given, is named
-    in the reasons.
+    A Deny on everyone whose every condition entry is a negated fixed restricting key (e.g.
+    StringNotEquals aws:PrincipalOrgID), and that covers the same actions and resources, also
+    counts as a restriction. `account_id`, when given, is named in the reasons; `bucket` (name or
+    ARN) is the bucket the policy is attached to, inferred from the statements when omitted.
     """
     statements = parse_policy_document(doc, "bucket policy")
+    bucket_arn = bucket_arn_of(statements, bucket)
     outside = f" outside account {account_id}" if account_id else ""
     reasons = tuple(
         f"{_label(s)} allows {_actions(s)} to any principal{outside} ('*') "
@@ -168,7 +142,7 @@ def bucket_policy_public(
         if s.effect == "Allow"
         and _anyone(s)
         and not restricting_condition(s.condition)
-        and not _neutralised(s, statements)
+        and not _neutralised(s, statements, bucket_arn)
     )
     return bool(reasons), reasons
 
@@ -179,7 +153,7 @@ def _insecure_transport_condition(condition: Mapping[str, Any]) -> bool:
     if len(keys) != 1:
         return False
     operator, key, value = keys[0]
-    _, base, if_exists = _split_operator(operator)
+    _, base, if_exists = split_operator(operator)
     values = value if isinstance(value, list) else [value]
     if base == "bool" and key.lower() == "aws:securetransport":
         return len(values) == 1 and str(values[0]).lower() == "false"
@@ -188,29 +162,25 @@ def _insecure_transport_condition(condition: Mapping[str, Any]) -> bool:
     return base == "numericlessthan" and if_exists and key.lower() == "s3:tlsversion"
 
 
-def _covers_objects(statement: Statement) -> bool:
-    def object_pattern(pattern: str) -> bool:
-        return pattern == "*" or ("/" in pattern and pattern.endswith("*"))
+def denies_insecure_transport(doc: Mapping[str, Any] | str, bucket: str | None = None) -> bool:
+    """True when a Deny on "*" covers reads and writes of every object over plain HTTP or old TLS.
 
-    if statement.not_resources:
-        return not any(object_pattern(p) for p in statement.not_resources)
-    return any(object_pattern(p) for p in statement.resources)
-
-
-def denies_insecure_transport(doc: Mapping[str, Any] | str) -> bool:
-    """True when a Deny on "*" covers object reads and writes over plain HTTP or old TLS."""
-    for s in parse_policy_document(doc, "bucket policy"):
-        if (
-            s.effect == "Deny"
-            and s.principals is not None
-            and "*" in s.principals
-            and action_match(s, "s3:GetObject") is Match.YES
-            and action_match(s, "s3:PutObject") is Match.YES
-            and _covers_objects(s)
-            and _insecure_transport_condition(s.condition)
-        ):
-            return True
-    return False
+    Objects are covered when the Resource globs match every object ARN of the bucket (so
+    `arn:aws:s3:::bucket*` does, `arn:aws:s3:::bucket/logs/*` does not), or when no NotResource
+    pattern can match one. `bucket` (name or ARN) as in bucket_policy_public.
+    """
+    statements = parse_policy_document(doc, "bucket policy")
+    objects = f"{bucket_arn_of(statements, bucket) or _UNNAMED_BUCKET}/*"
+    return any(
+        s.effect == "Deny"
+        and s.principals is not None
+        and "*" in s.principals
+        and action_match(s, "s3:GetObject") is Match.YES
+        and action_match(s, "s3:PutObject") is Match.YES
+        and covers_resources(s, objects)
+        and _insecure_transport_condition(s.condition)
+        for s in statements
+    )
 
 
 def acl_public(grants: Sequence[Mapping[str, Any]]) -> tuple[bool, tuple[str, ...]]:
@@ -230,24 +200,61 @@ def acl_public(grants: Sequence[Mapping[str, Any]]) -> tuple[bool, tuple[str, ..
     return bool(reasons), tuple(reasons)
 
 
+# Keys that, matched positively against this account, keep a grant to "*" inside the account:
+# the caller's own account, or the account / resource ARN a service acts for. Organization, org
+# path and network keys do not: every account of the organization, or anyone behind the network,
+# still gets the log group ("Data protection in Amazon CloudWatch Logs" and the cross-service
+# confused-deputy page recommend aws:SourceAccount / aws:SourceArn for the same reason:
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/Subscriptions-confused-deputy.html).
+_ACCOUNT_KEYS = frozenset({"aws:principalaccount", "aws:sourceaccount", "aws:sourceowner"})
+_ACCOUNT_ARN_KEYS = frozenset({"aws:principalarn", "aws:sourcearn"})
+
+
+def _pins_account(entry: Entry, account_id: str) -> bool:
+    if entry.base not in POSITIVE_OPERATORS or entry.base == "ipaddress" or not entry.values:
+        return False
+    if entry.if_exists or entry.qualifier == "forallvalues":
+        return False  # both hold when the key is absent
+    if entry.key in _ACCOUNT_KEYS:
+        return all(v == account_id for v in entry.values)
+    if entry.key in _ACCOUNT_ARN_KEYS:
+        # Wildcards elsewhere in the ARN are fine: the account field pins the caller.
+        return all(
+            len(parts := v.split(":")) >= 6 and parts[4] == account_id and "${" not in v
+            for v in entry.values
+        )
+    return False
+
+
+def _reaches(statement: Statement, group: str) -> bool:
+    # The group itself, or any of its streams (a grant on one stream still shares its events).
+    targets = (group, f"{group}:*")
+    if statement.not_resources:
+        return not all(covers(statement.not_resources, (), t, fold_case=False) for t in targets)
+    return any(glob_intersects(p, t, False) for p in statement.resources for t in targets)
+
+
 def log_group_policy_exposure(
     doc: Mapping[str, Any] | str, log_group_arn: str, account_id: str
 ) -> tuple[str, ...]:
-    """Reasons a CloudWatch Logs resource policy exposes a log group outside its account.
+    """Reasons a CloudWatch Logs resource policy shares a log group outside its account.
 
-    Flags each Allow covering the group (or its streams) that names "*" without a restricting
-    condition, or an AWS principal of another account. Service principals are not flagged.
+    Flags each Allow reaching the group (or any of its streams) that names "*" (or uses
+    NotPrincipal) without a condition pinning the caller to this account (aws:PrincipalAccount,
+    aws:SourceAccount or aws:SourceOwner equal to it, or aws:PrincipalArn / aws:SourceArn in
+    it), and each AWS principal of another account. aws:PrincipalOrgID, org paths and network
+    keys do not count: they still share the group with other accounts. Service principals are
+    not flagged.
     """
     group = log_group_arn.removesuffix(":*")
-    targets = (group, f"{group}:*", f"{group}:log-stream:*")
     reasons: list[str] = []
     for s in parse_policy_document(doc, "CloudWatch Logs resource policy"):
-        if s.effect != "Allow" or all(resource_match(s, t) is Match.NO for t in targets):
+        if s.effect != "Allow" or not _reaches(s, group):
             continue
-        if _anyone(s) and not restricting_condition(s.condition):
+        if _anyone(s) and not any(_pins_account(e, account_id) for e in entries(s.condition)):
             reasons.append(
                 f"{_label(s)} allows {_actions(s)} on {group} to any principal ('*') "
-                "without a restricting condition"
+                f"without a condition pinning the caller to account {account_id}"
             )
         for principal in s.principals or ():
             other = principal_account(principal)
