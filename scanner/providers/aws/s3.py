@@ -118,7 +118,7 @@ def describe(api: AwsApi, scope: Scope, listed: Resource) -> Resource:
             )
 
     attrs["policy"] = get(
-        "GetBucketPolicy", ("NoSuchBucketPolicy",), lambda r: _policy(r, scope.account)
+        "GetBucketPolicy", ("NoSuchBucketPolicy",), lambda r: _policy(r, scope.account, listed.id)
     )
     attrs["acl"] = get("GetBucketAcl", (), _acl)
     attrs["public_access_block"] = get(
@@ -153,7 +153,7 @@ def _region(constraint: str | None) -> str:
     return "eu-west-1" if constraint == "EU" else constraint
 
 
-def _policy(response: Response | None, account: str) -> dict[str, Any]:
+def _policy(response: Response | None, account: str, bucket_arn: str) -> dict[str, Any]:
     if response is None:
         return {
             "present": False,
@@ -163,12 +163,12 @@ def _policy(response: Response | None, account: str) -> dict[str, Any]:
             "document": None,
         }
     document = json.loads(response.data["Policy"])
-    public, reasons = bucket_policy_public(document, account)
+    public, reasons = bucket_policy_public(document, account, bucket_arn)
     return {
         "present": True,
         "public": public,
         "public_reasons": list(reasons),
-        "denies_insecure_transport": denies_insecure_transport(document),
+        "denies_insecure_transport": denies_insecure_transport(document, bucket_arn),
         "document": document,
     }
 

@@ -67,6 +67,17 @@ def _statement(effect: str, action: Any, resource: Any, extra: dict[str, Any]) -
     return out
 
 
+def except_break_glass(condition: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+    """The usual "deny tampering to everyone except the break-glass role" bucket statement."""
+    statement = deny(
+        extra.pop("Action", ["s3:DeleteObject", "s3:PutBucketPolicy"]),
+        extra.pop("Resource", [BUCKET, f"{BUCKET}/*"]),
+        Principal=extra.pop("Principal", "*"),
+        Condition=condition or {"ArnNotLike": {"aws:PrincipalArn": DEPLOYER}},
+    )
+    return {k: v for k, v in statement.items() if v is not None}
+
+
 @dataclass(frozen=True)
 class Case:
     """One table row: alice's (or the deployer role's) policies, a check and who is granted."""
@@ -347,6 +358,170 @@ CASES = [
         bucket_policy=doc(deny("s3:*", f"{BUCKET}/*", NotPrincipal={"AWS": [DEPLOYER, ROOT]})),
         boundary=ADMINISTRATOR_ACCESS,
         role=True,
+    ),
+    # Conditions on the caller's own identity are decided per principal.
+    Case(
+        "break-glass-deny-denies-everyone-else",
+        (ADMINISTRATOR_ACCESS,),
+        DELETE_OBJECT,
+        {},
+        bucket_policy=doc(except_break_glass()),
+    ),
+    Case(
+        "break-glass-deny-spares-the-break-glass-role",
+        (ADMINISTRATOR_ACCESS,),
+        DELETE_OBJECT,
+        {DEPLOYER: False},
+        bucket_policy=doc(except_break_glass()),
+        role=True,
+    ),
+    Case(
+        "break-glass-deny-with-wildcard-arn",
+        (ADMINISTRATOR_ACCESS,),
+        DELETE_OBJECT,
+        {DEPLOYER: False},
+        bucket_policy=doc(
+            except_break_glass({"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/dep*"}})
+        ),
+        role=True,
+    ),
+    Case(
+        "arn-like-star-does-not-cross-colons",
+        (ADMINISTRATOR_ACCESS,),
+        DELETE_OBJECT,
+        {},
+        bucket_policy=doc(except_break_glass({"ArnNotLike": {"aws:PrincipalArn": "arn:*"}})),
+        role=True,
+    ),
+    Case(
+        "break-glass-deny-as-string-not-equals",
+        (ADMINISTRATOR_ACCESS,),
+        DELETE_OBJECT,
+        {},
+        bucket_policy=doc(except_break_glass({"StringNotEquals": {"aws:PrincipalArn": DEPLOYER}})),
+    ),
+    Case(
+        "string-not-equals-is-case-sensitive",
+        (ADMINISTRATOR_ACCESS,),
+        DELETE_OBJECT,
+        {},
+        bucket_policy=doc(
+            except_break_glass({"StringNotEquals": {"aws:PrincipalArn": DEPLOYER.upper()}})
+        ),
+        role=True,
+    ),
+    Case(
+        "break-glass-deny-in-identity-policy",
+        (doc(allow(), except_break_glass(Principal=None)),),
+        DELETE_OBJECT,
+        {},
+    ),
+    Case(
+        "deny-users-by-principal-type",
+        (ADMINISTRATOR_ACCESS,),
+        DELETE_OBJECT,
+        {},
+        bucket_policy=doc(except_break_glass({"StringEquals": {"aws:PrincipalType": "User"}})),
+    ),
+    Case(
+        "deny-users-by-principal-type-spares-roles",
+        (ADMINISTRATOR_ACCESS,),
+        DELETE_OBJECT,
+        {DEPLOYER: False},
+        bucket_policy=doc(except_break_glass({"StringEquals": {"aws:PrincipalType": "User"}})),
+        role=True,
+    ),
+    Case(
+        "deny-other-accounts-spares-own",
+        (ADMINISTRATOR_ACCESS,),
+        DELETE_OBJECT,
+        {ALICE: False},
+        bucket_policy=doc(
+            except_break_glass({"StringNotEquals": {"aws:PrincipalAccount": ACCOUNT}})
+        ),
+    ),
+    Case(
+        "deny-other-accounts-denies-foreign-account",
+        (),
+        DELETE_OBJECT,
+        {},
+        bucket_policy=doc(
+            allow("s3:DeleteObject", f"{BUCKET}/*", Principal={"AWS": OTHER}),
+            except_break_glass({"StringNotEquals": {"aws:PrincipalAccount": ACCOUNT}}),
+        ),
+    ),
+    Case(
+        "username-absent-for-roles",
+        (ADMINISTRATOR_ACCESS,),
+        DELETE_OBJECT,
+        {},
+        bucket_policy=doc(except_break_glass({"Null": {"aws:username": "true"}})),
+        role=True,
+    ),
+    Case(
+        "principal-key-and-other-key-stay-conditional",
+        (ADMINISTRATOR_ACCESS,),
+        DELETE_OBJECT,
+        {ALICE: True},
+        bucket_policy=doc(
+            except_break_glass(
+                {
+                    "ArnNotEquals": {"aws:PrincipalArn": DEPLOYER},
+                    "NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"},
+                }
+            )
+        ),
+    ),
+    Case(
+        "principal-key-and-insecure-transport-never-stops-a-tls-caller",
+        (ADMINISTRATOR_ACCESS,),
+        DELETE_OBJECT,
+        {ALICE: False},
+        bucket_policy=doc(
+            except_break_glass(
+                {
+                    "ArnNotEquals": {"aws:PrincipalArn": DEPLOYER},
+                    "Bool": {"aws:SecureTransport": "false"},
+                }
+            )
+        ),
+    ),
+    Case(
+        "anyone-grant-stays-conditional-under-principal-key",
+        (),
+        ("s3:GetObject", OBJECT),
+        {"*": True},
+        bucket_policy=doc(
+            allow("s3:GetObject", f"{BUCKET}/*", Principal="*"),
+            except_break_glass(Action="s3:*"),
+        ),
+    ),
+    Case(
+        "identity-allow-for-another-principal-only",
+        (doc(allow(Condition={"ArnEquals": {"aws:PrincipalArn": DEPLOYER}})),),
+        STOP,
+        {},
+    ),
+    Case(
+        "identity-allow-for-own-account",
+        (doc(allow(Condition={"StringEquals": {"aws:PrincipalAccount": ACCOUNT}})),),
+        STOP,
+        {ALICE: False},
+    ),
+    # Resource patterns cover objects by glob: `*` spans `/`.
+    Case(
+        "deny-on-bucket-star-covers-objects",
+        (ADMINISTRATOR_ACCESS,),
+        DELETE_OBJECT,
+        {},
+        bucket_policy=doc(except_break_glass(Resource="arn:aws:s3:::trail-logs*")),
+    ),
+    Case(
+        "deny-on-other-prefix-spares-log-objects",
+        (ADMINISTRATOR_ACCESS,),
+        DELETE_OBJECT,
+        {ALICE: False},
+        bucket_policy=doc(except_break_glass(Resource=f"{BUCKET}/exports/*")),
     ),
 ]
 

@@ -97,7 +97,7 @@ def bucket(res: PlanResource, ctx: PlanContext) -> Mapped:
         "encryption": encryption,
         "public_access_block": public_access_block(parts.get(PAB)),
         "acl": _acl(res, parts.get(ACL)),
-        "policy": _policy(res, parts.get(POLICY)),
+        "policy": _policy(res, parts.get(POLICY), bucket_id(res, ctx)),
         "logging": _logging(res, parts.get(LOGGING), ctx),
         "lifecycle": _lifecycle(res, parts.get(LIFECYCLE)),
     }
@@ -281,7 +281,7 @@ def _acl(res: PlanResource, part: PlanResource | None) -> Any:
     return {"public": public, "reasons": list(reasons), "grants": grants}
 
 
-def _policy(res: PlanResource, part: PlanResource | None) -> Any:
+def _policy(res: PlanResource, part: PlanResource | None, arn: str) -> Any:
     text = part.values.get("policy") if part else _inline(res, "policy")
     if isinstance(text, Unknowable):
         return text
@@ -296,8 +296,10 @@ def _policy(res: PlanResource, part: PlanResource | None) -> Any:
     where = part.address if part else res.address
     try:
         document = json.loads(text) if isinstance(text, str) else text
-        public, reasons = bucket_policy_public(document, None)
-        denies = denies_insecure_transport(document)
+        # `arn` is the address while the name is unknown: the policy's own bucket is then used.
+        bucket = arn if arn.startswith("arn:") else None
+        public, reasons = bucket_policy_public(document, None, bucket)
+        denies = denies_insecure_transport(document, bucket)
     except (ValueError, TypeError, KeyError) as exc:
         return Unknowable(f"the policy of {where} cannot be analysed: {exc}", error=True)
     return {
