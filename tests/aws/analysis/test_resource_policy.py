@@ -567,3 +567,62 @@ def test_log_group_exposure_accepts_arn_with_stream_suffix() -> None:
         f"Statement 'Write' (#0) allows logs:createlogstream, logs:putlogevents on {LOG_GROUP} "
         f"to arn:aws:iam::{OTHER}:root of account {OTHER}"
     )
+
+
+def logs_deny(condition: dict[str, Any] | None, **extra: Any) -> dict[str, Any]:
+    """A Deny of every logs action on every log group, to everyone, under `condition`."""
+    statement: dict[str, Any] = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "logs:*",
+        "Resource": "*",
+        **extra,
+    }
+    if condition is not None:
+        statement["Condition"] = condition
+    return statement
+
+
+OUTSIDE_ACCOUNT = {"StringNotEquals": {"aws:PrincipalAccount": ACCOUNT}}
+LOG_GROUP_DENY_CASES = [
+    pytest.param(logs_deny(OUTSIDE_ACCOUNT), 0, id="deny-outside-this-account"),
+    pytest.param(
+        logs_deny({"ArnNotLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:*"}}),
+        0,
+        id="deny-principal-arn-outside-this-account",
+    ),
+    pytest.param(logs_deny(None), 0, id="unconditional-deny"),
+    pytest.param(
+        logs_deny({"StringNotEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}),
+        2,
+        id="deny-outside-organization-still-shares",
+    ),
+    pytest.param(
+        logs_deny({**OUTSIDE_ACCOUNT, "Bool": {"aws:SecureTransport": "false"}}),
+        2,
+        id="deny-anded-with-other-key",
+    ),
+    pytest.param(
+        logs_deny({"ForAnyValue:StringNotEquals": {"aws:PrincipalAccount": ACCOUNT}}),
+        2,
+        id="deny-for-any-value-spares-absent-key",
+    ),
+    pytest.param(logs_deny(OUTSIDE_ACCOUNT, Action="logs:PutLogEvents"), 2, id="narrower-deny"),
+    pytest.param(
+        logs_deny(OUTSIDE_ACCOUNT, Resource=f"{LOG_GROUP}:log-stream:one"),
+        2,
+        id="deny-on-one-stream-only",
+    ),
+    pytest.param(
+        logs_deny(OUTSIDE_ACCOUNT, Resource=f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/*"),
+        0,
+        id="deny-glob-covers-group-and-streams",
+    ),
+]
+
+
+@pytest.mark.parametrize(("deny", "count"), LOG_GROUP_DENY_CASES)
+def test_log_group_deny_keeps_grants_in_account(deny: dict[str, Any], count: int) -> None:
+    # The Allow names both "*" and another account: two reasons unless the Deny removes them.
+    document = doc(logs_allow({"AWS": ["*", OTHER]}), deny)
+    assert len(log_group_policy_exposure(document, LOG_GROUP, ACCOUNT)) == count

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from scanner.providers.aws.analysis.conditions import (
+    NEGATED_OPERATORS,
     POSITIVE_OPERATORS,
     Entry,
     entries,
@@ -211,10 +212,28 @@ _ACCOUNT_ARN_KEYS = frozenset({"aws:principalarn", "aws:sourcearn"})
 
 
 def _pins_account(entry: Entry, account_id: str) -> bool:
-    if entry.base not in POSITIVE_OPERATORS or entry.base == "ipaddress" or not entry.values:
+    """An Allow entry that holds only for callers of (or services acting for) this account."""
+    if entry.base not in POSITIVE_OPERATORS or entry.base == "ipaddress":
         return False
     if entry.if_exists or entry.qualifier == "forallvalues":
         return False  # both hold when the key is absent
+    return _in_account(entry, account_id)
+
+
+def _excludes_other_accounts(entry: Entry, account_id: str) -> bool:
+    """A Deny entry that holds for every caller outside this account (negated operators hold
+    when the key is absent; ForAnyValue does not)."""
+    return (
+        entry.base in NEGATED_OPERATORS
+        and entry.base != "notipaddress"
+        and entry.qualifier != "foranyvalue"
+        and _in_account(entry, account_id)
+    )
+
+
+def _in_account(entry: Entry, account_id: str) -> bool:
+    if not entry.values:
+        return False
     if entry.key in _ACCOUNT_KEYS:
         return all(v == account_id for v in entry.values)
     if entry.key in _ACCOUNT_ARN_KEYS:
@@ -234,6 +253,21 @@ def _reaches(statement: Statement, group: str) -> bool:
     return any(glob_intersects(p, t, False) for p in statement.resources for t in targets)
 
 
+def _kept_in_account(
+    allow: Statement, statements: Sequence[Statement], group: str, account_id: str
+) -> bool:
+    """Whether a Deny on everyone outside this account covers the Allow on the group."""
+    targets = (group, f"{group}:*")
+    return any(
+        deny.effect == "Deny"
+        and _denies_everyone(deny)
+        and all(_excludes_other_accounts(e, account_id) for e in entries(deny.condition))
+        and all(covers_actions(deny, a) for a in allow.actions or ("logs:*",))
+        and all(covers_resources(deny, t) for t in targets)
+        for deny in statements
+    )
+
+
 def log_group_policy_exposure(
     doc: Mapping[str, Any] | str, log_group_arn: str, account_id: str
 ) -> tuple[str, ...]:
@@ -242,14 +276,18 @@ def log_group_policy_exposure(
     Flags each Allow reaching the group (or any of its streams) that names "*" (or uses
     NotPrincipal) without a condition pinning the caller to this account (aws:PrincipalAccount,
     aws:SourceAccount or aws:SourceOwner equal to it, or aws:PrincipalArn / aws:SourceArn in
-    it), and each AWS principal of another account. aws:PrincipalOrgID, org paths and network
-    keys do not count: they still share the group with other accounts. Service principals are
-    not flagged.
+    it), and each AWS principal of another account, unless a Deny on everyone covering the
+    Allow's actions on the group has only entries that exclude other accounts (the negated forms
+    of the same keys). aws:PrincipalOrgID, org paths and network keys do not count: they still
+    share the group with other accounts. Service principals are not flagged.
     """
     group = log_group_arn.removesuffix(":*")
     reasons: list[str] = []
-    for s in parse_policy_document(doc, "CloudWatch Logs resource policy"):
+    statements = parse_policy_document(doc, "CloudWatch Logs resource policy")
+    for s in statements:
         if s.effect != "Allow" or not _reaches(s, group):
+            continue
+        if _kept_in_account(s, statements, group, account_id):
             continue
         if _anyone(s) and not any(_pins_account(e, account_id) for e in entries(s.condition)):
             reasons.append(
