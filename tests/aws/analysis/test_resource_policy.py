@@ -461,7 +461,39 @@ def logs_allow(principal: Any, resource: str = "*", **extra: Any) -> dict[str, A
 
 
 LOG_GROUP_CASES = [
-    pytest.param(doc(logs_allow({"Service": "route53.amazonaws.com"})), 0, id="service"),
+    pytest.param(
+        doc(logs_allow({"Service": "route53.amazonaws.com"})), 1, id="service-for-any-account"
+    ),
+    pytest.param(
+        doc(
+            logs_allow(
+                {"Service": "delivery.logs.amazonaws.com"},
+                Condition={"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+            )
+        ),
+        0,
+        id="service-pinned-by-source-account",
+    ),
+    pytest.param(
+        doc(
+            logs_allow(
+                {"Service": "delivery.logs.amazonaws.com"},
+                Condition={"ArnLike": {"aws:SourceArn": f"arn:aws:logs:*:{ACCOUNT}:*"}},
+            )
+        ),
+        0,
+        id="service-pinned-by-source-arn",
+    ),
+    pytest.param(
+        doc(
+            logs_allow(
+                {"Service": "delivery.logs.amazonaws.com"},
+                Condition={"StringEquals": {"aws:SourceAccount": OTHER}},
+            )
+        ),
+        1,
+        id="service-pinned-to-another-account",
+    ),
     pytest.param(doc(logs_allow("*")), 1, id="anyone"),
     pytest.param(
         doc(logs_allow("*", Condition={"StringEquals": {"aws:SourceAccount": ACCOUNT}})),

@@ -279,7 +279,8 @@ def log_group_policy_exposure(
     it), and each AWS principal of another account, unless a Deny on everyone covering the
     Allow's actions on the group has only entries that exclude other accounts (the negated forms
     of the same keys). aws:PrincipalOrgID, org paths and network keys do not count: they still
-    share the group with other accounts. Service principals are not flagged.
+    share the group with other accounts. A service principal is flagged under the same rule:
+    unpinned, the service acts for any of its customers.
     """
     group = log_group_arn.removesuffix(":*")
     reasons: list[str] = []
@@ -289,7 +290,8 @@ def log_group_policy_exposure(
             continue
         if _kept_in_account(s, statements, group, account_id):
             continue
-        if _anyone(s) and not any(_pins_account(e, account_id) for e in entries(s.condition)):
+        pinned = any(_pins_account(e, account_id) for e in entries(s.condition))
+        if _anyone(s) and not pinned:
             reasons.append(
                 f"{_label(s)} allows {_actions(s)} on {group} to any principal ('*') "
                 f"without a condition pinning the caller to account {account_id}"
@@ -299,5 +301,13 @@ def log_group_policy_exposure(
             if other is not None and other != account_id:
                 reasons.append(
                     f"{_label(s)} allows {_actions(s)} on {group} to {principal} of account {other}"
+                )
+            elif principal.startswith("service:") and not pinned:
+                # Without aws:SourceAccount / aws:SourceArn the service writes here on behalf
+                # of any of its customers (the confused-deputy case).
+                reasons.append(
+                    f"{_label(s)} allows {_actions(s)} on {group} to service "
+                    f"{principal.removeprefix('service:')} acting for any account (no "
+                    f"aws:SourceAccount or aws:SourceArn condition pinning account {account_id})"
                 )
     return tuple(reasons)
