@@ -181,6 +181,8 @@ SOURCE_IP_CASES = [
     pytest.param("2001:db8::/31", True, id="v6-slash-31-broader-than-32"),
     pytest.param("2001:db8::/32", False, id="v6-slash-32-boundary"),
     pytest.param("2001:db8:1234::/48", False, id="v6-narrow"),
+    pytest.param("::ffff:0:0/97", True, id="v4-mapped-half-the-internet"),
+    pytest.param("::ffff:203.0.113.0/120", False, id="v4-mapped-narrow"),
     pytest.param("not-a-network", True, id="unparsable"),
 ]
 

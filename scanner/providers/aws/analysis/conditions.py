@@ -122,6 +122,10 @@ def narrow_network(value: str) -> bool:
         network = ipaddress.ip_network(value, strict=False)
     except ValueError:
         return False  # an unparsable range pins nothing we can show
+    mapped = network.network_address.ipv4_mapped if network.version == 6 else None
+    if mapped is not None and network.prefixlen >= 96:
+        # ::ffff:0:0/96 holds every IPv4 address: judge the IPv4 range it stands for.
+        network = ipaddress.IPv4Network((mapped, network.prefixlen - 96))
     if network.prefixlen >= _MIN_PREFIX[network.version]:
         return True
     return isinstance(network, ipaddress.IPv4Network) and any(
