@@ -204,9 +204,10 @@ def acl_public(grants: Sequence[Mapping[str, Any]]) -> tuple[bool, tuple[str, ..
 # Keys that, matched positively against this account, keep a grant to "*" inside the account:
 # the caller's own account, or the account / resource ARN a service acts for. Organization, org
 # path and network keys do not: every account of the organization, or anyone behind the network,
-# still gets the log group ("Data protection in Amazon CloudWatch Logs" and the cross-service
-# confused-deputy page recommend aws:SourceAccount / aws:SourceArn for the same reason:
-# https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/Subscriptions-confused-deputy.html).
+# still gets the log group. For service principals, "Enabling logging from AWS services"
+# (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-and-resource-policy.html)
+# adds aws:SourceAccount and aws:SourceArn to the delivery policy to prevent the confused-deputy
+# problem: without them the service writes on behalf of any account.
 _ACCOUNT_KEYS = frozenset({"aws:principalaccount", "aws:sourceaccount", "aws:sourceowner"})
 _ACCOUNT_ARN_KEYS = frozenset({"aws:principalarn", "aws:sourcearn"})
 
