@@ -42,6 +42,9 @@ DECIDE_CASES = [
     ),
     pytest.param({"ArnNotLike": {"k": "arn:aws:iam::*:role/*"}}, ROLE, Match.NO, id="arn-not-like"),
     pytest.param({"StringEquals": {"k": "${aws:username}"}}, "a", Match.MAYBE, id="variable"),
+    pytest.param({"Bool": {"k": "false"}}, "false", Match.YES, id="bool"),
+    pytest.param({"Bool": {"k": True}}, "false", Match.NO, id="bool-json-true"),
+    pytest.param({"Bool": {"k": "true"}}, None, Match.NO, id="bool-absent"),
     pytest.param({"NumericLessThan": {"k": "3"}}, "2", Match.MAYBE, id="other-operator"),
 ]
 
@@ -58,14 +61,18 @@ def test_identity_context() -> None:
         "aws:principalarn": ROLE,
         "aws:principaltype": "AssumedRole",
         "aws:username": None,
+        "aws:principalisawsservice": "false",
     }
     user = "arn:aws:iam::111122223333:user/team/alice"
     assert identity_context(user)["aws:username"] == "alice"
     assert identity_context("arn:aws:iam::111122223333:root") == {
-        "aws:principalaccount": "111122223333"
+        "aws:principalaccount": "111122223333",
+        "aws:principalisawsservice": "false",
     }
     assert identity_context("*") == {}
-    assert identity_context("service:cloudtrail.amazonaws.com") == {}
+    assert identity_context("service:cloudtrail.amazonaws.com") == {
+        "aws:principalisawsservice": "true"
+    }
 
 
 @pytest.mark.parametrize(

@@ -459,6 +459,32 @@ CASES = [
         role=True,
     ),
     Case(
+        "break-glass-deny-sparing-aws-services",
+        (ADMINISTRATOR_ACCESS,),
+        DELETE_OBJECT,
+        {},
+        bucket_policy=doc(
+            except_break_glass(
+                {
+                    "ArnNotLike": {"aws:PrincipalArn": DEPLOYER},
+                    "Bool": {"aws:PrincipalIsAWSService": "false"},
+                }
+            )
+        ),
+    ),
+    Case(
+        "deny-sparing-aws-services-spares-the-service",
+        (),
+        ("s3:PutObject", OBJECT),
+        {"service:cloudtrail.amazonaws.com": False},
+        bucket_policy=doc(
+            allow("s3:PutObject", f"{BUCKET}/*", Principal={"Service": "cloudtrail.amazonaws.com"}),
+            except_break_glass(
+                {"Bool": {"aws:PrincipalIsAWSService": "false"}}, Action="s3:PutObject"
+            ),
+        ),
+    ),
+    Case(
         "principal-key-and-other-key-stay-conditional",
         (ADMINISTRATOR_ACCESS,),
         DELETE_OBJECT,

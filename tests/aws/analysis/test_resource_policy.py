@@ -588,6 +588,16 @@ def test_log_group_shared_unless_pinned_to_this_account(
     assert len(log_group_policy_exposure(document, LOG_GROUP, ACCOUNT)) == count
 
 
+def test_other_account_principal_under_a_this_account_condition_gets_nothing() -> None:
+    # The other account's requests fail aws:PrincipalAccount == this account.
+    pinned = {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}
+    document = doc(logs_allow({"AWS": OTHER}, Condition=pinned))
+    assert log_group_policy_exposure(document, LOG_GROUP, ACCOUNT) == ()
+    org_only = {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}
+    document = doc(logs_allow({"AWS": OTHER}, Condition=org_only))
+    assert len(log_group_policy_exposure(document, LOG_GROUP, ACCOUNT)) == 1
+
+
 @pytest.mark.parametrize(("document", "count"), LOG_GROUP_CASES)
 def test_log_group_policy_exposure(document: Any, count: int) -> None:
     assert len(log_group_policy_exposure(document, LOG_GROUP, ACCOUNT)) == count

@@ -208,6 +208,7 @@ _STRING_BASES = {
     "arnlike": (False, False),
     "arnnotequals": (True, False),
     "arnnotlike": (True, False),
+    "bool": (False, True),
 }
 _NEGATED_BASES = frozenset(b for b, (negated, _) in _STRING_BASES.items() if negated)
 
@@ -225,7 +226,7 @@ def _value_matches(base: str, pattern: str, value: str) -> bool:
         return _arn_like(pattern, value)
     if base in ("stringequals", "stringnotequals"):
         return pattern == value
-    if base.endswith("ignorecase"):
+    if base.endswith("ignorecase") or base == "bool":
         return pattern.casefold() == value.casefold()
     return glob_match(pattern, value)
 
@@ -233,7 +234,7 @@ def _value_matches(base: str, pattern: str, value: str) -> bool:
 def decide_known(entry: Entry, value: str | None) -> Match:
     """Decide an entry whose key is known for the caller: `value`, or None when it is absent.
 
-    MAYBE when the operator is not a string or ARN comparison, or a value holds a policy
+    MAYBE when the operator is not a string, ARN or Bool comparison, or a value holds a policy
     variable: those are left to the request.
     """
     if entry.base == "null":
@@ -281,15 +282,21 @@ def identity_context(arn: str) -> dict[str, str | None]:
     From "AWS global condition context keys" (IAM User Guide,
     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html):
     aws:PrincipalArn is the user's ARN, or the role's ARN (not the session's) for a role;
-    aws:PrincipalType is "User" or "AssumedRole"; aws:username is present for users only. An
-    account root ARN in a resource policy stands for any identity of that account, so only
-    aws:PrincipalAccount is known for it; "*" and service principals know nothing.
+    aws:PrincipalType is "User" or "AssumedRole"; aws:username is present for users only;
+    aws:PrincipalIsAWSService is "true" for a service principal only. An account root ARN in a
+    resource policy stands for any identity of that account, so only aws:PrincipalAccount is
+    known for it; "*" knows nothing.
     """
+    if arn.startswith("service:"):
+        return {"aws:principalisawsservice": "true"}
     parts = arn.split(":", 5)
     if len(parts) != 6 or parts[0] != "arn" or parts[2] != "iam" or not parts[4].isdigit():
         return {}
     account, resource = parts[4], parts[5]
-    context: dict[str, str | None] = {"aws:principalaccount": account}
+    context: dict[str, str | None] = {
+        "aws:principalaccount": account,
+        "aws:principalisawsservice": "false",
+    }
     if resource.startswith("user/"):
         context |= {
             "aws:principalarn": arn,

@@ -41,8 +41,8 @@ SCP_LIMIT = (
 _FIXED_LIMITS = (
     SCP_LIMIT,
     "Condition values were evaluated only for the caller's own identity (aws:PrincipalArn, "
-    "aws:PrincipalAccount, aws:PrincipalType, aws:username): a grant or Deny under any other "
-    "condition key is reported as conditional",
+    "aws:PrincipalAccount, aws:PrincipalType, aws:username, aws:PrincipalIsAWSService): a "
+    "grant or Deny under any other condition key is reported as conditional",
     "Role assumption was not followed: a grant to a role is reported for the role, not for "
     "whoever can assume it",
     "The account root user can perform every action unless a resource policy denies it; "

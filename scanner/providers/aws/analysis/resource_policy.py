@@ -299,7 +299,7 @@ def log_group_policy_exposure(
             )
         for principal in s.principals or ():
             other = principal_account(principal)
-            if other is not None and other != account_id:
+            if other is not None and other != account_id and not pinned:
                 reasons.append(
                     f"{_label(s)} allows {_actions(s)} on {group} to {principal} of account {other}"
                 )
