@@ -8,12 +8,11 @@ import pytest
 
 from scanner.providers.aws.analysis.conditions import (
     decide_known,
-    entries,
     identity_context,
     narrow_network,
 )
 from scanner.providers.aws.analysis.coverage import covers, glob_intersects, instances
-from scanner.providers.aws.analysis.policy_document import Match
+from scanner.providers.aws.analysis.policy_document import Match, entries
 
 ROLE = "arn:aws:iam::111122223333:role/ops/BreakGlass"
 

@@ -19,52 +19,15 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
 from scanner.providers.aws.analysis.policy_document import (
+    Entry,
     Match,
     Statement,
     action_match,
     glob_match,
     resource_match,
 )
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One (operator, key, values) triple of a Condition block, lower-cased where AWS folds."""
-
-    qualifier: str  # "", "forallvalues" or "foranyvalue"
-    base: str  # operator without qualifier and IfExists, e.g. "stringnotequals"
-    if_exists: bool
-    key: str
-    values: tuple[str, ...]
-
-
-def split_operator(operator: str) -> tuple[str, str, bool]:
-    """Return (set qualifier, base operator, IfExists) of a condition operator, lower-cased."""
-    qualifier, _, base = operator.lower().rpartition(":")
-    if_exists = base.endswith("ifexists")
-    return qualifier, base.removesuffix("ifexists"), if_exists
-
-
-def entries(condition: Mapping[str, Any]) -> tuple[Entry, ...]:
-    """Every (operator, key, values) of a Condition block; each must hold (logical AND)."""
-    out: list[Entry] = []
-    for operator, body in condition.items():
-        qualifier, base, if_exists = split_operator(operator)
-        for key, raw in body.items():
-            items = raw if isinstance(raw, list) else [raw]
-            values = tuple(_text(v) for v in items)
-            out.append(Entry(qualifier, base, if_exists, key.lower(), values))
-    return tuple(out)
-
-
-def _text(value: Any) -> str:
-    # JSON booleans in conditions are written "true"/"false" by AWS; str(True) is "True".
-    return str(value).lower() if isinstance(value, bool) else str(value).strip()
-
 
 POSITIVE_OPERATORS = frozenset(
     {"stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike", "ipaddress"}
@@ -323,7 +286,7 @@ def condition_effect(statement: Statement, context: Context | None = None) -> Ma
         return Match.YES
     known = context or {}
     result = Match.YES
-    for entry in entries(statement.condition):
+    for entry in statement.entries:
         if entry.key in known:
             decided = decide_known(entry, known[entry.key])
         elif entry.key in _CALLER_CONTROLLED_KEYS:

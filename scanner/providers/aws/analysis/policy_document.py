@@ -41,9 +41,48 @@ class Statement:
     source: str
     sid: str | None
     index: int
+    entries: tuple[Entry, ...] = ()  # the Condition, split once at parse time
 
 
 # --------------------------------------------------------------------------- parsing
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One (operator, key, values) triple of a Condition block, lower-cased where AWS folds."""
+
+    qualifier: str  # "", "forallvalues" or "foranyvalue"
+    base: str  # operator without qualifier and IfExists, e.g. "stringnotequals"
+    if_exists: bool
+    key: str
+    values: tuple[str, ...]
+
+
+def split_operator(operator: str) -> tuple[str, str, bool]:
+    """Return (set qualifier, base operator, IfExists) of a condition operator, lower-cased."""
+    qualifier, _, base = operator.lower().rpartition(":")
+    if_exists = base.endswith("ifexists")
+    return qualifier, base.removesuffix("ifexists"), if_exists
+
+
+def entries(condition: Mapping[str, Any] | Statement) -> tuple[Entry, ...]:
+    """Every (operator, key, values) of a Condition block (or a statement's, parsed once); each
+    must hold (logical AND)."""
+    if isinstance(condition, Statement):
+        return condition.entries
+    out: list[Entry] = []
+    for operator, body in condition.items():
+        qualifier, base, if_exists = split_operator(operator)
+        for key, raw in body.items():
+            items = raw if isinstance(raw, list) else [raw]
+            values = tuple(_text(v) for v in items)
+            out.append(Entry(qualifier, base, if_exists, key.lower(), values))
+    return tuple(out)
+
+
+def _text(value: Any) -> str:
+    # JSON booleans in conditions are written "true"/"false" by AWS; str(True) is "True".
+    return str(value).lower() if isinstance(value, bool) else str(value).strip()
 
 
 def load_policy_document(doc: Mapping[str, Any] | str, source: str) -> Mapping[str, Any]:
@@ -119,6 +158,7 @@ def _parse_statement(item: Any, index: int, source: str) -> Statement:
         source=source,
         sid=sid or None,
         index=index,
+        entries=entries(condition),
     )
 
 

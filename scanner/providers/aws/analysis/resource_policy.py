@@ -9,11 +9,8 @@ from typing import Any
 from scanner.providers.aws.analysis.conditions import (
     NEGATED_OPERATORS,
     POSITIVE_OPERATORS,
-    Entry,
-    entries,
     excludes_outsiders,
     restricts_allow,
-    split_operator,
 )
 from scanner.providers.aws.analysis.coverage import (
     covers,
@@ -22,11 +19,14 @@ from scanner.providers.aws.analysis.coverage import (
     glob_intersects,
 )
 from scanner.providers.aws.analysis.policy_document import (
+    Entry,
     Match,
     Statement,
     action_match,
+    entries,
     parse_policy_document,
     principal_account,
+    split_operator,
 )
 
 _PUBLIC_GROUPS = {
@@ -38,7 +38,7 @@ _BUCKET_ARN = re.compile(r"(arn:[^:]+:s3:::)([^/*?$]+)(?:/.*)?")
 _UNNAMED_BUCKET = "arn:aws:s3:::logward-unnamed-bucket"
 
 
-def restricting_condition(condition: Mapping[str, Any]) -> bool:
+def restricting_condition(condition: Mapping[str, Any] | Statement) -> bool:
     """True when an Allow's Condition pins the caller to a fixed principal, org or network.
 
     Follows "The meaning of 'public'" (see conditions.py): fixed values only, aws:SourceIp no
@@ -52,7 +52,7 @@ def _excludes_public(deny: Statement) -> bool:
     # A Deny only shuts the public out when every entry holds for an anonymous caller on the
     # internet: one extra ANDed key (aws:SecureTransport false, say) lets HTTPS requests through.
     # A Deny without a Condition denies everyone.
-    return all(excludes_outsiders(entry) for entry in entries(deny.condition))
+    return all(excludes_outsiders(entry) for entry in deny.entries)
 
 
 def _denies_everyone(deny: Statement) -> bool:
@@ -142,7 +142,7 @@ def bucket_policy_public(
         for s in statements
         if s.effect == "Allow"
         and _anyone(s)
-        and not restricting_condition(s.condition)
+        and not restricting_condition(s)
         and not _neutralised(s, statements, bucket_arn)
     )
     return bool(reasons), reasons
@@ -262,7 +262,7 @@ def _kept_in_account(
     return any(
         deny.effect == "Deny"
         and _denies_everyone(deny)
-        and all(_excludes_other_accounts(e, account_id) for e in entries(deny.condition))
+        and all(_excludes_other_accounts(e, account_id) for e in deny.entries)
         and all(covers_actions(deny, a) for a in allow.actions or ("logs:*",))
         and all(covers_resources(deny, t) for t in targets)
         for deny in statements
@@ -291,7 +291,7 @@ def log_group_policy_exposure(
             continue
         if _kept_in_account(s, statements, group, account_id):
             continue
-        pinned = any(_pins_account(e, account_id) for e in entries(s.condition))
+        pinned = any(_pins_account(e, account_id) for e in s.entries)
         if _anyone(s) and not pinned:
             reasons.append(
                 f"{_label(s)} allows {_actions(s)} on {group} to any principal ('*') "
