@@ -78,6 +78,11 @@ def except_break_glass(condition: dict[str, Any] | None = None, **extra: Any) ->
     return {k: v for k, v in statement.items() if v is not None}
 
 
+def star_allow(condition: dict[str, Any]) -> dict[str, Any]:
+    """A bucket-policy Allow of object deletes to "*" under `condition`."""
+    return allow("s3:DeleteObject", f"{BUCKET}/*", Principal="*", Condition=condition)
+
+
 @dataclass(frozen=True)
 class Case:
     """One table row: alice's (or the deployer role's) policies, a check and who is granted."""
@@ -533,6 +538,56 @@ CASES = [
         (doc(allow(Condition={"StringEquals": {"aws:PrincipalAccount": ACCOUNT}})),),
         STOP,
         {ALICE: False},
+    ),
+    Case(
+        "allow-star-pinned-to-a-role-reaches-that-role",
+        (),
+        DELETE_OBJECT,
+        {DEPLOYER: False},
+        bucket_policy=doc(star_allow({"ArnEquals": {"aws:PrincipalArn": DEPLOYER}})),
+        role=True,
+    ),
+    Case(
+        "allow-star-pinned-to-a-role-reaches-nobody-else",
+        (),
+        DELETE_OBJECT,
+        {},
+        bucket_policy=doc(star_allow({"ArnEquals": {"aws:PrincipalArn": DEPLOYER}})),
+    ),
+    Case(
+        "allow-star-pinned-to-account-roles",
+        (),
+        DELETE_OBJECT,
+        {DEPLOYER: False},
+        bucket_policy=doc(
+            star_allow({"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/*"}})
+        ),
+        role=True,
+    ),
+    Case(
+        "allow-star-pinned-to-another-account-stays-star",
+        (),
+        DELETE_OBJECT,
+        {"*": True},
+        bucket_policy=doc(
+            star_allow({"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{OTHER}:role/*"}})
+        ),
+    ),
+    Case(
+        "allow-star-whole-account-pattern-stays-star",
+        (),
+        DELETE_OBJECT,
+        {"*": True},
+        bucket_policy=doc(
+            star_allow({"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:*"}})
+        ),
+    ),
+    Case(
+        "allow-star-if-exists-stays-star",
+        (),
+        DELETE_OBJECT,
+        {"*": True},
+        bucket_policy=doc(star_allow({"ArnEqualsIfExists": {"aws:PrincipalArn": DEPLOYER}})),
     ),
     # Resource patterns cover objects by glob: `*` spans `/`.
     Case(

@@ -275,6 +275,41 @@ def identity_context(arn: str) -> dict[str, str | None]:
     return context
 
 
+_PINNING_OPERATORS = frozenset({"stringequals", "stringlike", "arnequals", "arnlike"})
+
+
+def pins_to_account_identities(statement: Statement, account: str | None) -> bool:
+    """Whether a positive aws:PrincipalArn entry limits the statement to IAM users and roles of
+    `account`, so that deciding it for each of them covers every caller it can reach."""
+    if account is None:
+        return False
+    for entry in statement.entries:
+        if (
+            entry.key != "aws:principalarn"
+            or entry.base not in _PINNING_OPERATORS
+            or entry.if_exists
+            or entry.qualifier == "forallvalues"
+            or not entry.values
+        ):
+            continue
+        if all(_account_identity(value, account) for value in entry.values):
+            return True
+    return False
+
+
+def _account_identity(value: str, account: str) -> bool:
+    # The account root and STS sessions are left out: the pattern must name users or roles.
+    parts = value.split(":", 5)
+    return (
+        len(parts) == 6
+        and parts[:4] == ["arn", parts[1], "iam", ""]
+        and not _wildcard(parts[1])
+        and parts[4] == account
+        and parts[5].startswith(("user/", "role/"))
+        and "${" not in value
+    )
+
+
 def condition_effect(statement: Statement, context: Context | None = None) -> Match:
     """Whether the statement's Condition holds: YES always, NO never, MAYBE per request.
 

@@ -12,7 +12,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.providers.aws.analysis.conditions import Context, applies, identity_context
+from scanner.providers.aws.analysis.conditions import (
+    Context,
+    applies,
+    identity_context,
+    pins_to_account_identities,
+)
 from scanner.providers.aws.analysis.policy_document import (
     Match,
     Statement,
@@ -327,6 +332,11 @@ def _grantees(
         return [("*", False)] if statement.not_principals is not None else []
     out: list[tuple[str, bool]] = []
     for entry in statement.principals:
+        if entry == "*" and pins_to_account_identities(statement, account):
+            # "*" under aws:PrincipalArn naming this account's users or roles reaches only
+            # them: each scanned principal is decided on its own ARN instead.
+            out.extend((arn, False) for arn in scanned)
+            continue
         # Within one account a boundary does not limit what a resource policy grants to a user
         # ARN, but does limit a grant to a role ARN (IAM User Guide, "Permissions boundaries").
         out.append((entry, entry in scanned and scanned[entry].kind == "role"))
