@@ -624,7 +624,7 @@ def logs_deny(condition: dict[str, Any] | None, **extra: Any) -> dict[str, Any]:
     }
     if condition is not None:
         statement["Condition"] = condition
-    return statement
+    return {k: v for k, v in statement.items() if v is not None}
 
 
 OUTSIDE_ACCOUNT = {"StringNotEquals": {"aws:PrincipalAccount": ACCOUNT}}
@@ -636,6 +636,16 @@ LOG_GROUP_DENY_CASES = [
         id="deny-principal-arn-outside-this-account",
     ),
     pytest.param(logs_deny(None), 0, id="unconditional-deny"),
+    pytest.param(
+        logs_deny(None, Principal=None, NotPrincipal={"AWS": ACCOUNT}),
+        0,
+        id="deny-all-but-this-account",
+    ),
+    pytest.param(
+        logs_deny(None, Principal=None, NotPrincipal={"AWS": OTHER}),
+        2,
+        id="deny-all-but-another-account",
+    ),
     pytest.param(
         logs_deny({"StringNotEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}),
         2,

@@ -262,6 +262,8 @@ def _kept_in_account(
     return any(
         deny.effect == "Deny"
         and _denies_everyone(deny)
+        # A NotPrincipal Deny spares who it names: only this account's principals may be spared.
+        and all(principal_account(p) == account_id for p in deny.not_principals or ())
         and all(_excludes_other_accounts(e, account_id) for e in deny.entries)
         and all(covers_actions(deny, a) for a in allow.actions or ("logs:*",))
         and all(covers_resources(deny, t) for t in targets)
