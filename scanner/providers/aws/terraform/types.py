@@ -23,6 +23,7 @@ from scanner.plan.context import (
     through,
 )
 from scanner.providers.aws.cloudtrail import SELECTOR_ATTRS, normalize_selectors
+from scanner.providers.aws.common import partition_of
 from scanner.providers.aws.terraform import coverage, monitoring, s3
 from scanner.providers.aws.terraform.common import region as region_of
 
@@ -90,6 +91,8 @@ def _trail(res: PlanResource, ctx: PlanContext) -> Mapped:
     region = region_of(ctx, res)
     basic, advanced = v.get("event_selector"), v.get("advanced_event_selector")
     marker = first_unknown([basic, advanced])
+    # S3 ARNs in selectors are judged against the trail's partition, as the live scan does.
+    partition = partition_of(region)
     selectors: dict[str, Any]
     if marker is not None:
         selectors = dict.fromkeys(SELECTOR_ATTRS, marker)
@@ -98,9 +101,10 @@ def _trail(res: PlanResource, ctx: PlanContext) -> Mapped:
             [_selector(s) for s in basic or []] or None,
             [_advanced(s) for s in advanced or []] or None,
             True,
+            partition,
         )
     else:
-        selectors = normalize_selectors(DEFAULT_SELECTORS, None, False)
+        selectors = normalize_selectors(DEFAULT_SELECTORS, None, False, partition)
     when = "are not recorded in Terraform state" if ctx.is_state else "are not known before apply"
     not_yet = Unknowable(f"delivery times {when}")
     attrs: dict[str, Any] = {
