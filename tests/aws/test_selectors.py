@@ -411,6 +411,27 @@ NONE: Data = (READS, WRITES)
         ),
         pytest.param(
             None,
+            [s3(field("vpcEndpointId", Equals=["vpce-0123456789abcdef0"]))],
+            "aws",
+            NONE,
+            id="one-vpc-endpoint-is-not-all",
+        ),
+        pytest.param(
+            None,
+            [s3(field("errorCode", NotEquals=["AccessDenied"]))],
+            "aws",
+            NONE,
+            id="dropping-failed-calls-is-not-all",
+        ),
+        pytest.param(
+            None,
+            [s3(field("eventType", Equals=["AwsApiCall"]))],
+            "aws",
+            ALL,
+            id="event-type-of-api-calls-keeps-all",
+        ),
+        pytest.param(
+            None,
             [s3(field("eventSource", Equals=["s3.amazonaws.com"]))],
             "aws",
             ALL,
