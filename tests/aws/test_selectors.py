@@ -199,6 +199,13 @@ Mgmt = tuple[bool, bool, list[str], list[str]]  # read, write, read lost, write 
             id="advanced-network-activity-is-not-management",
         ),
         pytest.param(
+            None,
+            [adv(MGMT, read_only("true"), read_only("false"))],
+            True,
+            (False, False, [], []),
+            id="advanced-field-given-twice-is-not-credited",
+        ),
+        pytest.param(
             [basic("All", exclude=[KMS])],
             [adv(MGMT)],
             True,

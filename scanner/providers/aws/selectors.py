@@ -185,7 +185,11 @@ def management(
 
 
 def _fields(selector: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    return {str(f.get("Field")): f for f in selector.get("FieldSelectors") or []}
+    """The field selectors by field. A field given twice would be ANDed with itself; rather
+    than judge that, such a selector is treated as having no eventCategory: not credited."""
+    listed = [f for f in selector.get("FieldSelectors") or [] if isinstance(f, Mapping)]
+    out = {str(f.get("Field")): f for f in listed}
+    return out if len(out) == len(listed) else {}
 
 
 # --------------------------------------------------------------------------------------------
