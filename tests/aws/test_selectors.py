@@ -374,6 +374,60 @@ NONE: Data = (READS, WRITES)
             NONE,
             id="all-but-one-bucket-is-not-all",
         ),
+        # Selectors are ORed over objects too: what one leaves out another may cover.
+        pytest.param(
+            None,
+            [
+                s3(field("resources.ARN", NotStartsWith=["arn:aws:s3:::trail-logs/"])),
+                s3(
+                    read_only("false"),
+                    field("resources.ARN", StartsWith=["arn:aws:s3:::trail-logs/"]),
+                ),
+            ],
+            "aws",
+            (READS, []),
+            id="all-but-the-trail-bucket-plus-its-writes",
+        ),
+        pytest.param(
+            None,
+            [
+                s3(field("resources.ARN", StartsWith=["arn:aws:s3:::a"])),
+                s3(field("resources.ARN", NotStartsWith=["arn:aws:s3:::a"])),
+            ],
+            "aws",
+            ALL,
+            id="a-prefix-and-its-complement",
+        ),
+        pytest.param(
+            None,
+            [
+                s3(field("resources.ARN", NotEquals=["arn:aws:s3:::b/secret.txt"])),
+                s3(field("resources.ARN", Equals=["arn:aws:s3:::b/secret.txt"])),
+            ],
+            "aws",
+            ALL,
+            id="an-excluded-object-covered-by-another-selector",
+        ),
+        pytest.param(
+            None,
+            [
+                s3(field("resources.ARN", NotEndsWith=[".tmp"])),
+                s3(field("resources.ARN", EndsWith=[".tmp"]), read_only("true")),
+            ],
+            "aws",
+            ([], WRITES),
+            id="an-excluded-suffix-covered-for-reads-only",
+        ),
+        pytest.param(
+            None,
+            [
+                s3(field("resources.ARN", NotStartsWith=["arn:aws:s3:::a"])),
+                s3(field("resources.ARN", StartsWith=["arn:aws:s3:::a/"])),
+            ],
+            "aws",
+            NONE,
+            id="a-bucket-covered-but-not-the-longer-names",
+        ),
         pytest.param(
             None,
             [s3(field("resources.ARN", NotStartsWith=["arn:aws-cn:s3:::"]))],
@@ -559,6 +613,22 @@ def test_s3_events_missing(basic_sel: Any, advanced: Any, partition: str, want: 
             [],
             ["a"],
             id="advanced-read-exclusion-keeps-a-write-bucket-whole",
+        ),
+        pytest.param(
+            None,
+            [
+                s3(field("resources.ARN", StartsWith=["arn:aws:s3:::a/x/"])),
+                s3(
+                    field(
+                        "resources.ARN",
+                        StartsWith=["arn:aws:s3:::a/"],
+                        NotStartsWith=["arn:aws:s3:::a/x/"],
+                    )
+                ),
+            ],
+            ["a"],
+            ["a"],
+            id="advanced-bucket-whole-from-two-selectors",
         ),
         pytest.param(
             None,

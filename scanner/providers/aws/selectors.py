@@ -15,7 +15,7 @@ here, the selector is not credited: coverage is never over-stated.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -198,60 +198,78 @@ def _fields(selector: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
 
 
 @dataclass(frozen=True)
-class Arns:
-    """The object ARNs of one partition a selector covers: all of them, or every object of
-    the buckets named (and possibly parts of others, which do not count)."""
-
-    every: bool
-    buckets: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
 class DataSelector:
-    """One selector of S3 object data events: the directions, the event names (None: every
-    name) it admits, and the objects it covers."""
+    """One selector of S3 object data events: the directions and event names (None: every
+    name) it admits, and the object ARNs it covers: ARN prefixes (a basic selector's Values)
+    or a resources.ARN field selector (None: every object)."""
 
     directions: tuple[str, ...]
     names: Mapping[str, Any] | None
     narrowed: bool
-    arns: Arns
+    prefixes: tuple[str, ...] | None = None
+    arn: Mapping[str, Any] | None = None
 
     def records(self, direction: str, name: str) -> bool:
         """Whether every event `name` of `direction` on the covered objects is recorded."""
         return direction in self.directions and not self.narrowed and matches(self.names, name)
 
+    def covers(self, arn: str) -> bool:
+        """Whether the object `arn` is covered."""
+        if self.prefixes is not None:
+            return any(arn.startswith(p) for p in self.prefixes)
+        return matches(self.arn, arn)
 
-def arn_coverage(
-    root: str, prefixes: Sequence[str] | None, selector: Mapping[str, Any] | None
-) -> Arns:
-    """Objects covered by ARN `prefixes` (None: no including filter) less a field selector's
-    exclusions. `root` is `arn:<partition>:s3:::`, the prefix of every object ARN of the
-    trail's partition: a prefix of it (`arn:aws:s3`, `arn:aws:s3:::`) covers all buckets, a
-    value of another partition covers none, `arn:aws:s3:::bucket/` covers one bucket and
-    `arn:aws:s3:::bucket/prefix` only part of one (DataResource, CloudTrail API Reference)."""
-    selector = selector or {}
-    if selector.get("NotEndsWith"):  # an object key can end with any text: some are excluded
-        return Arns(False)
+    def values(self) -> Iterator[tuple[str, str]]:
+        """(operator, value) of every ARN this selector names."""
+        for p in self.prefixes or ():
+            yield "StartsWith", p
+        for op in (*INCLUDE, *EXCLUDE):
+            for v in (self.arn or {}).get(op) or []:
+                yield op, v
 
-    def touches(prefix: str) -> bool:
-        """Whether an exclusion removes some object ARN starting with `prefix`."""
-        return any(
-            v.startswith(prefix) or prefix.startswith(v)
-            for v in selector.get("NotStartsWith") or []
-        ) or any(v.startswith(prefix) for v in selector.get("NotEquals") or [])
 
-    every = prefixes is None or any(root.startswith(p) for p in prefixes)
+# A character no ARN value contains: `prefix + FRESH` extends `prefix` and no longer value.
+FRESH = "\uffff"
+
+
+def witnesses(root: str, selectors: Sequence[DataSelector]) -> list[str]:
+    """Object ARNs of the partition, one for each way the selectors' ARN values can split it:
+    for every prefix named (and `root`), an object under it that extends no longer value, with
+    and without each suffix named; and every exact object ARN named. Two objects with the same
+    longest matching prefix, longest matching suffix and exact value are covered by the same
+    selectors, so the selectors cover every object (of a bucket) exactly when they cover every
+    witness (of that bucket)."""
+    prefixes, suffixes, exact = {root}, {""}, set()
+    for s in selectors:
+        for op, v in s.values():
+            if op.endswith("EndsWith"):
+                suffixes.add(v)
+            elif v.startswith(root):
+                prefixes.add(v)
+                if op.endswith("Equals") and "/" in v[len(root) :]:
+                    exact.add(v)
+    # Each bucket named, as a whole, so that its objects outside every named prefix are tried.
+    prefixes |= {f"{root}{b}/" for b in _buckets(root, selectors)}
+    out = set(exact)
+    for p in prefixes:
+        # An object ARN is root + bucket + "/" + key: under a bucket-name prefix, try both an
+        # object of a longer bucket name and one of the bucket named exactly.
+        bases = [p + FRESH] if "/" in p[len(root) :] else [p + FRESH + "/" + FRESH, p + "/" + FRESH]
+        out |= {b + x for b in bases for x in suffixes}
+    return sorted(out)
+
+
+def _buckets(root: str, selectors: Sequence[DataSelector]) -> list[str]:
+    """Buckets the selectors name in full (`root` + bucket, then `/` or nothing)."""
     named = set()
-    for p in prefixes or ():
-        if p.startswith(root) and len(p) > len(root):
-            bucket, _slash, key = p[len(root) :].partition("/")
-            if not key:  # `bucket/`, or a bucket-name prefix: every object of `bucket`
-                named.add(bucket)
-    every = every and not touches(root)
-    return Arns(every, frozenset(b for b in named if not touches(f"{root}{b}/")))
+    for s in selectors:
+        for op, v in s.values():
+            if not op.endswith("EndsWith") and v.startswith(root) and len(v) > len(root):
+                named.add(v[len(root) :].partition("/")[0])
+    return sorted(named)
 
 
-def _advanced_s3(selector: Mapping[str, Any], root: str) -> DataSelector | None:
+def _advanced_s3(selector: Mapping[str, Any]) -> DataSelector | None:
     fields = _fields(selector)
     for name, value in (("eventCategory", "Data"), ("resources.type", S3_OBJECT)):
         if name not in fields or not matches(fields[name], value):
@@ -265,21 +283,21 @@ def _advanced_s3(selector: Mapping[str, Any], root: str) -> DataSelector | None:
         if not matches(fields.pop(name, None), value):
             return None
     narrowed = bool(set(fields) - DECIDED)
-    arn = fields.get("resources.ARN") or {}
-    # Only StartsWith can cover a whole bucket; Equals names one object, EndsWith a suffix.
-    prefixes = list(arn.get("StartsWith") or []) if any(arn.get(op) for op in INCLUDE) else None
-    coverage = arn_coverage(root, prefixes, arn)
-    return DataSelector(directions, fields.get("eventName"), narrowed, coverage)
+    return DataSelector(
+        directions, fields.get("eventName"), narrowed, arn=fields.get("resources.ARN")
+    )
 
 
-def _basic_s3(selector: Mapping[str, Any], root: str) -> list[DataSelector]:
+def _basic_s3(selector: Mapping[str, Any]) -> list[DataSelector]:
     out = []
     directions = READ_WRITE.get(selector.get("ReadWriteType") or "All", ())
     for resource in selector.get("DataResources") or []:
         if resource.get("Type") == S3_OBJECT and resource.get("Values"):
-            # Values are ARN prefixes (DataResource, CloudTrail API Reference).
-            arns = arn_coverage(root, list(resource["Values"]), None)
-            out.append(DataSelector(directions, None, False, arns))
+            # Values are ARN prefixes: `arn:aws:s3` every bucket, `arn:aws:s3:::bucket/` one
+            # bucket, `arn:aws:s3:::bucket/prefix` part of one (DataResource, CloudTrail API
+            # Reference).
+            prefixes = tuple(resource["Values"])
+            out.append(DataSelector(directions, None, False, prefixes=prefixes))
     return out
 
 
@@ -307,31 +325,33 @@ def s3_objects(
 ) -> dict[str, Any]:
     """Per direction: whether every S3 object event of that direction is recorded on every
     object of every bucket of the partition, which event names are not, and which buckets have
-    every event of that direction recorded on all their objects."""
+    every event of that direction recorded on all their objects. Selectors are ORed: a bucket
+    one selector leaves out may be covered by another."""
     root = f"arn:{partition}:s3:::"
     selectors: list[DataSelector] = []
     for selector in basic or ():
-        selectors.extend(_basic_s3(selector, root))
+        selectors.extend(_basic_s3(selector))
     for selector in advanced or ():
-        found = _advanced_s3(selector, root)
+        found = _advanced_s3(selector)
         if found is not None:
             selectors.append(found)
+    arns = witnesses(root, selectors)
     extra = _unclassified(selectors)
     out: dict[str, Any] = {}
     for d in DIRECTIONS:
         names = sorted(n for n, nd in S3_OBJECT_EVENTS.items() if nd == d) + extra
-        missing = [n for n in names if not any(s.records(d, n) and s.arns.every for s in selectors)]
-        candidates = sorted({b for s in selectors for b in s.arns.buckets})
+
+        def whole(objects: list[str], name: str, d: str = d) -> bool:
+            return all(any(s.records(d, name) and s.covers(a) for s in selectors) for a in objects)
+
+        missing = [n for n in names if not whole(arns, n)]
         buckets = [
             b
-            for b in candidates
-            if all(
-                any(s.records(d, n) and (s.arns.every or b in s.arns.buckets) for s in selectors)
-                for n in names
-            )
+            for b in _buckets(root, selectors)
+            if all(whole([a for a in arns if a.startswith(f"{root}{b}/")], n) for n in names)
         ]
         out[f"{d}_all_buckets"] = not missing
-        out[f"{d}_buckets"] = [] if not missing else buckets
+        out[f"{d}_buckets"] = buckets if missing else []
         out[f"{d}_events_missing"] = missing
     return {
         k: out[k]
