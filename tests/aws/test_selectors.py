@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 
+from scanner.model import Unknowable
 from scanner.providers.aws.cloudtrail import normalize_selectors
 from scanner.providers.aws.selectors import S3_OBJECT_EVENTS, matches
+from scanner.providers.aws.terraform.types import _trail_selectors
 
 MGMT = {"Field": "eventCategory", "Equals": ["Management"]}
 S3_DATA = [
@@ -677,3 +679,41 @@ def test_every_s3_object_event_has_one_direction() -> None:
     assert set(READS).isdisjoint(WRITES)
     assert {"GetObject", "HeadObject"} <= set(READS)
     assert {"PutObject", "DeleteObject", "DeleteObjects", "CopyObject"} <= set(WRITES)
+
+
+UNKNOWN_REGION = Unknowable("the region of provider configuration aws is not known from the plan")
+
+
+def _data_resource(*values: str) -> dict[str, Any]:
+    return {"data_resource": [{"type": "AWS::S3::Object", "values": list(values)}]}
+
+
+@pytest.mark.parametrize(
+    ("planned", "region", "known"),
+    [
+        pytest.param({"event_selector": [_data_resource("arn:aws:s3")]}, "us-east-1", True),
+        pytest.param({"event_selector": [_data_resource("arn:aws:s3")]}, UNKNOWN_REGION, False),
+        pytest.param(
+            {
+                "advanced_event_selector": [
+                    {
+                        "field_selector": [
+                            {"field": "eventCategory", "equals": ["Data"]},
+                            {"field": "resources.type", "equals": ["AWS::S3::Object"]},
+                        ]
+                    }
+                ]
+            },
+            UNKNOWN_REGION,
+            True,
+            id="no-arn-filter-is-the-same-in-every-partition",
+        ),
+        pytest.param({}, UNKNOWN_REGION, True, id="no-data-selector-is-the-same-everywhere"),
+    ],
+)
+def test_plan_with_unknown_partition(planned: dict[str, Any], region: Any, known: bool) -> None:
+    """A plan whose region is not known does not know which partition `arn:aws:s3` is
+    judged in: the S3 coverage is unknown where the partition would change it."""
+    got = _trail_selectors(planned, region)
+    assert isinstance(got["s3_data_events"], Unknowable) is not known
+    assert not isinstance(got["management_events"], Unknowable)
