@@ -18,6 +18,7 @@ from scanner.evidence import EvidenceStore
 from scanner.inventory import Inventory
 from scanner.model import Finding, Resource, Status, Unknowable
 from scanner.providers.aws.calls import AwsApi
+from scanner.providers.aws.selectors import S3_OBJECT_EVENTS
 from tests.aws.helpers import assess
 
 ACCOUNT = "123456789012"
@@ -397,45 +398,53 @@ def _selectors(trail: Resource) -> tuple[str, dict[str, Any], dict[str, Any]]:
     return a["selector_mode"], a["management_events"], a["s3_data_events"]
 
 
+READS = sorted(n for n, d in S3_OBJECT_EVENTS.items() if d == "read")
+WRITES = sorted(n for n, d in S3_OBJECT_EVENTS.items() if d == "write")
+
+
+def _mgmt(read: bool, write: bool, read_lost: list[str], write_lost: list[str]) -> dict[str, Any]:
+    return {
+        "read": read,
+        "write": write,
+        "excluded_sources": sorted({*read_lost, *write_lost}),
+        "read_excluded_sources": read_lost,
+        "write_excluded_sources": write_lost,
+    }
+
+
+def _s3(
+    read_buckets: list[str], read_missing: list[str], write_missing: list[str]
+) -> dict[str, Any]:
+    return {
+        "read_all_buckets": not read_missing,
+        "write_all_buckets": not write_missing,
+        "read_buckets": read_buckets,
+        "write_buckets": [],
+        "read_events_missing": read_missing,
+        "write_events_missing": write_missing,
+    }
+
+
 def test_basic_selectors_all_events(estate: Estate) -> None:
     mode, mgmt, s3 = _selectors(estate.get(_trail_arn(EAST, "org-trail")))
     assert mode == "basic"
-    assert mgmt == {"read": True, "write": True, "excluded_sources": []}
-    assert s3 == {
-        "read_all_buckets": True,
-        "write_all_buckets": True,
-        "read_buckets": [],
-        "write_buckets": [],
-    }
+    assert mgmt == _mgmt(True, True, [], [])
+    assert s3 == _s3([], [], [])
 
 
 def test_basic_selectors_directions_exclusions_and_one_bucket(estate: Estate) -> None:
     mode, mgmt, s3 = _selectors(estate.get(_trail_arn(EAST, "audit-reads")))
     assert mode == "basic"
-    assert mgmt == {
-        "read": False,
-        "write": True,
-        "excluded_sources": ["kms.amazonaws.com", "rdsdata.amazonaws.com"],
-    }
-    assert s3 == {
-        "read_all_buckets": False,
-        "write_all_buckets": False,
-        "read_buckets": ["app-data-bkt"],
-        "write_buckets": [],
-    }
+    assert mgmt == _mgmt(False, True, [], ["kms.amazonaws.com", "rdsdata.amazonaws.com"])
+    assert s3 == _s3(["app-data-bkt"], READS, WRITES)
 
 
 def test_advanced_selectors_normalize_like_basic_ones(estate: Estate) -> None:
     trail = estate.get(_trail_arn(WEST, "west-trail"))
     mode, mgmt, s3 = _selectors(trail)
     assert mode == "advanced"
-    assert mgmt == {"read": False, "write": True, "excluded_sources": ["kms.amazonaws.com"]}
-    assert s3 == {
-        "read_all_buckets": False,
-        "write_all_buckets": True,
-        "read_buckets": ["app-data-bkt"],
-        "write_buckets": [],
-    }
+    assert mgmt == _mgmt(False, True, [], ["kms.amazonaws.com"])
+    assert s3 == _s3(["app-data-bkt"], READS, [])
     assert trail.attrs["event_selectors"] is None
     assert [s["Name"] for s in trail.attrs["advanced_event_selectors"]] == [
         "writes, no KMS",
@@ -447,18 +456,13 @@ def test_advanced_selectors_normalize_like_basic_ones(estate: Estate) -> None:
 def test_narrowed_advanced_selectors_do_not_count_as_all_events(estate: Estate) -> None:
     mode, mgmt, s3 = _selectors(estate.get(_trail_arn(WEST, "iam-only")))
     assert mode == "advanced"
-    assert mgmt == {"read": False, "write": False, "excluded_sources": []}
-    assert s3 == {
-        "read_all_buckets": False,
-        "write_all_buckets": False,
-        "read_buckets": [],
-        "write_buckets": [],
-    }
+    assert mgmt == _mgmt(False, False, [], [])
+    assert s3 == _s3([], READS, [n for n in WRITES if n != "PutObject"])
 
 
 def test_trail_without_custom_selectors_logs_all_management_events(estate: Estate) -> None:
     _mode, mgmt, s3 = _selectors(estate.get(_trail_arn(EAST, "partner-trail")))
-    assert mgmt == {"read": True, "write": True, "excluded_sources": []}
+    assert mgmt == _mgmt(True, True, [], [])
     assert not s3["read_all_buckets"] and not s3["write_all_buckets"]
 
 

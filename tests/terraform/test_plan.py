@@ -169,7 +169,13 @@ def test_compliant_plan_attributes_follow_the_live_shapes() -> None:
     assert trail.attrs["is_multi_region"] is True
     assert trail.attrs["include_global_service_events"] is True  # provider default
     assert trail.attrs["status"]["is_logging"] is True  # provider default
-    assert trail.attrs["management_events"] == {"read": True, "write": True, "excluded_sources": []}
+    assert trail.attrs["management_events"] == {
+        "read": True,
+        "write": True,
+        "excluded_sources": [],
+        "read_excluded_sources": [],
+        "write_excluded_sources": [],
+    }
     assert isinstance(trail.attrs["tamper_grants"], Unknowable)
     assert trail.links["bucket"].targets == (BUCKET,)
     assert trail.links["kms_key"].targets == (KEY,)
@@ -392,6 +398,8 @@ def test_legacy_inline_bucket_blocks(plan_policies: list[CompiledPolicy]) -> Non
         "read": False,
         "write": True,
         "excluded_sources": ["kms.amazonaws.com"],
+        "read_excluded_sources": [],
+        "write_excluded_sources": ["kms.amazonaws.com"],
     }
     assert trail.attrs["s3_data_events"]["write_all_buckets"] is True
     found = statuses(judge(plan_policies, scan.inventory))

@@ -230,6 +230,38 @@ def selectors(direction: str, exclude_kms: bool = False) -> list[dict[str, Any]]
     ]
 
 
+def selectors_by_direction(lose_kms_writes: bool) -> list[dict[str, Any]]:
+    """Selectors whose coverage differs by direction: management events but KMS, plus either a
+    read-only management selector (KMS writes stay lost) or a KMS-only one (nothing lost); S3
+    object events but one event name, a read (GetObject) or a write (PutObject)."""
+    extra = (
+        field("readOnly", equals=["true"])
+        if lose_kms_writes
+        else field("eventSource", equals=["kms.amazonaws.com"])
+    )
+    return [
+        {
+            "name": "management but kms",
+            "field_selector": [
+                field("eventCategory", equals=["Management"]),
+                field("eventSource", not_equals=["kms.amazonaws.com"]),
+            ],
+        },
+        {
+            "name": "more management",
+            "field_selector": [field("eventCategory", equals=["Management"]), extra],
+        },
+        {
+            "name": "s3 but one event",
+            "field_selector": [
+                field("eventCategory", equals=["Data"]),
+                field("resources.type", equals=["AWS::S3::Object"]),
+                field("eventName", not_equals=["GetObject" if lose_kms_writes else "PutObject"]),
+            ],
+        },
+    ]
+
+
 def plan_selectors(blocks: list[dict[str, Any]]) -> dict[str, Any]:
     plan = fixture("monitoring.json")
     values(plan, TRAIL)["advanced_event_selector"] = blocks
@@ -490,6 +522,14 @@ SCENARIOS: dict[str, Scenario] = {
         lambda: plan_selectors(selectors("write", exclude_kms=True)),
         lambda s: live_monitoring(s, advanced=selectors("write", exclude_kms=True)),
     ),
+    "selectors-kms-writes-lost": Scenario(
+        lambda: plan_selectors(selectors_by_direction(True)),
+        lambda s: live_monitoring(s, advanced=selectors_by_direction(True)),
+    ),
+    "selectors-kms-covered": Scenario(
+        lambda: plan_selectors(selectors_by_direction(False)),
+        lambda s: live_monitoring(s, advanced=selectors_by_direction(False)),
+    ),
     "trail-replaced": Scenario(plan_trail_replaced),
     "coverage": Scenario(plan_coverage, lambda s: live_coverage(s)),
     "recorder-stopped": Scenario(
@@ -532,15 +572,23 @@ TABLE: dict[str, list[Case]] = {
         Case("selectors-read", PASS),
         Case("cis-all", PASS),
         Case("selectors-write-not-kms", FAIL),
+        # All but KMS plus read-only: KMS writes are lost. All but KMS plus KMS only: none.
+        Case("selectors-kms-writes-lost", FAIL),
+        Case("selectors-kms-covered", PASS),
     ],
     "aws-cloudtrail-s3-data-events-read": [
         Case("selectors-read", PASS),
         Case("selectors-write-not-kms", FAIL),
         Case("cis-all", FAIL),
+        # Excluding GetObject loses a read; excluding PutObject leaves reads complete.
+        Case("selectors-kms-writes-lost", FAIL),
+        Case("selectors-kms-covered", PASS),
     ],
     "aws-cloudtrail-s3-data-events-write": [
         Case("selectors-write-not-kms", PASS),
         Case("selectors-read", FAIL),
+        Case("selectors-kms-writes-lost", PASS),
+        Case("selectors-kms-covered", FAIL),
     ],
     "aws-config-recorder-all-regions": [
         Case("coverage", PASS, "us-east-1"),

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scanner.model import Resource, Unknowable
+from scanner.providers.aws import selectors
 from scanner.providers.aws.calls import AwsApi, AwsCallError
 from scanner.providers.aws.common import Scope, iso, make
 from scanner.providers.aws.declare import Collected, Detailer, Found, Lister, Service, call
@@ -19,14 +20,6 @@ SELECTOR_ATTRS = (
     "s3_data_events",
     "event_selectors",
     "advanced_event_selectors",
-)
-ALL_S3 = (
-    "arn:aws:s3",
-    "arn:aws:s3:::",
-    "arn:aws-us-gov:s3",
-    "arn:aws-cn:s3",
-    "arn:aws-us-gov:s3:::",
-    "arn:aws-cn:s3:::",
 )
 
 
@@ -60,6 +53,7 @@ def describe(api: AwsApi, scope: Scope, trail: Mapping[str, Any]) -> Resource:
             got.data.get("EventSelectors"),
             got.data.get("AdvancedEventSelectors"),
             bool(trail.get("HasCustomEventSelectors")),
+            arn.split(":")[1],
         )
     except AwsCallError as exc:
         marker = exc.unknowable()
@@ -153,123 +147,24 @@ def normalize_selectors(
     basic: Sequence[Mapping[str, Any]] | None,
     advanced: Sequence[Mapping[str, Any]] | None,
     has_custom: bool,
+    partition: str = "aws",
 ) -> dict[str, Any]:
     """Basic and advanced event selectors reduced to what the policies ask: which management
-    events and which S3 object-level events the trail records."""
-    mgmt: dict[str, Any] = {"read": False, "write": False, "excluded_sources": []}
-    s3: dict[str, Any] = {
-        "read_all_buckets": False,
-        "write_all_buckets": False,
-        "read_buckets": [],
-        "write_buckets": [],
-    }
-    exclusions: list[set[str]] = []  # per management selector: the sources it leaves out
-    mode = "none"
-    if advanced:
-        mode = "advanced"
-        for selector in advanced:
-            _advanced(selector, mgmt, s3, exclusions)
-    elif basic:
-        mode = "basic"
-        for selector in basic:
-            _basic(selector, mgmt, s3, exclusions)
-    elif not has_custom:
-        # A trail without custom selectors records all read and write management events.
-        mode = "basic"
-        mgmt.update(read=True, write=True)
-    # Selectors are ORed: a source is excluded only when every management selector leaves it
-    # out.
-    if exclusions:
-        mgmt["excluded_sources"] = sorted(set.intersection(*exclusions))
+    events and which S3 object-level events the trail records, per direction (see
+    scanner/providers/aws/selectors.py). `partition` is the trail's: S3 ARNs of another
+    partition name none of its buckets."""
+    mode = "advanced" if advanced else "basic" if basic or not has_custom else "none"
+    # A trail without custom selectors records all read and write management events.
+    default_all = not advanced and not basic and not has_custom
+    # A trail has basic or advanced selectors, never both: advanced ones replace basic ones.
+    use_basic = None if advanced else basic
     return {
         "selector_mode": mode,
-        "management_events": mgmt,
-        "s3_data_events": s3,
+        "management_events": selectors.management(use_basic, advanced, default_all),
+        "s3_data_events": selectors.s3_objects(use_basic, advanced, partition),
         "event_selectors": list(basic) if basic else None,
         "advanced_event_selectors": list(advanced) if advanced else None,
     }
-
-
-def _directions(read_write: str | None) -> tuple[str, ...]:
-    return {"ReadOnly": ("read",), "WriteOnly": ("write",)}.get(
-        read_write or "All", ("read", "write")
-    )
-
-
-def _basic(
-    selector: Mapping[str, Any],
-    mgmt: dict[str, Any],
-    s3: dict[str, Any],
-    exclusions: list[set[str]],
-) -> None:
-    directions = _directions(selector.get("ReadWriteType"))
-    if selector.get("IncludeManagementEvents", True):
-        for d in directions:
-            mgmt[d] = True
-        exclusions.append(set(selector.get("ExcludeManagementEventSources") or []))
-    for resource in selector.get("DataResources") or []:
-        if resource.get("Type") != "AWS::S3::Object":
-            continue
-        for value in resource.get("Values") or []:
-            for d in directions:
-                _s3_value(s3, d, value)
-
-
-def _s3_value(s3: dict[str, Any], direction: str, value: str) -> None:
-    if value in ALL_S3:
-        s3[f"{direction}_all_buckets"] = True
-    else:
-        bucket = value.split(":::", 1)[-1].split("/", 1)[0]
-        if bucket and bucket not in s3[f"{direction}_buckets"]:
-            s3[f"{direction}_buckets"].append(bucket)
-
-
-def _advanced(
-    selector: Mapping[str, Any],
-    mgmt: dict[str, Any],
-    s3: dict[str, Any],
-    exclusions: list[set[str]],
-) -> None:
-    fields = {f.get("Field"): f for f in selector.get("FieldSelectors") or []}
-    category = fields.get("eventCategory", {}).get("Equals") or []
-    read_only = fields.get("readOnly", {}).get("Equals")
-    if read_only == ["true"]:
-        directions: tuple[str, ...] = ("read",)
-    elif read_only == ["false"]:
-        directions = ("write",)
-    else:
-        directions = ("read", "write")
-    if "Management" in category:
-        source = fields.get("eventSource", {})
-        if source.get("Equals"):
-            return  # only some event sources: not "all management events"
-        exclusions.append(set(source.get("NotEquals") or []))
-        for d in directions:
-            mgmt[d] = True
-        return
-    if "Data" in category and fields.get("resources.type", {}).get("Equals") == ["AWS::S3::Object"]:
-        _s3_objects(fields, directions, s3)
-
-
-def _s3_objects(fields: Mapping[str, Any], directions: tuple[str, ...], s3: dict[str, Any]) -> None:
-    """What an advanced selector of S3 object data events records, per direction."""
-    narrowing = set(fields) - {"eventCategory", "resources.type", "readOnly", "resources.ARN"}
-    arn_field = fields.get("resources.ARN") or {}
-    # Any exclusion on the ARN (NotStartsWith, NotEquals, EndsWith, ...) means "not all".
-    arn_excludes = any(op not in ("Field", "StartsWith", "Equals") for op in arn_field)
-    for d in directions:
-        if not arn_field and not narrowing:
-            s3[f"{d}_all_buckets"] = True
-            continue
-        for value in arn_field.get("StartsWith") or []:
-            if value in ALL_S3:
-                if not narrowing and not arn_excludes:
-                    s3[f"{d}_all_buckets"] = True
-            else:
-                _s3_value(s3, d, value)
-        for value in arn_field.get("Equals") or []:
-            if value not in ALL_S3:  # Equals names one object ARN, never "every bucket"
-                _s3_value(s3, d, value)
 
 
 def _list(api: AwsApi, _scope: Scope, region: str) -> Found:

@@ -77,6 +77,7 @@ _PARTITIONS = (
     ("us-isof-", "aws-iso-f"),
     ("eu-isoe-", "aws-iso-e"),
 )
+PARTITIONS = ("aws", *(p for _, p in _PARTITIONS))
 
 
 def partition_of(region: object) -> str:

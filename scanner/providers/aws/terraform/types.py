@@ -6,7 +6,7 @@ explicitly (each named below), so a policy sees the value AWS will actually have
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from scanner.model import Unknowable
@@ -23,6 +23,7 @@ from scanner.plan.context import (
     through,
 )
 from scanner.providers.aws.cloudtrail import SELECTOR_ATTRS, normalize_selectors
+from scanner.providers.aws.common import PARTITIONS, partition_of
 from scanner.providers.aws.terraform import coverage, monitoring, s3
 from scanner.providers.aws.terraform.common import region as region_of
 
@@ -73,6 +74,31 @@ def _advanced(raw: Any) -> dict[str, Any]:
     return {"Name": raw.get("name"), "FieldSelectors": fields}
 
 
+def _trail_selectors(v: Mapping[str, Any], region: str | Unknowable) -> dict[str, Any]:
+    """The selector attributes of a planned trail, normalized as the live scan does."""
+    basic, advanced = v.get("event_selector"), v.get("advanced_event_selector")
+    marker = first_unknown([basic, advanced])
+    if marker is not None:
+        return dict.fromkeys(SELECTOR_ATTRS, marker)
+    if basic or advanced:
+        given = [_selector(s) for s in basic or []] or None
+        args = (given, [_advanced(s) for s in advanced or []] or None, True)
+    else:
+        args = (DEFAULT_SELECTORS, None, False)
+    if not isinstance(region, Unknowable):
+        return normalize_selectors(*args, partition_of(region))
+    # S3 ARNs are judged against the trail's partition (`arn:aws:s3` names no bucket of
+    # aws-cn): with the region unknown, S3 coverage is known only where every partition agrees.
+    each = [normalize_selectors(*args, p) for p in PARTITIONS]
+    out = each[0]
+    if any(o["s3_data_events"] != out["s3_data_events"] for o in each):
+        out["s3_data_events"] = Unknowable(
+            "the trail's partition, which the S3 ARNs of its selectors depend on, is not known "
+            f"({region.reason})"
+        )
+    return out
+
+
 def _trail_id(res: PlanResource, ctx: PlanContext) -> str:
     return known_or(res, "arn")
 
@@ -88,19 +114,7 @@ def _trail(res: PlanResource, ctx: PlanContext) -> Mapped:
         v.get("cloud_watch_logs_group_arn"),
     )
     region = region_of(ctx, res)
-    basic, advanced = v.get("event_selector"), v.get("advanced_event_selector")
-    marker = first_unknown([basic, advanced])
-    selectors: dict[str, Any]
-    if marker is not None:
-        selectors = dict.fromkeys(SELECTOR_ATTRS, marker)
-    elif basic or advanced:
-        selectors = normalize_selectors(
-            [_selector(s) for s in basic or []] or None,
-            [_advanced(s) for s in advanced or []] or None,
-            True,
-        )
-    else:
-        selectors = normalize_selectors(DEFAULT_SELECTORS, None, False)
+    selectors = _trail_selectors(v, region)
     when = "are not recorded in Terraform state" if ctx.is_state else "are not known before apply"
     not_yet = Unknowable(f"delivery times {when}")
     attrs: dict[str, Any] = {
