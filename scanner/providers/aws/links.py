@@ -36,7 +36,12 @@ LINKS: tuple[LinkSpec, ...] = (
         (BUCKET,),
         reverse="trails",
         noun="bucket",
-        # ListBuckets lists every bucket the account owns, in every region.
+        # ListBuckets lists every bucket the caller's account owns, in every region, but a
+        # bucket name is shared by every account of the partition and a trail may deliver to
+        # another account's bucket (a log-archive account: the documented cross-account
+        # pattern). A name missing from ListBuckets is therefore not absent: unknown (the
+        # `missing` reason). HeadBucket cannot settle it either: AWS documents its 400/403/404
+        # as generic, "you cannot determine the exception beyond these codes".
         missing="{what} is not owned by account {account} (another account's bucket, or "
         "deleted), so its settings cannot be read from this scan",
     ),
