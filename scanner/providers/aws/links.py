@@ -47,7 +47,9 @@ LINKS: tuple[LinkSpec, ...] = (
     ),
     LinkSpec(TRAIL, "kms_key", (KEY,), reverse="protects", noun="KMS key"),
     LinkSpec(TRAIL, "log_group", (GROUP,), reverse="log_sources", noun="log group"),
-    LinkSpec(BUCKET, "kms_key", (KEY,), reverse="protects", noun="KMS key"),
+    # Likewise a bucket's key, only when a trail writes to the bucket (a plan holds
+    # application buckets too; a live scan reads the encryption of trail buckets only).
+    LinkSpec(BUCKET, "kms_key", (KEY,), reverse="protects", noun="KMS key", reverse_if="trails"),
     # A log group's key protects audit logs only when a trail or a VPC flow log delivers to
     # the group (the `log_group_scope: audit` notion): keys of application log groups are
     # not the keys of audit log stores.
