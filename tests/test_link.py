@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from scanner.gaps import LiveGaps
 from scanner.inventory import Inventory
-from scanner.link import Declared, Join, LinkSpec, LiveGaps, Ref, declared_links, resolve
+from scanner.link import Declared, Join, LinkSpec, Ref, declared_links, resolve
 from scanner.model import Absent, CollectionError, Link, Resource, Unknowable
 from scanner.plan.inventory import PlanGaps
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from scanner.gaps import LiveGaps
 from scanner.inventory import Inventory
-from scanner.link import Join, Key, LinkSpec, LiveGaps, Ref
+from scanner.link import Join, Key, LinkSpec, Ref
 from scanner.model import UNKNOWN_LOCATION, Resource, Unknowable
 from scanner.providers.aws.common import Scope, arn_account, arn_region
 from scanner.providers.aws.ec2 import flow_log_groups
