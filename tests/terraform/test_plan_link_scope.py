@@ -1,6 +1,8 @@
-"""Keys in scope are the keys of audit log stores, in a plan as in a live scan: a bucket's key
-counts for the rotation policy only when a trail writes to the bucket (a plan holds application
-buckets too), and a key named but not in the plan stays unknown, never absent."""
+"""Links in a plan: keys in scope are the keys of audit log stores, as in a live scan (a
+bucket's key counts for the rotation policy only when a trail writes to the bucket; a plan holds
+application buckets too), and a target named but not in the plan stays unknown, never absent,
+even under --assume-complete (a live scan fails a topic that its region's listing does not
+hold: tests/aws/test_absent_links.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +13,13 @@ from typing import Any
 
 import pytest
 
+from scanner import pipeline
 from scanner.model import Status, Unknowable
 from scanner.plan.inventory import plan_inventory
 from scanner.policy.engine import evaluate
 from scanner.policy.loader import compile_policies, load_policies
-from tests.terraform.planedit import values
+from tests.support.pipeline import scan_plan
+from tests.terraform.planedit import expressions, unknown, values
 
 KEY = "arn:aws:kms:eu-west-1:111111111111:key/existing"
 ROTATION = "aws-kms-log-key-rotation"
@@ -54,3 +58,22 @@ def test_a_bucket_key_is_judged_only_for_a_trail_bucket(
         if f.policy_id == ROTATION
     }
     assert got == expected
+
+
+def test_a_topic_not_in_the_plan_stays_unknown_even_when_assumed_complete(tmp_path: Path) -> None:
+    """The plan names the topic by a literal ARN: its account may not be the plan's, and the
+    plan is not the account's listing, so nobody can say the topic does not exist."""
+    plan: dict[str, Any] = json.loads(
+        (Path(__file__).parent / "fixtures" / "monitoring.json").read_text(encoding="utf-8")
+    )
+    gone = "arn:aws:sns:us-east-1:123456789012:deleted"
+    alarm = "aws_cloudwatch_metric_alarm.root_usage"
+    values(plan, alarm)["alarm_actions"] = [gone]
+    expressions(plan, alarm)["alarm_actions"] = {"constant_value": [gone]}
+    unknown(plan, alarm).pop("alarm_actions", None)
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan), encoding="utf-8")
+    findings = scan_plan(pipeline.prepare(None, None, None), path, assume_complete=True).findings
+    (root,) = [f for f in findings if f.policy_id == "aws-monitoring-root-usage"]
+    assert root.status is Status.UNKNOWN, root.message
+    assert f"SNS topic {gone} is not in this plan" in root.message
