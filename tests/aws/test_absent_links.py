@@ -324,3 +324,24 @@ def test_when_trails_cannot_be_listed_every_group_key_is_described_and_errs(
     for got in rotation.values():
         assert got.status is Status.ERROR, got.message
         assert "DescribeTrails" in got.message
+
+
+def test_a_flow_log_delivering_to_a_log_group_that_does_not_exist(
+    prepared: Any, moto_session: Any
+) -> None:
+    """The same rule on the other audit log source: a VPC flow log whose log group (named
+    bare, so in the VPC's region and account) the region's listing does not hold."""
+    ec2 = moto_session.client("ec2", region_name=EAST)
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    ec2.create_flow_logs(
+        ResourceIds=[vpc],
+        ResourceType="VPC",
+        TrafficType="ALL",
+        LogGroupName="/vpc/deleted",
+        DeliverLogsPermissionArn=f"arn:aws:iam::{ACCOUNT}:role/FlowLogs",
+    )
+    collected = collect(moto_session)
+    missing = group_arn("/vpc/deleted")
+    assert isinstance(get(collected, missing).placeholder, Absent)
+    got = finding(assess(prepared, collected), "aws-logs-log-group-retention", missing)
+    assert got.status is Status.FAIL and f"log group {missing} does not exist" in got.message
