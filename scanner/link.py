@@ -3,10 +3,12 @@ their cloud declares once (`LinkSpec`, `Join`), then derived attributes computed
 
 Adapters only extract references (`Ref`: "this trail names bucket X"); everything else is
 here, the same for every source. A reference to something that was not collected becomes a
-*placeholder* whose every attribute is unknown, with the reason the source's `Gaps` gives
-(another account, a failed listing, a region not scanned, not in this plan). A reverse link is
-only as complete as the listing of its sources: when that listing failed, the link carries
-the error. Lookups go through dicts built once, so linking is linear in the inventory.
+*placeholder*, with the reason the source's `Gaps` gives: unknown or error when the target is
+outside what was looked at (another account, a location not scanned, a failed listing, not in
+this plan), `Absent` when it was looked for where it would be and is not there (the listing of
+its account and location succeeded), so conditions on it fail. A reverse link is only as
+complete as the listing of its sources: when that listing failed, the link carries the error.
+Lookups go through dicts built once, so linking is linear in the inventory.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
+from scanner.gaps import Gaps
 from scanner.inventory import Inventory
-from scanner.model import Link, Resource, Unknowable
+from scanner.model import CollectionError, Link, Resource, Unknowable
 
 Key = tuple[Any, ...]
 EMPTY = Link()  # immutable: one instance serves every empty link
@@ -31,7 +34,14 @@ class LinkSpec:
     says where a failed listing of the sources leaves that reverse link incomplete (in the
     target's location, or anywhere in its account). `noun` names a placeholder made for a
     target that was not collected (None: such a target is simply not linked); `missing`
-    explains a target that was looked for and not found ("{what}" and "{account}" filled in).
+    explains a target that was not found where it was looked for but may exist elsewhere
+    ("{what}" and "{account}" filled in): set it when the reference names its target by a
+    name shared by every account (a bucket name), so that a listing of this account's targets
+    cannot show it absent. Without it, a target missing from a listing that succeeded is
+    `Absent`. `reverse_if` names a link of the source that must have a target for the source
+    to count in the reverse link (a log group protects its key, for the key's policies, only
+    when some audit log source delivers to it); where that link is unresolved, the reverse
+    link is unresolved too.
     """
 
     source: str
@@ -41,6 +51,7 @@ class LinkSpec:
     reverse_scope: Literal["location", "anywhere"] = "anywhere"
     noun: str | None = None
     missing: str | None = None
+    reverse_if: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,38 +93,6 @@ class Ref:
 
 # resource id -> link name -> the references of that link
 References = Mapping[str, Mapping[str, Sequence[Ref]]]
-
-
-class Gaps(Protocol):
-    """Why a referenced target is not in the inventory."""
-
-    def missing(self, ref: Ref, rtype: str, what: str, spec: LinkSpec) -> Unknowable: ...
-
-
-class LiveGaps:
-    """The reasons of a live scan: another account, a failed listing, a location not scanned,
-    or not found."""
-
-    def __init__(
-        self, inventory: Inventory, accounts: Iterable[str], locations: Iterable[str], noun: str
-    ) -> None:
-        self.inventory = inventory
-        self.accounts = set(accounts)
-        self.locations = set(locations)
-        self.noun = noun
-
-    def missing(self, ref: Ref, rtype: str, what: str, spec: LinkSpec) -> Unknowable:
-        """The placeholder reason for `ref`."""
-        account = ref.account or ""
-        if account not in self.accounts:
-            return Unknowable(f"{what} is in account {account}, outside the scan")
-        errors = self.inventory.type_errors(rtype, account, ref.region)
-        if errors:
-            return Unknowable(errors[0].reason, error=True)
-        if ref.region not in self.locations:
-            return Unknowable(f"{what} is in {self.noun} {ref.region}, which was not scanned")
-        template = spec.missing or "{what} was not found in account {account}"
-        return Unknowable(template.format(what=what, account=account))
 
 
 Deriver = Callable[[Inventory], Mapping[str, Mapping[str, Any]]]
@@ -177,6 +156,8 @@ class _Linker:
         self.links: dict[str, dict[str, Link]] = defaultdict(dict)
         self.back: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         self.placeholders: dict[str, Resource] = {}
+        # (target, reverse name, source, the source's link that must have a target)
+        self.gated: list[tuple[str, str, Resource, str]] = []
 
     def find(self, rid: str) -> Resource | None:
         return self.inventory.get(rid) or self.placeholders.get(rid)
@@ -195,7 +176,9 @@ class _Linker:
             elif target is None:
                 self.placeholders[ref.id] = self.placeholder(spec, source, ref)
             targets.append(ref.id)
-            if spec.reverse is not None:
+            if spec.reverse is not None and spec.reverse_if is not None:
+                self.gated.append((ref.id, spec.reverse, source, spec.reverse_if))
+            elif spec.reverse is not None:
                 self.back[ref.id][spec.reverse].append(source.id)
         unique = tuple(targets) if len(targets) < 2 else tuple(dict.fromkeys(targets))
         self.links[source.id][spec.name] = (
@@ -294,9 +277,10 @@ def link(
                 lk.forward(spec, source, declared)
     for join in joins:
         lk.join(join)
+    gated = _gate(lk, specs)
     for target, by_name in lk.back.items():
         for name, sources in by_name.items():
-            lk.links[target][name] = Link(tuple(dict.fromkeys(sources)))
+            lk.links[target][name] = Link(tuple(dict.fromkeys(sources)), gated.get((target, name)))
     _complete_reverse(lk, specs)
     _defaults(lk, specs, joins)
     linked = {
@@ -322,6 +306,45 @@ def reverse_links(specs: Iterable[LinkSpec]) -> dict[tuple[str, str], tuple[list
     return found
 
 
+def _gate(lk: _Linker, specs: Sequence[LinkSpec]) -> dict[tuple[str, str], Unknowable]:
+    """Add the sources of reverse links with a `reverse_if` that have a target on that link;
+    where a source's link is incomplete (its own sources' listing failed), the reverse link
+    cannot be complete either. Every target named keeps its reverse link, even empty, so a
+    placeholder named only by sources that do not count says so."""
+    unresolved: dict[tuple[str, str], Unknowable] = {}
+    reverse = reverse_links(specs)
+    for target, name, source, gate in lk.gated:
+        found = lk.back[target][name]
+        own = lk.links.get(source.id, {}).get(gate)
+        if lk.back.get(source.id, {}).get(gate) or (own is not None and own.targets):
+            found.append(source.id)
+            continue
+        sources, scope = reverse.get((source.type, gate), ([], "anywhere"))
+        errors = _source_errors(lk.inventory, sources, scope, source)
+        if errors:
+            why = Unknowable(errors[0].reason, error=True)
+        elif own is not None and own.unresolved is not None:
+            why = own.unresolved
+        else:
+            continue  # known not to count
+        unresolved.setdefault(
+            (target, name),
+            Unknowable(
+                f'whether {source.kind} "{source.name}" has {gate.replace("_", " ")} '
+                f"cannot be told: {why.reason}",
+                why.error,
+            ),
+        )
+    return unresolved
+
+
+def _source_errors(
+    inventory: Inventory, sources: Sequence[str], scope: str, res: Resource
+) -> list[CollectionError]:
+    region = res.region if scope == "location" else None
+    return [e for s in sources for e in inventory.type_errors(s, res.account, region)]
+
+
 def _complete_reverse(lk: _Linker, specs: Sequence[LinkSpec]) -> None:
     for (rtype, name), (sources, scope) in reverse_links(specs).items():
         if not lk.inventory.any_errors(sources):
@@ -329,8 +352,7 @@ def _complete_reverse(lk: _Linker, specs: Sequence[LinkSpec]) -> None:
         for res in lk.inventory.of_type(rtype):
             if res.placeholder is not None:
                 continue
-            region = res.region if scope == "location" else None
-            errors = [e for s in sources for e in lk.inventory.type_errors(s, res.account, region)]
+            errors = _source_errors(lk.inventory, sources, scope, res)
             if errors:
                 found = lk.links[res.id].get(name, Link())
                 lk.links[res.id][name] = Link(

@@ -75,6 +75,16 @@ class Unknowable:
 
 
 @dataclass(frozen=True, slots=True)
+class Absent:
+    """What a placeholder stands for when its target was looked for where it would be (a
+    listing of its account and location that succeeded) and is not there: a fact, not an
+    unknown. Every condition read on it fails with `reason`, which names the missing target.
+    """
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class EvidenceRef:
     """Where a resource's data came from: one API response, identified by its SHA-256."""
 
@@ -116,8 +126,9 @@ class Resource:
     """One normalized resource of a typed kind (e.g. `aws.cloudtrail.trail`), keyed by ARN.
 
     `links` is filled in by the link stage of the same run; `placeholder` is set on resources
-    that stand for a link target outside what was scanned, so every attribute read on them is
-    unknown (or error) with that reason.
+    that stand for a link target that was not collected: outside what was scanned, so every
+    attribute read on them is unknown (or error) with that reason, or `Absent`, looked for and
+    not there, so every condition on them fails with that reason.
     """
 
     provider: str
@@ -129,7 +140,7 @@ class Resource:
     attrs: dict[str, Any]
     evidence: tuple[EvidenceRef, ...] = ()
     links: dict[str, Link] = field(default_factory=dict)
-    placeholder: Unknowable | None = None
+    placeholder: Unknowable | Absent | None = None
     # Accounts besides its own that the resource serves (an organization trail seen from a
     # member account); account-scope policies of those accounts count it as theirs.
     also_accounts: tuple[str, ...] = ()

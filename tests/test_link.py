@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from scanner.gaps import LiveGaps
 from scanner.inventory import Inventory
-from scanner.link import Declared, Join, LinkSpec, LiveGaps, Ref, declared_links, resolve
-from scanner.model import CollectionError, Link, Resource, Unknowable
+from scanner.link import Declared, Join, LinkSpec, Ref, declared_links, resolve
+from scanner.model import Absent, CollectionError, Link, Resource, Unknowable
 from scanner.plan.inventory import PlanGaps
 
 ACCOUNT, OTHER = "111111111111", "222222222222"
@@ -150,3 +153,162 @@ def test_declared_links_name_every_direction() -> None:
         "c.key": {"protects": ["c.store"]},
         "c.archive": {"stores": ["c.store"]},
     }
+
+
+# --- absent: listed, and not there ---------------------------------------------------------
+
+ABSENT_SPECS = (
+    LinkSpec("c.store", "key", ("c.key",), reverse="protects", noun="key"),
+    LinkSpec("c.store", "archive", ("c.archive",), noun="archive", missing="{what} is elsewhere"),
+)
+
+
+def _placeholder(inv: Inventory, ref: Ref, listed: tuple[str, ...] = ("c.key", "c.archive")) -> Any:
+    rtype = "c.archive" if ref.id.startswith("a") else "c.key"
+    refs = {"s1": {"archive" if rtype == "c.archive" else "key": [ref]}}
+    gaps = LiveGaps(inv, (ACCOUNT,), ("r1", "global"), "location", listed)
+    found = resolve(inv, refs, Declared(ABSENT_SPECS), gaps).get(ref.id)
+    assert found is not None
+    return found.placeholder
+
+
+@pytest.mark.parametrize(
+    ("ref", "listed", "errors", "expected"),
+    [
+        # The failing case: a listed type, in a scanned location of the scanned account.
+        (
+            Ref("k1", account=ACCOUNT, region="r1", shown="k1"),
+            ("c.key",),
+            (),
+            Absent(
+                f"key k1 does not exist: the listing of account {ACCOUNT} in location r1 "
+                "succeeded and does not hold it"
+            ),
+        ),
+        (
+            Ref("k1", account=ACCOUNT, region="global", shown="k1"),
+            ("c.key",),
+            (),
+            Absent(
+                f"key k1 does not exist: the listing of account {ACCOUNT} succeeded and does "
+                "not hold it"
+            ),
+        ),
+        # Siblings that stay: another account, a location not scanned, a failed listing.
+        (
+            Ref("k1", account=OTHER, region="r1", shown="k1"),
+            ("c.key",),
+            (),
+            Unknowable(f"key k1 is in account {OTHER}, outside the scan"),
+        ),
+        (
+            Ref("k1", account=ACCOUNT, region="r2", shown="k1"),
+            ("c.key",),
+            (),
+            Unknowable("key k1 is in location r2, which was not scanned"),
+        ),
+        (
+            Ref("k1", account=ACCOUNT, region="r1", shown="k1"),
+            ("c.key",),
+            ("r1",),
+            Unknowable(f"ListKeys failed in {ACCOUNT}/r1: AccessDenied: no", error=True),
+        ),
+        # Which locations exist could not be listed: r2's absence from the scan is that error.
+        (
+            Ref("k1", account=ACCOUNT, region="r2", shown="k1"),
+            ("c.key",),
+            ("*",),
+            Unknowable(f"ListKeys failed in {ACCOUNT}/*: AccessDenied: no", error=True),
+        ),
+        # Boundary: a failed listing elsewhere does not make this one incomplete.
+        (
+            Ref("k1", account=ACCOUNT, region="r1", shown="k1"),
+            ("c.key",),
+            ("r3",),
+            Absent(
+                f"key k1 does not exist: the listing of account {ACCOUNT} in location r1 "
+                "succeeded and does not hold it"
+            ),
+        ),
+        # A type not listed whole (looked up one by one) is not absent by not being found.
+        (
+            Ref("k1", account=ACCOUNT, region="r1", shown="k1"),
+            (),
+            (),
+            Unknowable(f"key k1 was not found in account {ACCOUNT}"),
+        ),
+        # A name any account may hold (`missing` set): not in this account's list is unknown.
+        (
+            Ref("a1", account=ACCOUNT, region="global", shown="a1"),
+            ("c.archive",),
+            (),
+            Unknowable("archive a1 is elsewhere"),
+        ),
+    ],
+)
+def test_absent_only_where_a_listing_succeeded(
+    ref: Ref, listed: tuple[str, ...], errors: tuple[str, ...], expected: Any
+) -> None:
+    failed = tuple(
+        CollectionError("c", ACCOUNT, r, "ListKeys", "AccessDenied", "no", ("c.key",))
+        for r in errors
+    )
+    inv = inventory(res("c.store", "s1", keys=[]), errors=failed)
+    assert _placeholder(inv, ref, listed) == expected
+
+
+def test_a_plan_never_makes_absent() -> None:
+    inv = inventory(res("c.store", "s1", keys=[]))
+    refs = {"s1": {"key": [Ref("k1", account=ACCOUNT, region="r1", shown="k1")]}}
+    found = resolve(inv, refs, Declared(ABSENT_SPECS), PlanGaps()).get("k1")
+    assert found is not None and found.placeholder == Unknowable("key k1 is not in this plan")
+
+
+# --- reverse_if: a source counts in the reverse link only when it has a target itself ------
+
+GATED = (
+    LinkSpec("c.feed", "store", ("c.store",), reverse="feeds", noun="store"),
+    LinkSpec("c.store", "key", ("c.key",), reverse="protects", noun="key", reverse_if="feeds"),
+)
+
+
+def _gated(*extra: Resource, errors: tuple[CollectionError, ...] = ()) -> Inventory:
+    inv = inventory(
+        res("c.store", "audit", keys=[]),
+        res("c.store", "app", keys=[]),
+        res("c.key", "shared"),
+        res("c.key", "app-only"),
+        *extra,
+        errors=errors,
+    )
+    refs = {
+        "feed": {"store": [Ref("audit")]},
+        "audit": {"key": [Ref("shared")]},
+        "app": {
+            "key": [Ref("shared"), Ref("app-only"), Ref("k-new", account=ACCOUNT, region="r1")]
+        },
+    }
+    return resolve(inv, refs, Declared(GATED), live(inv))
+
+
+def test_reverse_if_counts_only_sources_that_have_the_link() -> None:
+    out = _gated(res("c.feed", "feed"))
+    # The boundary: a key protecting an audit store and another store is in scope, through
+    # the audit store only.
+    assert out.get("shared").links["protects"] == Link(("audit",))  # type: ignore[union-attr]
+    # The failing case of before: a key only the other store names protects nothing.
+    assert out.get("app-only").links["protects"] == Link()  # type: ignore[union-attr]
+    # The forward link is untouched.
+    app = out.get("app")
+    assert app is not None and app.links["key"] == Link(("shared", "app-only", "k-new"))
+    # A placeholder named only by a store that does not count says so (an empty link), so a
+    # `linked: protects` select rules it out rather than reading its placeholder.
+    new = out.get("k-new")
+    assert new is not None and new.links["protects"] == Link()
+
+
+def test_reverse_if_with_its_sources_unlisted_is_unresolved() -> None:
+    failed = CollectionError("c", ACCOUNT, "r1", "ListFeeds", "Throttling", "slow", ("c.feed",))
+    out = _gated(errors=(failed,))
+    why = Unknowable(f'whether store "app" has feeds cannot be told: {failed.reason}', error=True)
+    assert out.get("app-only").links["protects"] == Link((), why)  # type: ignore[union-attr]

@@ -38,7 +38,10 @@ class PlanScan:
 
 
 class PlanGaps:
-    """Why a target a plan names is not in the inventory: it is not in this plan."""
+    """Why a target a plan names is not in the inventory: it is not in this plan. Never
+    `Absent`, even under --assume-complete: the plan names such targets by literal ids whose
+    account it cannot confirm is its own, and the cloud holds resources no plan declares (an
+    AWS managed key), so "not in this plan" is not "does not exist"."""
 
     def missing(self, ref: Ref, rtype: str, what: str, spec: LinkSpec) -> Unknowable:
         """The placeholder reason."""

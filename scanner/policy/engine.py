@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scanner.inventory import Inventory
-from scanner.model import EvidenceRef, Finding, Resource, Status
+from scanner.model import Absent, EvidenceRef, Finding, Resource, Status
 from scanner.policy.loader import CompiledPolicy
 from scanner.policy.operators import Context
 from scanner.policy.outcomes import MISSING, Outcome, lookup
@@ -49,6 +49,10 @@ def evaluate_one(
     ctx = Context(inventory=inventory, now=now)
     if compiled.select is not None:
         status, reasons = compiled.select.fn(resource, resource.attrs, ctx)
+        if status is Status.FAIL and _absent_only(resource, reasons):
+            # A target that does not exist fails every policy whose select it fails only
+            # for being absent: its links (who names it) still decide whether it applies.
+            return _finding(compiled, resource, (status, reasons), ctx)
         if status is Status.FAIL:
             return None
         if status is not Status.PASS:
@@ -56,6 +60,11 @@ def evaluate_one(
             return _finding(compiled, resource, (status, reasons), ctx)
     status, reasons = compiled.condition.fn(resource, resource.attrs, ctx)
     return _finding(compiled, resource, (status, reasons), ctx)
+
+
+def _absent_only(resource: Resource, reasons: tuple[str, ...]) -> bool:
+    absent = resource.placeholder
+    return isinstance(absent, Absent) and all(r == absent.reason for r in reasons)
 
 
 def _finding(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.inventory import Inventory
-from scanner.model import Resource, Status, Unknowable
+from scanner.model import Absent, Resource, Status, Unknowable
 from scanner.policy.operators import CORE, Context, Operator, fmt
 from scanner.policy.outcomes import (
     MISSING,
@@ -21,8 +21,10 @@ from scanner.policy.outcomes import (
     Outcome,
     combine_all,
     combine_any,
+    join_label,
     locate,
     lookup,
+    placeholder_outcome,
     quantify,
     unknown_outcome,
 )
@@ -155,6 +157,9 @@ class Compiler:
         node = self.compile(item, path)
 
         def run(res: Resource, cur: Any, ctx: Context) -> Outcome:
+            if isinstance(res.placeholder, Absent):
+                # Nothing holds of a resource that does not exist, nor does its negation.
+                return placeholder_outcome(res.placeholder)
             status, reasons = node.fn(res, cur, ctx)
             if status is Status.PASS:
                 return Status.FAIL, (f"expected not {node.text}",)
@@ -203,6 +208,8 @@ class Compiler:
             actual, depth = locate(res, cur, parts)
             if actual is MISSING:
                 return Status.UNKNOWN, (f"{label} was not collected",)
+            if isinstance(actual, Absent):
+                return placeholder_outcome(actual)
             if isinstance(actual, Unknowable):
                 # A placeholder's reason is about the whole resource: say it once, unprefixed.
                 where = ".".join(parts[:depth]) or label
@@ -254,6 +261,8 @@ class Compiler:
             items = lookup(res, cur, parts)
             if items is MISSING:
                 return Status.UNKNOWN, (f"{attr} was not collected",)
+            if isinstance(items, Absent):
+                return placeholder_outcome(items)
             if isinstance(items, Unknowable):
                 return unknown_outcome(items, attr)
             if items is None:
@@ -290,8 +299,9 @@ class Compiler:
             link = res.links.get(name)
             if link is None and res.placeholder is not None:
                 # A placeholder knows who links to it, nothing about its own links.
-                return unknown_outcome(res.placeholder, "")
+                return placeholder_outcome(res.placeholder)
             outcomes: list[tuple[str, Outcome]] = []
+            absent: list[Outcome] = []
             if link is not None:
                 for target_id in link.targets:
                     target = ctx.inventory.get(target_id)
@@ -299,18 +309,22 @@ class Compiler:
                         outcomes.append((target_id, (Status.UNKNOWN, ("not in the inventory",))))
                         continue
                     ctx.visited.append(target_id)
-                    outcomes.append(
-                        (f'{target.kind} "{target.name}"', node.fn(target, target.attrs, ctx))
-                    )
+                    label = f'{target.kind} "{target.name}"'
+                    if isinstance(target.placeholder, Absent):
+                        # A link to nothing fails under every quantifier: `none` must not
+                        # read a missing target as one that lacks the property.
+                        status, reasons = placeholder_outcome(target.placeholder)
+                        absent.append((status, tuple(join_label(label, r) for r in reasons)))
+                        if quant != "none":
+                            outcomes.append((label, (status, reasons)))
+                        continue
+                    outcomes.append((label, node.fn(target, target.attrs, ctx)))
                 if link.unresolved is not None:
                     outcomes.append((name, unknown_outcome(link.unresolved, "")))
-            return quantify(
-                quant,
-                node.text,
-                outcomes,
-                name.replace("_", " "),
-                f"{name.replace('_', ' ')}: none linked",
-            )
+            what = name.replace("_", " ")
+            if quant == "none" and absent:
+                return combine_all([quantify(quant, node.text, outcomes, what), *absent])
+            return quantify(quant, node.text, outcomes, what, f"{what}: none linked")
 
         return Node(run, f"{quant} {name} ({node.text})")
 
@@ -318,15 +332,19 @@ class Compiler:
         if not isinstance(name, str) or not name:
             raise CompileError((*path, "linked"), "linked must name a link")
 
-        def run(res: Resource, _cur: Any, _ctx: Context) -> Outcome:
+        def run(res: Resource, _cur: Any, ctx: Context) -> Outcome:
             link = res.links.get(name)
             if link is None and res.placeholder is not None:
-                return unknown_outcome(res.placeholder, "")
-            if link is not None and link.targets:
-                return PASS
+                return placeholder_outcome(res.placeholder)
+            missing: list[str] = []
+            for target_id in link.targets if link is not None else ():
+                target = ctx.inventory.get(target_id)
+                if target is None or not isinstance(target.placeholder, Absent):
+                    return PASS
+                missing.append(target.placeholder.reason)  # a link to nothing links nothing
             if link is not None and link.unresolved is not None:
                 return unknown_outcome(link.unresolved, name)
-            return Status.FAIL, (f"{name.replace('_', ' ')}: none linked",)
+            return Status.FAIL, tuple(missing) or (f"{name.replace('_', ' ')}: none linked",)
 
         return Node(run, f"has {name}")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from scanner.model import Resource, Status, Unknowable
+from scanner.model import Absent, Resource, Status, Unknowable
 
 Outcome = tuple[Status, tuple[str, ...]]
 PASS: Outcome = (Status.PASS, ())
@@ -37,6 +37,14 @@ def locate(resource: Resource, current: Any, parts: Sequence[str]) -> tuple[Any,
         else:
             return MISSING, depth
     return value, len(parts)
+
+
+def placeholder_outcome(placeholder: Unknowable | Absent) -> Outcome:
+    """What any condition on a placeholder says: it fails when the target is absent (looked
+    for and not there), else it is unknown or error with the placeholder's reason."""
+    if isinstance(placeholder, Absent):
+        return Status.FAIL, (placeholder.reason,)
+    return unknown_outcome(placeholder, "")
 
 
 def unknown_outcome(value: Unknowable, what: str) -> Outcome:

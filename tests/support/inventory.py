@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from scanner.inventory import Inventory
-from scanner.model import CollectionError, Link, Resource, Unknowable
+from scanner.model import Absent, CollectionError, Link, Resource, Unknowable
 
 
 def to_value(raw: Any) -> Any:
@@ -31,7 +31,11 @@ def resource_from_data(data: Mapping[str, Any]) -> Resource:
     for name, reason in (data.get("unresolved") or {}).items():
         marker = to_value(reason) if isinstance(reason, Mapping) else Unknowable(str(reason))
         links[name] = Link(targets=links.get(name, Link()).targets, unresolved=marker)
-    placeholder = data.get("placeholder")
+    placeholder: Unknowable | Absent | None = None
+    if data.get("placeholder"):
+        placeholder = Unknowable(str(data["placeholder"]))
+    elif data.get("absent"):  # a target looked for and not there
+        placeholder = Absent(str(data["absent"]))
     rtype = str(data["type"])
     return Resource(
         provider=rtype.split(".", 1)[0],
@@ -42,7 +46,7 @@ def resource_from_data(data: Mapping[str, Any]) -> Resource:
         name=str(data.get("name", data["id"])),
         attrs=to_value(data.get("attrs") or {}),
         links=links,
-        placeholder=Unknowable(str(placeholder)) if placeholder else None,
+        placeholder=placeholder,
     )
 
 

@@ -295,11 +295,20 @@ def plan_short_retention() -> dict[str, Any]:
 # ----- the live twins ---------------------------------------------------------------------
 
 
-def live_logstore(session: Any, compliant: bool) -> None:
-    """compliant.json (or plan_logstore_weak) built in moto."""
+def plan_key_not_rotated() -> dict[str, Any]:
+    """compliant.json whose log key (of the trail, its bucket and its log group) does not
+    rotate."""
+    plan = fixture("compliant.json")
+    values(plan, "aws_kms_key.logs")["enable_key_rotation"] = False
+    return plan
+
+
+def live_logstore(session: Any, compliant: bool, rotate: bool | None = None) -> None:
+    """compliant.json (or plan_logstore_weak) built in moto; `rotate` False: its key does not
+    rotate."""
     s3, kms = session.client("s3"), session.client("kms")
     key = kms.create_key(Description="audit logs")["KeyMetadata"]["Arn"]
-    if compliant:
+    if compliant if rotate is None else rotate:
         kms.enable_key_rotation(KeyId=key)
     s3.create_bucket(Bucket=BUCKET_NAME, ObjectLockEnabledForBucket=compliant)
     policy = values(_fixture("compliant.json"), "aws_s3_bucket_policy.trail")["policy"]
@@ -503,6 +512,9 @@ SCENARIOS: dict[str, Scenario] = {
         lambda: fixture("compliant.json"), lambda s: live_logstore(s, True)
     ),
     "logstore-weak": Scenario(plan_logstore_weak, lambda s: live_logstore(s, False)),
+    "key-not-rotated": Scenario(
+        plan_key_not_rotated, lambda s: live_logstore(s, True, rotate=False)
+    ),
     "cis-all": Scenario(plan_cis, lambda s: live_monitoring(s, list(CIS_PATTERNS))),
     **{
         f"cis-without-{slug}": Scenario(
@@ -595,7 +607,9 @@ TABLE: dict[str, list[Case]] = {
         Case("recorder-stopped", FAIL, "us-east-1"),
     ],
     "aws-vpc-flow-logs-enabled": [Case("coverage", PASS, "main"), Case("coverage", FAIL, "legacy")],
-    "aws-kms-log-key-rotation": [Case("logstore-compliant", PASS), Case("logstore-weak", FAIL)],
+    # logstore-weak's key protects only a log group no trail delivers to: out of scope
+    # (test_key_of_a_log_group_outside_the_audit_scope_is_not_judged).
+    "aws-kms-log-key-rotation": [Case("logstore-compliant", PASS), Case("key-not-rotated", FAIL)],
     "aws-logs-log-group-kms-encryption": [
         Case("logstore-compliant", PASS, TRAIL_GROUP),
         Case("cis-all", FAIL, TRAIL_GROUP),
@@ -628,6 +642,7 @@ TABLE: dict[str, list[Case]] = {
     ],
     "aws-s3-trail-bucket-mfa-delete": [
         Case("logstore-compliant", PASS, BUCKET_NAME, live=False),
+        Case("key-not-rotated", PASS, BUCKET_NAME, live=False),
         Case("logstore-weak", FAIL, BUCKET_NAME),
     ],
 }
@@ -819,3 +834,15 @@ def test_every_finding_on_a_shared_resource_agrees_with_the_live_twin(
         if planned[k].status is not live[k].status
     }
     assert {(k[0], k[2] or None) for k in differ} <= excused, differ
+
+
+def test_key_of_a_log_group_outside_the_audit_scope_is_not_judged(moto_env: None) -> None:
+    """logstore-weak's key protects only a log group that no trail or flow log delivers to:
+    not the key of an audit log store, so the rotation policy judges it neither in the plan
+    nor live (where it is not even described), while key-not-rotated's key, of the trail, its
+    bucket and its log group, fails in both."""
+    for findings in (plan_findings("logstore-weak"), live_findings("logstore-weak")):
+        assert not [f for f in findings if f.policy_id == "aws-kms-log-key-rotation"]
+        assert not [f for f in findings if f.resource_type == "aws.kms.key"]
+    for findings in (plan_findings("key-not-rotated"), live_findings("key-not-rotated")):
+        assert status_of(findings, "aws-kms-log-key-rotation", None).status is FAIL

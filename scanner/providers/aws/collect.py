@@ -17,7 +17,7 @@ from typing import Any
 
 from scanner.evidence import EvidenceStore
 from scanner.inventory import Inventory
-from scanner.link import Declared, LiveGaps, resolve
+from scanner.link import Declared, resolve
 from scanner.model import CollectionError, EvidenceRef, Resource, Unknowable
 from scanner.providers.aws import account as account_calls
 from scanner.providers.aws.calls import AwsApi, AwsCallError
@@ -32,7 +32,7 @@ from scanner.providers.aws.declare import (
     regional_types,
 )
 from scanner.providers.aws.derive import DERIVERS
-from scanner.providers.aws.links import JOINS, LINKS, live_refs
+from scanner.providers.aws.links import JOINS, LINKS, live_gaps, live_refs
 from scanner.providers.aws.services import SERVICES
 from scanner.source import Progress, silent
 
@@ -167,7 +167,7 @@ def scan(
 def link_account(inventory: Inventory, scope: Scope) -> Inventory:
     """The collected account linked and derived (tamper grants, effective public access,
     lifecycle under the trails' prefixes): a new inventory."""
-    gaps = LiveGaps(inventory, (scope.account,), (*scope.regions, "global"), "region")
+    gaps = live_gaps(inventory, scope)
     return resolve(inventory, live_refs(inventory, scope), Declared(LINKS, JOINS, DERIVERS), gaps)
 
 
@@ -209,7 +209,7 @@ class _Run:
         return lambda: lister.run(self.api, self.scope, ask)
 
     def _stage(self, pool: ThreadPoolExecutor, detailers: list[Detailer]) -> None:
-        view = Collected(tuple(self.resources), self.staged, self.scope)
+        view = Collected(tuple(self.resources), self.staged, self.scope, self.inventory.errors)
         tasks: list[tuple[_Task, Any]] = []
         owners: list[Detailer] = []
         chosen: set[int] = set()

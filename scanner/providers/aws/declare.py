@@ -41,6 +41,8 @@ class Collected:
     resources: Sequence[Resource]
     staged: Mapping[str, Sequence[Any]]
     scope: Scope
+    # The calls that failed so far: what a Detailer cannot tell from the resources alone.
+    errors: Sequence[CollectionError] = ()
 
     def of_type(self, rtype: str) -> list[Resource]:
         """The resources of one type found so far."""

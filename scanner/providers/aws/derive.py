@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from scanner.inventory import Inventory
-from scanner.model import Resource, Unknowable
+from scanner.model import Absent, Resource, Unknowable
 from scanner.providers.aws.analysis import iam as iam_analysis
 from scanner.providers.aws.s3 import earliest_expiration
 from scanner.providers.base import Deriver
@@ -148,6 +148,8 @@ def _trail_tamper(
             Unknowable(f"trail is owned by account {trail.account}; its IAM was not scanned")
         )
     for bucket in _targets(inventory, trail, "bucket"):
+        if isinstance(bucket.placeholder, Absent):
+            continue  # nothing to tamper with; its absence fails the bucket's own policies
         if bucket.placeholder is not None:
             gaps.append(bucket.placeholder)
             continue
@@ -170,6 +172,8 @@ def _trail_tamper(
         if cmk.placeholder is None and cmk.account == scanned:
             checks += [(a, cmk.id) for a in TAMPER_KEY_ACTIONS]
     for group in _targets(inventory, trail, "log_group"):
+        if isinstance(group.placeholder, Absent):
+            continue  # nothing to tamper with; its absence fails the log group's own policies
         if group.placeholder is not None:
             gaps.append(group.placeholder)
             continue

@@ -60,6 +60,28 @@ def collect(api: AwsApi, scope: Scope, region: str) -> list[Resource]:
     return out
 
 
+def flow_log_groups(vpc: Resource, scope: Scope) -> list[tuple[str, str]]:
+    """(ARN, name) of each CloudWatch Logs group the VPC's flow logs deliver to: the
+    destination may be an ARN in another account or region, or a bare name in the VPC's."""
+    flows = vpc.attrs.get("flow_logs")
+    out: list[tuple[str, str]] = []
+    for flow in flows if isinstance(flows, list) else []:
+        dest = flow.get("destination")
+        if not isinstance(dest, str) or flow.get("destination_type") not in (
+            None,
+            "cloud-watch-logs",
+        ):
+            continue
+        name = dest.split(":log-group:", 1)[-1].removesuffix(":*")
+        arn = (
+            dest.removesuffix(":*")
+            if dest.startswith("arn:")
+            else f"arn:{scope.partition}:logs:{vpc.region}:{vpc.account}:log-group:{name}"
+        )
+        out.append((arn, name))
+    return out
+
+
 def _vpcs(api: AwsApi, scope: Scope, region: str) -> Found:
     return Found(resources=collect(api, scope, region))
 

@@ -1,4 +1,7 @@
-"""KMS keys: described only when a log store references them (no ListKeys sweep)."""
+"""KMS keys: described only when an audit log store references them (no ListKeys sweep): a
+trail, the bucket a trail writes to, or a log group a trail or a VPC flow log delivers to.
+Keys of other log groups are not in scope (the `log_group_scope: audit` notion of the log
+group policies), so they cost no call and no policy judges them."""
 
 from __future__ import annotations
 
@@ -6,17 +9,26 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from scanner.model import EvidenceRef, Resource
+from scanner.model import Absent, EvidenceRef, Resource
 from scanner.providers.aws.calls import AwsApi, AwsCallError
 from scanner.providers.aws.common import Scope, arn_region, make
 from scanner.providers.aws.declare import Collected, Detailer, Found, Service, call
+from scanner.providers.aws.ec2 import flow_log_groups
+
+# What DescribeKey answers for a key id, ARN or alias that does not exist in the region.
+NOT_FOUND = ("NotFoundException",)
 
 TYPE = "aws.kms.key"
+TRAIL = "aws.cloudtrail.trail"
+GROUP = "aws.logs.log_group"
+VPC = "aws.ec2.vpc"
 
 
 def describe(api: AwsApi, scope: Scope, ref: str, region: str) -> Resource:
     """DescribeKey (which resolves ARNs, key ids and aliases) and, for customer-managed
-    symmetric keys, GetKeyRotationStatus. `references` keeps how log stores named the key."""
+    symmetric keys, GetKeyRotationStatus. `references` keeps how log stores named the key.
+    A key DescribeKey says does not exist (deleted, or an alias that names nothing) is kept
+    as `Absent`: the log store names a key that is not there, which fails, not unknown."""
     evidence: list[EvidenceRef] = []
     attrs: dict[str, Any] = {"key_id": ref.rsplit("/", 1)[-1], "references": [ref]}
     try:
@@ -33,6 +45,8 @@ def describe(api: AwsApi, scope: Scope, ref: str, region: str) -> Resource:
             origin=meta.get("Origin"),
         )
     except AwsCallError as exc:
+        if exc.code in NOT_FOUND:
+            return _absent(scope, ref, region, attrs, exc)
         marker = exc.unknowable()
         attrs.update(
             manager=marker,
@@ -62,6 +76,18 @@ def describe(api: AwsApi, scope: Scope, ref: str, region: str) -> Resource:
     return make(scope, TYPE, arn, attrs["key_id"], arn_region(arn) or region, attrs, evidence)
 
 
+def _absent(
+    scope: Scope, ref: str, region: str, attrs: dict[str, Any], exc: AwsCallError
+) -> Resource:
+    arn = key_ref_arn(scope, ref, region)
+    found = make(scope, TYPE, arn, attrs["key_id"], arn_region(arn) or region, attrs, ())
+    why = Absent(
+        f"KMS key {ref} does not exist in account {scope.account}, region {region}: "
+        f"DescribeKey answered {exc.code}: {exc.message}"
+    )
+    return replace(found, placeholder=why)
+
+
 def key_ref_arn(scope: Scope, ref: str, region: str) -> str:
     """An ARN for a key reference as written (ARN, key id or alias name)."""
     if ref.startswith("arn:"):
@@ -70,13 +96,34 @@ def key_ref_arn(scope: Scope, ref: str, region: str) -> str:
     return f"arn:{scope.partition}:kms:{region}:{scope.account}:{kind}"
 
 
+def audit_log_groups(found: Collected) -> set[str] | None:
+    """ARNs of the log groups that receive audit logs (a trail or a VPC flow log delivers to
+    them); None when that cannot be told, because trails or VPCs could not all be listed."""
+    if any(set(e.resource_types) & {TRAIL, VPC} for e in found.errors):
+        return None
+    groups = {
+        arn.removesuffix(":*")
+        for t in found.of_type(TRAIL)
+        if isinstance(arn := t.attrs.get("cloudwatch_logs_log_group_arn"), str)
+    }
+    for vpc in found.of_type(VPC):
+        groups.update(arn for arn, _name in flow_log_groups(vpc, found.scope))
+    return groups
+
+
 def referenced(found: Collected) -> Iterable[tuple[str, str, Any]]:
-    """(label, region, (reference, region)) of every KMS key a log store names in this
-    account: ARNs, and ids or aliases, which DescribeKey resolves in the store's region."""
+    """(label, region, (reference, region)) of every KMS key an audit log store names in this
+    account: ARNs, and ids or aliases, which DescribeKey resolves in the store's region. When
+    which log groups are audit cannot be told, every log group's key is described, so the
+    key's policies can say why they cannot tell rather than skip it."""
+    audit = audit_log_groups(found)
     refs: list[tuple[Any, str]] = [
-        (r.attrs.get("kms_key_id"), r.region)
-        for rtype in ("aws.cloudtrail.trail", "aws.logs.log_group")
-        for r in found.of_type(rtype)
+        (r.attrs.get("kms_key_id"), r.region) for r in found.of_type(TRAIL)
+    ]
+    refs += [
+        (g.attrs.get("kms_key_id"), g.region)
+        for g in found.of_type(GROUP)
+        if audit is None or g.id in audit
     ]
     for bucket in found.of_type("aws.s3.bucket"):
         enc = bucket.attrs.get("encryption")

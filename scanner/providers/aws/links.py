@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from scanner.gaps import LiveGaps
 from scanner.inventory import Inventory
 from scanner.link import Join, Key, LinkSpec, Ref
 from scanner.model import UNKNOWN_LOCATION, Resource, Unknowable
 from scanner.providers.aws.common import Scope, arn_account, arn_region
+from scanner.providers.aws.ec2 import flow_log_groups
 from scanner.providers.aws.kms import key_ref_arn
+from scanner.providers.aws.services import SERVICES
 
 TRAIL = "aws.cloudtrail.trail"
 BUCKET = "aws.s3.bucket"
@@ -34,14 +37,26 @@ LINKS: tuple[LinkSpec, ...] = (
         (BUCKET,),
         reverse="trails",
         noun="bucket",
-        # ListBuckets lists every bucket the account owns, in every region.
+        # ListBuckets lists every bucket the caller's account owns, in every region, but a
+        # bucket name is shared by every account of the partition and a trail may deliver to
+        # another account's bucket (a log-archive account: the documented cross-account
+        # pattern). A name missing from ListBuckets is therefore not absent: unknown (the
+        # `missing` reason). HeadBucket cannot settle it either: AWS documents its 400/403/404
+        # as generic, "you cannot determine the exception beyond these codes".
         missing="{what} is not owned by account {account} (another account's bucket, or "
         "deleted), so its settings cannot be read from this scan",
     ),
     LinkSpec(TRAIL, "kms_key", (KEY,), reverse="protects", noun="KMS key"),
     LinkSpec(TRAIL, "log_group", (GROUP,), reverse="log_sources", noun="log group"),
-    LinkSpec(BUCKET, "kms_key", (KEY,), reverse="protects", noun="KMS key"),
-    LinkSpec(GROUP, "kms_key", (KEY,), reverse="protects", noun="KMS key"),
+    # Likewise a bucket's key, only when a trail writes to the bucket (a plan holds
+    # application buckets too; a live scan reads the encryption of trail buckets only).
+    LinkSpec(BUCKET, "kms_key", (KEY,), reverse="protects", noun="KMS key", reverse_if="trails"),
+    # A log group's key protects audit logs only when a trail or a VPC flow log delivers to
+    # the group (the `log_group_scope: audit` notion): keys of application log groups are
+    # not the keys of audit log stores.
+    LinkSpec(
+        GROUP, "kms_key", (KEY,), reverse="protects", noun="KMS key", reverse_if="log_sources"
+    ),
     # A filter on a log group that was not collected links to nothing: the group only
     # matters through a trail that delivers to it.
     LinkSpec(FILTER, "log_group", (GROUP,), reverse="metric_filters", reverse_scope="location"),
@@ -136,20 +151,48 @@ class _KeyRefs:
         return _arn_ref(rid, rid.rsplit("/", 1)[-1], region, self.scope.account, ref)
 
 
+def live_gaps(inventory: Inventory, scope: Scope) -> LiveGaps:
+    """Why a target a live scan names was not collected. The types a lister lists whole, per
+    region or for the account, can be absent; a KMS key, described one by one, is absent
+    only when DescribeKey said so (`kms.describe`); a bucket, though listed whole, is named by
+    a name every account shares, so one missing from ListBuckets may be another account's
+    (its LinkSpec's `missing` keeps it unknown)."""
+    listed = {t for s in SERVICES for lister in s.listers for t in lister.types}
+    return LiveGaps(inventory, (scope.account,), (*scope.regions, "global"), "region", listed)
+
+
 def live_refs(inventory: Inventory, scope: Scope) -> dict[str, dict[str, list[Ref]]]:
     """The references of a collected account's resources, for the core linker."""
     keys = _KeyRefs(inventory, scope)
     out: dict[str, dict[str, list[Ref]]] = {}
     for trail in inventory.of_type(TRAIL):
         out[trail.id] = _trail_refs(trail, keys, scope)
+    for vpc in inventory.of_type(VPC):
+        out[vpc.id] = {"flow_log_destinations": _flow_refs(vpc, scope)}
     for bucket in inventory.of_type(BUCKET):
         enc = bucket.attrs.get("encryption")
         if isinstance(enc, Mapping) and isinstance(enc.get("kms_key_id"), str):
             out[bucket.id] = {"kms_key": [keys.ref(enc["kms_key_id"], bucket.region)]}
+    audit = {
+        ref.id
+        for rid, found in out.items()
+        for name in ("log_group", "flow_log_destinations")
+        for ref in found.get(name, ())
+    }
     for group in inventory.of_type(GROUP):
         key = group.attrs.get("kms_key_id")
         if isinstance(key, str):
-            out[group.id] = {"kms_key": [keys.ref(key, group.region)]}
+            ref = keys.ref(key, group.region)
+            if ref.id not in inventory and group.id not in audit:
+                # Not described (no call is spent on keys outside the audit scope), which
+                # is not "not found".
+                ref = Ref(
+                    unknown=Unknowable(
+                        f"KMS key {key} was not described: no trail or VPC flow log delivers "
+                        f"to log group {group.name}, so its key is outside the audit scope"
+                    )
+                )
+            out[group.id] = {"kms_key": [ref]}
     for metric_filter in inventory.of_type(FILTER):
         name = metric_filter.attrs["log_group_name"]
         arn = (
@@ -165,8 +208,6 @@ def live_refs(inventory: Inventory, scope: Scope) -> dict[str, dict[str, list[Re
                 if t.split(":")[2:3] == ["sns"]
             ]
         }
-    for vpc in inventory.of_type(VPC):
-        out[vpc.id] = {"flow_log_destinations": _flow_refs(vpc, scope)}
     return out
 
 
@@ -194,21 +235,7 @@ def _trail_refs(trail: Resource, keys: _KeyRefs, scope: Scope) -> dict[str, list
 
 
 def _flow_refs(vpc: Resource, scope: Scope) -> list[Ref]:
-    flows = vpc.attrs.get("flow_logs")
-    refs: list[Ref] = []
-    for flow in flows if isinstance(flows, list) else []:
-        dest = flow.get("destination")
-        if not isinstance(dest, str) or flow.get("destination_type") not in (
-            None,
-            "cloud-watch-logs",
-        ):
-            continue
-        # The destination may be an ARN in another account or region, or a bare name.
-        name = dest.split(":log-group:", 1)[-1].removesuffix(":*")
-        arn = (
-            dest.removesuffix(":*")
-            if dest.startswith("arn:")
-            else f"arn:{scope.partition}:logs:{vpc.region}:{vpc.account}:log-group:{name}"
-        )
-        refs.append(_arn_ref(arn, name, vpc.region, scope.account, arn))
-    return refs
+    return [
+        _arn_ref(arn, name, vpc.region, scope.account, arn)
+        for arn, name in flow_log_groups(vpc, scope)
+    ]
