@@ -30,6 +30,10 @@ SECRET_KEYS = frozenset(
         "sastoken",
         "sharedaccesskey",
         "connectionstring",
+        "apikey",
+        "passwd",
+        "passphrase",
+        "credentials",
     }
 )
 # Query parameters that make a URL a credential: AWS SigV4 and SigV2 pre-signed URLs, Google
@@ -40,6 +44,45 @@ _SIGNED_PARAMS = re.compile(
     re.IGNORECASE,
 )
 _URL = re.compile(r"""[a-z][a-z0-9+.-]*://[^\s"'<>]+""", re.IGNORECASE)
+# Words that make a tag key name a secret (a tag `db_password`, `SlackToken`, `api-key`),
+# matched anywhere in the key lower-cased with `_` and `-` removed: a tag's value is free text,
+# and people do keep credentials there.
+_SECRET_WORDS = (
+    "password",
+    "passwd",
+    "passphrase",
+    "pwd",
+    "secret",
+    "token",
+    "apikey",
+    "accesskey",
+    "privatekey",
+    "credential",
+    "connectionstring",
+    "signature",
+)
+# Keys holding tags as a {key: value} map (CloudWatch Logs, Terraform `tags` and `tags_all`).
+_TAG_MAPS = frozenset({"tags", "tagsall", "tagset", "resourcetags", "defaulttags"})
+# Error messages echo what was signed: AWS's SignatureDoesNotMatch quotes the canonical
+# request (its headers carry x-amz-security-token) and the string to sign (the access key id
+# in its scope). Nothing after either marker is worth keeping; everything there can be secret.
+_SIGNED_ECHO = re.compile(
+    r"(?:\bthe\s+)?(?:canonical[ _-]?(?:string|request)|string[ _-]?to[ _-]?sign)\b.*",
+    re.I | re.S,
+)
+# A credential written as `name: value` or `name=value` (a header line, a query string, a
+# config line, a JSON member); `authorization` to the end of its line, for its value has spaces.
+_LABELLED = re.compile(
+    r"""(\b(?:x-amz-security-token|x-amz-signature|x-amz-credential|aws_session_token|"""
+    r"""aws_secret_access_key|session[_-]?token|security[_-]?token|secret[_-]?access[_-]?key|"""
+    r"""client[_-]?secret|api[_-]?key|access[_-]?token|refresh[_-]?token|password|passwd|"""
+    r"""credential|signature)["']?\s*[:=]\s*["']?)[^\s"',;&<]+|"""
+    r"""(\bauthorization["']?\s*[:=]\s*)[^\n]+""",
+    re.I,
+)
+# AWS access key ids: long-term (AKIA) and temporary (ASIA), half of a credential pair.
+_ACCESS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")
+_WEB = ("http", "https")
 
 
 def _key(name: object) -> str:
@@ -52,15 +95,68 @@ def _redact_url(match: re.Match[str]) -> str:
     return f"{base}?<redacted>" if sep and _SIGNED_PARAMS.search("?" + query) else url
 
 
+def names_secret(key: object) -> bool:
+    """Whether a tag key (or any free-form name) says its value is a secret."""
+    name = _key(key)
+    return any(word in name for word in _SECRET_WORDS)
+
+
+def web_origin(url: str) -> str:
+    """`scheme://host[:port]` of a URL: what a webhook endpoint may show, for its path and
+    query are the credential (Slack's `hooks.slack.com/services/T../B../secret`)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return "<redacted>"
+    host = re.split(r"[/?#]", rest, maxsplit=1)[0].rsplit("@", 1)[-1]
+    return f"{scheme}://{host}"
+
+
+def redact_text(text: str) -> str:
+    """A string with every credential taken out: the canonical request and string to sign
+    that a signature error quotes, labelled credentials (`x-amz-security-token:`, `password=`,
+    `Authorization:`), AWS access key ids, and the query of a signed URL."""
+    if "://" in text and "?" in text:
+        text = _URL.sub(_redact_url, text)
+    text = _SIGNED_ECHO.sub("<redacted: the request as signed>", text)
+    text = _LABELLED.sub(lambda m: (m.group(1) or m.group(2)) + "<redacted>", text)
+    return _ACCESS_KEY_ID.sub("<redacted>", text)
+
+
 def redact(value: Any) -> Any:
-    """A copy with secret-bearing keys replaced, and the query string of every signed URL
-    (pre-signed, signed or SAS) removed, wherever it appears inside a string."""
+    """A copy with credentials taken out: secret-bearing keys replaced, tags whose key names a
+    secret emptied, webhook endpoints cut to scheme and host, and every string through
+    `redact_text`."""
     if isinstance(value, Mapping):
-        return {
-            k: ("<redacted>" if _key(k) in SECRET_KEYS else redact(v)) for k, v in value.items()
-        }
+        return _redact_mapping(value)
     if isinstance(value, list | tuple):
         return [redact(v) for v in value]
-    if isinstance(value, str) and "://" in value and "?" in value:
-        return _URL.sub(_redact_url, value)
+    if isinstance(value, str):
+        return redact_text(value)
     return value
+
+
+def _redact_mapping(value: Mapping[Any, Any]) -> dict[Any, Any]:
+    keys = {_key(k): k for k in value}
+    out: dict[Any, Any] = {}
+    for k, v in value.items():
+        name = _key(k)
+        if name in SECRET_KEYS:
+            out[k] = "<redacted>"
+        elif name in _TAG_MAPS and isinstance(v, Mapping):
+            out[k] = {t: ("<redacted>" if names_secret(t) else redact(tv)) for t, tv in v.items()}
+        else:
+            out[k] = redact(v)
+    # A tag as {"Key": k, "Value": v} (most AWS APIs, S3 lifecycle filters).
+    for key_name, value_name in (("key", "value"), ("tagkey", "tagvalue")):
+        if key_name in keys and value_name in keys and names_secret(value[keys[key_name]]):
+            out[keys[value_name]] = "<redacted>"
+    # An SNS subscription (API or Terraform): an http(s) endpoint is a webhook URL.
+    protocol, endpoint = keys.get("protocol"), keys.get("endpoint")
+    if (
+        protocol is not None
+        and endpoint is not None
+        and isinstance(value[endpoint], str)
+        and str(value[protocol]).lower() in _WEB
+    ):
+        out[endpoint] = web_origin(value[endpoint])
+    return out

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from scanner.redact import redact_text
+
 # C0 controls (ESC and CR among them), DEL, C1 controls (0x9b is a one-byte CSI on some
 # terminals), the bidi embeddings, overrides and isolates and the implicit marks, the line and
 # paragraph separators, and lone surrogates (undecodable bytes of a file name).
@@ -35,7 +37,8 @@ def _escape(match: re.Match[str]) -> str:
 def safe(text: object, *, lines: bool = False) -> str:
     """`text` as a string that shows on a terminal exactly what it holds: every control
     character, bidi control and lone surrogate replaced by a visible escape (`\\x1b`,
-    `\\r`, `\\u202e`). With `lines`, newlines and tabs are kept."""
-    value = str(text)
+    `\\r`, `\\u202e`), and any credential in it redacted. With `lines`, newlines and tabs
+    are kept."""
+    value = redact_text(str(text))
     pattern = _UNSAFE_KEEP_LINES if lines else _UNSAFE
     return pattern.sub(_escape, value)
