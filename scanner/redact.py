@@ -135,15 +135,32 @@ def redact(value: Any) -> Any:
     return value
 
 
+def _literal(value: Any) -> Any:
+    """A value, or the literal a Terraform configuration expression holds
+    (`{"constant_value": ...}`), so a plan's configuration is redacted like its values."""
+    if isinstance(value, Mapping) and "constant_value" in value:
+        return value["constant_value"]
+    return value
+
+
+def _wrapped(original: Any, literal: Any) -> Any:
+    """`literal` back in the shape `original` had (inside `constant_value` or not)."""
+    if isinstance(original, Mapping) and "constant_value" in original:
+        return {**redact(original), "constant_value": literal}
+    return literal
+
+
 def _redact_mapping(value: Mapping[Any, Any]) -> dict[Any, Any]:
     keys = {_key(k): k for k in value}
     out: dict[Any, Any] = {}
     for k, v in value.items():
         name = _key(k)
+        tags = _literal(v)
         if name in SECRET_KEYS:
             out[k] = "<redacted>"
-        elif name in _TAG_MAPS and isinstance(v, Mapping):
-            out[k] = {t: ("<redacted>" if names_secret(t) else redact(tv)) for t, tv in v.items()}
+        elif name in _TAG_MAPS and isinstance(tags, Mapping):
+            kept = {t: "<redacted>" if names_secret(t) else redact(tv) for t, tv in tags.items()}
+            out[k] = _wrapped(v, kept)
         else:
             out[k] = redact(v)
     # A tag as {"Key": k, "Value": v} (most AWS APIs, S3 lifecycle filters).
@@ -152,11 +169,8 @@ def _redact_mapping(value: Mapping[Any, Any]) -> dict[Any, Any]:
             out[keys[value_name]] = "<redacted>"
     # An SNS subscription (API or Terraform): an http(s) endpoint is a webhook URL.
     protocol, endpoint = keys.get("protocol"), keys.get("endpoint")
-    if (
-        protocol is not None
-        and endpoint is not None
-        and isinstance(value[endpoint], str)
-        and str(value[protocol]).lower() in _WEB
-    ):
-        out[endpoint] = web_origin(value[endpoint])
+    if protocol is not None and endpoint is not None:
+        url = _literal(value[endpoint])
+        if isinstance(url, str) and str(_literal(value[protocol])).lower() in _WEB:
+            out[endpoint] = _wrapped(value[endpoint], web_origin(url))
     return out
