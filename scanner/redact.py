@@ -124,8 +124,8 @@ def redact_text(text: str) -> str:
 
 def redact(value: Any) -> Any:
     """A copy with credentials taken out: secret-bearing keys replaced, tags whose key names a
-    secret emptied, webhook endpoints cut to scheme and host, and every string through
-    `redact_text`."""
+    secret emptied, webhook endpoints cut to scheme and host, what a Terraform plan marks
+    sensitive replaced, and every string through `redact_text`."""
     if isinstance(value, Mapping):
         return _redact_mapping(value)
     if isinstance(value, list | tuple):
@@ -150,7 +150,30 @@ def _wrapped(original: Any, literal: Any) -> Any:
     return literal
 
 
+def _masked(value: Any, marks: Any) -> Any:
+    """`value` with every part Terraform marks sensitive (`after_sensitive` and its kin: True
+    where sensitive, else a structure of the same shape) replaced."""
+    if marks is True:
+        return "<redacted>"
+    if isinstance(marks, Mapping) and isinstance(value, Mapping):
+        return {k: _masked(v, marks.get(k)) for k, v in value.items()}
+    if isinstance(marks, list) and isinstance(value, list):
+        return [_masked(v, marks[i] if i < len(marks) else None) for i, v in enumerate(value)]
+    return value
+
+
+# A Terraform plan's change and a resource's values, beside the marks of what is sensitive.
+_TERRAFORM_MARKS = (
+    ("after", "after_sensitive"),
+    ("before", "before_sensitive"),
+    ("values", "sensitive_values"),
+)
+
+
 def _redact_mapping(value: Mapping[Any, Any]) -> dict[Any, Any]:
+    for data, marks in _TERRAFORM_MARKS:
+        if data in value and marks in value:
+            value = {**value, data: _masked(value[data], value[marks])}
     keys = {_key(k): k for k in value}
     out: dict[Any, Any] = {}
     for k, v in value.items():

@@ -189,3 +189,18 @@ def test_a_plans_webhooks_and_secret_tags_reach_no_output(tmp_path: Path) -> Non
     assert any(b'"team": "audit"' in data for data in written)
     for data in [*written, run.output.encode()]:
         assert WEBHOOK_SECRET.encode() not in data and TAG_SECRET.encode() not in data
+
+
+def test_what_terraform_marks_sensitive_is_redacted() -> None:
+    change = {
+        "before": None,
+        "after": {"name": "db", "password": "p1", "settings": [{"token": "t1", "size": 2}]},
+        "after_sensitive": {"settings": [{"token": True}], "name": False},
+        "before_sensitive": False,
+    }
+    masked = redact({"change": change})["change"]
+    assert masked["after"]["settings"] == [{"token": "<redacted>", "size": 2}]
+    assert masked["after"]["name"] == "db" and masked["after"]["password"] == "<redacted>"
+    whole = redact({"values": {"a": "s", "b": "s"}, "sensitive_values": {"a": True}})
+    assert whole["values"] == {"a": "<redacted>", "b": "s"}
+    assert redact({"after": "x", "after_sensitive": True})["after"] == "<redacted>"
