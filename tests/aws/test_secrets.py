@@ -217,15 +217,28 @@ def _signed_echo(request: Any) -> tuple[str, str]:
     return f"{canonical}\nauthorization:{auth}", to_sign
 
 
-def _mismatch(request: Any, event_name: str, **_: Any) -> Any:
-    """A before-send handler: SignatureDoesNotMatch in each protocol's own shape, for one call
-    of a JSON (logs), a query (SNS) and a REST-XML (S3) service; the SDK parses it."""
+def mismatching(monkeypatch: pytest.MonkeyPatch, *operations: str) -> None:
+    """Answer `operations` with SignatureDoesNotMatch, through a before-send handler ahead of
+    moto's own in every session the scan makes."""
+    import botocore.handlers
+
+    def handler(request: Any, event_name: str, **_: Any) -> Any:
+        operation = event_name.rsplit(".", 1)[-1]
+        return _mismatch(request, operation) if operation in operations else None
+
+    monkeypatch.setattr(
+        botocore.handlers,
+        "BUILTIN_HANDLERS",
+        [("before-send", handler), *botocore.handlers.BUILTIN_HANDLERS],
+    )
+
+
+def _mismatch(request: Any, operation: str) -> Any:
+    """SignatureDoesNotMatch in each protocol's own shape: JSON (CloudTrail), query (SNS, STS)
+    or REST-XML (S3); the SDK parses it."""
     from botocore.awsrequest import AWSResponse
     from moto.core.botocore_stubber import MockRawResponse
 
-    operation = event_name.rsplit(".", 1)[-1]
-    if operation not in ("GetEventSelectors", "ListSubscriptionsByTopic", "GetBucketPolicy"):
-        return None
     canonical, to_sign = _signed_echo(request)
     said = (
         "The request signature we calculated does not match the signature you provided. "
@@ -238,7 +251,7 @@ def _mismatch(request: Any, event_name: str, **_: Any) -> Any:
         )
         body = json.dumps({"__type": "InvalidSignatureException", "message": message})
         headers = {"Content-Type": "application/x-amz-json-1.1"}
-    elif operation == "ListSubscriptionsByTopic":
+    elif operation in ("ListSubscriptionsByTopic", "GetCallerIdentity"):
         message = escape(
             f"{said}\n\nThe Canonical String for this request should have been\n'{canonical}'"
             f"\n\nThe String-to-Sign should have been\n'{to_sign}'\n"
@@ -265,14 +278,7 @@ def _mismatch(request: Any, event_name: str, **_: Any) -> Any:
 def test_a_signature_error_quoting_the_request_leaks_nothing(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import botocore.handlers
-
-    # Ahead of moto's own before-send handler, in every session the scan makes.
-    monkeypatch.setattr(
-        botocore.handlers,
-        "BUILTIN_HANDLERS",
-        [("before-send", _mismatch), *botocore.handlers.BUILTIN_HANDLERS],
-    )
+    mismatching(monkeypatch, "GetEventSelectors", "ListSubscriptionsByTopic", "GetBucketPolicy")
     run, results, written = scan_and_read(monkeypatch, tmp_path)
     # Each injected failure is named, with AWS's own words, and without what it quoted.
     failed = {f["message"] for f in results["findings"] if f["status"] == "error"}
@@ -280,6 +286,25 @@ def test_a_signature_error_quoting_the_request_leaks_nothing(
     assert any("ListSubscriptionsByTopic failed" in m and "<redacted" in m for m in failed), failed
     assert any("GetBucketPolicy failed" in m and "SignatureDoesNotMatch" in m for m in failed)
     assert not leaks_in(written, run.output)
+
+
+def test_a_scan_that_cannot_identify_its_caller_says_why_without_the_request(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The first call (GetCallerIdentity) is where a bad secret key shows: exit 3, AWS's
+    words on the terminal, not the request it quoted."""
+    import boto3
+    from moto import mock_aws
+
+    mismatching(monkeypatch, "GetCallerIdentity")
+    with mock_aws():
+        use_marker_credentials(monkeypatch)
+        build(boto3.Session(region_name="us-east-1"))
+        run = CliRunner().invoke(main, ["scan", "aws", "--out", str(tmp_path / "out")])
+    assert run.exit_code == 3, run.output
+    assert "cannot identify the caller (SignatureDoesNotMatch)" in run.output
+    assert "<redacted: the request as signed>" in run.output
+    assert not leaks_in([], run.output)
 
 
 def test_a_signature_error_is_redacted_where_it_is_made() -> None:
