@@ -65,9 +65,15 @@ _SECRET_WORDS = (
 _TAG_MAPS = frozenset({"tags", "tagsall", "tagset", "resourcetags", "defaulttags"})
 # Error messages echo what was signed: AWS's SignatureDoesNotMatch quotes the canonical
 # request (its headers carry x-amz-security-token) and the string to sign (the access key id
-# in its scope). Nothing after either marker is worth keeping; everything there can be secret.
+# in its scope). Nothing after the marker is worth keeping; everything there can be secret.
+# The markers are AWS's words ("The Canonical String for this request should have been",
+# "The String-to-Sign should have been"), S3's elements, and a labelled echo ("canonical
+# request: ..."); prose that merely names a canonical request is kept.
 _SIGNED_ECHO = re.compile(
-    r"(?:\bthe\s+)?(?:canonical[ _-]?(?:string|request)|string[ _-]?to[ _-]?sign)\b.*",
+    r"(?:\bthe\s+)?(?:canonical[ _-]?(?:string|request)\s+for\s+this\s+request|"
+    r"string[ _-]?to[ _-]?sign\s+should\s+have\s+been|"
+    r"(?:canonical[ _-]?(?:string|request)|string[ _-]?to[ _-]?sign)(?:[ _-]?bytes)?"
+    r"[\"']?\s*[:=>]).*",
     re.I | re.S,
 )
 # A credential written as `name: value` or `name=value` (a header line, a query string, a

@@ -34,6 +34,11 @@ FIXTURES = Path(__file__).parent / "terraform" / "fixtures"
         (f"key {ACCESS_KEY} was used", ACCESS_KEY),
         (f"key ASIA{'Q' * 16} was used", f"ASIA{'Q' * 16}"),
         (f"StringToSign AWS4-HMAC-SHA256 {ACCESS_KEY}/20261207", ACCESS_KEY),
+        (f"<CanonicalRequest>GET\n/\nhost:h\nx-amz-date:1 {SESSION_TOKEN}", SESSION_TOKEN),
+        (f'{{"CanonicalRequestBytes": "47 45 54 {SIGNATURE}"}}', SIGNATURE),
+        (f"canonical request: GET / {SESSION_TOKEN}", SESSION_TOKEN),
+        (f"The string-to-sign should have been 'AWS4 {SIGNATURE}'", SIGNATURE),
+        (f"The Canonical String for this request should have been 'POST {SIGNATURE}'", SIGNATURE),
     ],
 )
 def test_credentials_in_free_text_are_redacted(text: str, secret: str) -> None:
@@ -48,6 +53,7 @@ def test_credentials_in_free_text_are_redacted(text: str, secret: str) -> None:
         '{"Condition": {"StringEquals": {"s3:signatureversion": "AWS4-HMAC-SHA256"}}}',
         "AKIA is how long-term key ids start",
         "https://example.com/page?q=1",
+        "SigV4 signs a canonical request; the string to sign is hashed with the key",
     ],
 )
 def test_ordinary_text_is_kept(text: str) -> None:
