@@ -129,3 +129,17 @@ def test_claims_of_an_unsigned_manifest_are_flagged(
     code, lines = verify(bundle, "--not-before", "2020-01-01")
     assert code == 1
     assert any("scan.started_at is 'soon', not an ISO 8601 time" in line for line in lines)
+
+
+def test_sign_says_which_scan_it_attests(
+    two_scans: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    bundle = tmp_path / "b"
+    shutil.copytree(two_scans[1], bundle)
+    key = tmp_path / "k.pem"
+    assert CliRunner().invoke(main, ["bundle", "keygen", str(key)]).exit_code == 0
+    run = CliRunner().invoke(main, ["bundle", "sign", str(bundle), "--key", str(key)])
+    assert run.exit_code == 0, run.output
+    assert (
+        f"scan: id {scan_of(bundle)['id']}, started {scan_of(bundle)['started_at']}" in run.output
+    )

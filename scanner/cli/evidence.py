@@ -87,6 +87,7 @@ def bundle_sign(bundle_dir: Path, key_file: Path) -> int:
         raise RunError(f"{bundle_dir} does not match its manifest; refusing to sign it")
     kid = sign(bundle_dir, key_file, verdict.manifest)
     click.echo(f"signed {safe(bundle_dir)}/manifest.json with key {kid}")
+    click.echo(f"scan: {safe(_describe_scan(verdict.scan))}")  # what the signature attests
     return 0
 
 
