@@ -174,18 +174,21 @@ class CollectionError:
         )
 
     def to_json(self) -> dict[str, Any]:
-        """JSON form used in results."""
-        return {
-            "provider": self.provider,
-            "account": self.account,
-            "region": self.region,
-            "operation": self.operation,
-            "code": self.code,
-            "message": self.message,
-            "resource_types": list(self.resource_types),
-            "resource_id": self.resource_id,
-            "reason": self.reason,
-        }
+        """JSON form used in results (redacted: an error message can quote the request)."""
+        data: dict[str, Any] = redact(
+            {
+                "provider": self.provider,
+                "account": self.account,
+                "region": self.region,
+                "operation": self.operation,
+                "code": self.code,
+                "message": self.message,
+                "resource_types": list(self.resource_types),
+                "resource_id": self.resource_id,
+                "reason": self.reason,
+            }
+        )
+        return data
 
 
 @dataclass(frozen=True, slots=True)

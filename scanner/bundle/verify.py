@@ -6,6 +6,7 @@ import base64
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -23,6 +24,9 @@ class Verdict:
     files: int = 0
     signed_by: str | None = None
     manifest: bytes | None = None  # the manifest.json bytes that were checked
+    # The manifest's scan block (id, started_at, finished_at, ...): which scan this bundle
+    # claims to be, so a verifier can tell a replayed older bundle from the current one.
+    scan: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -96,8 +100,15 @@ def _safe(rel: str) -> bool:
     return bool(rel) and not path.is_absolute() and ".." not in path.parts and "\\" not in rel
 
 
-def verify(folder: Path, public_key: Path | None = None) -> Verdict:
-    """Check every file of a bundle against its manifest, and the manifest's signature."""
+def verify(
+    folder: Path,
+    public_key: Path | None = None,
+    not_before: datetime | None = None,
+    expect_scan_id: str | None = None,
+) -> Verdict:
+    """Check every file of a bundle against its manifest, and the manifest's signature; with
+    `not_before` or `expect_scan_id`, that it is the scan expected (not an older, replayed one).
+    """
     if not folder.is_dir():
         raise InputError(
             Problem(str(folder), None, "not found; expected an evidence bundle folder")
@@ -109,7 +120,10 @@ def verify(folder: Path, public_key: Path | None = None) -> Verdict:
         return verdict
     verdict.manifest = body
     _check_signature(folder, body, expected, verdict)
-    listed = _listed(_json_file(folder / MANIFEST, verdict, body), verdict)
+    doc = _json_file(folder / MANIFEST, verdict, body)
+    verdict.scan = _scan_block(doc)
+    check_scan(verdict, not_before, expect_scan_id)
+    listed = _listed(doc, verdict)
     if listed is None:
         return verdict
     present = _present(folder, verdict)
@@ -212,4 +226,45 @@ def _check_citations(folder: Path, present: Mapping[str, Path], verdict: Verdict
     if missing:
         verdict.problems.append(
             f"{RESULTS}: cites {len(missing)} response(s) not in {RESPONSES}/, e.g. {missing[0]}"
+        )
+
+
+def _scan_block(doc: Any) -> Mapping[str, Any]:
+    scan = doc.get("scan") if isinstance(doc, dict) else None
+    return scan if isinstance(scan, dict) else {}
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO 8601 date or time as an aware datetime; one without an offset is UTC."""
+    value = datetime.fromisoformat(text.strip())
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def check_scan(verdict: Verdict, not_before: datetime | None, expect_scan_id: str | None) -> None:
+    """The bundle is the scan the verifier expects: its id is `expect_scan_id`, and it started
+    no earlier than `not_before` (so every response in it was fetched after that time). Both
+    are claims of manifest.json: only a valid signature by a trusted key makes them the
+    signer's."""
+    scan = verdict.scan
+    if expect_scan_id is not None and scan.get("id") != expect_scan_id:
+        verdict.problems.append(
+            f"{MANIFEST}: scan id is {scan.get('id')!r}, not the expected {expect_scan_id!r}; "
+            "this is another scan's bundle (an older one replayed?)"
+        )
+    if not_before is None:
+        return
+    started = scan.get("started_at")
+    try:
+        when = parse_time(started) if isinstance(started, str) else None
+    except ValueError:
+        when = None
+    if when is None:
+        verdict.problems.append(
+            f"{MANIFEST}: scan.started_at is {started!r}, not an ISO 8601 time; "
+            "cannot check --not-before"
+        )
+    elif when < not_before:
+        verdict.problems.append(
+            f"{MANIFEST}: the scan started at {started}, before --not-before "
+            f"{not_before.isoformat()}; this is an older bundle (replayed?)"
         )

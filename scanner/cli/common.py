@@ -18,6 +18,7 @@ import click
 
 from scanner.errors import InputError, Problem, RunError
 from scanner.model import SEVERITIES, Finding, Severity, Status
+from scanner.terminal import safe
 
 if TYPE_CHECKING:
     from scanner.assessment import Assessment
@@ -43,9 +44,9 @@ def guarded(fn: Callable[..., int | None]) -> Callable[..., None]:
         try:
             code = fn(*args, **kwargs)
         except InputError as exc:
-            _die(2, "invalid input:\n" + "\n".join(f"  {p}" for p in exc.problems))
+            _die(2, "invalid input:\n" + "\n".join(f"  {safe(p)}" for p in exc.problems))
         except RunError as exc:
-            _die(3, f"the scan could not run: {exc}")
+            _die(3, f"the scan could not run: {safe(exc, lines=True)}")
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception as exc:
@@ -54,7 +55,7 @@ def guarded(fn: Callable[..., int | None]) -> Callable[..., None]:
                 traceback.print_exc()
             _die(
                 3,
-                f"the scan could not run: internal error: {type(exc).__name__}: {exc} "
+                f"the scan could not run: internal error: {type(exc).__name__}: {safe(exc)} "
                 "(set LOGWARD_DEBUG=1 for the traceback)",
             )
         sys.exit(code or 0)
@@ -75,10 +76,10 @@ class Progress:
         if self.quiet or (transient and not self.tty):
             return
         if self.tty:
-            sys.stderr.write("\r\033[K" + message[:120])
+            sys.stderr.write("\r\033[K" + safe(message)[:120])
             sys.stderr.flush()
         else:
-            sys.stderr.write(message + "\n")
+            sys.stderr.write(safe(message) + "\n")
 
     def done(self) -> None:
         """End the updating line."""
@@ -212,9 +213,9 @@ def finish(
     written = write_rendered(out_dir, rendered)
     click.echo(summary_table(results))
     for path in written:
-        click.echo(f"wrote {path}")
+        click.echo(f"wrote {safe(path)}")
     if evidence_dir is not None:
-        click.echo(f"wrote evidence bundle {evidence_dir} ({len(evidence)} responses)")
+        click.echo(f"wrote evidence bundle {safe(evidence_dir)} ({len(evidence)} responses)")
     return exit_code(assessment.gating, shared["fail_on"])
 
 
@@ -234,18 +235,18 @@ def exit_code(findings: Sequence[Finding], fail_on: str) -> int:
 def summary_table(results: dict[str, Any]) -> str:
     """The end-of-run table: per policy, then per framework control."""
     lines = []
-    width = max((len(p["id"]) for p in results["policies"]), default=10)
+    width = max((len(safe(p["id"])) for p in results["policies"]), default=10)
     lines.append(f"{'policy':<{width}}  {'sev':<8} pass fail  err  unk")
     for p in sorted(results["policies"], key=lambda p: (-p["counts"]["fail"], p["id"])):
         c = p["counts"]
         lines.append(
-            f"{p['id']:<{width}}  {p['severity']:<8} {c['pass']:>4} {c['fail']:>4} "
+            f"{safe(p['id']):<{width}}  {safe(p['severity']):<8} {c['pass']:>4} {c['fail']:>4} "
             f"{c['error']:>4} {c['unknown']:>4}"
         )
     by_fw: dict[str, list[str]] = {}
     for control in results["controls"]:
-        by_fw.setdefault(control["framework"], []).append(
-            f"{control['control_id']}={control['status']}"
+        by_fw.setdefault(safe(control["framework"]), []).append(
+            f"{safe(control['control_id'])}={control['status']}"
         )
     lines.append("")
     for fw, items in by_fw.items():

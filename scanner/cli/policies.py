@@ -10,6 +10,7 @@ import click
 
 from scanner.cli.common import guarded
 from scanner.errors import InputError, Problem
+from scanner.terminal import safe
 
 
 @click.group()
@@ -74,9 +75,9 @@ def policies_list(as_json: bool) -> int:
             )
         )
         return 0
-    width = max(len(p.id) for p in loaded)
+    width = max(len(safe(p.id)) for p in loaded)
     for p in loaded:
-        click.echo(f"{p.id:<{width}}  {p.severity:<8}  {p.title}")
+        click.echo(f"{safe(p.id):<{width}}  {safe(p.severity):<8}  {safe(p.title)}")
     return 0
 
 
@@ -90,5 +91,5 @@ def policies_show(policy_id: str) -> int:
     found = {p.id: p for p in load_policies()}
     if policy_id not in found:
         raise InputError(f"unknown policy id {policy_id!r}")
-    click.echo(Path(found[policy_id].file).read_text(encoding="utf-8"))
+    click.echo(safe(Path(found[policy_id].file).read_text(encoding="utf-8"), lines=True))
     return 0

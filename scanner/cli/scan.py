@@ -19,6 +19,7 @@ from scanner.cli.common import (
     split,
 )
 from scanner.errors import RunError
+from scanner.terminal import safe
 
 SHARED = (
     "config_path",
@@ -187,7 +188,7 @@ def _demo_sign_and_verify(bundle_dir: Path, out_dir: Path) -> None:
             "the demo's own evidence bundle did not verify:\n" + "\n".join(verdict.problems)
         )
     click.echo(
-        f"signed and verified {bundle_dir}: {verdict.files} files, key "
-        f"{verdict.signed_by} (throwaway demo key {key}); check it yourself with\n"
-        f"  logward verify {bundle_dir} --public-key {public}"
+        f"signed and verified {safe(bundle_dir)}: {verdict.files} files, key "
+        f"{verdict.signed_by} (throwaway demo key {safe(key)}); check it yourself with\n"
+        f"  logward verify {safe(bundle_dir)} --public-key {safe(public)}"
     )

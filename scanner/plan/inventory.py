@@ -20,6 +20,7 @@ from scanner.model import EvidenceRef, Resource, Unknowable
 from scanner.plan.changes import log_store_changes
 from scanner.plan.context import Mapped, PlanContext, PlanResource, Target, TypeMapping
 from scanner.plan.read import instances, raw_entry
+from scanner.redact import redact
 
 if TYPE_CHECKING:
     from scanner.providers.base import Adapter
@@ -205,7 +206,8 @@ class _Evidence:
         ]
         if attached:
             raw["attached"] = attached  # the hash covers what the resource was read from
-        blob = json.dumps(raw, sort_keys=True, default=str).encode()
+        # Redacted like an API response: a plan holds tags, webhook endpoints, passwords.
+        blob = json.dumps(redact(raw), sort_keys=True, default=str).encode()
         digest = hashlib.sha256(blob).hexdigest()
         self.blobs[digest] = blob
         evidence = EvidenceRef(

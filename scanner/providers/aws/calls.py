@@ -15,6 +15,7 @@ from typing import Any
 
 from scanner.evidence import EvidenceStore
 from scanner.model import EvidenceRef, Unknowable
+from scanner.redact import redact_text
 
 READ_PREFIXES = ("Get", "List", "Describe")
 
@@ -25,9 +26,14 @@ REGION_UNUSABLE = frozenset(
 
 
 class AwsCallError(Exception):
-    """A failed call with the AWS error code, mapped once here for every collector."""
+    """A failed call with the AWS error code, mapped once here for every collector.
+
+    Code and message are redacted here, where they are made: an error can quote the request
+    (SignatureDoesNotMatch quotes the canonical request, with the session token among its
+    headers), and from here they reach findings, `errors`, every report and the terminal."""
 
     def __init__(self, service: str, operation: str, region: str, code: str, message: str) -> None:
+        code, message = _bounded(redact_text(code), 200), _bounded(redact_text(message), 2000)
         super().__init__(f"{service}:{operation} in {region}: {code}: {message}")
         self.service = service
         self.operation = operation
@@ -40,6 +46,13 @@ class AwsCallError(Exception):
         return Unknowable(
             f"{self.operation} failed in {self.region}: {self.code}: {self.message}", error=True
         )
+
+
+def _bounded(text: str, limit: int) -> str:
+    """At most `limit` characters: an error body is the other side's text, of any length."""
+    return (
+        text if len(text) <= limit else f"{text[:limit]}... ({len(text) - limit} more characters)"
+    )
 
 
 @dataclass(frozen=True)
