@@ -28,10 +28,10 @@ def load_config(path: Path | None, policies: Iterable[Policy]) -> Config:
     """Load and check `path` against the policy catalogue (None: built-in defaults)."""
     if path is None:
         default = Path("logward.yaml")
-        if not default.exists():
+        if not default.exists() and not default.is_symlink():
             return Config()
         path = default
-    doc = load_file(path)
+    doc = load_file(path, "configuration file (logward.yaml)")
     if doc.data is None:
         return Config(file=str(path))
     problems = schema_problems(doc, schema("config"))

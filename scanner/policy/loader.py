@@ -18,7 +18,8 @@ from scanner.errors import InputError, Problem
 from scanner.model import Severity
 from scanner.policy.lang import CompileError, Compiler, Node
 from scanner.policy.paths import problems as path_problems
-from scanner.yamlload import Located, load_file, schema_problems
+from scanner.reading import decode, read_bytes
+from scanner.yamlload import Located, load_text, schema_problems
 
 _PARAM_TYPES: dict[str, tuple[type, ...]] = {
     "integer": (int,),
@@ -88,7 +89,8 @@ def _policy_files(paths: Iterable[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             files.extend(sorted(p for p in path.rglob("*.y*ml") if p.suffix in (".yaml", ".yml")))
-        elif path.exists():
+        elif path.exists() or path.is_symlink():
+            # A dangling or looping link is read, and refused, by the reader with its reason.
             files.append(path)
         else:
             raise InputError(Problem(str(path), None, "no such policy file or folder"))
@@ -220,8 +222,8 @@ def _condition_problems(doc: Located, params: Any) -> list[Problem]:
 
 
 def _load_one(file: Path, checks: _Checks) -> Policy:
-    raw = file.read_bytes()
-    doc = load_file(file)
+    raw = read_bytes(file, "policy file")
+    doc = load_text(decode(raw, str(file)), str(file))
     if not isinstance(doc.data, dict):
         raise InputError(doc.problem((), "expected a policy mapping at the top level"))
     # Conditions are checked by the compiler, whose messages name the exact operator or key.
