@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.data import data_dir, schema
-from scanner.errors import InputError, Problem
+from scanner.errors import InputError, Problem, clip
 from scanner.model import Severity
 from scanner.policy.lang import CompileError, Compiler, Node
 from scanner.policy.paths import problems as path_problems
@@ -70,17 +70,44 @@ class CompiledPolicy:
     select: Node | None
 
 
+def _fits(kind: str, value: Any) -> bool:
+    types = _PARAM_TYPES[kind]
+    return isinstance(value, types) and (bool in types or not isinstance(value, bool))
+
+
+def _item_kind(spec: Mapping[str, Any]) -> str | None:
+    """What a list parameter's items must be: `items` when declared, else the type its
+    default's items share (None: any scalar)."""
+    if spec.get("items") in _PARAM_TYPES:
+        return str(spec["items"])
+    default = spec.get("default")
+    if isinstance(default, list) and default:
+        for kind in ("boolean", "integer", "number", "string"):
+            if all(_fits(kind, d) for d in default):
+                return kind
+    return None
+
+
+def _list_problem(name: str, spec: Mapping[str, Any], value: list[Any]) -> str | None:
+    kind = _item_kind(spec)
+    for i, item in enumerate(value):
+        if kind is not None and not _fits(kind, item):
+            return f"parameter {name} expects a list of {kind}s, got {clip(item)} at item {i}"
+        if not isinstance(item, str | int | float | bool):
+            return f"parameter {name} expects a list of values, got {clip(item)} at item {i}"
+    return None
+
+
 def check_param(name: str, spec: Mapping[str, Any], value: Any) -> str | None:
     """Why `value` is not acceptable for the parameter, or None."""
-    types = _PARAM_TYPES[spec["type"]]
-    if isinstance(value, bool) and bool not in types:
-        return f"parameter {name} expects {spec['type']}, got {value!r}"
-    if not isinstance(value, types):
-        return f"parameter {name} expects {spec['type']}, got {value!r}"
+    if not _fits(spec["type"], value):
+        return f"parameter {name} expects {spec['type']}, got {clip(value)}"
     if "minimum" in spec and isinstance(value, int | float) and value < spec["minimum"]:
-        return f"parameter {name} must be >= {spec['minimum']}, got {value!r}"
+        return f"parameter {name} must be >= {spec['minimum']}, got {clip(value)}"
     if "enum" in spec and value not in spec["enum"]:
-        return f"parameter {name} must be one of {spec['enum']}, got {value!r}"
+        return f"parameter {name} must be one of {clip(spec['enum'])}, got {clip(value)}"
+    if isinstance(value, list):
+        return _list_problem(name, spec, value)
     return None
 
 
