@@ -51,7 +51,8 @@ class InputError(Exception):
             problems = [Problem("<input>", None, problems)]
         elif isinstance(problems, Problem):
             problems = [problems]
-        self.problems = problems
+        # One problem found through several files (a bad $LOGWARD_MAX_INPUT_MB) is said once.
+        self.problems = list(dict.fromkeys(problems))
         super().__init__("\n".join(str(p) for p in problems))
 
 

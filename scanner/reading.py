@@ -55,6 +55,8 @@ def max_bytes() -> int:
 
 
 def _mib(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KiB"
     return f"{size / 1024 / 1024:.1f} MiB"
 
 
@@ -92,7 +94,6 @@ def open_regular(path: Path, what: str = "file") -> BinaryIO:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
         raise _open_failure(path, what, exc) from exc
-    handle = os.fdopen(fd, "rb")
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
@@ -105,9 +106,9 @@ def open_regular(path: Path, what: str = "file") -> BinaryIO:
         if info.st_size > limit:
             raise _too_big(str(path), info.st_size, limit)
     except BaseException:
-        handle.close()
+        os.close(fd)
         raise
-    return handle
+    return os.fdopen(fd, "rb")
 
 
 def read_bytes(path: Path, what: str = "file") -> bytes:
@@ -145,6 +146,10 @@ def decode(data: bytes, where: str, line: int | None = None) -> str:
 def read_text(path: Path, what: str = "file") -> str:
     """The UTF-8 text of the regular file `path` (see read_bytes)."""
     return decode(read_bytes(path, what), str(path))
+
+
+class NotJSON(InputError):
+    """The text is not JSON at all (a syntax error), as opposed to JSON logward refuses."""
 
 
 class Refused(ValueError):
@@ -192,7 +197,7 @@ def parse_json(text: str | bytes, where: str, line: int | None = None) -> Any:
         )
     except json.JSONDecodeError as exc:
         at = line if line is not None else exc.lineno
-        raise InputError(
+        raise NotJSON(
             Problem(where, at, f"not valid JSON: {exc.msg} (column {exc.colno})")
         ) from None
     except Refused as exc:

@@ -21,7 +21,7 @@ import jsonschema
 
 from scanner.data import schema
 from scanner.errors import InputError, Problem, clip
-from scanner.reading import decode, open_regular, parse_json
+from scanner.reading import NotJSON, decode, open_regular, parse_json
 from scanner.schemacheck import Unsupported, compile_schema
 from scanner.yamlload import load_text
 
@@ -142,7 +142,7 @@ def _value(text: str, where: str, line: int) -> Any:
     where the decoder names the line and column."""
     try:
         return parse_json(text, where, line)
-    except InputError:
+    except NotJSON:
         raise _OtherLayout from None
 
 
