@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 import yaml
@@ -46,11 +46,13 @@ class Located:
 MAX_NODES = 100_000
 
 
-class _Loader(yaml.SafeLoader):
-    """PyYAML's safe composer, bounded: nesting depth, expanded size, and no cyclic aliases."""
+class _Bounded(yaml.composer.Composer):
+    """PyYAML's composer, bounded: nesting depth, expanded size, and no cyclic aliases. The
+    events come from libyaml when PyYAML has it (_CLoader: a 10 MB scalar takes a second, not
+    the pure-Python scanner's ten), else from PyYAML's own parser (_PyLoader)."""
 
-    def __init__(self, text: str, file: str) -> None:
-        super().__init__(text)
+    def bound(self, file: str) -> None:
+        """Start counting for `file`."""
         self.file = file
         self.depth = 0
         self.nodes = 0
@@ -74,7 +76,7 @@ class _Loader(yaml.SafeLoader):
             )
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
+        event = cast(Any, self).peek_event()  # the parser's, beside this in the MRO
         line = event.start_mark.line + 1
         if isinstance(event, yaml.AliasEvent):
             if event.anchor in self.open_anchors:
@@ -100,6 +102,27 @@ class _Loader(yaml.SafeLoader):
             self.depth -= nested
             if anchor is not None:
                 self.open_anchors.pop()
+
+
+class _PyLoader(_Bounded, yaml.SafeLoader):
+    def __init__(self, text: str, file: str) -> None:
+        yaml.SafeLoader.__init__(self, text)
+        self.bound(file)
+
+
+_Loader: Callable[[str, str], _Bounded] = _PyLoader
+if getattr(yaml, "__with_libyaml__", False):
+    from yaml._yaml import CParser
+
+    class _CLoader(_Bounded, CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+        def __init__(self, text: str, file: str) -> None:
+            CParser.__init__(self, text)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            self.bound(file)
+
+    _Loader = _CLoader
 
 
 def _measure(node: yaml.Node, measured: dict[int, tuple[int, int]]) -> tuple[int, int]:
@@ -196,11 +219,12 @@ def load_text(text: str, file: str) -> Located:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
-        raise InputError(Problem(file, line, f"invalid YAML: {exc.problem}")) from exc
+        said = f"invalid YAML: {exc.problem}"
+        if "nesting depth" in str(exc.problem):  # libyaml's own cap (1000) met first
+            said = f"nested deeper than {MAX_DEPTH} levels; expected at most {MAX_DEPTH}"
+        raise InputError(Problem(file, line, said)) from exc
     except yaml.YAMLError as exc:
         raise InputError(Problem(file, None, f"invalid YAML: {exc}")) from exc
-    finally:
-        loader.dispose()
     lines: dict[PathKey, int] = {}
     if node is None:
         return Located(file, None, lines)
