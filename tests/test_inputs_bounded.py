@@ -4,7 +4,8 @@ exit code and the message of the table below, within bounded time and memory.
 Small files are committed under tests/inputs/bounded/; what is huge or cannot be committed
 (100 MB, a FIFO, /dev/zero, link loops) is made in tmp_path. Each command runs in a child
 process with a hard address-space limit (RLIMIT_AS, a safety net) and must finish within
-TIMEOUT seconds and MAX_RSS of resident memory (ru_maxrss of that child, from wait4): generous
+30 s and 500 MB of resident memory (ru_maxrss of that child, from wait4; see
+tests/support/bounded.py): generous
 bounds, far above what a loaded 2-core machine needs, and far below what the unbounded readers
 took (hangs past 20 s, 2.3-3.7 GB).
 """
@@ -13,74 +14,16 @@ from __future__ import annotations
 
 import json
 import os
-import resource
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-BOUNDED = Path(__file__).resolve().parent / "inputs" / "bounded"
+from tests.support.bounded import BOUNDED, ROOT, assert_bounded, large_results, run_bounded
+
 PLAN = ROOT / "tests" / "terraform" / "fixtures" / "compliant.json"
-TIMEOUT = 30  # seconds per command
-MAX_RSS = 500 * 1024 * 1024  # bytes of resident memory per command
-ADDRESS_SPACE = 3 * 1024 * 1024 * 1024  # hard limit: a runaway reader dies instead of swapping
 MESSAGE_MAX = 6000  # characters of output an invalid input may cause
-
-
-@dataclass(frozen=True)
-class Ran:
-    code: int
-    out: str
-    err: str
-    seconds: float
-    rss: int
-
-
-def _limit() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
-
-
-def run_bounded(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Ran:
-    """`python -m scanner ARGS` in a child, killed after TIMEOUT; its peak RSS from wait4."""
-    out, err = cwd / ".stdout", cwd / ".stderr"
-    started = time.monotonic()
-    with out.open("wb") as stdout, err.open("wb") as stderr:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "scanner", *args],
-            cwd=cwd,
-            stdout=stdout,
-            stderr=stderr,
-            stdin=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-            preexec_fn=_limit,
-        )
-        timer = threading.Timer(TIMEOUT, child.kill)
-        timer.start()
-        try:
-            _, status, usage = os.wait4(child.pid, 0)
-        finally:
-            timer.cancel()
-        child.returncode = os.waitstatus_to_exitcode(status)
-    seconds = time.monotonic() - started
-    return Ran(
-        child.returncode,
-        out.read_text(errors="replace"),
-        err.read_text(errors="replace"),
-        seconds,
-        usage.ru_maxrss * 1024,  # kilobytes on Linux
-    )
-
-
-def assert_bounded(ran: Ran, args: list[str]) -> None:
-    assert ran.seconds < TIMEOUT and ran.code != -9, f"{args} did not finish in {TIMEOUT} s"
-    assert ran.rss < MAX_RSS, f"{args} took {ran.rss / 2**20:.0f} MiB"
-    assert "Traceback" not in ran.err, ran.err[:3000]
 
 
 # --- files made at test time ----------------------------------------------------------------
@@ -144,30 +87,13 @@ def _backtracking_plan(tmp: Path) -> Path:
     return tmp / "plan.json"
 
 
-def large_results(tmp: Path, megabytes: float, bad_last: bool = False) -> Path:
-    """A results.json of about `megabytes` in logward's layout: the findings of
-    valid.results.json repeated; with `bad_last`, the last finding's status is a number."""
-    lines = (BOUNDED / "valid.results.json").read_text(encoding="utf-8").split("\n")
-    start = next(i for i, line in enumerate(lines) if line.startswith('"findings": ['))
-    end = next(i for i in range(start + 1, len(lines)) if lines[i].endswith("],"))
-    items = [line.rstrip(",").removesuffix("]") for line in lines[start + 1 : end + 1]]
-    head, tail = "\n".join(lines[: start + 1]) + "\n", "],\n" + "\n".join(lines[end + 1 :])
-    average = sum(len(item) + 2 for item in items) / len(items)
-    count = int((megabytes * 2**20 - len(head) - len(tail)) / average) + 1
-    chosen = [items[n % len(items)] for n in range(count)]
-    if bad_last:
-        chosen[-1] = chosen[-1].replace('"status": "', '"status": 7, "old_status": "', 1)
-    path = tmp / "large.results.json"
-    path.write_text(head + ",\n".join(chosen) + tail, encoding="utf-8")
-    return path
-
-
 def _large_results(megabytes: float, bad_last: bool = False) -> Make:
     return lambda tmp: large_results(tmp, megabytes, bad_last)
 
 
 # --- the table ----------------------------------------------------------------------------
 
+NUMBER_POLICY = committed("aws-inputs-number-parameter.yaml")(Path())
 POLICY = ["policies", "validate", "{file}"]
 CONFIG = ["plan", str(PLAN), "--config", "{file}", "--out", "{out}", "--quiet"]
 PLAN_FILE = ["plan", "{file}", "--out", "{out}", "--quiet"]
@@ -321,8 +247,20 @@ CASES = [
         "parameter traffic_types expects a list of strings, got 1 at item 0",
         line=5,
     ),
-    Case("nan-parameter", committed("nan.config.yaml"), CONFIG, "is not a finite number", line=3),
-    Case("infinite-parameter", committed("infinity.config.yaml"), CONFIG, "not a finite", line=5),
+    Case(
+        "nan-parameter",
+        committed("nan.config.yaml"),
+        [*CONFIG, "--policies", str(NUMBER_POLICY)],
+        "'.nan' is not a finite number",
+        line=3,
+    ),
+    Case(
+        "infinite-parameter",
+        committed("infinity.config.yaml"),
+        [*CONFIG, "--policies", str(NUMBER_POLICY)],
+        "'1.0e+400' is not a finite number",
+        line=5,
+    ),
     # Plans: the JSON types logward reads, each key once.
     Case(
         "planned-values-list",
