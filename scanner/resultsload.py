@@ -138,8 +138,8 @@ def _describe(error: jsonschema.ValidationError) -> str:
 
 
 def _value(text: str, where: str, line: int) -> Any:
-    """One line's JSON; any doubt (not JSON, or JSON of another layout) reads the file whole,
-    where the decoder names the line and column."""
+    """One line's JSON. A line that is not JSON on its own means another layout: the file is
+    read whole, where the decoder names the line and column of a real syntax error."""
     try:
         return parse_json(text, where, line)
     except NotJSON:
@@ -169,7 +169,10 @@ def _entries(lines: Iterator[tuple[int, str]], where: str) -> Iterator[tuple[str
             text, first = text[1:], False
         key, rest = _head(text)
         if rest == "[":
-            yield key, number, _items(lines, where)
+            closed: list[bool] = []
+            yield key, number, _items(lines, where, closed)
+            if closed == [True]:  # the list was the last key: `]}`
+                return
             continue
         if rest.endswith(("],", "]}")) and rest[:-2] == "[":
             yield key, number, iter(())
@@ -182,7 +185,11 @@ def _entries(lines: Iterator[tuple[int, str]], where: str) -> Iterator[tuple[str
     raise InputError(Problem(where, None, "ends before its closing brace; the file is cut"))
 
 
-def _items(lines: Iterator[tuple[int, str]], where: str) -> Iterator[tuple[int, Any]]:
+def _items(
+    lines: Iterator[tuple[int, str]], where: str, closed: list[bool]
+) -> Iterator[tuple[int, Any]]:
+    """(line, item) of each item of a list, one per line; `closed` gets whether the line
+    that ends the list also ends the document."""
     for number, raw in lines:
         text = raw.rstrip("\r")
         last = text.endswith(("],", "]}"))
@@ -191,8 +198,7 @@ def _items(lines: Iterator[tuple[int, str]], where: str) -> Iterator[tuple[int, 
             raise _OtherLayout
         yield number, _value(body, where, number)
         if last:
-            if text.endswith("}"):
-                raise InputError(Problem(where, number, "ends inside a list; the file is cut"))
+            closed.append(text.endswith("}"))
             return
     raise InputError(Problem(where, None, "ends inside a list; the file is cut"))
 

@@ -32,7 +32,12 @@ class Verdict:
 def _json_file(path: Path, verdict: Verdict, body: bytes | None = None) -> Any:
     # Strict and bounded (scanner.reading): size, depth, duplicate keys, NaN.
     try:
-        return parse_json(read_bytes(path) if body is None else body, path.name)
+        data = read_bytes(path, "bundle file") if body is None else body
+    except InputError as exc:
+        verdict.problems.extend(str(p) for p in exc.problems)
+        return None
+    try:
+        return parse_json(data, path.name)
     except InputError as exc:
         verdict.problems.extend(f"{p}; the file was altered" for p in exc.problems)
     return None
