@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
-import resource
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,38 +26,52 @@ class Ran:
     rss: int
 
 
-def _limit() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+# The command runs as the child of this small launcher, not of pytest: Linux counts the
+# resident pages a child inherits at fork in its ru_maxrss (kept across exec), so a child
+# forked from a pytest process of 800 MB would report 800 MB whatever the command used.
+# The launcher applies the address-space limit, kills the command after TIMEOUT, and writes
+# its exit code and peak RSS (wait4) to a file.
+_LAUNCHER = """
+import json, os, resource, subprocess, sys, threading
+stats, timeout, limit, *command = sys.argv[1:]
+def cap():
+    resource.setrlimit(resource.RLIMIT_AS, (int(limit), int(limit)))
+child = subprocess.Popen(command, preexec_fn=cap, stdin=subprocess.DEVNULL)
+timer = threading.Timer(float(timeout), child.kill)
+timer.start()
+_, status, usage = os.wait4(child.pid, 0)
+timer.cancel()
+child.returncode = os.waitstatus_to_exitcode(status)
+with open(stats, "w") as f:
+    json.dump({"code": child.returncode, "rss": usage.ru_maxrss * 1024}, f)
+"""
 
 
 def run_bounded(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Ran:
     """`python -m scanner ARGS` in a child, killed after TIMEOUT; its peak RSS from wait4."""
-    out, err = cwd / ".stdout", cwd / ".stderr"
+    out, err, stats = cwd / ".stdout", cwd / ".stderr", cwd / ".stats"
+    command = [sys.executable, "-m", "scanner", *args]
+    launcher = [sys.executable, "-c", _LAUNCHER, str(stats), str(TIMEOUT), str(ADDRESS_SPACE)]
     started = time.monotonic()
     with out.open("wb") as stdout, err.open("wb") as stderr:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "scanner", *args],
+        subprocess.run(
+            [*launcher, *command],
             cwd=cwd,
             stdout=stdout,
             stderr=stderr,
             stdin=subprocess.DEVNULL,
             env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-            preexec_fn=_limit,
+            timeout=TIMEOUT + 60,  # a backstop: the launcher kills the command at TIMEOUT
+            check=True,
         )
-        timer = threading.Timer(TIMEOUT, child.kill)
-        timer.start()
-        try:
-            _, status, usage = os.wait4(child.pid, 0)
-        finally:
-            timer.cancel()
-        child.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.monotonic() - started
+    measured = json.loads(stats.read_text(encoding="utf-8"))
     return Ran(
-        child.returncode,
+        measured["code"],
         out.read_text(errors="replace"),
         err.read_text(errors="replace"),
         seconds,
-        usage.ru_maxrss * 1024,  # kilobytes on Linux
+        measured["rss"],  # ru_maxrss is in kilobytes on Linux
     )
 
 
