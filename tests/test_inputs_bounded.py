@@ -399,3 +399,16 @@ def test_a_nan_never_reaches_results_json() -> None:
     with pytest.raises(ValueError, match="not JSON compliant"):
         render_json({"summary": {"ratio": float("nan")}})
     assert json.loads(render_json({"summary": {"ratio": 0.5}})) == {"summary": {"ratio": 0.5}}
+
+
+def test_a_deeply_nested_bundle_manifest_fails_verification(tmp_path: Path) -> None:
+    """`verify` reports a manifest it cannot read as a failed verification (exit 1, as for
+    any altered bundle), not as a crash (exit 3 before)."""
+    (tmp_path / "bundle").mkdir()
+    (tmp_path / "bundle" / "manifest.json").write_text(
+        '{"files": ' + "[" * 5000 + "]" * 5000 + "}", encoding="utf-8"
+    )
+    ran = run_bounded(["verify", str(tmp_path / "bundle")], tmp_path)
+    assert_bounded(ran, ["verify"])
+    assert ran.code == 1, ran.out + ran.err
+    assert "FAIL manifest.json: nested deeper than 100 levels" in ran.out + ran.err
