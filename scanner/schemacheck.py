@@ -97,6 +97,11 @@ def _ref(arg: Any, _schema: Mapping[str, Any], root: Mapping[str, Any]) -> Check
     return check
 
 
+def _any_of(arg: Any, _schema: Mapping[str, Any], root: Mapping[str, Any]) -> Check:
+    options = [compile_schema(sub, root) for sub in arg]
+    return lambda v: any(option(v) for option in options)
+
+
 def _properties(arg: Any, _schema: Mapping[str, Any], root: Mapping[str, Any]) -> Check:
     each = {name: compile_schema(sub, root) for name, sub in arg.items()}
     return lambda v: (
@@ -159,6 +164,7 @@ _KEYWORDS: dict[str, Callable[[Any, Mapping[str, Any], Mapping[str, Any]], Check
     "additionalProperties": _additional,
     "required": _required,
     "items": _items,
+    "anyOf": _any_of,
     "pattern": _pattern,
     "minimum": _minimum,
     "minLength": _min_length,

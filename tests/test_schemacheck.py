@@ -92,6 +92,21 @@ def test_every_finding_of_a_real_run_agrees() -> None:
         assert fast(finding) is slow.is_valid(finding) is True
 
 
+PLANS = sorted((Path(__file__).resolve().parent / "terraform" / "fixtures").glob("*.json"))
+BAD_PLANS = sorted((Path(__file__).resolve().parent / "inputs" / "bounded").glob("*.plan.json"))
+
+
+@pytest.mark.parametrize("path", PLANS + BAD_PLANS, ids=lambda p: p.name)
+def test_the_plan_check_agrees_with_jsonschema(path: Path) -> None:
+    root = schema("plan")
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, RecursionError):
+        pytest.skip("not JSON Python reads: refused before the shape check")
+    expected = jsonschema.Draft202012Validator(root).is_valid(doc)
+    assert compile_schema(root, root)(doc) is expected
+
+
 @pytest.mark.parametrize("keyword", ["oneOf", "patternProperties", "maxItems", "if"])
 def test_an_unknown_keyword_is_refused_not_ignored(keyword: str) -> None:
     with pytest.raises(Unsupported):
