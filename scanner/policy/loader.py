@@ -202,13 +202,13 @@ def _identity_problems(doc: Located, file: Path) -> list[Problem]:
         problems.append(
             doc.problem(
                 ("resource",),
-                f"resource {rtype!r} is not a type of provider {provider!r}; "
+                f"resource {clip(rtype)} is not a type of provider {clip(provider)}; "
                 f"expected a type named {provider}.<service>.<kind>",
             )
         )
     if isinstance(data.get("id"), str) and data["id"] != file.stem:
         problems.append(
-            doc.problem(("id",), f"id {data['id']!r} must equal the file name {file.stem!r}")
+            doc.problem(("id",), f"id {clip(data['id'])} must equal the file name {file.stem!r}")
         )
     return problems
 
