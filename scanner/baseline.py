@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, MutableMapping
 from pathlib import Path
 from typing import Any
 
 from scanner.errors import InputError, Problem
 from scanner.model import Finding, Status
+from scanner.reading import load_json
 
 Key = tuple[str, str]
 BAD = ("fail", "error")
@@ -16,18 +16,7 @@ BAD = ("fail", "error")
 
 def load_baseline(path: Path) -> frozenset[Key]:
     """The (policy id, resource id) pairs that already failed or erred in a previous run."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(Problem(str(path), None, f"cannot read the baseline: {exc}")) from exc
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            Problem(
-                str(path),
-                exc.lineno,
-                f"not valid JSON ({exc.msg}); expected a results.json written by logward",
-            )
-        ) from exc
+    data = load_json(path, "baseline (a results.json written by logward)")
     if not isinstance(data, dict) or not str(data.get("schema_version", "")).startswith("1."):
         raise InputError(
             Problem(str(path), None, "expected a results.json of logward (schema_version 1.x)")

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.data import schema
-from scanner.errors import InputError, Problem
+from scanner.errors import InputError, Problem, clip
 from scanner.policy.loader import Policy, check_param
 from scanner.yamlload import Located, load_file, schema_problems
 
@@ -28,10 +28,10 @@ def load_config(path: Path | None, policies: Iterable[Policy]) -> Config:
     """Load and check `path` against the policy catalogue (None: built-in defaults)."""
     if path is None:
         default = Path("logward.yaml")
-        if not default.exists():
+        if not default.exists() and not default.is_symlink():
             return Config()
         path = default
-    doc = load_file(path)
+    doc = load_file(path, "configuration file (logward.yaml)")
     if doc.data is None:
         return Config(file=str(path))
     problems = schema_problems(doc, schema("config"))
@@ -77,7 +77,8 @@ def _global_parameters(
             problems.append(
                 doc.problem(
                     ("parameters", name),
-                    f"no policy declares parameter {name!r}; known: {', '.join(sorted(declared))}",
+                    f"no policy declares parameter {clip(name)}; "
+                    f"known: {', '.join(sorted(declared))}",
                 )
             )
             continue
@@ -104,7 +105,7 @@ def _per_policy(
             problems.append(
                 doc.problem(
                     ("policies", pid),
-                    f"unknown policy id {pid!r}; expected an id from `logward policies list`",
+                    f"unknown policy id {clip(pid)}; expected an id from `logward policies list`",
                 )
             )
             continue
@@ -116,7 +117,7 @@ def _per_policy(
                 problems.append(
                     doc.problem(
                         ("policies", pid, "parameters", name),
-                        f"policy {pid} has no parameter {name!r}; expected "
+                        f"policy {pid} has no parameter {clip(name)}; expected "
                         f"one of {sorted(target.parameters)}",
                     )
                 )

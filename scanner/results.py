@@ -6,11 +6,8 @@ import json
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-
-import jsonschema
 
 from scanner import __version__
 from scanner.assessment import (
@@ -41,7 +38,8 @@ _LISTS = ("policies", "findings", "controls", "errors")
 
 
 def _dump(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
+    # allow_nan=False: NaN or Infinity would make results.json something other than JSON.
+    return json.dumps(value, ensure_ascii=False, default=str, allow_nan=False)
 
 
 def _lines(results: Mapping[str, Any], findings: Iterable[str] | None = None) -> Iterable[str]:
@@ -134,62 +132,10 @@ class StreamingResults:
 
 def load_results(path: Path) -> dict[str, Any]:
     """A saved results.json, checked against its schema; InputError (exit 2) naming the file,
-    the line and what was expected when it is not one."""
-    from scanner.data import schema
-    from scanner.errors import InputError, Problem
-    from scanner.yamlload import load_text, schema_problems
+    the line and what was expected when it is not one (see scanner.resultsload)."""
+    from scanner.resultsload import load_results as load
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(Problem(str(path), None, f"cannot read: {exc}")) from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            Problem(
-                str(path),
-                exc.lineno,
-                f"not valid JSON: {exc.msg} (column "
-                f"{exc.colno}); expected a results.json written by logward",
-            )
-        ) from exc
-    validator = jsonschema.Draft202012Validator(schema("results"))
-    if not isinstance(data, dict) or not validator.is_valid(data):
-        # Only on failure: re-read with line tracking so each problem names its line (JSON
-        # that YAML cannot read, e.g. tab-indented, gets the problems without lines).
-        try:
-            located = load_text(text, str(path))
-        except InputError:
-            where = (
-                ("/".join(map(str, e.path)) or "(top level)", e.message)
-                for e in validator.iter_errors(data)
-            )
-            raise InputError(
-                [Problem(str(path), None, f"at {at}: {message}") for at, message in where]
-                or Problem(str(path), None, "expected a results.json object")
-            ) from None
-        raise InputError(
-            schema_problems(located, schema("results"))
-            or Problem(str(path), None, "expected a results.json object")
-        )
-    for key in ("started_at", "finished_at"):
-        try:
-            datetime.fromisoformat(str(data["scan"][key]))
-        except ValueError:
-            raise InputError(
-                Problem(
-                    str(path),
-                    _line_of(text, f'"{key}"'),
-                    f"at scan/{key}: {data['scan'][key]!r} is not an ISO 8601 date and time",
-                )
-            ) from None
-    return data
-
-
-def _line_of(text: str, needle: str) -> int | None:
-    at = text.find(needle)
-    return text.count("\n", 0, at) + 1 if at >= 0 else None
+    return load(path)
 
 
 def render_json(results: Mapping[str, Any]) -> bytes:

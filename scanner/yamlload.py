@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import math
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 import yaml
 
-from scanner.errors import InputError, Problem
+from scanner.errors import CLIP, InputError, Problem, clip
+from scanner.reading import MAX_DEPTH, read_text
 
 PathKey = tuple[str | int, ...]
 
@@ -36,13 +38,117 @@ class Located:
         return Problem(self.file, self.line(path), message)
 
 
+# Aliases are accepted (they are plain YAML, and harmless when small), but every reader after
+# this one walks the document as a tree: an alias counts as many nodes as it expands to, and a
+# document may expand to at most MAX_NODES. A "billion laughs" file stops at the alias that
+# crosses the limit instead of hanging the condition compiler. Refusing aliases outright would
+# be as safe, but would reject valid files for a problem the count already solves.
+MAX_NODES = 100_000
+
+
+class _Bounded(yaml.composer.Composer):
+    """PyYAML's composer, bounded: nesting depth, expanded size, and no cyclic aliases. The
+    events come from libyaml when PyYAML has it (_CLoader: a 10 MB scalar takes a second, not
+    the pure-Python scanner's ten), else from PyYAML's own parser (_PyLoader)."""
+
+    def bound(self, file: str) -> None:
+        """Start counting for `file`."""
+        self.file = file
+        self.depth = 0
+        self.nodes = 0
+        self.open_anchors: list[str] = []
+        self.measured: dict[int, tuple[int, int]] = {}
+
+    def _refuse(self, line: int, message: str) -> InputError:
+        return InputError(Problem(self.file, line, message))
+
+    def _count(self, nodes: int, depth: int, line: int) -> None:
+        self.nodes += nodes
+        if depth > MAX_DEPTH:
+            raise self._refuse(
+                line, f"nested deeper than {MAX_DEPTH} levels; expected at most {MAX_DEPTH}"
+            )
+        if self.nodes > MAX_NODES:
+            raise self._refuse(
+                line,
+                f"aliases expand the document to more than {MAX_NODES} values; expected a "
+                "document of at most that size once aliases are expanded",
+            )
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = cast(Any, self).peek_event()  # the parser's, beside this in the MRO
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor in self.open_anchors:
+                raise self._refuse(
+                    line,
+                    f"alias *{event.anchor[:CLIP]} refers to a node that contains it; "
+                    "expected a finite document",
+                )
+            node = super().compose_node(parent, index)
+            assert node is not None  # an alias always names a node
+            size, height = _measure(node, self.measured)
+            self._count(size, self.depth + height, line)
+            return node
+        nested = isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent)
+        anchor = getattr(event, "anchor", None)
+        self.depth += nested
+        self._count(1, self.depth, line)
+        if anchor is not None:
+            self.open_anchors.append(anchor)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= nested
+            if anchor is not None:
+                self.open_anchors.pop()
+
+
+class _PyLoader(_Bounded, yaml.SafeLoader):
+    def __init__(self, text: str, file: str) -> None:
+        yaml.SafeLoader.__init__(self, text)
+        self.bound(file)
+
+
+_Loader: Callable[[str, str], _Bounded] = _PyLoader
+if getattr(yaml, "__with_libyaml__", False):
+    from yaml._yaml import CParser
+
+    class _CLoader(_Bounded, CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+        def __init__(self, text: str, file: str) -> None:
+            CParser.__init__(self, text)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            self.bound(file)
+
+    _Loader = _CLoader
+
+
+def _measure(node: yaml.Node, measured: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    """(values once expanded, nesting height) of a composed node; memoised, as aliases share."""
+    if id(node) in measured:
+        return measured[id(node)]
+    if isinstance(node, yaml.MappingNode):
+        parts = [_measure(n, measured) for pair in node.value for n in pair]
+    elif isinstance(node, yaml.SequenceNode):
+        parts = [_measure(n, measured) for n in node.value]
+    else:
+        measured[id(node)] = (1, 0)
+        return 1, 0
+    # Recursion is bounded: every node reached here was composed within MAX_DEPTH.
+    result = (1 + sum(p[0] for p in parts), 1 + max((p[1] for p in parts), default=0))
+    measured[id(node)] = result
+    return result
+
+
 def _construct(
     node: yaml.Node, path: PathKey, lines: dict[PathKey, int], file: str, built: dict[int, Any]
 ) -> Any:
     """Build the Python value of `node`, recording lines by path.
 
-    An aliased node is built once and shared (`built`), so an alias bomb costs its size, not
-    the exponential size of its expansion.
+    An aliased node is built once and shared (`built`); the loader has already bounded what
+    its expansion costs to the readers that walk the result as a tree.
     """
     lines.setdefault(path, node.start_mark.line + 1)
     if id(node) in built:
@@ -51,17 +157,13 @@ def _construct(
         out: dict[str, Any] = {}
         built[id(node)] = out
         for key_node, value_node in node.value:
-            key = (
-                _SCALARS.construct_object(key_node)
-                if isinstance(key_node, yaml.ScalarNode)
-                else None
-            )
+            key = _scalar(key_node, file) if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(key, str):
                 raise InputError(
                     Problem(
                         file,
                         key_node.start_mark.line + 1,
-                        f"mapping key {key!r}; expected a string key",
+                        f"mapping key {clip(key)}; expected a string key",
                     )
                 )
             if key in out:
@@ -69,7 +171,7 @@ def _construct(
                     Problem(
                         file,
                         key_node.start_mark.line + 1,
-                        f"duplicate key {key!r}; expected each key once",
+                        f"duplicate key {clip(key)}; expected each key once",
                     )
                 )
             # Point at the key: that is where a reader looks for `name: value` problems.
@@ -83,8 +185,26 @@ def _construct(
             _construct(v, (*path, i), lines, file, built) for i, v in enumerate(node.value)
         )
         return items
-    value = _SCALARS.construct_object(node)
+    value = _scalar(node, file)
     built[id(node)] = value
+    return value
+
+
+def _scalar(node: yaml.Node, file: str) -> Any:
+    """A scalar's value; numbers Python cannot hold, NaN and infinities are refused (a NaN
+    parameter would otherwise end in a results.json that is not JSON)."""
+    line = node.start_mark.line + 1
+    try:
+        value = _SCALARS.construct_object(node)
+    except ValueError:  # an integer beyond Python's int-str conversion limit
+        digits = len(str(node.value).lstrip("+-"))
+        raise InputError(
+            Problem(file, line, f"a number of {digits} digits; expected at most 4300 digits")
+        ) from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError(
+            Problem(file, line, f"{clip(node.value)} is not a finite number; expected one")
+        )
     return value
 
 
@@ -93,12 +213,16 @@ _SCALARS = yaml.constructor.SafeConstructor()
 
 def load_text(text: str, file: str) -> Located:
     """Parse one YAML document, raising InputError with the line of any syntax error."""
+    loader = _Loader(text, file)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
-        raise InputError(Problem(file, line, f"invalid YAML: {exc.problem}")) from exc
+        said = f"invalid YAML: {exc.problem}"
+        if "nesting depth" in str(exc.problem):  # libyaml's own cap (1000) met first
+            said = f"nested deeper than {MAX_DEPTH} levels; expected at most {MAX_DEPTH}"
+        raise InputError(Problem(file, line, said)) from exc
     except yaml.YAMLError as exc:
         raise InputError(Problem(file, None, f"invalid YAML: {exc}")) from exc
     lines: dict[PathKey, int] = {}
@@ -111,13 +235,9 @@ def load_text(text: str, file: str) -> Located:
     return Located(file, data, lines)
 
 
-def load_file(path: Path) -> Located:
-    """Read and parse a YAML file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(Problem(str(path), None, f"cannot read: {exc}")) from exc
-    return load_text(text, str(path))
+def load_file(path: Path, what: str = "YAML file") -> Located:
+    """Read (see scanner.reading: a regular file within the size limit) and parse a YAML file."""
+    return load_text(read_text(path, what), str(path))
 
 
 def schema_problems(
@@ -144,7 +264,11 @@ def _describe(error: jsonschema.ValidationError) -> str:
     if error.validator == "additionalProperties":
         return f"{error.message}; expected only the documented fields"
     if error.validator == "type":
-        return f"{error.instance!r} is not of type {error.validator_value!r}"
+        return f"{clip(error.instance)} is not of type {error.validator_value!r}"
     if error.validator == "enum":
-        return f"{error.instance!r} is not one of {error.validator_value}"
+        return f"{clip(error.instance)} is not one of {clip(error.validator_value)}"
+    # jsonschema's own messages start with the value's repr: keep its head only.
+    shown = repr(error.instance)
+    if len(shown) > CLIP and shown in error.message:
+        return error.message.replace(shown, clip(error.instance))
     return error.message

@@ -12,6 +12,7 @@ from typing import Any
 from scanner.bundle.layout import MANIFEST, PASSPHRASE_ENV, SIGNATURE, sha256
 from scanner.errors import InputError, Problem
 from scanner.files import write_atomic
+from scanner.reading import read_bytes
 
 
 def ed25519_module() -> Any:
@@ -80,10 +81,7 @@ def load_private_key(path: Path) -> Any:
     from cryptography.hazmat.primitives import serialization
 
     ed25519 = ed25519_module()
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(Problem(str(path), None, f"cannot read: {exc}")) from exc
+    data = read_bytes(path, "PEM private key")
     passphrase = os.environ.get(PASSPHRASE_ENV)
     try:
         key = serialization.load_pem_private_key(
@@ -111,10 +109,9 @@ def load_public_key(path: Path) -> Any:
     from cryptography.hazmat.primitives import serialization
 
     ed25519 = ed25519_module()
+    data = read_bytes(path, "PEM public key")
     try:
-        key = serialization.load_pem_public_key(path.read_bytes())
-    except OSError as exc:
-        raise InputError(Problem(str(path), None, f"cannot read: {exc}")) from exc
+        key = serialization.load_pem_public_key(data)
     except (ValueError, TypeError) as exc:
         raise InputError(
             Problem(
@@ -137,16 +134,7 @@ def sign(folder: Path, key_path: Path, body: bytes | None = None) -> str:
     key = load_private_key(key_path)
     manifest_path = folder / MANIFEST
     if body is None:
-        try:
-            body = manifest_path.read_bytes()
-        except OSError as exc:
-            raise InputError(
-                Problem(
-                    str(manifest_path),
-                    None,
-                    f"cannot read: {exc}; expected an evidence bundle written with --evidence",
-                )
-            ) from exc
+        body = read_bytes(manifest_path, "manifest of an evidence bundle written with --evidence")
     public_raw = raw_public_bytes(key.public_key())
     doc = {
         "algorithm": "Ed25519",

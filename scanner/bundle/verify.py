@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,6 +12,7 @@ from typing import Any
 from scanner.bundle.keys import ed25519_module, key_id, load_public_key, raw_public_bytes
 from scanner.bundle.layout import MANIFEST, RESPONSES, RESULTS, SIGNATURE, sha256
 from scanner.errors import InputError, Problem
+from scanner.reading import parse_json, read_bytes
 
 
 @dataclass
@@ -34,14 +34,16 @@ class Verdict:
 
 
 def _json_file(path: Path, verdict: Verdict, body: bytes | None = None) -> Any:
+    # Strict and bounded (scanner.reading): size, depth, duplicate keys, NaN.
     try:
-        return json.loads(path.read_bytes() if body is None else body)
-    except OSError as exc:
-        verdict.problems.append(f"{path.name}: cannot read: {exc}")
-    except (ValueError, UnicodeDecodeError) as exc:
-        line = getattr(exc, "lineno", None)
-        where = f"{path.name}:{line}" if line else path.name
-        verdict.problems.append(f"{where}: not valid JSON ({exc}); the file was altered")
+        data = read_bytes(path, "bundle file") if body is None else body
+    except InputError as exc:
+        verdict.problems.extend(str(p) for p in exc.problems)
+        return None
+    try:
+        return parse_json(data, path.name)
+    except InputError as exc:
+        verdict.problems.extend(f"{p}; the file was altered" for p in exc.problems)
     return None
 
 
@@ -150,9 +152,9 @@ def _manifest_bytes(path: Path, verdict: Verdict) -> bytes | None:
         )
         return None
     try:
-        return path.read_bytes()
-    except OSError as exc:
-        verdict.problems.append(f"{MANIFEST}: cannot read: {exc}")
+        return read_bytes(path, "bundle manifest")
+    except InputError as exc:
+        verdict.problems.extend(str(p) for p in exc.problems)
         return None
 
 

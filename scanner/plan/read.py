@@ -3,14 +3,19 @@ resource instance with "known after apply" marked as Unknowable."""
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from scanner.errors import InputError, Problem
+import jsonschema
+
+from scanner.data import schema
+from scanner.errors import InputError, Problem, clip
 from scanner.plan.context import PlanResource, overlay
+from scanner.reading import parse_json, read_text
+from scanner.schemacheck import compile_schema
 
 SUPPORTED = "0.1, 0.2 and 1.x"
 _VERSION = re.compile(r"^(1\.\d+|0\.[12])$")
@@ -22,23 +27,16 @@ class PlanError(InputError):
 
 
 def load_plan(path: Path) -> dict[str, Any]:
-    """The JSON of `terraform show -json` of a plan or a state; PlanError naming the file and
-    the line when it is not one."""
+    """The JSON of `terraform show -json` of a plan or a state; PlanError naming the file (and
+    the line, when there is one) when it is not one. Read within the bounds of
+    scanner.reading; its shape is checked against plan.schema.json (the parts logward reads)."""
     where = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlanError(Problem(where, None, f"cannot read the plan file: {exc}")) from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PlanError(
-            Problem(
-                where,
-                exc.lineno,
-                f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-            )
-        ) from exc
+        data = parse_json(read_text(path, "plan file (terraform show -json)"), where)
+    except PlanError:
+        raise
+    except InputError as exc:
+        raise PlanError(exc.problems) from None
     if (
         not isinstance(data, dict)
         or "format_version" not in data
@@ -57,38 +55,41 @@ def load_plan(path: Path) -> dict[str, Any]:
     if not isinstance(version, str) or not _VERSION.match(version):
         raise PlanError(
             Problem(
-                where, None, f"unsupported format_version {version!r}: supported are {SUPPORTED}"
+                where,
+                None,
+                f"unsupported format_version {clip(version)}: supported are {SUPPORTED}",
             )
         )
-    root = (data.get("planned_values") or data.get("values") or {}).get("root_module")
-    problem = _shape(root, "root_module")
-    if problem:
-        raise PlanError(Problem(where, None, problem))
+    problems = _shape_problems(data, where)
+    if problems:
+        raise PlanError(problems)
     return data
 
 
-def _shape(module: Any, where: str) -> str | None:
-    """What is wrong with a module's shape, if anything (resources and child modules)."""
-    if module is None:
-        return None
-    if not isinstance(module, Mapping):
-        return f"{where} must be an object"
-    resources = module.get("resources", [])
-    if not isinstance(resources, list) or not all(
-        isinstance(r, Mapping)
-        and isinstance(r.get("address"), str)
-        and isinstance(r.get("type"), str)
-        for r in resources
-    ):
-        return f"{where}.resources must be a list of objects with address and type"
-    children = module.get("child_modules", [])
-    if not isinstance(children, list):
-        return f"{where}.child_modules must be a list"
-    for i, child in enumerate(children):
-        problem = _shape(child, f"{where}.child_modules[{i}]")
-        if problem:
-            return problem
-    return None
+@cache
+def _fast_check() -> Callable[[Any], bool]:
+    return compile_schema(schema("plan"), schema("plan"))
+
+
+def _shape_problems(data: Mapping[str, Any], where: str) -> list[Problem]:
+    """Each place the plan's JSON types are not those logward reads (at most ten). The
+    compiled check answers for a valid plan; jsonschema only explains an invalid one."""
+    if _fast_check()(data):
+        return []
+    validator = jsonschema.Draft202012Validator(schema("plan"))
+    problems = []
+    for error in validator.iter_errors(data):
+        at = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        if error.validator == "type":
+            said = f"{clip(error.instance, 80)} is not of type {error.validator_value!r}"
+        elif error.validator == "required":
+            said = f"missing required field {error.message.split(' is a required')[0]}"
+        else:
+            said = "expected planned_values (a plan) or values (a state)"
+        problems.append(Problem(where, None, f"at {at}: {said}; expected `terraform show -json`"))
+        if len(problems) == 10:
+            break
+    return problems
 
 
 def raw_entry(changes: Mapping[str, Any], res: PlanResource, is_state: bool) -> dict[str, Any]:

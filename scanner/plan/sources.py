@@ -7,6 +7,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from scanner.errors import InputError
+from scanner.reading import read_text
+
 _BLOCK = re.compile(r'^[ \t]*resource\s+"([^"]+)"\s+"([^"]+)"', re.MULTILINE)
 _INDEX = re.compile(r"\[[^\]]*\]")
 
@@ -30,9 +33,9 @@ def _walk(
 ) -> None:
     for path in sorted(folder.glob("*.tf")):
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
+            text = read_text(path, "Terraform file")
+        except InputError:
+            continue  # locating findings is best effort; a FIFO named x.tf must not hang it
         for match in _BLOCK.finditer(text):
             line = text.count("\n", 0, match.start()) + 1
             found.setdefault(

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from scanner.data import data_dir, schema
-from scanner.errors import InputError, Problem
+from scanner.errors import InputError, Problem, clip
 from scanner.model import Severity
 from scanner.policy.lang import CompileError, Compiler, Node
 from scanner.policy.paths import problems as path_problems
-from scanner.yamlload import Located, load_file, schema_problems
+from scanner.reading import decode, read_bytes
+from scanner.yamlload import Located, load_text, schema_problems
 
 _PARAM_TYPES: dict[str, tuple[type, ...]] = {
     "integer": (int,),
@@ -69,17 +70,44 @@ class CompiledPolicy:
     select: Node | None
 
 
+def _fits(kind: str, value: Any) -> bool:
+    types = _PARAM_TYPES[kind]
+    return isinstance(value, types) and (bool in types or not isinstance(value, bool))
+
+
+def _item_kind(spec: Mapping[str, Any]) -> str | None:
+    """What a list parameter's items must be: `items` when declared, else the type its
+    default's items share (None: any scalar)."""
+    if spec.get("items") in _PARAM_TYPES:
+        return str(spec["items"])
+    default = spec.get("default")
+    if isinstance(default, list) and default:
+        for kind in ("boolean", "integer", "number", "string"):
+            if all(_fits(kind, d) for d in default):
+                return kind
+    return None
+
+
+def _list_problem(name: str, spec: Mapping[str, Any], value: list[Any]) -> str | None:
+    kind = _item_kind(spec)
+    for i, item in enumerate(value):
+        if kind is not None and not _fits(kind, item):
+            return f"parameter {name} expects a list of {kind}s, got {clip(item)} at item {i}"
+        if not isinstance(item, str | int | float | bool):
+            return f"parameter {name} expects a list of values, got {clip(item)} at item {i}"
+    return None
+
+
 def check_param(name: str, spec: Mapping[str, Any], value: Any) -> str | None:
     """Why `value` is not acceptable for the parameter, or None."""
-    types = _PARAM_TYPES[spec["type"]]
-    if isinstance(value, bool) and bool not in types:
-        return f"parameter {name} expects {spec['type']}, got {value!r}"
-    if not isinstance(value, types):
-        return f"parameter {name} expects {spec['type']}, got {value!r}"
+    if not _fits(spec["type"], value):
+        return f"parameter {name} expects {spec['type']}, got {clip(value)}"
     if "minimum" in spec and isinstance(value, int | float) and value < spec["minimum"]:
-        return f"parameter {name} must be >= {spec['minimum']}, got {value!r}"
+        return f"parameter {name} must be >= {spec['minimum']}, got {clip(value)}"
     if "enum" in spec and value not in spec["enum"]:
-        return f"parameter {name} must be one of {spec['enum']}, got {value!r}"
+        return f"parameter {name} must be one of {clip(spec['enum'])}, got {clip(value)}"
+    if isinstance(value, list):
+        return _list_problem(name, spec, value)
     return None
 
 
@@ -88,7 +116,8 @@ def _policy_files(paths: Iterable[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             files.extend(sorted(p for p in path.rglob("*.y*ml") if p.suffix in (".yaml", ".yml")))
-        elif path.exists():
+        elif path.exists() or path.is_symlink():
+            # A dangling or looping link is read, and refused, by the reader with its reason.
             files.append(path)
         else:
             raise InputError(Problem(str(path), None, "no such policy file or folder"))
@@ -173,13 +202,13 @@ def _identity_problems(doc: Located, file: Path) -> list[Problem]:
         problems.append(
             doc.problem(
                 ("resource",),
-                f"resource {rtype!r} is not a type of provider {provider!r}; "
+                f"resource {clip(rtype)} is not a type of provider {clip(provider)}; "
                 f"expected a type named {provider}.<service>.<kind>",
             )
         )
     if isinstance(data.get("id"), str) and data["id"] != file.stem:
         problems.append(
-            doc.problem(("id",), f"id {data['id']!r} must equal the file name {file.stem!r}")
+            doc.problem(("id",), f"id {clip(data['id'])} must equal the file name {file.stem!r}")
         )
     return problems
 
@@ -220,8 +249,8 @@ def _condition_problems(doc: Located, params: Any) -> list[Problem]:
 
 
 def _load_one(file: Path, checks: _Checks) -> Policy:
-    raw = file.read_bytes()
-    doc = load_file(file)
+    raw = read_bytes(file, "policy file")
+    doc = load_text(decode(raw, str(file)), str(file))
     if not isinstance(doc.data, dict):
         raise InputError(doc.problem((), "expected a policy mapping at the top level"))
     # Conditions are checked by the compiler, whose messages name the exact operator or key.

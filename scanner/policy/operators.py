@@ -8,13 +8,15 @@ reach an operator: the compiler turns them into `unknown` / `error` outcomes fir
 
 from __future__ import annotations
 
+import functools
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 from typing import Any
+
+import re2
 
 from scanner.inventory import Inventory
 
@@ -152,14 +154,39 @@ def _patterns(operand: Any) -> str | None:
     return f"operator 'glob_in' expects a list of patterns, got {fmt(operand)}"
 
 
+# `matches` runs on RE2 (google-re2), a linear-time engine: a policy's pattern cannot
+# backtrack catastrophically on a collected value (Python's `re` takes minutes on
+# `(a+)+$` against forty a's). RE2 has no backreferences or lookaround; a pattern using them
+# is refused when the policy is loaded, naming the construct.
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # the error is reported as a policy problem, not on stderr
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> Any:
+    return re2.compile(pattern, options=_RE2_OPTIONS)
+
+
 def _regex(operand: Any) -> str | None:
     if not isinstance(operand, str):
         return f"operator 'matches' expects a string, got {fmt(operand)}"
     try:
-        re.compile(operand)
-    except re.error as exc:
-        return f"invalid regular expression: {exc}"
+        _compiled(operand)
+    except re2.error as exc:
+        why = (
+            exc.args[0].decode(errors="replace")
+            if exc.args and isinstance(exc.args[0], bytes)
+            else str(exc)
+        )
+        return (
+            f"invalid regular expression {fmt(operand)}: {why[:200]}; expected RE2 syntax "
+            "(no backreferences or lookaround)"
+        )
     return None
+
+
+def _matches(actual: Any, expected: Any, _ctx: Context) -> bool:
+    return isinstance(actual, str) and _compiled(expected).search(actual) is not None
 
 
 def _ops(*ops: Operator) -> dict[str, Operator]:
@@ -188,7 +215,7 @@ CORE: dict[str, Operator] = _ops(
     ),
     Operator(
         "matches",
-        lambda a, e, _c: isinstance(a, str) and re.search(e, a) is not None,
+        _matches,
         lambda e: f"to match /{e}/",
         _regex,
     ),

@@ -334,7 +334,7 @@ def test_report_problems_without_lines_when_yaml_cannot_reread(
     saved = tmp_path / "results.json"
     saved.write_text(json.dumps(results, indent="\t"), encoding="utf-8")
     run = CliRunner().invoke(main, ["report", str(saved), "--out", str(tmp_path / "o")])
-    assert run.exit_code == 2 and "'summary' is a required property" in run.output
+    assert run.exit_code == 2 and "missing required field: 'summary'" in run.output
 
 
 def test_report_writes_json_only_when_asked(results: dict[str, Any], tmp_path: Path) -> None:
