@@ -13,6 +13,8 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from scanner.interrupts import deferred
+
 
 def _fresh(folder: Path, prefix: str) -> Path:
     return folder / f".{prefix}.{secrets.token_hex(6)}.tmp"
@@ -28,38 +30,32 @@ def write_atomic_text(path: Path, pieces: Iterable[str]) -> None:
     write_atomic_chunks(path, (piece.encode() for piece in pieces))
 
 
+def _create(folder: Path, prefix: str) -> tuple[Path, int]:
+    while True:
+        tmp = _fresh(folder, prefix)
+        try:
+            return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+
+
 def write_atomic_chunks(path: Path, chunks: Iterable[bytes]) -> None:
     """write_atomic for bytes produced in pieces."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    while True:
-        tmp = _fresh(path.parent, path.name)
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            break
-        except FileExistsError:
-            continue
+    tmp: Path | None = None
     try:
+        # A signal between creating the file and knowing its name would leak it.
+        with deferred():
+            tmp, fd = _create(path.parent, path.name)
         with os.fdopen(fd, "wb") as handle:
             handle.writelines(chunks)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
         raise
-
-
-def staging_dir(parent: Path, prefix: str) -> Path:
-    """A new empty folder in `parent` (mode 0777 less the umask), for building a tree that
-    then replaces another in one rename."""
-    parent.mkdir(parents=True, exist_ok=True)
-    while True:
-        folder = _fresh(parent, prefix)
-        try:
-            folder.mkdir(0o777)
-            return folder
-        except FileExistsError:
-            continue
 
 
 def exchange(a: Path, b: Path) -> bool:

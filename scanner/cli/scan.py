@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from scanner.cli.common import (
+    BundleTarget,
+    Duration,
     Progress,
+    Seal,
     check_evidence,
     finish,
     formats,
@@ -19,6 +22,10 @@ from scanner.cli.common import (
     split,
 )
 from scanner.errors import RunError
+from scanner.source import Deadline
+
+if TYPE_CHECKING:
+    from scanner.staging import OutputSet
 
 SHARED = (
     "config_path",
@@ -30,6 +37,15 @@ SHARED = (
     "evidence_dir",
     "baseline",
     "quiet",
+    "color",
+)
+
+MAX_DURATION = click.option(
+    "--max-duration",
+    type=Duration(),
+    default=None,
+    help="Stop collecting after this long (90, 90s, 15m, 1h): what is not collected by "
+    "then is an error finding, never a missing row. Calls in flight may add up to ~25 s.",
 )
 
 
@@ -57,13 +73,14 @@ def _scan_command(name: str) -> click.Command:
     adapter = providers.get(name)
 
     @guarded
-    def run(**kwargs: Any) -> int:
+    def run(max_duration: float | None, **kwargs: Any) -> int:
+        deadline = Deadline(max_duration) if max_duration is not None else None
         shared = {k: kwargs.pop(k) for k in SHARED}
-        return _scan(name, shared, kwargs)
+        return _scan(name, shared, kwargs, deadline)
 
     command = click.command(
         name, help=f"Scan {adapter.title} (the SDK's standard credential chain)."
-    )(scan_options(run))
+    )(MAX_DURATION(scan_options(run)))
     own = [
         click.Option(
             [option.flag, option.dest],
@@ -94,7 +111,9 @@ def _baseline(path: Path | None) -> frozenset[tuple[str, str]] | None:
     return load_baseline(path) if path is not None else None
 
 
-def _scan(name: str, shared: dict[str, Any], options: dict[str, Any]) -> int:
+def _scan(
+    name: str, shared: dict[str, Any], options: dict[str, Any], deadline: Deadline | None
+) -> int:
     from scanner import pipeline, providers
     from scanner.evidence import EvidenceStore
 
@@ -105,7 +124,8 @@ def _scan(name: str, shared: dict[str, Any], options: dict[str, Any]) -> int:
     evidence = EvidenceStore(shared["evidence_dir"])
     source = providers.get(name).live(options, prepared.config, evidence)
     progress = Progress(shared["quiet"])
-    assessment = pipeline.run(prepared, source, progress=progress, baseline=known)
+    collected = source.collect(progress, deadline)
+    assessment = pipeline.assess(prepared, source.info, collected, baseline=known)
     progress.done()
     return finish(assessment, evidence, chosen, shared)
 
@@ -140,9 +160,10 @@ def permissions() -> None:
 
 @click.command("demo")
 @click.option("--cloud", default=None, help="Which cloud's demo estate (default: the first).")
+@MAX_DURATION
 @scan_options
 @guarded
-def demo(cloud: str | None, **shared: Any) -> int:
+def demo(cloud: str | None, max_duration: float | None, **shared: Any) -> int:
     """Build a sample estate with deliberate gaps in a local fake of the cloud (AWS: an
     in-process moto), and scan it.
 
@@ -164,30 +185,48 @@ def demo(cloud: str | None, **shared: Any) -> int:
     if estate is None:
         raise RunError(f"no demo estate for {', '.join(names)}")
     progress = Progress(shared["quiet"])
+    deadline = Deadline(max_duration) if max_duration is not None else None
     with estate as source:
-        assessment = pipeline.run(prepared, source, progress=progress, baseline=known)
+        collected = source.collect(progress, deadline)
+        assessment = pipeline.assess(prepared, source.info, collected, baseline=known)
     progress.done()
-    code = finish(assessment, evidence, chosen, shared, bundle_dir)
-    _demo_sign_and_verify(bundle_dir, out_dir)
+    code = finish(
+        assessment,
+        evidence,
+        chosen,
+        shared,
+        BundleTarget(bundle_dir, _demo_seal(out_dir, bundle_dir)),
+    )
     # The demo estate has deliberate gaps; the demo itself succeeded.
     return 0 if code == 1 else code
 
 
-def _demo_sign_and_verify(bundle_dir: Path, out_dir: Path) -> None:
-    from scanner.bundle import keygen, sign, verify
+def _demo_seal(out_dir: Path, bundle_dir: Path) -> Seal:
+    """Sign the staged demo bundle with the throwaway key (made on first use, staged with the
+    outputs) and verify it before anything is replaced."""
 
-    key = out_dir / "demo-signing-key.pem"
-    public = key.with_name(key.name + ".pub")
-    if not key.exists():
-        keygen(key)
-    sign(bundle_dir, key)
-    verdict = verify(bundle_dir, public)
-    if not verdict.ok:
-        raise RunError(
-            "the demo's own evidence bundle did not verify:\n" + "\n".join(verdict.problems)
+    def seal(out: OutputSet, staged: Path) -> str:
+        from scanner.bundle import keygen, sign, verify
+
+        key = out_dir / "demo-signing-key.pem"
+        public = key.with_name(key.name + ".pub")
+        signing_key, checking_key = key, public
+        if not key.exists():
+            scratch = out.scratch(out_dir)
+            signing_key = scratch / key.name
+            checking_key, _kid = keygen(signing_key)
+            out.move(signing_key, key)
+            out.move(checking_key, public)
+        sign(staged, signing_key)
+        verdict = verify(staged, checking_key)
+        if not verdict.ok:
+            raise RunError(
+                "the demo's own evidence bundle did not verify:\n" + "\n".join(verdict.problems)
+            )
+        return (
+            f"signed and verified {bundle_dir}: {verdict.files} files, key "
+            f"{verdict.signed_by} (throwaway demo key {key}); check it yourself with\n"
+            f"  logward verify {bundle_dir} --public-key {public}"
         )
-    click.echo(
-        f"signed and verified {bundle_dir}: {verdict.files} files, key "
-        f"{verdict.signed_by} (throwaway demo key {key}); check it yourself with\n"
-        f"  logward verify {bundle_dir} --public-key {public}"
-    )
+
+    return seal
