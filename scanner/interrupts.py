@@ -62,6 +62,14 @@ def install() -> None:
     _state.installed = True
 
 
+def settle() -> None:
+    """The run is over (its outputs in place, its exit code known): a signal arriving now,
+    while the interpreter shuts down, is ignored rather than ending it with another code."""
+    if _state.installed and threading.current_thread() is threading.main_thread():
+        for signum in HANDLED:
+            signal.signal(signum, signal.SIG_IGN)
+
+
 @contextmanager
 def deferred() -> Iterator[None]:
     """Hold SIGINT and SIGTERM until the block ends, then act on them: for steps that must

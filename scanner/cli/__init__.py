@@ -51,4 +51,5 @@ def entry() -> None:
             with contextlib.suppress(OSError, ValueError):
                 stream.flush()
         os._exit(int(code))
+    interrupts.settle()
     sys.exit(code)  # type: ignore[arg-type]

@@ -1,0 +1,330 @@
+"""SIGINT and SIGTERM at several points of a scan (the real CLI against moto_server on
+loopback) and of the demo leave either the previous output set untouched or the new one
+complete, no staging folder or temporary file, and exit 130 or 143.
+
+The signal is sent on observable progress, never on a hook in logward's code: the progress
+line that starts collection (stderr), the staging folder appearing in --out (writing), and a
+sweep of delays after collection starts (collection, linking, evaluation or writing,
+whichever the machine reached). Whatever the point, the invariant is checked: the files in
+--out and the bundle are byte for byte the previous set, or all of them are the new run's
+(every report equal to the bundle's copy, the bundle verifying against its manifest).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scanner.bundle import verify
+from scanner.results import RENDERERS
+
+REPO = Path(__file__).resolve().parents[1]
+STAGING = ".logward-staging."
+WAIT = 240  # seconds: generous, a loaded 2-core machine must not flake
+EXPECTED_CODE = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    """moto_server on a free loopback port, with one small estate (a trail into a bucket)."""
+    import logging
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    srv = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    srv.start()
+    host, port = srv.get_host_and_port()
+    url = f"http://{host}:{port}"
+    session = boto3.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    )
+    session.client("s3", endpoint_url=url).create_bucket(Bucket="interrupt-trail-logs")
+    session.client("cloudtrail", endpoint_url=url).create_trail(
+        Name="main", S3BucketName="interrupt-trail-logs", IsMultiRegionTrail=True
+    )
+    try:
+        yield url
+    finally:
+        srv.stop()
+
+
+def _env(url: str | None) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AWS_")
+        and k.lower() not in ("http_proxy", "https_proxy", "no_proxy", "ci", "no_color")
+    }
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    if url is not None:
+        env.update(
+            AWS_ACCESS_KEY_ID="testing",
+            AWS_SECRET_ACCESS_KEY="testing",
+            AWS_ENDPOINT_URL=url,
+            AWS_DEFAULT_REGION="us-east-1",
+            AWS_EC2_METADATA_DISABLED="true",
+            AWS_CONFIG_FILE=os.devnull,
+            AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+            HTTP_PROXY=url,  # S3 Control's `<account>.` host, as in tests/aws/test_moto_server.py
+        )
+    return env
+
+
+class Run:
+    """One CLI subprocess, its stderr read line by line on a thread."""
+
+    def __init__(self, args: list[str], url: str | None, cwd: Path) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "scanner", *args],
+            cwd=cwd,
+            env=_env(url),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.stderr: list[str] = []
+        self.stdout = ""
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.stderr.append(line)
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def wait_for_line(self, needle: str) -> bool:
+        """True once stderr shows `needle`; False if the process ended first."""
+        end = time.monotonic() + WAIT
+        while time.monotonic() < end:
+            line = self.lines.get(timeout=WAIT)
+            if line is None:
+                return False
+            if needle in line:
+                return True
+        raise AssertionError(f"no {needle!r} on stderr")
+
+    def wait_for_staging(self, folder: Path) -> bool:
+        """True once a staging folder exists in `folder`; False if the process ended first."""
+        end = time.monotonic() + WAIT
+        while time.monotonic() < end:
+            try:
+                if any(name.startswith(STAGING) for name in os.listdir(folder)):
+                    return True
+            except FileNotFoundError:
+                pass
+            if self.proc.poll() is not None:
+                return False
+            time.sleep(0.0005)
+        raise AssertionError(f"no staging folder in {folder}")
+
+    def finish(self) -> int:
+        assert self.proc.stdout is not None
+        self.stdout = self.proc.stdout.read()
+        code = self.proc.wait(timeout=WAIT)
+        self.reader.join(timeout=WAIT)
+        return code
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
+
+
+def _leftovers(root: Path) -> list[str]:
+    return [
+        str(p)
+        for p in root.rglob("*")
+        if p.name.startswith(STAGING) or p.name.endswith(".tmp") or p.name.startswith(".")
+    ]
+
+
+def _check(work: Path, previous: dict[str, bytes], public_key: Path | None) -> str:
+    """The invariant; 'previous' or 'new' for which set is there."""
+    assert not _leftovers(work), _leftovers(work)
+    out = work / "out"
+    now = _snapshot(out) if out.exists() else {}
+    if now == previous:
+        return "previous"
+    expected_names = set(previous) or set(now)
+    assert now, "the previous set is gone and no new one replaced it"
+    assert set(now) - {"evidence/manifest.sig"} >= expected_names - {"evidence/manifest.sig"}
+    evidence = out / "evidence"
+    verdict = verify(evidence, public_key)
+    assert verdict.ok, verdict.problems
+    # The bundle is the new run's (its results.json is not the previous one), it matches its
+    # manifest, and every output in --out is byte for byte the bundle's copy: one new set.
+    assert now["results.json"] != previous.get("results.json")
+    outputs = {name for name, _fn in RENDERERS.values()}
+    assert outputs <= set(now)
+    for name in outputs:
+        copy = "results.json" if name == "results.json" else f"reports/{name}"
+        assert (evidence / copy).read_bytes() == now[name], f"{name} is not the bundle's {copy}"
+    return "new"
+
+
+def _interrupt(
+    args: list[str],
+    url: str | None,
+    work: Path,
+    sig: signal.Signals,
+    when: str,
+    delay: float = 0.0,
+) -> tuple[int, Run]:
+    """Run, send `sig` at `when` ('collect', 'write' or 'delay'), return the exit code."""
+    run = Run(args, url, work)
+    seen = (
+        run.wait_for_staging(work / "out") if when == "write" else run.wait_for_line(": scanning ")
+    )
+    if seen:
+        time.sleep(delay)
+        run.proc.send_signal(sig)
+    code = run.finish()
+    return code, run
+
+
+def _scan_args() -> list[str]:
+    return [
+        "scan",
+        "aws",
+        "--regions",
+        "us-east-1,eu-west-1",
+        "--format",
+        "all",
+        "--out",
+        "out",
+        "--evidence",
+        "out/evidence",
+    ]
+
+
+def _baseline(args: list[str], url: str | None, work: Path) -> dict[str, bytes]:
+    run = Run(args, url, work)
+    code = run.finish()
+    assert code in (0, 1), "".join(run.stderr)
+    (work / "out" / "mine.txt").write_text("the user's own file", encoding="utf-8")
+    return _snapshot(work / "out")
+
+
+@pytest.fixture(scope="module")
+def scanned(server: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, bytes]]:
+    """A finished scan: the previous output set every interrupted run starts from."""
+    work = tmp_path_factory.mktemp("scan-base")
+    return work, _baseline(_scan_args(), server, work)
+
+
+def _fresh(base: Path, tmp_path: Path, name: str) -> Path:
+    work = tmp_path / name
+    work.mkdir()
+    shutil.copytree(base / "out", work / "out")
+    return work
+
+
+def _assert_interrupted(code: int, run: Run, sig: signal.Signals) -> None:
+    assert code == EXPECTED_CODE[sig], (code, "".join(run.stderr))
+    text = "".join(run.stderr)
+    assert f"interrupted by {sig.name}" in text and "Traceback" not in text, text
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_scan_interrupted_while_collecting_keeps_the_previous_set(
+    server: str, scanned: tuple[Path, dict[str, bytes]], tmp_path: Path, sig: signal.Signals
+) -> None:
+    base, previous = scanned
+    work = _fresh(base, tmp_path, "w")
+    code, run = _interrupt(_scan_args(), server, work, sig, "collect")
+    _assert_interrupted(code, run, sig)
+    assert _check(work, previous, None) == "previous"
+    assert (work / "out" / "mine.txt").read_text(encoding="utf-8") == "the user's own file"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_scan_interrupted_while_writing_leaves_one_whole_set(
+    server: str, scanned: tuple[Path, dict[str, bytes]], tmp_path: Path, sig: signal.Signals
+) -> None:
+    base, previous = scanned
+    landed = []
+    # The staging folder lives for the writing only; if the run ends before the poll sees
+    # it (or before the signal arrives), try again: the invariant is checked every time.
+    for attempt in range(4):
+        work = _fresh(base, tmp_path, f"w{attempt}")
+        code, run = _interrupt(_scan_args(), server, work, sig, "write")
+        which = _check(work, previous, None)
+        assert (work / "out" / "mine.txt").exists()
+        if code in (0, 1):
+            assert which == "new"
+            continue
+        _assert_interrupted(code, run, sig)
+        landed.append(which)
+        break
+    assert landed, "the signal never arrived while the outputs were being written"
+
+
+def test_scan_interrupted_at_any_point_leaves_one_whole_set(
+    server: str, scanned: tuple[Path, dict[str, bytes]], tmp_path: Path
+) -> None:
+    base, previous = scanned
+    seen = set()
+    for n, delay in enumerate((0.05, 0.3, 0.8, 1.5, 3.0)):
+        sig = (signal.SIGTERM, signal.SIGINT)[n % 2]
+        work = _fresh(base, tmp_path, f"d{n}")
+        code, run = _interrupt(_scan_args(), server, work, sig, "delay", delay)
+        seen.add(_check(work, previous, None))
+        if code not in (0, 1):
+            _assert_interrupted(code, run, sig)
+    assert "previous" in seen
+
+
+def test_first_scan_interrupted_leaves_no_output_folder(server: str, tmp_path: Path) -> None:
+    code, run = _interrupt(_scan_args(), server, tmp_path, signal.SIGINT, "collect")
+    _assert_interrupted(code, run, signal.SIGINT)
+    assert not (tmp_path / "out").exists()
+    assert not _leftovers(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def demoed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, bytes]]:
+    work = tmp_path_factory.mktemp("demo-base")
+    return work, _baseline(["demo", "--out", "out"], None, work)
+
+
+def test_demo_interrupted_while_collecting_keeps_the_previous_set(
+    demoed: tuple[Path, dict[str, bytes]], tmp_path: Path
+) -> None:
+    base, previous = demoed
+    work = _fresh(base, tmp_path, "w")
+    code, run = _interrupt(["demo", "--out", "out"], None, work, signal.SIGINT, "collect")
+    _assert_interrupted(code, run, signal.SIGINT)
+    assert _check(work, previous, work / "out" / "demo-signing-key.pem.pub") == "previous"
+
+
+def test_demo_interrupted_while_writing_leaves_one_whole_set(
+    demoed: tuple[Path, dict[str, bytes]], tmp_path: Path
+) -> None:
+    base, previous = demoed
+    for attempt in range(3):
+        work = _fresh(base, tmp_path, f"w{attempt}")
+        code, run = _interrupt(["demo", "--out", "out"], None, work, signal.SIGTERM, "write")
+        _check(work, previous, work / "out" / "demo-signing-key.pem.pub")
+        if code == 0:
+            continue
+        _assert_interrupted(code, run, signal.SIGTERM)
+        return
+    pytest.fail("the signal never arrived while the demo's outputs were being written")
