@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.evidence import EvidenceStore
 from scanner.inventory import Inventory
@@ -35,6 +35,9 @@ from scanner.providers.aws.derive import DERIVERS
 from scanner.providers.aws.links import JOINS, LINKS, live_refs
 from scanner.providers.aws.services import SERVICES
 from scanner.source import Deadline, Progress, silent
+
+if TYPE_CHECKING:
+    from scanner.providers.aws.timeouts import Limits
 
 
 @dataclass
@@ -71,15 +74,15 @@ def scan(
     `services` are the declarations to collect (default: every shipped service module).
     Every call has a time budget, and what `deadline` leaves uncollected is an error
     (`timeouts`)."""
-    from scanner.providers.aws import timeouts
+    from scanner.providers.aws.timeouts import Limits
 
-    unregister = timeouts.register(session.events, deadline)
+    limits = Limits(session.events)
     try:
         return _scan(
-            session, regions, evidence, workers, progress, services, endpoint_url, deadline
+            session, regions, evidence, workers, progress, services, endpoint_url, limits, deadline
         )
     finally:
-        unregister()
+        limits.remove()
 
 
 def _scan(
@@ -90,6 +93,7 @@ def _scan(
     progress: Progress | None,
     services: Sequence[Service],
     endpoint_url: str | None,
+    limits: Limits,
     deadline: Deadline | None,
 ) -> AwsScan:
     say: Progress = progress or silent
@@ -161,6 +165,7 @@ def _scan(
                     per_region,
                 )
             )
+    limits.arm(deadline)
     run = _Run(api, scope, inventory, say, deadline)
     run.account_attrs.update(
         account_id=account,

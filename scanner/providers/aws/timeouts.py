@@ -26,7 +26,6 @@ with 8 retries cost about 9 minutes for one call to a hung endpoint, and a whole
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import BotoCoreError
@@ -65,28 +64,49 @@ def _context(kwargs: dict[str, Any]) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-def register(
-    events: Any, deadline: Deadline | None = None, budget: float = CALL_BUDGET
-) -> Callable[[], None]:
-    """Enforce the call budget and `deadline` on every client later created from the
-    botocore event emitter `events` (a session's); returns the function that removes them."""
+class Limits:
+    """The call budget and the run's deadline, as botocore event handlers on a session: every
+    client created from it afterwards obeys them. The deadline applies from `arm()` on, so
+    the calls that identify the account and list its regions are made whatever it says:
+    without them no finding could name what was not collected."""
 
-    def before_attempt(**kwargs: Any) -> None:
+    def __init__(self, events: Any, budget: float = CALL_BUDGET) -> None:
+        self.events = events
+        self.budget = budget
+        self.deadline: Deadline | None = None
+        self._handlers = (("request-created", self._before), ("needs-retry", self._after))
+        for event, handler in self._handlers:
+            events.register(event, handler, unique_id=self._id(event))
+
+    def _id(self, event: str) -> str:
+        return f"logward-{event}-{id(self)}"
+
+    def arm(self, deadline: Deadline | None) -> None:
+        """From now on, refuse calls and retries once `deadline` has passed."""
+        self.deadline = deadline
+
+    def remove(self) -> None:
+        """Unregister the handlers."""
+        for event, _handler in self._handlers:
+            self.events.unregister(event, unique_id=self._id(event))
+
+    def _before(self, **kwargs: Any) -> None:
         context = _context(kwargs)
         now = time.monotonic()
         started = context.setdefault(_STARTED, now)
+        deadline = self.deadline
         if deadline is not None and deadline.passed():
             raise RunDeadlineExceeded(reason=f"{deadline.reason} (call not made)")
         attempt = int(context.get("retries", {}).get("attempt", 1))
-        if attempt > 1 and now - started > budget:
+        if attempt > 1 and now - started > self.budget:
             raise CallDeadlineExceeded(
                 operation=kwargs.get("operation_name", "call"),
-                budget=budget,
+                budget=self.budget,
                 attempts=attempt - 1,
                 last=context.get(_LAST, "unknown"),
             )
 
-    def after_attempt(**kwargs: Any) -> None:
+    def _after(self, **kwargs: Any) -> None:
         caught = kwargs.get("caught_exception")
         response = kwargs.get("response")
         if caught is not None:
@@ -96,13 +116,3 @@ def register(
             code = (response[1] or {}).get("Error", {}).get("Code", "")
             if status is not None and status >= 400:
                 _context(kwargs)[_LAST] = f"HTTP {status} {code}".strip()
-
-    handlers = (("request-created", before_attempt), ("needs-retry", after_attempt))
-    for event, handler in handlers:
-        events.register(event, handler, unique_id=f"logward-{event}-{id(handler)}")
-
-    def unregister() -> None:
-        for event, handler in handlers:
-            events.unregister(event, handler, unique_id=f"logward-{event}-{id(handler)}")
-
-    return unregister

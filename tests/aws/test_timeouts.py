@@ -1,0 +1,175 @@
+"""A call has a time budget and the run a deadline (--max-duration): what they cut is an
+`error` with its reason, in the findings and in `errors`, never a missing row.
+
+Faults come through the real SDK: a loopback socket that accepts and never answers, a port
+nothing listens on, and the deadline ended from a botocore `before-call` hook at a chosen
+operation (so the point is exact, whatever the machine's speed)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from scanner.evidence import EvidenceStore
+from scanner.model import Status
+from scanner.providers.aws.calls import AwsApi, AwsCallError, client_config
+from scanner.providers.aws.collect import scan
+from scanner.providers.aws.declare import permissions
+from scanner.providers.aws.services import SERVICES
+from scanner.providers.aws.timeouts import (
+    CALL_BUDGET,
+    CONNECT_TIMEOUT,
+    MAX_ATTEMPTS,
+    READ_TIMEOUT,
+    Limits,
+)
+from scanner.source import Deadline
+from tests.aws.helpers import assess
+
+EAST, WEST = "us-east-1", "eu-west-1"
+
+
+def test_a_call_fits_a_scan() -> None:
+    """The documented bound: a call ends within its budget plus one last attempt, far below
+    the ~9 minutes botocore's defaults allowed (9 attempts x 60 s)."""
+    config = client_config()
+    assert config.connect_timeout == CONNECT_TIMEOUT and config.read_timeout == READ_TIMEOUT
+    assert config.retries == {"mode": "adaptive", "total_max_attempts": MAX_ATTEMPTS}
+    assert CALL_BUDGET + CONNECT_TIMEOUT + READ_TIMEOUT <= 90
+
+
+@pytest.fixture
+def silent_endpoint() -> Iterator[str]:
+    """A loopback HTTP endpoint that accepts connections and never answers."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        for conn in held:
+            conn.close()
+        server.close()
+
+
+def test_a_hung_endpoint_is_not_retried_past_the_budget(silent_endpoint: str) -> None:
+    """Read timeouts are retried until the budget is spent (0 here, so the first retry is
+    refused), and the error names the budget and the last failure."""
+    import boto3
+    from botocore.config import Config
+
+    session = boto3.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=EAST
+    )
+    limits = Limits(session.events, budget=0.0)
+    try:
+        client = session.client(
+            "cloudtrail",
+            endpoint_url=silent_endpoint,
+            config=Config(
+                connect_timeout=1,
+                read_timeout=0.2,
+                retries={"mode": "adaptive", "total_max_attempts": MAX_ATTEMPTS},
+            ),
+        )
+        with pytest.raises(Exception) as caught:
+            client.describe_trails()
+    finally:
+        limits.remove()
+    assert type(caught.value).__name__ == "CallDeadlineExceeded"
+    message = str(caught.value)
+    assert "DescribeTrails: no answer within 0s over 1 attempt(s)" in message
+    assert "ReadTimeoutError" in message
+
+
+def test_the_gateway_reports_a_call_past_its_budget_as_an_error(moto_session: Any) -> None:
+    """Through AwsApi (the real client config): a refused connection, retried, then the
+    budget ends it: AwsCallError with the code findings and `errors` will show."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    limits = Limits(moto_session.events, budget=0.0)
+    try:
+        api = AwsApi(moto_session, EvidenceStore(), permissions(SERVICES), endpoint_url=closed)
+        with pytest.raises(AwsCallError) as caught:
+            api.call("cloudtrail", EAST, "DescribeTrails")
+    finally:
+        limits.remove()
+    assert caught.value.code == "CallDeadlineExceeded"
+    assert "EndpointConnectionError" in caught.value.message
+
+
+def _estate(session: Any) -> None:
+    s3 = session.client("s3", region_name=EAST)
+    s3.create_bucket(Bucket="trail-logs")
+    session.client("cloudtrail", region_name=EAST).create_trail(
+        Name="main", S3BucketName="trail-logs", IsMultiRegionTrail=True
+    )
+    for region in (EAST, WEST):
+        session.client("logs", region_name=region).create_log_group(logGroupName=f"app-{region}")
+
+
+def _rows(findings: list[Any]) -> dict[tuple[str, str], Any]:
+    return {(f.policy_id, f.resource_id): f for f in findings}
+
+
+@pytest.mark.parametrize("at", ["DescribeTrails", "GetTrailStatus", "DescribeLogGroups"])
+def test_max_duration_turns_what_is_left_into_errors(
+    moto_session: Any, prepared: Any, at: str
+) -> None:
+    """The deadline ends when a chosen call is about to be made (a listing of stage 1, a
+    detail of stage 2): that call and every task after it are errors; every row of the full
+    scan is still there, or an error row of its policy covers its region."""
+    _estate(moto_session)
+    full = assess(prepared, scan(moto_session, [EAST, WEST], EvidenceStore()))
+
+    deadline = Deadline(3600)
+
+    def expire(**_: Any) -> None:
+        deadline.expire()
+
+    moto_session.events.register(f"before-call.*.{at}", expire)
+    try:
+        cut_scan = scan(moto_session, [EAST, WEST], EvidenceStore(), deadline=deadline)
+    finally:
+        moto_session.events.unregister(f"before-call.*.{at}", expire)
+    cut = assess(prepared, cut_scan)
+
+    # A listing cut short is in `errors` (and errs its type in that region); a per-resource
+    # call cut short errs that resource's findings (listing those in `errors` too is the
+    # gateway's part of the same issue).
+    errors = [e for e in cut_scan.inventory.errors if e.code == "RunDeadlineExceeded"]
+    assert all("--max-duration" in e.reason for e in errors)
+    assert errors or at == "GetTrailStatus"
+    cut_rows = [f for f in cut if f.status is Status.ERROR and "max-duration" in f.message]
+    assert cut_rows, "the deadline cut nothing"
+    rows = _rows(cut)
+    error_rows = {(f.policy_id, f.region) for f in cut_rows}
+    missing = [
+        key
+        for key, finding in _rows(full).items()
+        if key not in rows
+        and (finding.policy_id, finding.region) not in error_rows
+        and (finding.policy_id, "global") not in error_rows
+    ]
+    assert not missing, missing
+    assert {f.policy_id for f in full} <= {f.policy_id for f in cut}
