@@ -351,7 +351,7 @@ def _paint(text: str, status: str, color: bool, show: bool = True) -> str:
     fg = STATUS_COLORS.get(status)
     if not (color and show and fg):
         return text
-    return click.style(text, fg=fg, bold=status == "fail")
+    return click.style(text, fg=fg, bold=True if status == "fail" else None)
 
 
 def summary_table(results: dict[str, Any], color: bool = False) -> str:
