@@ -61,7 +61,9 @@ def _stdout_gone() -> NoReturn:
 
 def _interrupted(signum: int) -> NoReturn:
     name = signal.Signals(signum).name
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, ValueError):
+        if sys.stderr.isatty():
+            sys.stderr.write("\r\033[K")  # end a progress line first
         click.echo(
             f"interrupted by {name}: nothing half-written is left; the outputs are the "
             "previous set, or the new one if it was already in place",

@@ -7,9 +7,16 @@ operation (so the point is exact, whatever the machine's speed)."""
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,6 +38,7 @@ from scanner.source import Deadline
 from tests.aws.helpers import assess
 
 EAST, WEST = "us-east-1", "eu-west-1"
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_a_call_fits_a_scan() -> None:
@@ -173,3 +181,88 @@ def test_max_duration_turns_what_is_left_into_errors(
     ]
     assert not missing, missing
     assert {f.policy_id for f in full} <= {f.policy_id for f in cut}
+
+
+@pytest.fixture(scope="module")
+def moto_server() -> Iterator[str]:
+    """moto_server on loopback: it answers STS and EC2, so the scan can start."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    srv = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    srv.start()
+    host, port = srv.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        srv.stop()
+
+
+def _hung_scan(moto: str, silent: str, tmp_path: Path, *extra: str) -> subprocess.Popen[str]:
+    """`logward scan aws` whose STS and EC2 answer (moto_server) and whose every other
+    service accepts the connection and never answers."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AWS_") and k.lower() not in ("http_proxy", "https_proxy")
+    }
+    env.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION=EAST,
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        AWS_ENDPOINT_URL=silent,
+        AWS_ENDPOINT_URL_STS=moto,
+        AWS_ENDPOINT_URL_EC2=moto,
+        PYTHONPATH=str(REPO),
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "scanner", "scan", "aws", "--regions", EAST, "--out", "out", *extra],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_ctrl_c_does_not_wait_for_hung_calls(
+    moto_server: str, silent_endpoint: str, tmp_path: Path
+) -> None:
+    """Every worker is stuck in a read that would last READ_TIMEOUT, then retry: SIGINT ends
+    the run at once (exit 130) rather than after the calls in flight. The bound below is
+    generous for a loaded machine and still below one read timeout."""
+    proc = _hung_scan(moto_server, silent_endpoint, tmp_path)
+    assert proc.stderr is not None
+    assert ": scanning " in proc.stderr.readline()
+    proc.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert time.monotonic() - started < READ_TIMEOUT - 5
+    assert not (tmp_path / "out").exists()
+
+
+def test_max_duration_ends_a_scan_of_a_hung_endpoint_with_error_rows(
+    moto_server: str, silent_endpoint: str, tmp_path: Path
+) -> None:
+    """--max-duration 2s against endpoints that never answer: the calls in flight end at
+    their read timeout and are not retried; the scan writes a whole results.json whose
+    findings are errors naming the deadline, and exits 1."""
+    proc = _hung_scan(moto_server, silent_endpoint, tmp_path, "--max-duration", "2s", "--quiet")
+    _out, err = proc.communicate(timeout=240)
+    assert proc.returncode == 1, err
+    results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    codes = {e["code"] for e in results["errors"]}
+    assert codes <= {"RunDeadlineExceeded", "ReadTimeoutError"}, codes
+    assert "RunDeadlineExceeded" in codes
+    assert results["summary"]["error"] > 0 and results["summary"]["pass"] == 0
+    # A row for every policy, except those on KMS keys: keys are in scope only as the keys
+    # of audit log stores, so with no log store listed there is no key to judge (the same
+    # as when DescribeTrails is denied; the listing errors say why).
+    without = {p["id"] for p in results["policies"]} - {f["policy_id"] for f in results["findings"]}
+    assert {p["resource"] for p in results["policies"] if p["id"] in without} <= {"aws.kms.key"}

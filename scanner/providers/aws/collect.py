@@ -176,13 +176,16 @@ def _scan(
     )
     run.account_evidence.extend(ident_refs)
     scanned = [r for r in wanted if enabled is None or r in enabled]
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="logward") as pool:
-        try:
-            run.collect(services, scanned, pool)
-        except BaseException:
-            # SIGINT or SIGTERM: do not wait for every queued call before unwinding.
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="logward")
+    try:
+        run.collect(services, scanned, pool)
+    except BaseException:
+        # SIGINT or SIGTERM: drop queued calls, start no new attempt, and do not wait for the
+        # calls in flight (the command line exits without them).
+        limits.stop()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     inventory.add(
         make(
             scope,

@@ -74,6 +74,7 @@ class Limits:
         self.events = events
         self.budget = budget
         self.deadline: Deadline | None = None
+        self.stopped = False
         self._handlers = (("request-created", self._before), ("needs-retry", self._after))
         for event, handler in self._handlers:
             events.register(event, handler, unique_id=self._id(event))
@@ -85,6 +86,10 @@ class Limits:
         """From now on, refuse calls and retries once `deadline` has passed."""
         self.deadline = deadline
 
+    def stop(self) -> None:
+        """The run is being abandoned (SIGINT, SIGTERM): no further call or retry starts."""
+        self.stopped = True
+
     def remove(self) -> None:
         """Unregister the handlers."""
         for event, _handler in self._handlers:
@@ -94,6 +99,8 @@ class Limits:
         context = _context(kwargs)
         now = time.monotonic()
         started = context.setdefault(_STARTED, now)
+        if self.stopped:
+            raise RunDeadlineExceeded(reason="the run was interrupted (call not made)")
         deadline = self.deadline
         if deadline is not None and deadline.passed():
             raise RunDeadlineExceeded(reason=f"{deadline.reason} (call not made)")
