@@ -20,6 +20,7 @@ import re
 import secrets
 import shutil
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from scanner.files import exchange, fsync_dir, fsync_tree
@@ -157,12 +158,12 @@ class OutputSet:
                 found = self._roots[key] = _Root(parent)
         return found.path
 
-    def file(self, dest: Path, data: bytes) -> None:
-        """Stage `data` to replace the file `dest`."""
+    def file(self, dest: Path, data: bytes | Iterable[bytes]) -> None:
+        """Stage `data` (bytes, or bytes in pieces) to replace the file `dest`."""
         staged = self._root(dest.parent) / f"f.{len(self._files)}"
         fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            handle.writelines((data,) if isinstance(data, bytes) else data)
             handle.flush()
             os.fsync(handle.fileno())
         self._files.append((staged, dest))
