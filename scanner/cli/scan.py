@@ -44,8 +44,9 @@ MAX_DURATION = click.option(
     "--max-duration",
     type=Duration(),
     default=None,
-    help="Stop collecting after this long (90, 90s, 15m, 1h): what is not collected by "
-    "then is an error finding, never a missing row. Calls in flight may add up to ~25 s.",
+    help="Stop collecting this long after the start (90, 90s, 15m, 1h): what is not "
+    "collected by then is an error finding, never a missing row. Calls in flight end at "
+    "their own timeout; writing the outputs comes after.",
 )
 
 
@@ -172,6 +173,7 @@ def demo(cloud: str | None, max_duration: float | None, **shared: Any) -> int:
     from scanner import pipeline, providers
     from scanner.evidence import EvidenceStore
 
+    deadline = Deadline(max_duration) if max_duration is not None else None
     prepared, chosen = _prepare(shared, default_format="all")
     out_dir: Path = shared["out_dir"]
     bundle_dir: Path = shared["evidence_dir"] or out_dir / "evidence"
@@ -185,7 +187,6 @@ def demo(cloud: str | None, max_duration: float | None, **shared: Any) -> int:
     if estate is None:
         raise RunError(f"no demo estate for {', '.join(names)}")
     progress = Progress(shared["quiet"])
-    deadline = Deadline(max_duration) if max_duration is not None else None
     with estate as source:
         collected = source.collect(progress, deadline)
         assessment = pipeline.assess(prepared, source.info, collected, baseline=known)
