@@ -20,9 +20,11 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from scanner.errors import InputError, Problem
 from scanner.files import exchange, fsync_dir, fsync_tree
 from scanner.interrupts import deferred
 
@@ -192,15 +194,39 @@ class OutputSet:
         destinations."""
         for staged, _dest in self._trees:
             fsync_tree(staged)
-        with deferred():
+        for _staged, dest in self._files:
+            if dest.is_dir() and not dest.is_symlink():
+                # Found now, not halfway through the renames below.
+                raise InputError(
+                    Problem(str(dest), None, "is a folder; expected a file logward may replace")
+                )
+        parents = sorted({dest.parent.absolute() for _s, dest in [*self._trees, *self._files]})
+        with deferred(), _locked(parents):
             for staged, dest in self._trees:
                 _install_tree(staged, dest)
             for staged, dest in self._files:
                 os.replace(staged, dest)
-            for parent in {dest.parent for _s, dest in [*self._trees, *self._files]}:
+            for parent in parents:
                 fsync_dir(parent)
             self.committed = True
         return [dest for _s, dest in [*self._trees, *self._files]]
+
+
+@contextmanager
+def _locked(folders: list[Path]) -> Iterator[None]:
+    """Hold an exclusive flock on each folder (in sorted order: two runs cannot deadlock),
+    so two runs writing the same --out at once replace it one set after the other, never
+    interleaved file by file. The lock is on the folder itself: no lock file is left."""
+    fds: list[int] = []
+    try:
+        for folder in folders:
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+            fds.append(fd)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        for fd in fds:
+            os.close(fd)
 
 
 def _install_tree(staged: Path, dest: Path) -> None:

@@ -129,3 +129,14 @@ def test_the_whole_set_is_replaced_and_other_files_stay(tmp_path: Path) -> None:
     assert written == [tmp_path / "results.json", tmp_path / "summary.md"]
     assert (tmp_path / "results.json").read_bytes() == b"new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.md", "results.json", "summary.md"]
+
+
+def test_a_folder_where_an_output_goes_fails_before_anything_is_replaced(tmp_path: Path) -> None:
+    from scanner.errors import InputError
+
+    (tmp_path / "results.json").write_bytes(b"old")
+    (tmp_path / "summary.md").mkdir()
+    with pytest.raises(InputError, match="summary.md: is a folder"):
+        write_rendered(tmp_path, {"results.json": b"new", "summary.md": b"new"})
+    assert (tmp_path / "results.json").read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json", "summary.md"]
