@@ -3,9 +3,10 @@ loopback) and of the demo leave either the previous output set untouched or the 
 complete, no staging folder or temporary file, and exit 130 or 143.
 
 The signal is sent on observable progress, never on a hook in logward's code: the progress
-line that starts collection (stderr), the staging folder appearing in --out (writing), and a
-sweep of delays after collection starts (collection, linking, evaluation or writing,
-whichever the machine reached). Whatever the point, the invariant is checked: the files in
+line that starts collection (stderr), the staging folder appearing in --out (writing), the
+staging folder gone again (the new set in place, the summary printing), and a sweep of delays
+after collection starts (collection, linking, evaluation or writing, whichever the machine
+reached). Whatever the point, the invariant is checked: the files in
 --out and the bundle are byte for byte the previous set, or all of them are the new run's
 (every report equal to the bundle's copy, the bundle verifying against its manifest).
 """
@@ -132,6 +133,20 @@ class Run:
             time.sleep(0.0005)
         raise AssertionError(f"no staging folder in {folder}")
 
+    def wait_for_swap(self, folder: Path) -> bool:
+        """True once the staging folder has come and gone (the new set is in place)."""
+        if not self.wait_for_staging(folder):
+            return False
+        end = time.monotonic() + WAIT
+        while time.monotonic() < end:
+            names = os.listdir(folder)
+            if not any(name.startswith(STAGING) for name in names):
+                return True
+            if self.proc.poll() is not None:
+                return False
+            time.sleep(0.0005)
+        raise AssertionError(f"the staging folder in {folder} stayed")
+
     def finish(self) -> int:
         assert self.proc.stdout is not None
         self.stdout = self.proc.stdout.read()
@@ -188,11 +203,15 @@ def _interrupt(
     when: str,
     delay: float = 0.0,
 ) -> tuple[int, Run]:
-    """Run, send `sig` at `when` ('collect', 'write' or 'delay'), return the exit code."""
+    """Run, send `sig` at `when` ('collect', 'write', 'swapped' or 'delay'), return the
+    exit code."""
     run = Run(args, url, work)
-    seen = (
-        run.wait_for_staging(work / "out") if when == "write" else run.wait_for_line(": scanning ")
-    )
+    if when == "write":
+        seen = run.wait_for_staging(work / "out")
+    elif when == "swapped":
+        seen = run.wait_for_swap(work / "out")
+    else:
+        seen = run.wait_for_line(": scanning ")
     if seen:
         time.sleep(delay)
         run.proc.send_signal(sig)
@@ -275,6 +294,19 @@ def test_scan_interrupted_while_writing_leaves_one_whole_set(
         landed.append(which)
         break
     assert landed, "the signal never arrived while the outputs were being written"
+
+
+def test_scan_interrupted_once_the_new_set_is_in_place_keeps_it_whole(
+    server: str, scanned: tuple[Path, dict[str, bytes]], tmp_path: Path
+) -> None:
+    """The signal comes after the swap (while the summary prints, or as the process ends):
+    the new set stays whole; the exit code is 130, or the run's own if it had finished."""
+    base, previous = scanned
+    work = _fresh(base, tmp_path, "w")
+    code, run = _interrupt(_scan_args(), server, work, signal.SIGINT, "swapped")
+    assert _check(work, previous, None) == "new", (code, "".join(run.stderr))
+    if code not in (0, 1):
+        _assert_interrupted(code, run, signal.SIGINT)
 
 
 def test_scan_interrupted_at_any_point_leaves_one_whole_set(
