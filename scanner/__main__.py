@@ -1,5 +1,5 @@
 """`python -m scanner` runs the logward command line."""
 
-from scanner.cli import entry
+from scanner.launch import main
 
-entry()
+main()

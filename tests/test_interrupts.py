@@ -360,3 +360,48 @@ def test_demo_interrupted_while_writing_leaves_one_whole_set(
         _assert_interrupted(code, run, signal.SIGTERM)
         return
     pytest.fail("the signal never arrived while the demo's outputs were being written")
+
+
+def _handlers_installed(pid: int) -> bool:
+    """Whether the process catches SIGTERM yet (Linux /proc): logward's handlers are in
+    place. Before that the interpreter is still starting, which is Python's, not ours."""
+    end = time.monotonic() + WAIT
+    while time.monotonic() < end:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+        except OSError:
+            return False
+        caught = next(
+            int(line.split()[1], 16) for line in status.splitlines() if line.startswith("SigCgt:")
+        )
+        if caught & (1 << (signal.SIGTERM - 1)):
+            return True
+        time.sleep(0.001)
+    raise AssertionError("the handlers were never installed")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("delay", [0.0, 0.1, 0.3, 0.6, 1.0])
+def test_every_command_exits_130_or_143_without_a_traceback(
+    scanned: tuple[Path, dict[str, bytes]], tmp_path: Path, delay: float
+) -> None:
+    """`logward report` (no cloud, quick) signalled from the moment its handlers are in place
+    (the command line still importing) to its end: the signal's code and a one-line message,
+    or the command's own code if it had finished; and its --out is absent or whole."""
+    base, _previous = scanned
+    sig = signal.SIGINT if delay in (0.0, 0.3, 1.0) else signal.SIGTERM
+    run = Run(["report", str(base / "out" / "results.json"), "--out", "again"], None, tmp_path)
+    if _handlers_installed(run.proc.pid):
+        time.sleep(delay)
+        run.proc.send_signal(sig)
+    code = run.finish()
+    text = "".join(run.stderr)
+    assert "Traceback" not in text, text
+    assert code in (EXPECTED_CODE[sig], 0), text
+    if code:
+        assert f"interrupted by {sig.name}" in text
+    assert not _leftovers(tmp_path)
+    if (tmp_path / "again").exists():
+        assert sorted(p.name for p in (tmp_path / "again").iterdir()) == sorted(
+            name for name, _fn in RENDERERS.values()
+        )

@@ -136,7 +136,7 @@ def test_a_folder_where_an_output_goes_fails_before_anything_is_replaced(tmp_pat
 
     (tmp_path / "results.json").write_bytes(b"old")
     (tmp_path / "summary.md").mkdir()
-    with pytest.raises(InputError, match="summary.md: is a folder"):
+    with pytest.raises(InputError, match=r"summary\.md: is a folder"):
         write_rendered(tmp_path, {"results.json": b"new", "summary.md": b"new"})
     assert (tmp_path / "results.json").read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json", "summary.md"]
