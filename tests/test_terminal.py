@@ -136,3 +136,29 @@ def test_exit_codes_are_documented() -> None:
         text = (REPO / doc).read_text(encoding="utf-8")
         for code in ("0", "1", "2", "3", "130", "141", "143"):
             assert f"| `{code}` |" in text, f"{doc}: exit code {code} is not in its table"
+
+
+def test_a_closed_stdout_after_writing_leaves_the_outputs_whole(tmp_path: Path) -> None:
+    """`logward plan ... | head -1`: the outputs are written before the summary is printed;
+    the reader gone, the run ends quietly with them in place."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "scanner", "plan", str(PLAN), "--out", "out", "--format", "all"],
+            cwd=tmp_path,
+            stdout=write,
+            stderr=write,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write)
+    assert done.returncode == EXIT_BROKEN_PIPE
+    from scanner.results import RENDERERS, load_results
+
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        name for name, _fn in RENDERERS.values()
+    )
+    assert load_results(tmp_path / "out" / "results.json")["findings"]

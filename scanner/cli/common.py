@@ -48,14 +48,15 @@ EXIT_BROKEN_PIPE = 141
 
 
 def _stdout_gone() -> NoReturn:
-    """Exit quietly once stdout's reader has gone. Point stdout at /dev/null so the flush
-    at interpreter exit does not fail again ("Exception ignored ... BrokenPipeError")."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, io.UnsupportedOperation):
-        pass  # not a real file descriptor (an in-process test runner)
+    """Exit quietly once stdout's (or stderr's) reader has gone. Point both at /dev/null so
+    the flush at interpreter exit does not fail again ("Exception ignored ... BrokenPipeError")."""
+    for stream in (sys.stdout, sys.stderr):  # either may be the pipe that closed
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass  # not a real file descriptor (an in-process test runner)
     sys.exit(EXIT_BROKEN_PIPE)
 
 
