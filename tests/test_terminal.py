@@ -16,7 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from scanner.cli import main
-from scanner.cli.common import EXIT_BROKEN_PIPE, Duration, summary_table, use_color
+from scanner.cli.common import summary_table
+from scanner.cli.terminal import EXIT_BROKEN_PIPE, Duration, use_color
 
 REPO = Path(__file__).resolve().parents[1]
 PLAN = REPO / "tests" / "terraform" / "fixtures" / "compliant.json"

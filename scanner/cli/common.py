@@ -2,13 +2,12 @@
 writing an assessment's outputs and evidence bundle.
 
 Exit codes: 0 nothing failing at or above --fail-on; 1 failing or erroring findings at or
-above it; 2 invalid input (arguments, policy, mapping, config); 3 the scan could not run.
+above it; 2 invalid input (arguments, policy, mapping, config); 3 the scan could not run;
+130 and 143 SIGINT and SIGTERM; 141 stdout closed by its reader.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import signal
 import sys
@@ -20,6 +19,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from scanner.cli.terminal import (
+    interrupted,
+    stdout_gone,
+    use_color,
+)
 from scanner.errors import InputError, Problem, RunError
 from scanner.interrupts import Interrupted
 from scanner.model import SEVERITIES, Finding, Severity, Status
@@ -42,37 +46,6 @@ def _die(code: int, message: str) -> NoReturn:
     sys.exit(code)
 
 
-# stdout closed by its reader (`logward policies list | head`): the code a shell gives a
-# process that SIGPIPE ends, so a pipeline can tell it from every code logward sets itself.
-EXIT_BROKEN_PIPE = 141
-
-
-def _stdout_gone() -> NoReturn:
-    """Exit quietly once stdout's (or stderr's) reader has gone. Point both at /dev/null so
-    the flush at interpreter exit does not fail again ("Exception ignored ... BrokenPipeError")."""
-    for stream in (sys.stdout, sys.stderr):  # either may be the pipe that closed
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, stream.fileno())
-            os.close(devnull)
-        except (OSError, ValueError, io.UnsupportedOperation):
-            pass  # not a real file descriptor (an in-process test runner)
-    sys.exit(EXIT_BROKEN_PIPE)
-
-
-def _interrupted(signum: int) -> NoReturn:
-    name = signal.Signals(signum).name
-    with contextlib.suppress(OSError, ValueError):
-        if sys.stderr.isatty():
-            sys.stderr.write("\r\033[K")  # end a progress line first
-        click.echo(
-            f"interrupted by {name}: nothing half-written is left; the outputs are the "
-            "previous set, or the new one if it was already in place",
-            err=True,
-        )
-    sys.exit(128 + signum)
-
-
 def guarded(fn: Callable[..., int | None]) -> Callable[..., None]:
     """Map the two error families onto exit codes 2 and 3, SIGINT and SIGTERM onto 130 and
     143, and a closed stdout onto a quiet 141."""
@@ -85,13 +58,13 @@ def guarded(fn: Callable[..., int | None]) -> Callable[..., None]:
         except RunError as exc:
             _die(3, f"the scan could not run: {exc}")
         except Interrupted as exc:
-            _interrupted(exc.signum)
+            interrupted(exc.signum)
         except KeyboardInterrupt:
-            _interrupted(signal.SIGINT)  # handlers not installed (in-process callers)
+            interrupted(signal.SIGINT)  # handlers not installed (in-process callers)
         except SystemExit:
             raise
         except BrokenPipeError:
-            _stdout_gone()
+            stdout_gone()
         except Exception as exc:
             # Exit 1 means "failing findings"; a crash must not look like one.
             if os.environ.get("LOGWARD_DEBUG"):
@@ -104,47 +77,12 @@ def guarded(fn: Callable[..., int | None]) -> Callable[..., None]:
         try:
             sys.stdout.flush()  # a closed pipe shows here when the output was short
         except BrokenPipeError:
-            _stdout_gone()
+            stdout_gone()
         sys.exit(code or 0)
 
     run.__name__ = fn.__name__
     run.__doc__ = fn.__doc__
     return run
-
-
-def use_color(flag: bool | None) -> bool:
-    """Colour for the summary: --color/--no-color when given; else only on a terminal, never
-    with NO_COLOR set (https://no-color.org), in CI or on a dumb terminal."""
-    if flag is not None:
-        return flag
-    if os.environ.get("NO_COLOR") or os.environ.get("CI") or os.environ.get("TERM") == "dumb":
-        return False
-    return sys.stdout.isatty()
-
-
-class Duration(click.ParamType[float]):
-    """Seconds, or a number with s, m or h: 90, 90s, 15m, 1.5h."""
-
-    name = "duration"
-    _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
-
-    def convert(
-        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> float:
-        """The duration in seconds (a usage error, exit 2, for anything else)."""
-        if isinstance(value, int | float):
-            seconds = float(value)
-        else:
-            text = str(value).strip().lower()
-            unit = self._UNITS.get(text[-1:], None)
-            number = text[:-1] if unit is not None else text
-            try:
-                seconds = float(number) * (unit or 1.0)
-            except ValueError:
-                self.fail(f"{value!r}: expected seconds, or a number with s, m or h", param, ctx)
-        if not 0 < seconds < float("inf"):
-            self.fail(f"{value!r}: expected a positive duration", param, ctx)
-        return seconds
 
 
 class Progress:

@@ -11,7 +11,6 @@ import click
 
 from scanner.cli.common import (
     BundleTarget,
-    Duration,
     Progress,
     Seal,
     check_evidence,
@@ -21,6 +20,7 @@ from scanner.cli.common import (
     scan_options,
     split,
 )
+from scanner.cli.terminal import Duration
 from scanner.errors import RunError
 from scanner.source import Deadline
 
