@@ -140,3 +140,17 @@ def test_a_folder_where_an_output_goes_fails_before_anything_is_replaced(tmp_pat
         write_rendered(tmp_path, {"results.json": b"new", "summary.md": b"new"})
     assert (tmp_path / "results.json").read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json", "summary.md"]
+
+
+def test_an_out_that_is_a_file_is_refused_before_the_scan(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from scanner.cli import main
+
+    taken = tmp_path / "out"
+    taken.write_text("a file of the user's", encoding="utf-8")
+    plan = REPO / "tests" / "terraform" / "fixtures" / "compliant.json"
+    result = CliRunner().invoke(main, ["plan", str(plan), "--out", str(taken)])
+    assert result.exit_code == 2
+    assert f"{taken}: --out: is not a folder" in result.output
+    assert taken.read_text(encoding="utf-8") == "a file of the user's"

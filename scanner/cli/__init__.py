@@ -43,6 +43,8 @@ def entry() -> None:
     try:
         main()
     except interrupts.Interrupted as exc:  # outside a command: parsing, --help
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write(f"interrupted by {exc}\n")
         code: object = exc.exit_code
     except SystemExit as exc:
         code = exc.code

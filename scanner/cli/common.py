@@ -195,10 +195,15 @@ def formats(value: str | None, default: str = "json") -> list[str]:
 
 
 def check_evidence(out_dir: Path, evidence_dir: Path | None) -> None:
-    """Refuse, before any cloud call, an --evidence folder a bundle may not replace, or one
-    that holds --out (reports written into it would be files its manifest does not list)."""
+    """Refuse, before any cloud call, an --out that is not a folder, an --evidence folder a
+    bundle may not replace, or one that holds --out (reports written into it would be files
+    its manifest does not list)."""
     from scanner.bundle import check_target
 
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(
+            Problem(str(out_dir), None, "--out: is not a folder; expected a folder for the reports")
+        )
     if evidence_dir is None:
         return
     out, bundle = out_dir.resolve(), evidence_dir.resolve()
