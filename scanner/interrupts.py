@@ -54,11 +54,14 @@ def _handler(signum: int, _frame: FrameType | None) -> None:
 
 
 def install() -> None:
-    """Route SIGINT and SIGTERM to `Interrupted` (from the main thread, at start-up)."""
+    """Route SIGINT and SIGTERM to `Interrupted` (from the main thread, at start-up). A
+    signal the parent set to be ignored stays ignored (`nohup`, a shell's background job),
+    as Python itself does for SIGINT."""
     if threading.current_thread() is not threading.main_thread():
         return
     for signum in HANDLED:
-        signal.signal(signum, _handler)
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, _handler)
     _state.installed = True
 
 

@@ -163,3 +163,18 @@ def test_a_closed_stdout_after_writing_leaves_the_outputs_whole(tmp_path: Path) 
         name for name, _fn in RENDERERS.values()
     )
     assert load_results(tmp_path / "out" / "results.json")["findings"]
+
+
+def test_an_ignored_signal_stays_ignored() -> None:
+    """A background job of a script (SIGINT ignored by the shell) is not stopped by the
+    Ctrl-C meant for the foreground: logward keeps the disposition it inherited."""
+    code = (
+        "import signal; signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "from scanner import interrupts; interrupts.install()\n"
+        "print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN, "
+        "signal.getsignal(signal.SIGTERM) is interrupts._handler)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.split() == ["True", "True"], done.stderr
