@@ -99,12 +99,15 @@ class Limits:
         context = _context(kwargs)
         now = time.monotonic()
         started = context.setdefault(_STARTED, now)
+        attempt = int(context.get("retries", {}).get("attempt", 1))
+        what = (
+            "call not made" if attempt == 1 else f"not retried; last failure: {context.get(_LAST)}"
+        )
         if self.stopped:
-            raise RunDeadlineExceeded(reason="the run was interrupted (call not made)")
+            raise RunDeadlineExceeded(reason=f"the run was interrupted ({what})")
         deadline = self.deadline
         if deadline is not None and deadline.passed():
-            raise RunDeadlineExceeded(reason=f"{deadline.reason} (call not made)")
-        attempt = int(context.get("retries", {}).get("attempt", 1))
+            raise RunDeadlineExceeded(reason=f"{deadline.reason} ({what})")
         if attempt > 1 and now - started > self.budget:
             raise CallDeadlineExceeded(
                 operation=kwargs.get("operation_name", "call"),
