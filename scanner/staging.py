@@ -41,8 +41,8 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True  # someone else's process
+    except (PermissionError, OverflowError):
+        return True  # someone else's process; or no pid at all: keep rather than guess
     return True
 
 

@@ -154,3 +154,24 @@ def test_an_out_that_is_a_file_is_refused_before_the_scan(tmp_path: Path) -> Non
     assert result.exit_code == 2
     assert f"{taken}: --out: is not a folder" in result.output
     assert taken.read_text(encoding="utf-8") == "a file of the user's"
+
+
+def test_an_old_unlocked_staging_folder_of_a_gone_pid_is_removed(tmp_path: Path) -> None:
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait(timeout=60)
+    folder = tmp_path / f"{PREFIX}{gone.pid}.0123456789ab"
+    folder.mkdir()
+    (folder / "f.0").write_bytes(b"half")
+    young = tmp_path / f"{PREFIX}{gone.pid}.ba9876543210"
+    young.mkdir()
+    old = 1_000_000_000
+    os.utime(folder, (old, old))
+    assert remove_stale(tmp_path) == [folder]
+    assert young.exists()  # too recent to tell from a run between mkdir and its lock
+
+
+def test_a_pid_beyond_any_pid_is_kept(tmp_path: Path) -> None:
+    folder = tmp_path / f"{PREFIX}{'9' * 40}.0123456789ab"
+    folder.mkdir()
+    os.utime(folder, (1_000_000_000, 1_000_000_000))
+    assert remove_stale(tmp_path) == []
