@@ -14,11 +14,11 @@ gone, however it ended, SIGKILL included), so a concurrent run's folder is never
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import re
 import secrets
 import shutil
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -27,6 +27,13 @@ from pathlib import Path
 from scanner.errors import InputError, Problem
 from scanner.files import exchange, fsync_dir, fsync_tree
 from scanner.interrupts import deferred
+
+try:
+    import fcntl
+
+    FLOCK = True
+except ImportError:  # Windows: no flock; staging folders of other runs are then kept
+    FLOCK = False
 
 PREFIX = ".logward-staging."
 LOCK = "lock"
@@ -37,6 +44,8 @@ _UNLOCKED_GRACE = 300.0
 
 
 def _alive(pid: int) -> bool:
+    if sys.platform == "win32":
+        return True  # os.kill(pid, 0) would end the process there; keep rather than guess
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -49,10 +58,10 @@ def _alive(pid: int) -> bool:
 def _stale(folder: Path) -> int | None:
     """The locked fd of a staging folder whose process is gone (None: in use, or not ours)."""
     match = _NAME.fullmatch(folder.name)
-    if match is None or folder.is_symlink() or not folder.is_dir():
+    if match is None or not FLOCK or folder.is_symlink() or not folder.is_dir():
         return None
     try:
-        fd = os.open(folder / LOCK, os.O_RDWR | os.O_NOFOLLOW)
+        fd = os.open(folder / LOCK, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
     except FileNotFoundError:
         old = time.time() - folder.lstat().st_mtime > _UNLOCKED_GRACE
         return -1 if old and not _alive(int(match.group(1))) else None
@@ -101,7 +110,8 @@ class _Root:
                 continue
         self.path = path
         self.fd = os.open(path / LOCK, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        if FLOCK:
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
 
     def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
@@ -219,8 +229,8 @@ def _locked(folders: list[Path]) -> Iterator[None]:
     interleaved file by file. The lock is on the folder itself: no lock file is left."""
     fds: list[int] = []
     try:
-        for folder in folders:
-            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        for folder in folders if FLOCK else ():
+            fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
             fds.append(fd)
             fcntl.flock(fd, fcntl.LOCK_EX)
         yield
