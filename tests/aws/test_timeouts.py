@@ -266,3 +266,20 @@ def test_max_duration_ends_a_scan_of_a_hung_endpoint_with_error_rows(
     # as when DescribeTrails is denied; the listing errors say why).
     without = {p["id"] for p in results["policies"]} - {f["policy_id"] for f in results["findings"]}
     assert {p["resource"] for p in results["policies"] if p["id"] in without} <= {"aws.kms.key"}
+
+
+def test_the_demo_takes_max_duration_too(tmp_path: Path) -> None:
+    """`logward demo --max-duration`: the deadline counts from the command's start, so a tiny
+    one passes while the estate is built; the account is still identified, and every task of
+    the collection is an error naming the deadline (the demo itself succeeds)."""
+    from click.testing import CliRunner
+
+    from scanner.cli import main
+
+    result = CliRunner().invoke(
+        main, ["demo", "--out", str(tmp_path), "--max-duration", "0.001", "--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert {e["code"] for e in results["errors"]} == {"RunDeadlineExceeded"}
+    assert results["summary"]["pass"] == 0 and results["summary"]["error"] > 0
