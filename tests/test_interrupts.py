@@ -324,6 +324,27 @@ def test_scan_interrupted_at_any_point_leaves_one_whole_set(
     assert "previous" in seen
 
 
+def test_a_run_killed_while_writing_is_cleaned_up_by_the_next(
+    server: str, scanned: tuple[Path, dict[str, bytes]], tmp_path: Path
+) -> None:
+    """SIGKILL cannot be handled: the staging folder stays (the previous set untouched), and
+    the next run removes it, as its lock is free, and writes a whole new set."""
+    base, previous = scanned
+    for attempt in range(4):
+        work = _fresh(base, tmp_path, f"k{attempt}")
+        code, _run = _interrupt(_scan_args(), server, work, signal.SIGKILL, "write")
+        if code == -signal.SIGKILL:
+            break
+    else:
+        pytest.fail("the run always finished before SIGKILL")
+    left = [p.name for p in (work / "out").iterdir() if p.name.startswith(STAGING)]
+    assert left, "SIGKILL during writing left no staging folder to test the clean-up with"
+    run = Run(_scan_args(), server, work)
+    assert run.finish() in (0, 1), "".join(run.stderr)
+    assert _check(work, previous, None) == "new"
+    assert (work / "out" / "mine.txt").exists()
+
+
 def test_first_scan_interrupted_leaves_no_output_folder(server: str, tmp_path: Path) -> None:
     code, run = _interrupt(_scan_args(), server, tmp_path, signal.SIGINT, "collect")
     _assert_interrupted(code, run, signal.SIGINT)
