@@ -3,7 +3,8 @@
 Everything is written first into staging folders beside its destination (same file system,
 so a rename moves it), then moved into place in one short step during which SIGINT and
 SIGTERM wait: an interrupted run leaves the previous set or the new one, never a mix, and a
-reader sees every file whole. Files in the destination that logward is not replacing (the user's own) are not touched.
+reader sees every file whole. Files in the destination that logward is not replacing (the
+user's own) are not touched.
 
 A staging folder is marked as logward's by its name, `.logward-staging.<pid>.<random>`, and
 by a `lock` file inside that its process holds an exclusive flock on while it runs. A later

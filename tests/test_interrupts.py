@@ -13,25 +13,18 @@ reached). Whatever the point, the invariant is checked: the files in
 
 from __future__ import annotations
 
-import os
-import queue
 import shutil
 import signal
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from scanner.bundle import verify
 from scanner.results import RENDERERS
+from tests.support.interrupt import STAGING, WAIT, Run, check_set, leftovers, snapshot
 
-REPO = Path(__file__).resolve().parents[1]
-STAGING = ".logward-staging."
-WAIT = 240  # seconds: generous, a loaded 2-core machine must not flake
 EXPECTED_CODE = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
@@ -59,140 +52,6 @@ def server() -> Iterator[str]:
         yield url
     finally:
         srv.stop()
-
-
-def _env(url: str | None) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("AWS_")
-        and k.lower() not in ("http_proxy", "https_proxy", "no_proxy", "ci", "no_color")
-    }
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    if url is not None:
-        env.update(
-            AWS_ACCESS_KEY_ID="testing",
-            AWS_SECRET_ACCESS_KEY="testing",
-            AWS_ENDPOINT_URL=url,
-            AWS_DEFAULT_REGION="us-east-1",
-            AWS_EC2_METADATA_DISABLED="true",
-            AWS_CONFIG_FILE=os.devnull,
-            AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-            HTTP_PROXY=url,  # S3 Control's `<account>.` host, as in tests/aws/test_moto_server.py
-        )
-    return env
-
-
-class Run:
-    """One CLI subprocess, its stderr read line by line on a thread."""
-
-    def __init__(self, args: list[str], url: str | None, cwd: Path) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "scanner", *args],
-            cwd=cwd,
-            env=_env(url),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.lines: queue.Queue[str | None] = queue.Queue()
-        self.stderr: list[str] = []
-        self.stdout = ""
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.stderr.append(line)
-            self.lines.put(line)
-        self.lines.put(None)
-
-    def wait_for_line(self, needle: str) -> bool:
-        """True once stderr shows `needle`; False if the process ended first."""
-        end = time.monotonic() + WAIT
-        while time.monotonic() < end:
-            line = self.lines.get(timeout=WAIT)
-            if line is None:
-                return False
-            if needle in line:
-                return True
-        raise AssertionError(f"no {needle!r} on stderr")
-
-    def wait_for_staging(self, folder: Path) -> bool:
-        """True once a staging folder exists in `folder`; False if the process ended first."""
-        end = time.monotonic() + WAIT
-        while time.monotonic() < end:
-            try:
-                if any(name.startswith(STAGING) for name in os.listdir(folder)):
-                    return True
-            except FileNotFoundError:
-                pass
-            if self.proc.poll() is not None:
-                return False
-            time.sleep(0.0005)
-        raise AssertionError(f"no staging folder in {folder}")
-
-    def wait_for_swap(self, folder: Path) -> bool:
-        """True once the staging folder has come and gone (the new set is in place)."""
-        if not self.wait_for_staging(folder):
-            return False
-        end = time.monotonic() + WAIT
-        while time.monotonic() < end:
-            names = os.listdir(folder)
-            if not any(name.startswith(STAGING) for name in names):
-                return True
-            if self.proc.poll() is not None:
-                return False
-            time.sleep(0.0005)
-        raise AssertionError(f"the staging folder in {folder} stayed")
-
-    def finish(self) -> int:
-        assert self.proc.stdout is not None
-        self.stdout = self.proc.stdout.read()
-        code = self.proc.wait(timeout=WAIT)
-        self.reader.join(timeout=WAIT)
-        return code
-
-
-def _snapshot(root: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(root)): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and not p.is_symlink()
-    }
-
-
-def _leftovers(root: Path) -> list[str]:
-    return [
-        str(p)
-        for p in root.rglob("*")
-        if p.name.startswith(STAGING) or p.name.endswith(".tmp") or p.name.startswith(".")
-    ]
-
-
-def _check(work: Path, previous: dict[str, bytes], public_key: Path | None) -> str:
-    """The invariant; 'previous' or 'new' for which set is there."""
-    assert not _leftovers(work), _leftovers(work)
-    out = work / "out"
-    now = _snapshot(out) if out.exists() else {}
-    if now == previous:
-        return "previous"
-    expected_names = set(previous) or set(now)
-    assert now, "the previous set is gone and no new one replaced it"
-    assert set(now) - {"evidence/manifest.sig"} >= expected_names - {"evidence/manifest.sig"}
-    evidence = out / "evidence"
-    verdict = verify(evidence, public_key)
-    assert verdict.ok, verdict.problems
-    # The bundle is the new run's (its results.json is not the previous one), it matches its
-    # manifest, and every output in --out is byte for byte the bundle's copy: one new set.
-    assert now["results.json"] != previous.get("results.json")
-    outputs = {name for name, _fn in RENDERERS.values()}
-    assert outputs <= set(now)
-    for name in outputs:
-        copy = "results.json" if name == "results.json" else f"reports/{name}"
-        assert (evidence / copy).read_bytes() == now[name], f"{name} is not the bundle's {copy}"
-    return "new"
 
 
 def _interrupt(
@@ -239,7 +98,7 @@ def _baseline(args: list[str], url: str | None, work: Path) -> dict[str, bytes]:
     code = run.finish()
     assert code in (0, 1), "".join(run.stderr)
     (work / "out" / "mine.txt").write_text("the user's own file", encoding="utf-8")
-    return _snapshot(work / "out")
+    return snapshot(work / "out")
 
 
 @pytest.fixture(scope="module")
@@ -270,7 +129,7 @@ def test_scan_interrupted_while_collecting_keeps_the_previous_set(
     work = _fresh(base, tmp_path, "w")
     code, run = _interrupt(_scan_args(), server, work, sig, "collect")
     _assert_interrupted(code, run, sig)
-    assert _check(work, previous, None) == "previous"
+    assert check_set(work, previous, None) == "previous"
     assert (work / "out" / "mine.txt").read_text(encoding="utf-8") == "the user's own file"
 
 
@@ -285,7 +144,7 @@ def test_scan_interrupted_while_writing_leaves_one_whole_set(
     for attempt in range(4):
         work = _fresh(base, tmp_path, f"w{attempt}")
         code, run = _interrupt(_scan_args(), server, work, sig, "write")
-        which = _check(work, previous, None)
+        which = check_set(work, previous, None)
         assert (work / "out" / "mine.txt").exists()
         if code in (0, 1):
             assert which == "new"
@@ -304,7 +163,7 @@ def test_scan_interrupted_once_the_new_set_is_in_place_keeps_it_whole(
     base, previous = scanned
     work = _fresh(base, tmp_path, "w")
     code, run = _interrupt(_scan_args(), server, work, signal.SIGINT, "swapped")
-    assert _check(work, previous, None) == "new", (code, "".join(run.stderr))
+    assert check_set(work, previous, None) == "new", (code, "".join(run.stderr))
     if code not in (0, 1):
         _assert_interrupted(code, run, signal.SIGINT)
 
@@ -318,7 +177,7 @@ def test_scan_interrupted_at_any_point_leaves_one_whole_set(
         sig = (signal.SIGTERM, signal.SIGINT)[n % 2]
         work = _fresh(base, tmp_path, f"d{n}")
         code, run = _interrupt(_scan_args(), server, work, sig, "delay", delay)
-        seen.add(_check(work, previous, None))
+        seen.add(check_set(work, previous, None))
         if code not in (0, 1):
             _assert_interrupted(code, run, sig)
     assert "previous" in seen
@@ -341,7 +200,7 @@ def test_a_run_killed_while_writing_is_cleaned_up_by_the_next(
     assert left, "SIGKILL during writing left no staging folder to test the clean-up with"
     run = Run(_scan_args(), server, work)
     assert run.finish() in (0, 1), "".join(run.stderr)
-    assert _check(work, previous, None) == "new"
+    assert check_set(work, previous, None) == "new"
     assert (work / "out" / "mine.txt").exists()
 
 
@@ -349,7 +208,7 @@ def test_first_scan_interrupted_leaves_no_output_folder(server: str, tmp_path: P
     code, run = _interrupt(_scan_args(), server, tmp_path, signal.SIGINT, "collect")
     _assert_interrupted(code, run, signal.SIGINT)
     assert not (tmp_path / "out").exists()
-    assert not _leftovers(tmp_path)
+    assert not leftovers(tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -365,7 +224,7 @@ def test_demo_interrupted_while_collecting_keeps_the_previous_set(
     work = _fresh(base, tmp_path, "w")
     code, run = _interrupt(["demo", "--out", "out"], None, work, signal.SIGINT, "collect")
     _assert_interrupted(code, run, signal.SIGINT)
-    assert _check(work, previous, work / "out" / "demo-signing-key.pem.pub") == "previous"
+    assert check_set(work, previous, work / "out" / "demo-signing-key.pem.pub") == "previous"
 
 
 def test_demo_interrupted_while_writing_leaves_one_whole_set(
@@ -375,7 +234,7 @@ def test_demo_interrupted_while_writing_leaves_one_whole_set(
     for attempt in range(3):
         work = _fresh(base, tmp_path, f"w{attempt}")
         code, run = _interrupt(["demo", "--out", "out"], None, work, signal.SIGTERM, "write")
-        _check(work, previous, work / "out" / "demo-signing-key.pem.pub")
+        check_set(work, previous, work / "out" / "demo-signing-key.pem.pub")
         if code == 0:
             continue
         _assert_interrupted(code, run, signal.SIGTERM)
@@ -421,7 +280,7 @@ def test_every_command_exits_130_or_143_without_a_traceback(
     assert code in (EXPECTED_CODE[sig], 0), text
     if code:
         assert f"interrupted by {sig.name}" in text
-    assert not _leftovers(tmp_path)
+    assert not leftovers(tmp_path)
     if (tmp_path / "again").exists():
         # Every report; results.json is the input, rewritten only when asked for.
         assert sorted(p.name for p in (tmp_path / "again").iterdir()) == sorted(
