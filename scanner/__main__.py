@@ -1,5 +1,5 @@
 """`python -m scanner` runs the logward command line."""
 
-from scanner.cli import main
+from scanner.launch import main
 
 main()

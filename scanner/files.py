@@ -1,6 +1,6 @@
 """Writing outputs so that a reader sees the old content or the whole new content, never a part.
 
-Temporary files and folders are created with mode 0666 / 0777 and the kernel applies the
+Staged files and folders are created with mode 0666 / 0777 and the kernel applies the
 process umask itself, so outputs get the permissions a plain open() would give them without
 logward ever reading (which means setting) the umask.
 """
@@ -8,18 +8,13 @@ logward ever reading (which means setting) the umask.
 from __future__ import annotations
 
 import os
-import secrets
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 
-def _fresh(folder: Path, prefix: str) -> Path:
-    return folder / f".{prefix}.{secrets.token_hex(6)}.tmp"
-
-
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file beside it and one rename."""
+    """Write `data` to `path` through a staging file beside it and one rename."""
     write_atomic_chunks(path, (data,))
 
 
@@ -29,37 +24,14 @@ def write_atomic_text(path: Path, pieces: Iterable[str]) -> None:
 
 
 def write_atomic_chunks(path: Path, chunks: Iterable[bytes]) -> None:
-    """write_atomic for bytes produced in pieces."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    while True:
-        tmp = _fresh(path.parent, path.name)
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            break
-        except FileExistsError:
-            continue
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.writelines(chunks)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """write_atomic for bytes produced in pieces. The staging file lives in a marked,
+    locked staging folder (`scanner.staging`), so even a SIGKILL leaves nothing that a later
+    run would not recognise and remove."""
+    from scanner.staging import OutputSet
 
-
-def staging_dir(parent: Path, prefix: str) -> Path:
-    """A new empty folder in `parent` (mode 0777 less the umask), for building a tree that
-    then replaces another in one rename."""
-    parent.mkdir(parents=True, exist_ok=True)
-    while True:
-        folder = _fresh(parent, prefix)
-        try:
-            folder.mkdir(0o777)
-            return folder
-        except FileExistsError:
-            continue
+    with OutputSet() as out:
+        out.file(path, chunks)
+        out.commit()
 
 
 def exchange(a: Path, b: Path) -> bool:

@@ -17,7 +17,7 @@ from scanner.assessment import (
     finding_json,
     policies_block,
 )
-from scanner.files import write_atomic, write_atomic_text
+from scanner.files import write_atomic_text
 from scanner.inventory import Inventory
 from scanner.mappings import Framework
 from scanner.model import Finding, Status
@@ -30,6 +30,7 @@ from scanner.render import (
     render_ocsf,
     render_sarif,
 )
+from scanner.staging import OutputSet
 
 # results.json layout: one top-level key per line, and one list item (finding, policy,
 # control, error) per line. Readable and diffable line by line, and written with the C JSON
@@ -162,15 +163,19 @@ def render(results: Mapping[str, Any], formats: Sequence[str]) -> dict[str, byte
 
 
 def write_outputs(out_dir: Path, results: Mapping[str, Any], formats: Sequence[str]) -> list[Path]:
-    """Render every format first, then write each atomically: a renderer that fails leaves
-    nothing behind."""
+    """Render every format first, then write them as one set: a renderer that fails, or an
+    interrupted run, leaves the previous files as they were."""
     return write_rendered(out_dir, render(results, formats))
 
 
-def write_rendered(out_dir: Path, rendered: Mapping[str, bytes]) -> list[Path]:
-    """Write rendered outputs, each atomically."""
-    paths = []
+def stage_rendered(out: OutputSet, out_dir: Path, rendered: Mapping[str, bytes]) -> None:
+    """Add rendered outputs to an output set (written when it commits)."""
     for name, data in rendered.items():
-        write_atomic(out_dir / name, data)
-        paths.append(out_dir / name)
-    return paths
+        out.file(out_dir / name, data)
+
+
+def write_rendered(out_dir: Path, rendered: Mapping[str, bytes]) -> list[Path]:
+    """Write rendered outputs into `out_dir` as one set (`scanner.staging`)."""
+    with OutputSet() as out:
+        stage_rendered(out, out_dir, rendered)
+        return out.commit()

@@ -6,6 +6,7 @@ SourceInfo says which policies apply to it (`evaluate_on`, whose clouds, account
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -79,10 +80,39 @@ class SourceInfo:
     complete: bool = True
 
 
+class Deadline:
+    """When a run must stop collecting (--max-duration): what a source has not collected by
+    then is an `error` finding with this reason, never a missing row. Passed in, so a test
+    (or a caller) can end it at a chosen point with `expire()`."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._at = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        """Seconds left (0 once passed)."""
+        return max(0.0, self._at - time.monotonic())
+
+    def passed(self) -> bool:
+        """True once the deadline has passed."""
+        return time.monotonic() >= self._at
+
+    def expire(self) -> None:
+        """End it now."""
+        self._at = time.monotonic()
+
+    @property
+    def reason(self) -> str:
+        """Why something was not collected."""
+        return f"--max-duration {self.seconds:g}s reached before it was collected"
+
+
 class Source(Protocol):
     """Something that collects one inventory."""
 
     @property
     def info(self) -> SourceInfo: ...
 
-    def collect(self, progress: Progress) -> Collected: ...
+    def collect(self, progress: Progress, deadline: Deadline | None = None) -> Collected:
+        """One collection; whatever `deadline` leaves uncollected is an error with its reason."""
+        ...

@@ -340,7 +340,7 @@ def test_a_folder_with_someone_elses_manifest_is_not_replaced(tmp_path: Path) ->
 def test_a_failed_swap_puts_the_previous_bundle_back(
     tmp_path: Path, demo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import scanner.bundle.write as bundle_module
+    import scanner.staging as staging_module
 
     results = json.loads((demo / "results.json").read_text(encoding="utf-8"))
     target = tmp_path / "b"
@@ -348,11 +348,12 @@ def test_a_failed_swap_puts_the_previous_bundle_back(
     before = (target / MANIFEST).read_bytes()
     # No atomic exchange (not Linux, or a file system without it), and the second rename
     # (staging -> target) fails: the previous bundle must come back under its name.
-    monkeypatch.setattr(bundle_module, "exchange", lambda _a, _b: False)
+    monkeypatch.setattr(staging_module, "exchange", lambda _a, _b: False)
     real_rename = Path.rename
 
     def failing_rename(self: Path, dest: Path) -> Path:
-        if self.name.startswith(".b.") and not self.name.startswith(".b.old."):
+        staged = self.parent.name.startswith(".logward-staging.")
+        if staged and dest == target and not self.name.endswith(".old"):
             raise OSError("disk full")
         return real_rename(self, dest)
 

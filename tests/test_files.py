@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.files import staging_dir, write_atomic, write_atomic_text
+from scanner.files import write_atomic, write_atomic_text
+from scanner.staging import OutputSet
 
 
 @pytest.fixture
@@ -31,10 +32,14 @@ def _mode(path: Path) -> int:
 def test_files_and_folders_get_what_the_umask_allows(umask_027: None, tmp_path: Path) -> None:
     write_atomic(tmp_path / "a.json", b"{}")
     write_atomic_text(tmp_path / "b.txt", iter(["x", "y"]))
-    folder = staging_dir(tmp_path, "bundle")
+    with OutputSet() as out:
+        (out.tree(tmp_path / "bundle") / "x").write_text("x")
+        out.file(tmp_path / "out" / "c.json", b"{}")
+        out.commit()
     assert _mode(tmp_path / "a.json") == 0o640
     assert (tmp_path / "b.txt").read_text() == "xy" and _mode(tmp_path / "b.txt") == 0o640
-    assert _mode(folder) == 0o750 and folder.name.startswith(".bundle.")
+    assert _mode(tmp_path / "bundle") == 0o750
+    assert _mode(tmp_path / "out") == 0o750 and _mode(tmp_path / "out" / "c.json") == 0o640
 
 
 def test_importing_logward_leaves_the_umask_alone() -> None:

@@ -15,7 +15,14 @@ every hash, checks the signature, and names each file changed, added or removed.
 from scanner.bundle.keys import keygen, sign
 from scanner.bundle.layout import MANIFEST, RESPONSES, RESULTS, SIGNATURE
 from scanner.bundle.verify import Verdict, verify
-from scanner.bundle.write import bundle_files, check_target, is_bundle, manifest, write_bundle
+from scanner.bundle.write import (
+    bundle_files,
+    check_target,
+    fill_bundle,
+    is_bundle,
+    manifest,
+    write_bundle,
+)
 
 __all__ = [
     "MANIFEST",
@@ -25,6 +32,7 @@ __all__ = [
     "Verdict",
     "bundle_files",
     "check_target",
+    "fill_bundle",
     "is_bundle",
     "keygen",
     "manifest",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +11,6 @@ from typing import Any
 from scanner import __version__
 from scanner.bundle.layout import MANIFEST, MANIFEST_VERSION, REPORTS, RESPONSES, RESULTS, sha256
 from scanner.errors import InputError, Problem
-from scanner.files import exchange, fsync_dir, fsync_tree, staging_dir
 
 
 def _mapping_versions(results: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -111,36 +109,22 @@ def check_target(target: Path) -> None:
         )
 
 
+def fill_bundle(folder: Path, results: Mapping[str, Any], files: Mapping[str, bytes]) -> None:
+    """Write a bundle's files and its manifest into the empty folder `folder`."""
+    for rel, data in files.items():
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    (folder / MANIFEST).write_bytes(manifest(results, files))
+
+
 def write_bundle(target: Path, results: Mapping[str, Any], files: Mapping[str, bytes]) -> None:
     """Write a bundle to `target`, replacing a previous bundle there as one step: the new
-    bundle is complete in a staging folder beside it before anything is replaced, and the
-    replacement is one atomic exchange where the system has one (Linux renameat2), else two
-    renames that put the previous bundle back if the second fails."""
+    bundle is complete in a staging folder beside it before anything is replaced (see
+    `scanner.staging`)."""
+    from scanner.staging import OutputSet
+
     check_target(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = staging_dir(target.parent, target.name)
-    try:
-        for rel, data in files.items():
-            path = staging / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        (staging / MANIFEST).write_bytes(manifest(results, files))
-        fsync_tree(staging)
-        if not target.exists():
-            staging.rename(target)
-        elif exchange(staging, target):
-            shutil.rmtree(staging, ignore_errors=True)  # now the previous bundle
-        else:
-            old = staging_dir(target.parent, f"{target.name}.old")
-            old.rmdir()
-            target.rename(old)
-            try:
-                staging.rename(target)
-            except BaseException:
-                old.rename(target)
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        fsync_dir(target.parent)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    with OutputSet() as out:
+        fill_bundle(out.tree(target), results, files)
+        out.commit()

@@ -1,21 +1,27 @@
 """The `logward` command line: one module per command group; clouds come from the registry.
 
 Exit codes: 0 nothing failing at or above --fail-on; 1 failing or erroring findings at or
-above it; 2 invalid input (arguments, policy, mapping, config); 3 the scan could not run.
+above it; 2 invalid input (arguments, policy, mapping, config); 3 the scan could not run;
+130 SIGINT, 143 SIGTERM (the run stopped; outputs are the previous set or the new one, whole);
+141 stdout was closed by its reader (`| head`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+
 import click
 
-from scanner import __version__
+from scanner import __version__, interrupts
 from scanner.cli.common import exit_code, summary_table
 from scanner.cli.evidence import bundle_group, report_cmd, verify_cmd
 from scanner.cli.plan import plan
 from scanner.cli.policies import policies
 from scanner.cli.scan import demo, permissions, scan
 
-__all__ = ["exit_code", "main", "summary_table"]
+__all__ = ["entry", "exit_code", "main", "summary_table"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,3 +32,26 @@ def main() -> None:
 
 for command in (scan, plan, policies, permissions, demo, report_cmd, bundle_group, verify_cmd):
     main.add_command(command)
+
+
+def entry() -> None:
+    """The `logward` program: `main` with SIGINT and SIGTERM unwinding the run (exit 130,
+    143). After an interrupt the process ends without waiting for calls still in flight in
+    worker threads: their results are no longer wanted, and every staging folder is already
+    gone (removed while the interrupt unwound the run)."""
+    interrupts.install()
+    try:
+        main()
+    except interrupts.Interrupted as exc:  # outside a command: parsing, --help
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write(f"interrupted by {exc}\n")
+        code: object = exc.exit_code
+    except SystemExit as exc:
+        code = exc.code
+    if code in (130, 143):
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(int(code))
+    interrupts.settle()
+    sys.exit(code)  # type: ignore[arg-type]

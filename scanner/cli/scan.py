@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from scanner.cli.common import (
+    BundleTarget,
     Progress,
+    Seal,
     check_evidence,
     finish,
     formats,
@@ -18,8 +20,13 @@ from scanner.cli.common import (
     scan_options,
     split,
 )
+from scanner.cli.terminal import Duration
 from scanner.errors import RunError
+from scanner.source import Deadline
 from scanner.terminal import safe
+
+if TYPE_CHECKING:
+    from scanner.staging import OutputSet
 
 SHARED = (
     "config_path",
@@ -31,6 +38,16 @@ SHARED = (
     "evidence_dir",
     "baseline",
     "quiet",
+    "color",
+)
+
+MAX_DURATION = click.option(
+    "--max-duration",
+    type=Duration(),
+    default=None,
+    help="Stop collecting this long after the start (90, 90s, 15m, 1h): what is not "
+    "collected by then is an error finding, never a missing row. Calls in flight end at "
+    "their own timeout; writing the outputs comes after.",
 )
 
 
@@ -58,13 +75,14 @@ def _scan_command(name: str) -> click.Command:
     adapter = providers.get(name)
 
     @guarded
-    def run(**kwargs: Any) -> int:
+    def run(max_duration: float | None, **kwargs: Any) -> int:
+        deadline = Deadline(max_duration) if max_duration is not None else None
         shared = {k: kwargs.pop(k) for k in SHARED}
-        return _scan(name, shared, kwargs)
+        return _scan(name, shared, kwargs, deadline)
 
     command = click.command(
         name, help=f"Scan {adapter.title} (the SDK's standard credential chain)."
-    )(scan_options(run))
+    )(MAX_DURATION(scan_options(run)))
     own = [
         click.Option(
             [option.flag, option.dest],
@@ -95,7 +113,9 @@ def _baseline(path: Path | None) -> frozenset[tuple[str, str]] | None:
     return load_baseline(path) if path is not None else None
 
 
-def _scan(name: str, shared: dict[str, Any], options: dict[str, Any]) -> int:
+def _scan(
+    name: str, shared: dict[str, Any], options: dict[str, Any], deadline: Deadline | None
+) -> int:
     from scanner import pipeline, providers
     from scanner.evidence import EvidenceStore
 
@@ -106,7 +126,8 @@ def _scan(name: str, shared: dict[str, Any], options: dict[str, Any]) -> int:
     evidence = EvidenceStore(shared["evidence_dir"])
     source = providers.get(name).live(options, prepared.config, evidence)
     progress = Progress(shared["quiet"])
-    assessment = pipeline.run(prepared, source, progress=progress, baseline=known)
+    collected = source.collect(progress, deadline)
+    assessment = pipeline.assess(prepared, source.info, collected, baseline=known)
     progress.done()
     return finish(assessment, evidence, chosen, shared)
 
@@ -141,9 +162,10 @@ def permissions() -> None:
 
 @click.command("demo")
 @click.option("--cloud", default=None, help="Which cloud's demo estate (default: the first).")
+@MAX_DURATION
 @scan_options
 @guarded
-def demo(cloud: str | None, **shared: Any) -> int:
+def demo(cloud: str | None, max_duration: float | None, **shared: Any) -> int:
     """Build a sample estate with deliberate gaps in a local fake of the cloud (AWS: an
     in-process moto), and scan it.
 
@@ -152,6 +174,7 @@ def demo(cloud: str | None, **shared: Any) -> int:
     from scanner import pipeline, providers
     from scanner.evidence import EvidenceStore
 
+    deadline = Deadline(max_duration) if max_duration is not None else None
     prepared, chosen = _prepare(shared, default_format="all")
     out_dir: Path = shared["out_dir"]
     bundle_dir: Path = shared["evidence_dir"] or out_dir / "evidence"
@@ -166,29 +189,46 @@ def demo(cloud: str | None, **shared: Any) -> int:
         raise RunError(f"no demo estate for {', '.join(names)}")
     progress = Progress(shared["quiet"])
     with estate as source:
-        assessment = pipeline.run(prepared, source, progress=progress, baseline=known)
+        collected = source.collect(progress, deadline)
+        assessment = pipeline.assess(prepared, source.info, collected, baseline=known)
     progress.done()
-    code = finish(assessment, evidence, chosen, shared, bundle_dir)
-    _demo_sign_and_verify(bundle_dir, out_dir)
+    code = finish(
+        assessment,
+        evidence,
+        chosen,
+        shared,
+        BundleTarget(bundle_dir, _demo_seal(out_dir, bundle_dir)),
+    )
     # The demo estate has deliberate gaps; the demo itself succeeded.
     return 0 if code == 1 else code
 
 
-def _demo_sign_and_verify(bundle_dir: Path, out_dir: Path) -> None:
-    from scanner.bundle import keygen, sign, verify
+def _demo_seal(out_dir: Path, bundle_dir: Path) -> Seal:
+    """Sign the staged demo bundle with the throwaway key (made on first use, staged with the
+    outputs) and verify it before anything is replaced."""
 
-    key = out_dir / "demo-signing-key.pem"
-    public = key.with_name(key.name + ".pub")
-    if not key.exists():
-        keygen(key)
-    sign(bundle_dir, key)
-    verdict = verify(bundle_dir, public)
-    if not verdict.ok:
-        raise RunError(
-            "the demo's own evidence bundle did not verify:\n" + "\n".join(verdict.problems)
+    def seal(out: OutputSet, staged: Path) -> str:
+        from scanner.bundle import keygen, sign, verify
+
+        key = out_dir / "demo-signing-key.pem"
+        public = key.with_name(key.name + ".pub")
+        signing_key, checking_key = key, public
+        if not key.exists():
+            scratch = out.scratch(out_dir)
+            signing_key = scratch / key.name
+            checking_key, _kid = keygen(signing_key)
+            out.move(signing_key, key)
+            out.move(checking_key, public)
+        sign(staged, signing_key)
+        verdict = verify(staged, checking_key)
+        if not verdict.ok:
+            raise RunError(
+                "the demo's own evidence bundle did not verify:\n" + "\n".join(verdict.problems)
+            )
+        return (
+            f"signed and verified {safe(bundle_dir)}: {verdict.files} files, key "
+            f"{verdict.signed_by} (throwaway demo key {safe(key)}); check it yourself with\n"
+            f"  logward verify {safe(bundle_dir)} --public-key {safe(public)}"
         )
-    click.echo(
-        f"signed and verified {safe(bundle_dir)}: {verdict.files} files, key "
-        f"{verdict.signed_by} (throwaway demo key {safe(key)}); check it yourself with\n"
-        f"  logward verify {safe(bundle_dir)} --public-key {safe(public)}"
-    )
+
+    return seal

@@ -10,7 +10,7 @@ from scanner.model import Finding
 from scanner.plan.inventory import plan_inventory
 from scanner.plan.read import load_plan
 from scanner.plan.sources import address_key, locate
-from scanner.source import Collected, PlanFacts, Progress, ScanFacts, SourceInfo, now_iso
+from scanner.source import Collected, Deadline, PlanFacts, Progress, ScanFacts, SourceInfo, now_iso
 
 
 @dataclass
@@ -29,8 +29,8 @@ class PlanSource:
         """A plan: plan policies of every cloud; account scope only when assumed complete."""
         return SourceInfo(label="plan", kind="plan", clouds=None, complete=self.assume_complete)
 
-    def collect(self, progress: Progress) -> Collected:
-        """Read, map and link the plan."""
+    def collect(self, progress: Progress, deadline: Deadline | None = None) -> Collected:
+        """Read, map and link the plan (local and quick: `deadline` does not apply)."""
         started = now_iso()
         plan = load_plan(self.path)
         planned = plan_inventory(plan)

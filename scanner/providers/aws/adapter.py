@@ -25,7 +25,7 @@ from scanner.providers.aws.operators import OPERATORS
 from scanner.providers.aws.services import SERVICES
 from scanner.providers.aws.terraform import TERRAFORM
 from scanner.providers.base import Deriver, Option
-from scanner.source import Collected, Progress, ScanFacts, SourceInfo, now_iso
+from scanner.source import Collected, Deadline, Progress, ScanFacts, SourceInfo, now_iso
 
 if TYPE_CHECKING:
     from scanner.config import Config
@@ -55,8 +55,8 @@ class LiveSource:
         """A live scan of AWS: live policies of AWS, whole accounts."""
         return SourceInfo(label=self.label, kind="live", clouds=frozenset({"aws"}))
 
-    def collect(self, progress: Progress) -> Collected:
-        """Collect and link the account."""
+    def collect(self, progress: Progress, deadline: Deadline | None = None) -> Collected:
+        """Collect and link the account; what `deadline` cuts short is an error."""
         from scanner.providers.aws.collect import scan
 
         started = now_iso()
@@ -67,6 +67,7 @@ class LiveSource:
             progress=progress,
             services=self.services,
             endpoint_url=self.endpoint_url,
+            deadline=deadline,
         )
         scope = found.scope
         return Collected(

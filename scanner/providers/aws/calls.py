@@ -72,13 +72,17 @@ class Response:
 
 
 def client_config() -> Any:
-    """botocore Config: adaptive retries and a connection pool sized for the worker pool."""
+    """botocore Config: adaptive retries and a connection pool sized for the worker pool;
+    timeouts and attempts that fit a scan (`timeouts` says why these values)."""
     from botocore.config import Config
 
+    from scanner.providers.aws.timeouts import CONNECT_TIMEOUT, MAX_ATTEMPTS, READ_TIMEOUT
+
     return Config(
-        retries={"mode": "adaptive", "max_attempts": 8},
-        connect_timeout=10,
-        read_timeout=60,
+        # total_max_attempts counts the first attempt (max_attempts would not).
+        retries={"mode": "adaptive", "total_max_attempts": MAX_ATTEMPTS},
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
         max_pool_connections=16,
         user_agent_extra="logward",
     )

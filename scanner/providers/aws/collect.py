@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.evidence import EvidenceStore
 from scanner.inventory import Inventory
@@ -34,7 +34,10 @@ from scanner.providers.aws.declare import (
 from scanner.providers.aws.derive import DERIVERS
 from scanner.providers.aws.links import JOINS, LINKS, live_gaps, live_refs
 from scanner.providers.aws.services import SERVICES
-from scanner.source import Progress, silent
+from scanner.source import Deadline, Progress, silent
+
+if TYPE_CHECKING:
+    from scanner.providers.aws.timeouts import Limits
 
 
 @dataclass
@@ -65,9 +68,34 @@ def scan(
     progress: Progress | None = None,
     services: Sequence[Service] = SERVICES,
     endpoint_url: str | None = None,
+    deadline: Deadline | None = None,
 ) -> AwsScan:
     """Collect, normalize and link one account. `regions` None means every enabled region;
-    `services` are the declarations to collect (default: every shipped service module)."""
+    `services` are the declarations to collect (default: every shipped service module).
+    Every call has a time budget, and what `deadline` leaves uncollected is an error
+    (`timeouts`)."""
+    from scanner.providers.aws.timeouts import Limits
+
+    limits = Limits(session.events)
+    try:
+        return _scan(
+            session, regions, evidence, workers, progress, services, endpoint_url, limits, deadline
+        )
+    finally:
+        limits.remove()
+
+
+def _scan(
+    session: Any,
+    regions: Iterable[str] | None,
+    evidence: EvidenceStore,
+    workers: int,
+    progress: Progress | None,
+    services: Sequence[Service],
+    endpoint_url: str | None,
+    limits: Limits,
+    deadline: Deadline | None,
+) -> AwsScan:
     say: Progress = progress or silent
     api = AwsApi(session, evidence, permissions(services), endpoint_url)
     home = session.region_name or "us-east-1"
@@ -137,7 +165,8 @@ def scan(
                     per_region,
                 )
             )
-    run = _Run(api, scope, inventory, say)
+    limits.arm(deadline)
+    run = _Run(api, scope, inventory, say, deadline)
     run.account_attrs.update(
         account_id=account,
         partition=scope.partition,
@@ -147,8 +176,16 @@ def scan(
     )
     run.account_evidence.extend(ident_refs)
     scanned = [r for r in wanted if enabled is None or r in enabled]
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="logward") as pool:
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="logward")
+    try:
         run.collect(services, scanned, pool)
+    except BaseException:
+        # SIGINT or SIGTERM: drop queued calls, start no new attempt, and do not wait for the
+        # calls in flight (the command line exits without them).
+        limits.stop()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     inventory.add(
         make(
             scope,
@@ -174,8 +211,16 @@ def link_account(inventory: Inventory, scope: Scope) -> Inventory:
 class _Run:
     """One collection's merged state. Only the main thread touches it."""
 
-    def __init__(self, api: AwsApi, scope: Scope, inventory: Inventory, say: Progress) -> None:
+    def __init__(
+        self,
+        api: AwsApi,
+        scope: Scope,
+        inventory: Inventory,
+        say: Progress,
+        deadline: Deadline | None = None,
+    ) -> None:
         self.api = api
+        self.deadline = deadline
         self.scope = scope
         self.inventory = inventory
         self.say = say
@@ -241,12 +286,27 @@ class _Run:
 
         return run
 
+    def _timed(self, task: _Task, fn: Any) -> Any:
+        """`fn`, or once --max-duration has passed, a failure naming it (an error row)."""
+        deadline = self.deadline
+        if deadline is None:
+            return fn
+
+        def run() -> Found:
+            if deadline.passed():
+                region = task.region
+                raise AwsCallError("*", task.label, region, "RunDeadlineExceeded", deadline.reason)
+            result: Found = fn()
+            return result
+
+        return run
+
     def _run(
         self, pool: ThreadPoolExecutor, tasks: list[tuple[_Task, Any]], keep: bool = True
     ) -> list[list[Resource]]:
         """Run tasks concurrently; merge each one's Found in submission order. Returns the
         resources of each task (kept here too when `keep`)."""
-        futures: list[Future[Found]] = [pool.submit(fn) for _task, fn in tasks]
+        futures: list[Future[Found]] = [pool.submit(self._timed(t, fn)) for t, fn in tasks]
         out: list[list[Resource]] = []
         for done, ((task, _fn), future) in enumerate(zip(tasks, futures, strict=True), 1):
             self.say(f"[{done}/{len(futures)}] {task.label} ({task.region})", transient=True)

@@ -17,7 +17,7 @@ from scanner.plan.context import resource as plan_resource
 from scanner.plan.mapping import TerraformProvider
 from scanner.policy.operators import Context, Operator
 from scanner.providers.base import Deriver, Option
-from scanner.source import Collected, Progress, ScanFacts, SourceInfo, now_iso
+from scanner.source import Collected, Deadline, Progress, ScanFacts, SourceInfo, now_iso
 from tests.providers.example.api import CALLS, ExampleApi, ExampleCallError, folder_transport
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ class ExampleSource:
         """Live policies of the example cloud."""
         return SourceInfo(label="example", kind="live", clouds=frozenset({"example"}))
 
-    def collect(self, progress: Progress) -> Collected:
+    def collect(self, progress: Progress, deadline: Deadline | None = None) -> Collected:
         """List the log stores; a failed page is an error for the whole type, never a gap."""
         started = now_iso()
         inventory = Inventory()
