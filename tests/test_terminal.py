@@ -231,6 +231,7 @@ def test_a_scan_on_a_terminal_shows_resource_names_escaped(server: str, tmp_path
         AWS_EC2_METADATA_DISABLED="true",
         PYTHONPATH=str(REPO),
         TERM="xterm",
+        NO_COLOR="1",  # the summary's own colours are tests/test_cli_terminal.py's subject
     )
     master, slave = pty.openpty()
     cmd = [sys.executable, "-m", "scanner", "scan", "aws", "--endpoint-url", server]
