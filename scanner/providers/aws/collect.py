@@ -30,6 +30,7 @@ from scanner.providers.aws.declare import (
     Service,
     permissions,
     regional_types,
+    shapes,
 )
 from scanner.providers.aws.derive import DERIVERS
 from scanner.providers.aws.links import JOINS, LINKS, live_refs
@@ -69,7 +70,7 @@ def scan(
     """Collect, normalize and link one account. `regions` None means every enabled region;
     `services` are the declarations to collect (default: every shipped service module)."""
     say: Progress = progress or silent
-    api = AwsApi(session, evidence, permissions(services), endpoint_url)
+    api = AwsApi(session, evidence, permissions(services), endpoint_url, shapes=shapes(services))
     home = session.region_name or "us-east-1"
     ident, ident_refs = account_calls.identify(api, home)
     account = ident["Account"]
@@ -110,33 +111,7 @@ def scan(
         skipped = sorted(set(enabled) - set(wanted))
         result.notes.append(f"{len(skipped)} enabled region(s) not scanned: " + ", ".join(skipped))
     say(f"account {account}: scanning {len(wanted)} region(s) as {ident.get('Arn')}")
-    # Enabled regions left out of the scan are regions too: per-region policies say unknown
-    # there rather than pass on what was looked at.
-    for region in sorted(set(wanted) | set(enabled or ())):
-        is_enabled = enabled is None or region in enabled
-        inventory.add(
-            make(
-                scope,
-                "aws.region",
-                f"aws:{account}:region/{region}",
-                region,
-                region,
-                {"region": region, "enabled": is_enabled, "scanned": region in wanted},
-                region_refs,
-            )
-        )
-        if not is_enabled:
-            inventory.add_error(
-                CollectionError(
-                    "aws",
-                    account,
-                    region,
-                    "*",
-                    "RegionDisabled",
-                    f"region {region} is not enabled for the account",
-                    per_region,
-                )
-            )
+    add_regions(inventory, scope, enabled, region_refs, _known_regions(session, scope), per_region)
     run = _Run(api, scope, inventory, say)
     run.account_attrs.update(
         account_id=account,
@@ -149,6 +124,7 @@ def scan(
     scanned = [r for r in wanted if enabled is None or r in enabled]
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="logward") as pool:
         run.collect(services, scanned, pool)
+    report_failures(api, inventory, account)
     inventory.add(
         make(
             scope,
@@ -162,6 +138,81 @@ def scan(
     )
     result.inventory = link_account(inventory, scope)
     return result
+
+
+def add_regions(
+    inventory: Inventory,
+    scope: Scope,
+    enabled: tuple[str, ...] | None,
+    refs: tuple[EvidenceRef, ...],
+    known: tuple[str, ...],
+    per_region: tuple[str, ...],
+) -> None:
+    """A region resource for every region a per-region policy must judge. Enabled regions left
+    out of the scan are regions too: per-region policies say unknown there rather than pass on
+    what was looked at. Where DescribeRegions failed, every region the SDK knows in the
+    partition is a row whose `enabled` is that error, so no region drops out of the report."""
+    account = scope.account
+    unknown = Unknowable("ec2:DescribeRegions failed: whether the region is enabled is not known")
+    if enabled is None:
+        unknown = next(
+            (
+                Unknowable(e.reason, error=True)
+                for e in inventory.errors
+                if e.operation == "DescribeRegions"
+            ),
+            unknown,
+        )
+    for region in sorted(set(scope.regions) | set(enabled if enabled is not None else known)):
+        is_enabled: Any = True if enabled is None else region in enabled
+        if enabled is None and region not in scope.regions:
+            is_enabled = unknown
+        inventory.add(
+            make(
+                scope,
+                "aws.region",
+                f"aws:{account}:region/{region}",
+                region,
+                region,
+                {"region": region, "enabled": is_enabled, "scanned": region in scope.regions},
+                refs,
+            )
+        )
+        if is_enabled is False:
+            inventory.add_error(
+                CollectionError(
+                    "aws",
+                    account,
+                    region,
+                    "*",
+                    "RegionDisabled",
+                    f"region {region} is not enabled for the account",
+                    per_region,
+                )
+            )
+
+
+def _known_regions(session: Any, scope: Scope) -> tuple[str, ...]:
+    """The regions the SDK's endpoint data lists for EC2 in the scanned partition."""
+    try:
+        return tuple(session.get_available_regions("ec2", partition_name=scope.partition))
+    except Exception:  # an SDK without endpoint data: the scanned regions only
+        return ()
+
+
+def report_failures(api: AwsApi, inventory: Inventory, account: str) -> None:
+    """Every failed call that no task failure named: the per-resource calls (a bucket's
+    settings, a trail's status, a key, a topic's subscriptions) whose collectors keep the
+    resource and mark what the call would have said as an error. Listed in a stable order,
+    whichever call failed first."""
+    left = [e for e in api.failures if not e.reported]
+    for exc in sorted(left, key=lambda e: (e.region, e.service, e.operation, e.target or "")):
+        exc.reported = True
+        inventory.add_error(
+            CollectionError(
+                "aws", account, exc.region, exc.operation, exc.code, exc.message, (), exc.target
+            )
+        )
 
 
 def link_account(inventory: Inventory, scope: Scope) -> Inventory:
@@ -253,6 +304,7 @@ class _Run:
             try:
                 found = future.result()
             except AwsCallError as exc:
+                exc.reported = True
                 # A global service is asked through the home region; its failure is global.
                 region = "global" if task.region == "global" else exc.region
                 self._fail(
