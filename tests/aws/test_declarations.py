@@ -7,16 +7,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from scanner import providers
 from scanner.cli import main
 from scanner.evidence import EvidenceStore
 from scanner.providers.aws.adapter import AwsAdapter
+from scanner.providers.aws.answers import ANSWERS, XML_ROOTS
 from scanner.providers.aws.collect import scan
 from scanner.providers.aws.common import Scope, make
-from scanner.providers.aws.declare import Found, Lister, Service, call, regional_types
+from scanner.providers.aws.declare import Found, Lister, Service, call, regional_types, shapes
 from scanner.providers.aws.services import PERMISSIONS, SERVICES
+from scanner.providers.aws.shapes import JSON_OBJECT_TEXT, mismatch
 
 DETECTOR = "aws.guardduty.detector"
 EAST, OPT_IN = "us-east-1", "ap-east-1"  # moto reports ap-east-1 as not opted in
@@ -45,7 +48,11 @@ GUARDDUTY = Service(
     "guardduty",
     listers=(
         Lister(
-            "guardduty", "regional", (DETECTOR,), (call("guardduty", "ListDetectors"),), _detectors
+            "guardduty",
+            "regional",
+            (DETECTOR,),
+            (call("guardduty", "ListDetectors", shape={"DetectorIds": [str]}),),
+            _detectors,
         ),
     ),
 )
@@ -111,3 +118,77 @@ def test_permissions_aws_lists_the_declared_call() -> None:
     actions = json.loads(result.output)["Statement"][0]["Action"]
     assert "guardduty:ListDetectors" in actions
     assert set(actions) == set(PERMISSIONS.values()) | {"guardduty:ListDetectors"}
+
+
+def test_every_declared_call_has_an_answer_shape_and_every_shape_a_call() -> None:
+    declared = shapes(SERVICES)
+    assert [op for op, shape in declared.items() if shape is None] == []
+    assert set(ANSWERS) == set(declared), "an answer shape no call declares"
+    # S3 answers are known by their root element too (answers.XML_ROOTS).
+    s3 = {op for op in declared if op[0] in ("s3", "s3control")} - {("s3", "GetBucketPolicy")}
+    assert set(XML_ROOTS) == s3
+
+
+def test_a_call_declared_without_a_shape_is_never_made(moto_session: Any) -> None:
+    """A new call with no entry in answers.ANSWERS fails as an error of its types, unsent."""
+    sent: list[str] = []
+    moto_session.events.register(
+        "before-call.guardduty.ListDetectors", lambda **_: sent.append("ListDetectors")
+    )
+    shapeless = Service(
+        "guardduty",
+        listers=(
+            Lister(
+                "guardduty",
+                "regional",
+                (DETECTOR,),
+                (call("guardduty", "ListDetectors"),),
+                _detectors,
+            ),
+        ),
+    )
+    found = scan(moto_session, [EAST], EvidenceStore(), services=(*SERVICES, shapeless))
+    (error,) = found.inventory.type_errors(DETECTOR, found.scope.account, EAST)
+    assert "without an answer shape" in error.message
+    assert sent == []
+
+
+@pytest.mark.parametrize(
+    ("shape", "value", "problem"),
+    [
+        ({"trailList": [{"Name": str}]}, {}, "trailList: missing"),
+        ({"trailList": [{"Name": str}]}, {"trailList": []}, None),
+        (
+            {"trailList": [{"Name": str}]},
+            {"trailList": [{"Name": 1}]},
+            "trailList[0].Name: expected str, got int",
+        ),
+        ({"Status?": str}, {}, None),
+        ({"Status?": str}, {"Status": ["Enabled"]}, "Status: expected str, got list"),
+        ({"Days?": int}, {"Days": True}, "Days: expected int, got bool"),
+        (
+            {"Policy": JSON_OBJECT_TEXT},
+            {"Policy": '{"Version": "2012-10-17"'},
+            "Policy: expected a JSON object in a string",
+        ),
+        ({"Policy": JSON_OBJECT_TEXT}, {"Policy": "{}"}, None),
+    ],
+)
+def test_an_answer_is_checked_against_its_shape(
+    shape: Any, value: Any, problem: str | None
+) -> None:
+    assert mismatch(shape, value) == problem
+
+
+def test_an_answer_not_of_its_shape_is_an_error_not_an_empty_list(moto_session: Any) -> None:
+    """botocore reads an unparsable JSON body as {}: the gateway fails it instead of reading
+    "no trails" (injected through botocore's own event system, on the parsed answer)."""
+
+    def emptied(parsed: dict[str, Any], **_: Any) -> None:
+        parsed.pop("trailList", None)
+
+    moto_session.events.register("after-call.cloudtrail.DescribeTrails", emptied)
+    found = scan(moto_session, [EAST], EvidenceStore())
+    (error,) = found.inventory.type_errors("aws.cloudtrail.trail", found.scope.account, EAST)
+    assert (error.operation, error.code) == ("DescribeTrails", "MalformedResponse")
+    assert "trailList: missing" in error.message

@@ -280,6 +280,10 @@ class _Handler(BaseHTTPRequestHandler):
             if k.lower()
             not in ("content-length", "transfer-encoding", "connection", "server", "date")
         }
+        if kind in ("truncated", "half") and status != 200:
+            # An error answer (a bucket without that setting) is passed on whole: not faulted.
+            with proxy.lock:
+                proxy.faulted.remove(request)
         if kind == "truncated" and status == 200:
             data = data[: len(data) // 3]
         if kind == "half" and status == 200:
@@ -420,6 +424,7 @@ def run_scan(proxy: FaultProxy, regions: tuple[str, ...], work: Any, *faults: Fa
     from pathlib import Path
 
     repo = Path(__file__).resolve().parents[2]
+    Path(work).mkdir(parents=True, exist_ok=True)
     out = Path(work) / "out"
     proxy.arm(*faults)
     cmd = [

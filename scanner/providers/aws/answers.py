@@ -8,7 +8,8 @@ list call, even empty; the object a Get call is about), `Key?` one it may omit.
 What may be absent was chosen from the AWS API references: list calls always return their
 list; S3's GetBucketVersioning and GetBucketLogging answer an empty document for a bucket
 never configured, so nothing in them is required; GetBucketLocation answers no constraint for
-us-east-1.
+us-east-1. Those answers are known by their XML root element instead (`XML_ROOTS`): an
+empty `<Unexpected/>` parses to the same `{}` as an empty `<BucketLoggingStatus/>`.
 """
 
 from __future__ import annotations
@@ -241,4 +242,21 @@ ANSWERS: dict[tuple[str, str], Shape] = {
         }
     },
     ("kms", "GetKeyRotationStatus"): {"KeyRotationEnabled": bool},
+}
+
+# The root element of each S3 XML answer. S3 parses a payload (the PublicAccessBlock,
+# encryption or object lock configuration) from whatever root element the body has, and some
+# answers may lack every key: the root is what says the body is the operation's answer. A test
+# keeps this complete for every S3 call but GetBucketPolicy (its body is the JSON policy).
+XML_ROOTS: dict[tuple[str, str], str] = {
+    ("s3", "ListBuckets"): "ListAllMyBucketsResult",
+    ("s3", "GetBucketLocation"): "LocationConstraint",
+    ("s3", "GetBucketAcl"): "AccessControlPolicy",
+    ("s3", "GetPublicAccessBlock"): "PublicAccessBlockConfiguration",
+    ("s3control", "GetPublicAccessBlock"): "PublicAccessBlockConfiguration",
+    ("s3", "GetBucketEncryption"): "ServerSideEncryptionConfiguration",
+    ("s3", "GetBucketVersioning"): "VersioningConfiguration",
+    ("s3", "GetObjectLockConfiguration"): "ObjectLockConfiguration",
+    ("s3", "GetBucketLogging"): "BucketLoggingStatus",
+    ("s3", "GetBucketLifecycleConfiguration"): "LifecycleConfiguration",
 }

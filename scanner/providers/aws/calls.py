@@ -9,6 +9,7 @@ stacks use (the standard AWS_ENDPOINT_URL is honoured by boto3 as well).
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 from scanner.errors import InputError
 from scanner.evidence import EvidenceStore
 from scanner.model import EvidenceRef, Unknowable
+from scanner.providers.aws.answers import XML_ROOTS
 from scanner.providers.aws.shapes import Shape, mismatch
 
 READ_PREFIXES = ("Get", "List", "Describe")
@@ -157,7 +159,7 @@ class AwsApi:
                 found = self._session.client(
                     service, region_name=region, config=self._config, **extra
                 )
-                found.meta.events.register("response-received", _body_length)
+                found.meta.events.register("response-received", _inspect_body)
                 self._clients[key] = found
             return found
 
@@ -257,6 +259,10 @@ class AwsApi:
     def _check(self, at: _At, shape: Shape, data: Mapping[str, Any]) -> None:
         answer = {k: v for k, v in data.items() if k != "ResponseMetadata"}
         problem = mismatch(shape, answer)
+        root = XML_ROOTS.get((at.service, at.operation))
+        got = (data.get("ResponseMetadata") or {}).get("XmlRoot")
+        if problem is None and root is not None and got != root:
+            problem = f"expected a <{root}> document, got {f'<{got}>' if got else 'none'}"
         if problem is not None:
             raise self._failed(
                 at, "MalformedResponse", f"the answer is not the shape AWS documents: {problem}"
@@ -288,17 +294,31 @@ class IncompleteBody(Exception):
     """A response body shorter (or longer) than its Content-Length."""
 
 
-def _body_length(response_dict: Mapping[str, Any] | None = None, **_: Any) -> None:
+_XML_ROOT = re.compile(rb"\s*(?:<\?xml[^>]*\?>\s*)?<([A-Za-z_][\w.:-]*)")
+
+
+def _inspect_body(
+    response_dict: Mapping[str, Any] | None = None,
+    parsed_response: dict[str, Any] | None = None,
+    **_: Any,
+) -> None:
     """botocore parses a cut body as far as it goes and compares nothing with Content-Length:
-    a body of another length than its header says is a failed call."""
+    a body of another length than its header says is a failed call. The root element of an
+    XML body is kept (ResponseMetadata.XmlRoot) for answers no key can vouch for."""
     if not response_dict:
         return
     declared = str(response_dict.get("headers", {}).get("content-length", ""))
     body = response_dict.get("body")
-    if declared.isdigit() and isinstance(body, bytes) and int(declared) != len(body):
+    if not isinstance(body, bytes):
+        return
+    if declared.isdigit() and int(declared) != len(body):
         raise IncompleteBody(
             f"the response body is {len(body)} bytes, its Content-Length says {declared}"
         )
+    root = _XML_ROOT.match(body[:512])
+    if root and isinstance(parsed_response, dict):
+        meta = parsed_response.setdefault("ResponseMetadata", {})
+        meta["XmlRoot"] = root.group(1).decode("ascii", "replace")
 
 
 def _target(client: Any, operation: str, params: Mapping[str, Any]) -> str | None:

@@ -260,6 +260,8 @@ class _Run:
         return lambda: lister.run(self.api, self.scope, ask)
 
     def _stage(self, pool: ThreadPoolExecutor, detailers: list[Detailer]) -> None:
+        for detailer in detailers:
+            self._unfound(detailer)
         view = Collected(tuple(self.resources), self.staged, self.scope)
         tasks: list[tuple[_Task, Any]] = []
         owners: list[Detailer] = []
@@ -278,6 +280,25 @@ class _Run:
             for kind in detailer.keeps:
                 self.resources.extend(r for r in self.staged.get(kind, ()) if id(r) not in chosen)
                 self.staged[kind] = []
+
+    def _unfound(self, detailer: Detailer) -> None:
+        """A listing of what the detailer selects from failed: what it would have found
+        through those items may be missing there."""
+        if not detailer.finds:
+            return
+        for error in list(self.inventory.errors):
+            if error.resource_id is None and set(error.resource_types) & set(detailer.reads):
+                self.inventory.add_error(
+                    CollectionError(
+                        "aws",
+                        error.account,
+                        error.region,
+                        error.operation,
+                        error.code,
+                        f"{error.message} (so what it lists names no {detailer.name} here)",
+                        detailer.finds,
+                    )
+                )
 
     def _bind(self, detailer: Detailer, item: Any) -> Any:
         def run() -> Found:

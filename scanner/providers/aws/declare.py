@@ -81,6 +81,11 @@ class Detailer:
     # Combines what the tasks found where several found the same resource (a key named by
     # ARN in one log store and by alias in another).
     merge: Callable[[list[Resource]], list[Resource]] | None = None
+    # Types no lister lists, found only through the items this detailer selects (keys named
+    # by log stores), and the types those items are listed as: where a listing of `reads`
+    # failed, resources of `finds` may be missing, so they err there too.
+    finds: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
