@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from scanner import providers
 from scanner.cli import main
 from scanner.evidence import EvidenceStore
+from scanner.model import Unknowable
 from scanner.providers.aws.adapter import AwsAdapter
 from scanner.providers.aws.answers import ANSWERS, XML_ROOTS
 from scanner.providers.aws.collect import scan
@@ -192,3 +193,22 @@ def test_an_answer_not_of_its_shape_is_an_error_not_an_empty_list(moto_session: 
     (error,) = found.inventory.type_errors("aws.cloudtrail.trail", found.scope.account, EAST)
     assert (error.operation, error.code) == ("DescribeTrails", "MalformedResponse")
     assert "trailList: missing" in error.message
+
+
+def test_a_failed_region_list_keeps_a_row_per_region_the_sdk_knows(
+    moto_session: Any, deny: Any
+) -> None:
+    """DescribeRegions denied: the home region is scanned, and every other region of the
+    partition is still a row, its `enabled` the error, so no per-region verdict goes missing."""
+    deny(moto_session, "ec2", "DescribeRegions")
+    found = scan(moto_session, None, EvidenceStore())
+    regions = {r.name: r for r in found.inventory.of_type("aws.region")}
+    known = set(moto_session.get_available_regions("ec2"))
+    assert known and set(regions) == known
+    assert regions[EAST].attrs["enabled"] is True and regions[EAST].attrs["scanned"] is True
+    other = regions["eu-west-1"].attrs["enabled"]
+    assert isinstance(other, Unknowable) and other.error
+    assert "DescribeRegions" in other.reason and "AccessDenied" in other.reason
+    codes = {(e.operation, e.code) for e in found.inventory.errors}
+    assert ("DescribeRegions", "AccessDenied") in codes
+    assert ("DescribeRegions", "RegionsUnknown") in codes
