@@ -443,9 +443,14 @@ def run_scan(proxy: FaultProxy, regions: tuple[str, ...], work: Any, *faults: Fa
     ]
     env = scan_env(proxy.url)
     env["PYTHONPATH"] = str(repo)
-    done = subprocess.run(
-        cmd, cwd=work, env=env, capture_output=True, text=True, timeout=600, check=False
-    )
+    try:
+        done = subprocess.run(
+            cmd, cwd=work, env=env, capture_output=True, text=True, timeout=600, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        # A scan that hangs is a crash of its own kind: report it, never wait forever.
+        proxy.arm()
+        return Scan(-1, "", f"timed out after {exc.timeout}s", None, [])
     results_file = out / "results.json"
     results = json.loads(results_file.read_text()) if results_file.exists() else None
     with proxy.lock:
