@@ -22,16 +22,8 @@ import pytest
 from scanner.providers.aws.declare import regional_types
 from scanner.providers.aws.services import PERMISSIONS, SERVICES
 from tests.aws.test_moto_server import REGIONS, WEST, Clients, build_account_a
-from tests.support.faults import (
-    KINDS,
-    STALL_S,
-    Fault,
-    FaultProxy,
-    Scan,
-    moto_server,
-    problems,
-    run_scan,
-)
+from tests.support.fault_matrix import STALL_S, Scan, problems, run_scan
+from tests.support.faults import KINDS, Fault, FaultProxy, moto_server
 
 # Calls whose failure hides no other call: they can all be faulted in one scan.
 LEAVES = (

@@ -110,7 +110,7 @@ def _tuned(config: Any) -> Any:
         except ValueError:
             value = 0
         if not 0 < value <= 3600:
-            raise InputError(f"{name}={raw!r}: expected a number from 1 to 3600")
+            raise InputError(f"{name}={raw!r}: expected a number above 0, at most 3600")
         extra[key] = value
     if not extra:
         return config

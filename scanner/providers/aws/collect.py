@@ -153,16 +153,12 @@ def add_regions(
     what was looked at. Where DescribeRegions failed, every region the SDK knows in the
     partition is a row whose `enabled` is that error, so no region drops out of the report."""
     account = scope.account
-    unknown = Unknowable("ec2:DescribeRegions failed: whether the region is enabled is not known")
-    if enabled is None:
-        unknown = next(
-            (
-                Unknowable(e.reason, error=True)
-                for e in inventory.errors
-                if e.operation == "DescribeRegions"
-            ),
-            unknown,
-        )
+    failed = [
+        e
+        for e in inventory.errors
+        if e.operation == "DescribeRegions" and e.code != "RegionsUnknown"
+    ]
+    unknown = Unknowable(failed[0].reason if failed else "DescribeRegions failed", error=True)
     for region in sorted(set(scope.regions) | set(enabled if enabled is not None else known)):
         is_enabled: Any = True if enabled is None else region in enabled
         if enabled is None and region not in scope.regions:
