@@ -125,7 +125,7 @@ def problems(baseline: Scan, got: Scan, *faults: Fault) -> list[str]:
         return []
     if got.returncode == 3 or got.results is None or "Traceback" in got.stderr:
         return [f"{label}: crashed (exit {got.returncode}): {got.stderr[-500:]}"]
-    out: list[str] = []
+    out = [f"{label}: results.json: {p}" for p in _schema_problems(got.results or {})]
     for fault in faults:
         if not any(fault.matches(r) for r in got.faulted):
             out.append(f"{label}: {fault.operation} was never called, so never faulted")
@@ -137,6 +137,18 @@ def problems(baseline: Scan, got: Scan, *faults: Fault) -> list[str]:
                 f"{label}: faulted call {request.operation} in {request.region} not in errors"
             )
     return out
+
+
+def _schema_problems(results: dict[str, Any]) -> list[str]:
+    import jsonschema
+
+    from scanner.data import schema
+
+    validator = jsonschema.Draft202012Validator(schema("results"))
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"
+        for e in validator.iter_errors(results)
+    ]
 
 
 def _row_problems(label: str, baseline: Scan, got: Scan) -> list[str]:
