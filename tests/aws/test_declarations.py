@@ -212,3 +212,19 @@ def test_a_failed_region_list_keeps_a_row_per_region_the_sdk_knows(
     codes = {(e.operation, e.code) for e in found.inventory.errors}
     assert ("DescribeRegions", "AccessDenied") in codes
     assert ("DescribeRegions", "RegionsUnknown") in codes
+
+
+def test_the_fault_injection_knobs_shorten_the_sdk_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scanner.errors import InputError
+    from scanner.providers.aws.calls import _tuned, client_config
+
+    assert _tuned(client_config()) is not None
+    monkeypatch.setenv("LOGWARD_AWS_READ_TIMEOUT", "1.5")
+    monkeypatch.setenv("LOGWARD_AWS_MAX_ATTEMPTS", "2")
+    config = _tuned(client_config())
+    assert config.read_timeout == 1.5
+    assert config.retries["total_max_attempts"] == 2 and "max_attempts" not in config.retries
+    assert config.retries["mode"] == client_config().retries["mode"]
+    monkeypatch.setenv("LOGWARD_AWS_MAX_ATTEMPTS", "many")
+    with pytest.raises(InputError, match="LOGWARD_AWS_MAX_ATTEMPTS"):
+        _tuned(client_config())

@@ -9,7 +9,7 @@ from typing import Any
 
 from tests.support.faults import Fault, FaultProxy, Request
 
-# A stalled call must outlast the read timeout; two attempts keep retried faults short.
+# A stalled call must outlast the read timeout; two attempts in all keep retried faults short.
 READ_TIMEOUT_S = 1
 STALL_S = 3.0
 MAX_ATTEMPTS = 2

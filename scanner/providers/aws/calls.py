@@ -115,8 +115,14 @@ def _tuned(config: Any) -> Any:
     if not extra:
         return config
     if "max_attempts" in extra:
-        retries = dict(config.retries or {}, max_attempts=extra.pop("max_attempts"))
-        extra["retries"] = retries
+        # Attempts in all, the first included (botocore's total_max_attempts); whichever of
+        # its two retry keys client_config() set is replaced.
+        retries = {
+            k: v
+            for k, v in (config.retries or {}).items()
+            if k not in ("max_attempts", "total_max_attempts")
+        }
+        extra["retries"] = dict(retries, total_max_attempts=extra.pop("max_attempts"))
     return config.merge(Config(**extra))
 
 
