@@ -747,13 +747,20 @@ def test_describe_trails_denied_in_one_region(
     )
     collected = scan(moto_session)
     assert denied == [("DescribeTrails", WEST)]
-    (error,) = collected.inventory.errors
+    # The trails not listed there may name KMS keys that are then never described: the keys
+    # err in that region too (found only through log stores).
+    error, keys = collected.inventory.errors
     assert (error.operation, error.region, error.code) == (
         "DescribeTrails",
         WEST,
         "AccessDeniedException",
     )
     assert "aws.cloudtrail.trail" in error.resource_types
+    assert (keys.operation, keys.region, keys.resource_types) == (
+        "DescribeTrails",
+        WEST,
+        ("aws.kms.key",),
+    )
     # The multi-region trail is listed in us-east-1 too, so it is still collected.
     names = sorted(t.name for t in collected.inventory.of_type("aws.cloudtrail.trail"))
     assert names == ["east-trail", "west-multi"]
@@ -843,7 +850,14 @@ def test_get_bucket_policy_denied_on_the_trail_bucket(
     )
     collected = scan(moto_session)
     assert denied == [("GetBucketPolicy", EAST)]
-    assert collected.inventory.errors == []  # one attribute, not a listing, failed
+    # One attribute, not a listing, failed: named in errors for the bucket, erring no type.
+    (error,) = collected.inventory.errors
+    assert (error.operation, error.code, error.resource_id) == (
+        "GetBucketPolicy",
+        "AccessDenied",
+        "east-trail-logs",
+    )
+    assert error.resource_types == ()
     east = collected.inventory.get("arn:aws:s3:::east-trail-logs")
     assert east is not None
     policy = east.attrs["policy"]

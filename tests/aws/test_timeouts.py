@@ -25,7 +25,7 @@ from scanner.evidence import EvidenceStore
 from scanner.model import Status
 from scanner.providers.aws.calls import AwsApi, AwsCallError, client_config
 from scanner.providers.aws.collect import scan
-from scanner.providers.aws.declare import permissions
+from scanner.providers.aws.declare import permissions, shapes
 from scanner.providers.aws.services import SERVICES
 from scanner.providers.aws.timeouts import (
     CALL_BUDGET,
@@ -55,7 +55,7 @@ def silent_endpoint() -> Iterator[str]:
     """A loopback HTTP endpoint that accepts connections and never answers."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
-    server.listen(16)
+    server.listen(256)  # every worker's connection is taken, however late accept() runs
     held: list[socket.socket] = []
     stop = threading.Event()
 
@@ -117,7 +117,13 @@ def test_the_gateway_reports_a_call_past_its_budget_as_an_error(moto_session: An
         closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
     limits = Limits(moto_session.events, budget=0.0)
     try:
-        api = AwsApi(moto_session, EvidenceStore(), permissions(SERVICES), endpoint_url=closed)
+        api = AwsApi(
+            moto_session,
+            EvidenceStore(),
+            permissions(SERVICES),
+            endpoint_url=closed,
+            shapes=shapes(SERVICES),
+        )
         with pytest.raises(AwsCallError) as caught:
             api.call("cloudtrail", EAST, "DescribeTrails")
     finally:
@@ -257,8 +263,10 @@ def test_max_duration_ends_a_scan_of_a_hung_endpoint_with_error_rows(
     _out, err = proc.communicate(timeout=240)
     assert proc.returncode == 1, err
     results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
-    codes = {e["code"] for e in results["errors"]}
-    assert codes <= {"RunDeadlineExceeded", "ReadTimeoutError"}, codes
+    # S3 Control puts the account id in front of the endpoint's host, which a bare loopback
+    # address cannot resolve: when that call starts before the deadline it fails to connect.
+    codes = {e["code"] for e in results["errors"] if e["operation"] != "GetPublicAccessBlock"}
+    assert codes <= {"RunDeadlineExceeded", "ReadTimeoutError"}, results["errors"]
     assert "RunDeadlineExceeded" in codes
     assert results["summary"]["error"] > 0 and results["summary"]["pass"] == 0
     # A row for every policy, except those on KMS keys: keys are in scope only as the keys

@@ -39,6 +39,7 @@ def enabled_regions(
     try:
         got = api.call("ec2", home, "DescribeRegions", AllRegions=True)
     except AwsCallError as exc:
+        exc.reported = True
         inventory.add_error(
             CollectionError(
                 "aws", account, home, exc.operation, exc.code, exc.message, ("aws.region",)

@@ -30,6 +30,7 @@ from scanner.providers.aws.declare import (
     Service,
     permissions,
     regional_types,
+    shapes,
 )
 from scanner.providers.aws.derive import DERIVERS
 from scanner.providers.aws.links import JOINS, LINKS, live_gaps, live_refs
@@ -97,7 +98,7 @@ def _scan(
     deadline: Deadline | None,
 ) -> AwsScan:
     say: Progress = progress or silent
-    api = AwsApi(session, evidence, permissions(services), endpoint_url)
+    api = AwsApi(session, evidence, permissions(services), endpoint_url, shapes=shapes(services))
     home = session.region_name or "us-east-1"
     ident, ident_refs = account_calls.identify(api, home)
     account = ident["Account"]
@@ -138,33 +139,7 @@ def _scan(
         skipped = sorted(set(enabled) - set(wanted))
         result.notes.append(f"{len(skipped)} enabled region(s) not scanned: " + ", ".join(skipped))
     say(f"account {account}: scanning {len(wanted)} region(s) as {ident.get('Arn')}")
-    # Enabled regions left out of the scan are regions too: per-region policies say unknown
-    # there rather than pass on what was looked at.
-    for region in sorted(set(wanted) | set(enabled or ())):
-        is_enabled = enabled is None or region in enabled
-        inventory.add(
-            make(
-                scope,
-                "aws.region",
-                f"aws:{account}:region/{region}",
-                region,
-                region,
-                {"region": region, "enabled": is_enabled, "scanned": region in wanted},
-                region_refs,
-            )
-        )
-        if not is_enabled:
-            inventory.add_error(
-                CollectionError(
-                    "aws",
-                    account,
-                    region,
-                    "*",
-                    "RegionDisabled",
-                    f"region {region} is not enabled for the account",
-                    per_region,
-                )
-            )
+    add_regions(inventory, scope, enabled, region_refs, _known_regions(session, scope), per_region)
     limits.arm(deadline)
     run = _Run(api, scope, inventory, say, deadline)
     run.account_attrs.update(
@@ -186,6 +161,7 @@ def _scan(
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+    report_failures(api, inventory, account)
     inventory.add(
         make(
             scope,
@@ -199,6 +175,77 @@ def _scan(
     )
     result.inventory = link_account(inventory, scope)
     return result
+
+
+def add_regions(
+    inventory: Inventory,
+    scope: Scope,
+    enabled: tuple[str, ...] | None,
+    refs: tuple[EvidenceRef, ...],
+    known: tuple[str, ...],
+    per_region: tuple[str, ...],
+) -> None:
+    """A region resource for every region a per-region policy must judge. Enabled regions left
+    out of the scan are regions too: per-region policies say unknown there rather than pass on
+    what was looked at. Where DescribeRegions failed, every region the SDK knows in the
+    partition is a row whose `enabled` is that error, so no region drops out of the report."""
+    account = scope.account
+    failed = [
+        e
+        for e in inventory.errors
+        if e.operation == "DescribeRegions" and e.code != "RegionsUnknown"
+    ]
+    unknown = Unknowable(failed[0].reason if failed else "DescribeRegions failed", error=True)
+    for region in sorted(set(scope.regions) | set(enabled if enabled is not None else known)):
+        is_enabled: Any = True if enabled is None else region in enabled
+        if enabled is None and region not in scope.regions:
+            is_enabled = unknown
+        inventory.add(
+            make(
+                scope,
+                "aws.region",
+                f"aws:{account}:region/{region}",
+                region,
+                region,
+                {"region": region, "enabled": is_enabled, "scanned": region in scope.regions},
+                refs,
+            )
+        )
+        if is_enabled is False:
+            inventory.add_error(
+                CollectionError(
+                    "aws",
+                    account,
+                    region,
+                    "*",
+                    "RegionDisabled",
+                    f"region {region} is not enabled for the account",
+                    per_region,
+                )
+            )
+
+
+def _known_regions(session: Any, scope: Scope) -> tuple[str, ...]:
+    """The regions the SDK's endpoint data lists for EC2 in the scanned partition."""
+    try:
+        return tuple(session.get_available_regions("ec2", partition_name=scope.partition))
+    except Exception:  # an SDK without endpoint data: the scanned regions only
+        return ()
+
+
+def report_failures(api: AwsApi, inventory: Inventory, account: str) -> None:
+    """Every failed call that no task failure named: the per-resource calls (a bucket's
+    settings, a trail's status, a key, a topic's subscriptions) whose collectors keep the
+    resource and mark what the call would have said as an error. Listed in a stable order,
+    whichever call failed first."""
+    left = [e for e in api.failures if not e.reported]
+    for exc in sorted(left, key=lambda e: (e.region, e.service, e.operation, e.target or "")):
+        exc.reported = True
+        inventory.add_error(
+            CollectionError(
+                "aws", account, exc.region, exc.operation, exc.code, exc.message, (), exc.target
+            )
+        )
 
 
 def link_account(inventory: Inventory, scope: Scope) -> Inventory:
@@ -254,6 +301,8 @@ class _Run:
         return lambda: lister.run(self.api, self.scope, ask)
 
     def _stage(self, pool: ThreadPoolExecutor, detailers: list[Detailer]) -> None:
+        for detailer in detailers:
+            self._unfound(detailer)
         view = Collected(tuple(self.resources), self.staged, self.scope, self.inventory.errors)
         tasks: list[tuple[_Task, Any]] = []
         owners: list[Detailer] = []
@@ -272,6 +321,25 @@ class _Run:
             for kind in detailer.keeps:
                 self.resources.extend(r for r in self.staged.get(kind, ()) if id(r) not in chosen)
                 self.staged[kind] = []
+
+    def _unfound(self, detailer: Detailer) -> None:
+        """A listing of what the detailer selects from failed: what it would have found
+        through those items may be missing there."""
+        if not detailer.finds:
+            return
+        for error in list(self.inventory.errors):
+            if error.resource_id is None and set(error.resource_types) & set(detailer.reads):
+                self.inventory.add_error(
+                    CollectionError(
+                        "aws",
+                        error.account,
+                        error.region,
+                        error.operation,
+                        error.code,
+                        f"{error.message} (so what it lists names no {detailer.name} here)",
+                        detailer.finds,
+                    )
+                )
 
     def _bind(self, detailer: Detailer, item: Any) -> Any:
         def run() -> Found:
@@ -306,13 +374,20 @@ class _Run:
     ) -> list[list[Resource]]:
         """Run tasks concurrently; merge each one's Found in submission order. Returns the
         resources of each task (kept here too when `keep`)."""
-        futures: list[Future[Found]] = [pool.submit(self._timed(t, fn)) for t, fn in tasks]
+        # A listing cut by --max-duration fails whole: its types err in its region. A detail
+        # task (a trail's status, a bucket's settings) still runs, and the gateway refuses each
+        # of its calls past the deadline: the resource keeps its row, each setting an error,
+        # as with any other failed per-resource call.
+        futures: list[Future[Found]] = [
+            pool.submit(self._timed(t, fn) if keep else fn) for t, fn in tasks
+        ]
         out: list[list[Resource]] = []
         for done, ((task, _fn), future) in enumerate(zip(tasks, futures, strict=True), 1):
             self.say(f"[{done}/{len(futures)}] {task.label} ({task.region})", transient=True)
             try:
                 found = future.result()
             except AwsCallError as exc:
+                exc.reported = True
                 # A global service is asked through the home region; its failure is global.
                 region = "global" if task.region == "global" else exc.region
                 self._fail(

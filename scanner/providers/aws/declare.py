@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from scanner.model import CollectionError, EvidenceRef, Resource
+from scanner.providers.aws.answers import ANSWERS
+from scanner.providers.aws.shapes import Shape
 from scanner.providers.base import Call
 
 if TYPE_CHECKING:
@@ -81,6 +83,11 @@ class Detailer:
     # Combines what the tasks found where several found the same resource (a key named by
     # ARN in one log store and by alias in another).
     merge: Callable[[list[Resource]], list[Resource]] | None = None
+    # Types no lister lists, found only through the items this detailer selects (keys named
+    # by log stores), and the types those items are listed as: where a listing of `reads`
+    # failed, resources of `finds` may be missing, so they err there too.
+    finds: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,9 +109,25 @@ class Service:
         ]
 
 
-def call(service: str, operation: str, permission: str | None = None) -> Call:
-    """A declared call; the IAM action defaults to `service:Operation`."""
-    return Call(service, operation, permission or f"{service}:{operation}")
+@dataclass(frozen=True)
+class AwsCall(Call):
+    """A declared AWS call and the shape of the answer its collector reads (`shapes.py`):
+    the gateway fails every answer that is not that shape, and refuses a call without one."""
+
+    shape: Shape | None = field(default=None, compare=False)
+
+
+def call(
+    service: str, operation: str, permission: str | None = None, *, shape: Shape | None = None
+) -> AwsCall:
+    """A declared call; the IAM action defaults to `service:Operation`, the answer's shape to
+    the operation's entry in `answers.ANSWERS`."""
+    return AwsCall(
+        service,
+        operation,
+        permission or f"{service}:{operation}",
+        shape if shape is not None else ANSWERS.get((service, operation)),
+    )
 
 
 def regional_types(services: Iterable[Service]) -> tuple[str, ...]:
@@ -118,6 +141,16 @@ def regional_types(services: Iterable[Service]) -> tuple[str, ...]:
             for t in lister.types
         )
     )
+
+
+def shapes(services: Iterable[Service]) -> dict[tuple[str, str], Shape | None]:
+    """(service, operation) -> the answer shape, for every declared call (None: a call
+    declared without one, which the gateway refuses to make)."""
+    return {
+        (c.service, c.operation): c.shape if isinstance(c, AwsCall) else None
+        for s in services
+        for c in s.all_calls()
+    }
 
 
 def permissions(services: Iterable[Service]) -> dict[tuple[str, str], str]:

@@ -172,6 +172,8 @@ SERVICE = Service(
             referenced,
             _describe,
             merge=merge_keys,
+            finds=(TYPE,),
+            reads=("aws.cloudtrail.trail", "aws.logs.log_group", "aws.s3.bucket"),
         ),
     ),
 )
