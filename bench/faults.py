@@ -48,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     from tests.aws.test_moto_server import REGIONS, Clients, build_account_a
     from tests.support.fault_matrix import STALL_S, problems
     from tests.support.fault_matrix import run_scan as scan
-    from tests.support.faults import KINDS, Fault, FaultProxy, moto_server
+    from tests.support.faults import KINDS, Fault, FaultProxy
+    from tests.support.motoserver import moto_server
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=OUT)

@@ -24,6 +24,7 @@ import pytest
 
 from scanner.results import RENDERERS
 from tests.support.interrupt import STAGING, WAIT, Run, check_set, leftovers, snapshot
+from tests.support.motoserver import moto_server
 
 EXPECTED_CODE = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
@@ -31,27 +32,17 @@ EXPECTED_CODE = {signal.SIGINT: 130, signal.SIGTERM: 143}
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """moto_server on a free loopback port, with one small estate (a trail into a bucket)."""
-    import logging
-
     import boto3
-    from moto.server import ThreadedMotoServer
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    srv = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    srv.start()
-    host, port = srv.get_host_and_port()
-    url = f"http://{host}:{port}"
-    session = boto3.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
-    )
-    session.client("s3", endpoint_url=url).create_bucket(Bucket="interrupt-trail-logs")
-    session.client("cloudtrail", endpoint_url=url).create_trail(
-        Name="main", S3BucketName="interrupt-trail-logs", IsMultiRegionTrail=True
-    )
-    try:
+    with moto_server() as url:
+        session = boto3.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+        )
+        session.client("s3", endpoint_url=url).create_bucket(Bucket="interrupt-trail-logs")
+        session.client("cloudtrail", endpoint_url=url).create_trail(
+            Name="main", S3BucketName="interrupt-trail-logs", IsMultiRegionTrail=True
+        )
         yield url
-    finally:
-        srv.stop()
 
 
 def _interrupt(

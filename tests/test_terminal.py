@@ -24,6 +24,7 @@ from click.testing import CliRunner
 from scanner import providers
 from scanner.cli import main
 from scanner.terminal import safe
+from tests.support.motoserver import moto_server
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "tests" / "providers" / "example"
@@ -184,21 +185,8 @@ def _read_pty(proc: subprocess.Popen[bytes], master: int) -> str:
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """moto_server on a free loopback port, empty."""
-    import logging
-    import urllib.request
-
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    srv = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    srv.start()
-    host, port = srv.get_host_and_port()
-    url = f"http://{host}:{port}"
-    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"))
-    try:
+    with moto_server() as url:
         yield url
-    finally:
-        srv.stop()
 
 
 def test_a_scan_on_a_terminal_shows_resource_names_escaped(server: str, tmp_path: Path) -> None:

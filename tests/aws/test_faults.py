@@ -23,7 +23,8 @@ from scanner.providers.aws.declare import regional_types
 from scanner.providers.aws.services import PERMISSIONS, SERVICES
 from tests.aws.test_moto_server import REGIONS, WEST, Clients, build_account_a
 from tests.support.fault_matrix import STALL_S, Scan, problems, run_scan
-from tests.support.faults import KINDS, Fault, FaultProxy, moto_server
+from tests.support.faults import KINDS, Fault, FaultProxy
+from tests.support.motoserver import moto_server
 
 # Calls whose failure hides no other call: they can all be faulted in one scan.
 LEAVES = (

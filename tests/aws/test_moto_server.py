@@ -26,6 +26,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.motoserver import moto_server
+
 ACCOUNT_A = "123456789012"
 ACCOUNT_B = "210987654321"
 OTHER_ACCOUNT = "999999999999"
@@ -692,22 +694,8 @@ class Run:
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """moto_server on a free port of the loopback interface."""
-    import logging
-    import urllib.request
-
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    srv = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    srv.start()
-    host, port = srv.get_host_and_port()
-    url = f"http://{host}:{port}"
-    # The server shares moto's in-process state: start from an empty cloud.
-    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"))
-    try:
+    with moto_server() as url:
         yield url
-    finally:
-        srv.stop()
 
 
 def _scan_env(url: str, credentials: dict[str, str]) -> dict[str, str]:

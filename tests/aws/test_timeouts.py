@@ -36,6 +36,7 @@ from scanner.providers.aws.timeouts import (
 )
 from scanner.source import Deadline
 from tests.aws.helpers import assess
+from tests.support.motoserver import moto_server
 
 EAST, WEST = "us-east-1", "eu-west-1"
 REPO = Path(__file__).resolve().parents[2]
@@ -190,20 +191,10 @@ def test_max_duration_turns_what_is_left_into_errors(
 
 
 @pytest.fixture(scope="module")
-def moto_server() -> Iterator[str]:
+def sts_and_ec2() -> Iterator[str]:
     """moto_server on loopback: it answers STS and EC2, so the scan can start."""
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    srv = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    srv.start()
-    host, port = srv.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        srv.stop()
+    with moto_server() as url:
+        yield url
 
 
 def _hung_scan(moto: str, silent: str, tmp_path: Path, *extra: str) -> subprocess.Popen[str]:
@@ -237,12 +228,12 @@ def _hung_scan(moto: str, silent: str, tmp_path: Path, *extra: str) -> subproces
 
 
 def test_ctrl_c_does_not_wait_for_hung_calls(
-    moto_server: str, silent_endpoint: str, tmp_path: Path
+    sts_and_ec2: str, silent_endpoint: str, tmp_path: Path
 ) -> None:
     """Every worker is stuck in a read that would last READ_TIMEOUT, then retry: SIGINT ends
     the run at once (exit 130) rather than after the calls in flight. The bound below is
     generous for a loaded machine and still below one read timeout."""
-    proc = _hung_scan(moto_server, silent_endpoint, tmp_path)
+    proc = _hung_scan(sts_and_ec2, silent_endpoint, tmp_path)
     assert proc.stderr is not None
     assert ": scanning " in proc.stderr.readline()
     proc.send_signal(signal.SIGINT)
@@ -254,12 +245,12 @@ def test_ctrl_c_does_not_wait_for_hung_calls(
 
 
 def test_max_duration_ends_a_scan_of_a_hung_endpoint_with_error_rows(
-    moto_server: str, silent_endpoint: str, tmp_path: Path
+    sts_and_ec2: str, silent_endpoint: str, tmp_path: Path
 ) -> None:
     """--max-duration 2s against endpoints that never answer: the calls in flight end at
     their read timeout and are not retried; the scan writes a whole results.json whose
     findings are errors naming the deadline, and exits 1."""
-    proc = _hung_scan(moto_server, silent_endpoint, tmp_path, "--max-duration", "2s", "--quiet")
+    proc = _hung_scan(sts_and_ec2, silent_endpoint, tmp_path, "--max-duration", "2s", "--quiet")
     _out, err = proc.communicate(timeout=240)
     assert proc.returncode == 1, err
     results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))

@@ -27,8 +27,6 @@ import socket
 import struct
 import threading
 import urllib.parse
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -331,24 +329,3 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.close()
 
     do_GET = do_POST = do_PUT = do_HEAD = do_DELETE = _any
-
-
-@contextmanager
-def moto_server() -> Iterator[str]:
-    """moto_server on a free loopback port, emptied first."""
-    import logging
-    import urllib.request
-
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    srv = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    srv.start()
-    host, port = srv.get_host_and_port()
-    url = f"http://{host}:{port}"
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    opener.open(urllib.request.Request(f"{url}/moto-api/reset", method="POST", data=b"")).close()
-    try:
-        yield url
-    finally:
-        srv.stop()
