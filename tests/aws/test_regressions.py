@@ -709,3 +709,27 @@ def test_tamper_grants_cover_bucket_versioning_and_key_deletion(
     assert got.status is Status.FAIL, got.message
     assert "user/versioning-op can s3:PutBucketVersioning" in got.message
     assert "user/key-op can kms:ScheduleKeyDeletion" in got.message
+
+
+def test_an_alarm_without_actions_enabled_is_not_assumed_enabled(moto_session: Any) -> None:
+    """AWS always reports ActionsEnabled; an answer without it leaves the alarm's actions
+    unknown instead of enabled (a missing field must never read as a pass)."""
+    cw = moto_session.client("cloudwatch", region_name=EAST)
+    cw.put_metric_alarm(
+        AlarmName="no-flag",
+        MetricName="M",
+        Namespace="N",
+        Statistic="Sum",
+        Period=300,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
+
+    def drop_flag(parsed: dict[str, Any], **_: Any) -> None:
+        for alarm in parsed.get("MetricAlarms", []):
+            alarm.pop("ActionsEnabled", None)
+
+    moto_session.events.register("after-call.cloudwatch.DescribeAlarms", drop_flag)
+    (alarm,) = collect(moto_session).inventory.of_type("aws.cloudwatch.alarm")
+    assert isinstance(alarm.attrs["actions_enabled"], Unknowable)

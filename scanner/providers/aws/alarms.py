@@ -28,7 +28,12 @@ def collect_alarms(api: AwsApi, scope: Scope, region: str) -> list[Resource]:
                 "name": a["AlarmName"],
                 "metric_name": a.get("MetricName"),
                 "namespace": a.get("Namespace"),
-                "actions_enabled": bool(a.get("ActionsEnabled", True)),
+                # AWS always reports it; were it ever missing, "enabled" must not be assumed.
+                "actions_enabled": (
+                    bool(a["ActionsEnabled"])
+                    if "ActionsEnabled" in a
+                    else Unknowable("DescribeAlarms did not report ActionsEnabled")
+                ),
                 "alarm_actions": list(a.get("AlarmActions", [])),
                 "dimensions": sorted(d["Name"] for d in a.get("Dimensions", [])),
                 "state": a.get("StateValue"),
