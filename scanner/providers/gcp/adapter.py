@@ -16,6 +16,7 @@ from scanner.policy.operators import Operator
 from scanner.providers.base import Deriver, Option
 from scanner.providers.gcp.derive import DERIVERS
 from scanner.providers.gcp.links import JOINS, LINKS
+from scanner.providers.gcp.terraform import TERRAFORM
 
 if TYPE_CHECKING:
     from scanner.config import Config
@@ -41,7 +42,7 @@ class GcpAdapter:
     derivers: tuple[Deriver, ...] = DERIVERS
     operators: Mapping[str, Operator] = {}
     options: tuple[Option, ...] = ()
-    terraform: TerraformProvider | None = None
+    terraform: TerraformProvider | None = TERRAFORM
     ocsf_account = (99, "Other")
 
     def live(self, options: Mapping[str, Any], config: Config, evidence: EvidenceStore) -> Source:

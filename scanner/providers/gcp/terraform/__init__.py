@@ -6,9 +6,8 @@ the plan describes. No google SDK is imported here: `logward plan` needs none.""
 from __future__ import annotations
 
 from scanner.plan.mapping import TerraformProvider
-from scanner.providers.gcp.terraform import changes
+from scanner.providers.gcp.terraform import changes, scope
 from scanner.providers.gcp.terraform.refs import literal
-from scanner.providers.gcp.terraform.scope import scope
 from scanner.providers.gcp.terraform.types import ATTACHED, CONSUMED, TYPES
 
 TERRAFORM = TerraformProvider(
@@ -18,7 +17,7 @@ TERRAFORM = TerraformProvider(
     attached=ATTACHED,
     consumed=CONSUMED,
     handles=("id", "name", "self_link"),
-    scope=scope,
+    scope=scope.scope,
     literal=literal,
     log_stores=changes.log_stores,
 )

@@ -29,6 +29,61 @@ IAM = {
 SERVICE = "google_project_service"
 
 
+_GROUPS: WeakKeyDictionary[PlanContext, dict[tuple[str, Any], list[PlanResource]]] = (
+    WeakKeyDictionary()
+)
+
+
+def _grouped(ctx: PlanContext) -> dict[tuple[str, Any], list[PlanResource]]:
+    """The plan's audit-config, IAM and service resources by (kind, owner), built once per
+    plan so that N projects cost N lookups, not N x resources."""
+    found = _GROUPS.get(ctx)
+    if found is None:
+        found = {}
+        for res in ctx.resources:
+            if res.type in AUDIT:
+                kind, owner = "audit", owner_of(ctx, res, AUDIT[res.type])
+            elif res.type in IAM:
+                kind, owner = "iam", owner_of(ctx, res, IAM[res.type])
+            elif res.type == SERVICE:
+                kind, owner = "service", project_of(ctx, res)
+            else:
+                continue
+            found.setdefault((kind, owner if isinstance(owner, str) else None), []).append(res)
+        _GROUPS[ctx] = found
+    return found
+
+
+class _Unplaced(Exception):
+    def __init__(self, marker: Unknowable) -> None:
+        self.marker = marker
+
+
+def _of(ctx: PlanContext, kind: str, owner: str) -> Iterator[PlanResource]:
+    """The resources of `kind` set on `owner`; _Unplaced when one of that kind sits on a
+    project, folder or organization known only after apply (it may be this one)."""
+    stray = _grouped(ctx).get((kind, None))
+    if stray:
+        raise _Unplaced(
+            Unknowable(f"{stray[0].address} applies to a parent not known before apply")
+        )
+    yield from _grouped(ctx).get((kind, owner), [])
+
+
+def placed(fn: Callable[[PlanContext, str], Any]) -> Callable[[PlanContext, str], Any]:
+    """`fn`, answering Unknowable when the plan holds a resource of its kind whose owner is
+    known only after apply."""
+
+    def wrapped(ctx: PlanContext, owner: str) -> Any:
+        try:
+            return fn(ctx, owner)
+        except _Unplaced as exc:
+            return exc.marker
+
+    wrapped.__doc__ = fn.__doc__
+    return wrapped
+
+
 def project_id(res: PlanResource) -> str | None:
     """The project ID of a google_project."""
     return known(res.values.get("project_id"))
@@ -208,59 +263,6 @@ def _policy(res: PlanResource) -> dict[str, Any] | Unknowable:
     return document if isinstance(document, dict) else {}
 
 
-_GROUPS: WeakKeyDictionary[PlanContext, dict[tuple[str, Any], list[PlanResource]]] = (
-    WeakKeyDictionary()
-)
-
-
-def _grouped(ctx: PlanContext) -> dict[tuple[str, Any], list[PlanResource]]:
-    """The plan's audit-config, IAM and service resources by (kind, owner), built once per
-    plan so that N projects cost N lookups, not N x resources."""
-    found = _GROUPS.get(ctx)
-    if found is None:
-        found = {}
-        for res in ctx.resources:
-            if res.type in AUDIT:
-                kind, owner = "audit", owner_of(ctx, res, AUDIT[res.type])
-            elif res.type in IAM:
-                kind, owner = "iam", owner_of(ctx, res, IAM[res.type])
-            elif res.type == SERVICE:
-                kind, owner = "service", project_of(ctx, res)
-            else:
-                continue
-            found.setdefault((kind, owner if isinstance(owner, str) else None), []).append(res)
-        _GROUPS[ctx] = found
-    return found
-
-
-class _Unplaced(Exception):
-    def __init__(self, marker: Unknowable) -> None:
-        self.marker = marker
-
-
-def _of(ctx: PlanContext, kind: str, owner: str) -> Iterator[PlanResource]:
-    """The resources of `kind` set on `owner`; _Unplaced when one of that kind sits on a
-    project, folder or organization known only after apply (it may be this one)."""
-    stray = _grouped(ctx).get((kind, None))
-    if stray:
-        raise _Unplaced(
-            Unknowable(f"{stray[0].address} applies to a parent not known before apply")
-        )
-    yield from _grouped(ctx).get((kind, owner), [])
-
-
-def placed(fn: Callable[[PlanContext, str], Any]) -> Callable[[PlanContext, str], Any]:
-    """`fn`, answering Unknowable when the plan holds a resource of its kind whose owner is
-    known only after apply."""
-
-    def wrapped(ctx: PlanContext, owner: str) -> Any:
-        try:
-            return fn(ctx, owner)
-        except _Unplaced as exc:
-            return exc.marker
-
-    wrapped.__doc__ = fn.__doc__
-    return wrapped
 
 
 def owners(ctx: PlanContext) -> list[tuple[str, str | None]]:

@@ -12,6 +12,7 @@ used")."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from scanner.model import Unknowable
@@ -125,15 +126,12 @@ def sink(res: PlanResource, ctx: PlanContext) -> Mapped:
         "intercept_children": intercept,
         "writer_identity": writer if isinstance(writer, Unknowable) else known(writer),
     }
-    if level != "project":
-        attrs["also_accounts"] = (
-            hierarchy.under(ctx, parent) if include is True and isinstance(parent, str) else []
-        )
-    region = "global"
-    return Mapped(
-        build(ctx, res, SINK, name, attrs, parent_account(parent, ctx), region),
-        {"destination": target},
-    )
+    built = build(ctx, res, SINK, name, attrs, parent_account(parent, ctx), "global")
+    if level != "project" and include is True and isinstance(parent, str):
+        # The plan's projects below the folder or organization: their account-scope
+        # policies count this sink as theirs, as the live scan's tree does.
+        built = replace(built, also_accounts=tuple(hierarchy.under(ctx, parent)))
+    return Mapped(built, {"destination": target})
 
 
 def bucket_name(res: PlanResource, ctx: PlanContext) -> str | None:

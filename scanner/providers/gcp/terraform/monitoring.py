@@ -88,8 +88,27 @@ def alert_policy(res: PlanResource, ctx: PlanContext) -> Mapped:
     display = known(v.get("display_name")) or res.name
     return Mapped(
         build(ctx, res, POLICY, display, attrs, account, "global"),
-        {"notification_channels": targets},
+        {"notification_channels": targets, "metrics": _metrics(ctx, project, conditions)},
     )
+
+
+def _metrics(ctx: PlanContext, project: Any, conditions: Any) -> list[Target]:
+    """The plan's log-based metrics of the same project an alert policy's conditions ask
+    for by metric type (a condition known only after apply may ask for any)."""
+    if isinstance(conditions, Unknowable):
+        return [Target(unknown=conditions)]
+    by_type = ctx.index(
+        "gcp-metric-types",
+        ("google_logging_metric",),
+        lambda r: (project_of(ctx, r), f"logging.googleapis.com/user/{r.values.get('name')}"),
+    )
+    found = []
+    for condition in conditions:
+        for metric_type in condition.get("metric_types") or []:
+            metric = by_type.get((project, metric_type))
+            if metric is not None:
+                found.append(Target(resource=metric))
+    return found
 
 
 def _channels(res: PlanResource, ctx: PlanContext) -> tuple[Any, list[Target]]:
