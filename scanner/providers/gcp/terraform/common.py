@@ -64,17 +64,16 @@ def parent_account(parent: str | Unknowable | None, ctx: PlanContext) -> str:
     return parent.removeprefix("projects/")
 
 
+# A resource's name, account (project ID, `folders/<n>` or `organizations/<n>`) and region.
+At = tuple[str, str, "str | Unknowable"]
+
+
 def build(
-    ctx: PlanContext,
-    res: PlanResource,
-    rtype: str,
-    name: str,
-    attrs: dict[str, Any],
-    account: str,
-    region: str | Unknowable,
+    ctx: PlanContext, res: PlanResource, rtype: str, attrs: dict[str, Any], at: At
 ) -> Resource:
     """A GCP Resource of the plan, in its own project (or folder, or organization): unlike
     AWS, one plan routinely spans many projects, so the account is the resource's own."""
+    name, account, region = at
     return Resource(
         provider="gcp",
         account=account,

@@ -4,13 +4,13 @@ policy parts (audit configs, bindings) it sets on each of them."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from scanner.model import Unknowable
 from scanner.plan.context import PlanContext, PlanResource, first_unknown
+from scanner.providers.gcp.terraform import iam
 from scanner.providers.gcp.terraform.common import folder_name, known, org_name, project_of
 
 PROJECT = "google_project"
@@ -105,7 +105,12 @@ def projects(ctx: PlanContext) -> dict[Any, PlanResource]:
 
 def folders(ctx: PlanContext) -> dict[Any, PlanResource]:
     """The plan's google_folder resources by relative name (when known)."""
-    return ctx.index("gcp-folders", (FOLDER,), lambda r: v if isinstance(v := folder_of(r), str) else None)
+    return ctx.index("gcp-folders", (FOLDER,), _folder_key)
+
+
+def _folder_key(res: PlanResource) -> str | None:
+    name = folder_of(res)
+    return name if isinstance(name, str) else None
 
 
 def project_parent(res: PlanResource) -> str | Unknowable:
@@ -184,7 +189,7 @@ def audit_configs(ctx: PlanContext, owner: str) -> list[dict[str, Any]] | Unknow
         found.append(entry)
     for res in _of(ctx, "iam", owner):
         if res.type.endswith("_policy"):
-            document = _policy(res)
+            document = iam.policy_document(res)
             if isinstance(document, Unknowable):
                 return document
             for raw_config in document.get("auditConfigs") or []:
@@ -207,29 +212,7 @@ def audit_configs(ctx: PlanContext, owner: str) -> list[dict[str, Any]] | Unknow
 def bindings(ctx: PlanContext, owner: str) -> list[dict[str, Any]] | Unknowable:
     """The role bindings the plan grants on `owner` ({role, members, condition}), from
     *_iam_member, *_iam_binding and *_iam_policy resources."""
-    by_key: dict[tuple[str, str], dict[str, Any]] = {}
-    for res in _of(ctx, "iam", owner):
-        if res.type.endswith("_policy"):
-            document = _policy(res)
-            if isinstance(document, Unknowable):
-                return document
-            raws = [
-                (b.get("role"), list(b.get("members") or []), b.get("condition"))
-                for b in document.get("bindings") or []
-            ]
-        else:
-            members = res.values.get("members")
-            if res.type.endswith("_member"):
-                members = [res.values.get("member")]
-            raws = [(res.values.get("role"), members, _condition(res.values.get("condition")))]
-        for role, members, condition in raws:
-            marker = first_unknown([role, members, condition])
-            if marker is not None:
-                return marker
-            key = (str(role), json.dumps(condition, sort_keys=True))
-            entry = by_key.setdefault(key, {"role": role, "members": [], "condition": condition})
-            entry["members"] += [m for m in members or [] if m not in entry["members"]]
-    return list(by_key.values())
+    return iam.bindings(_of(ctx, "iam", owner))
 
 
 @placed
@@ -243,26 +226,6 @@ def enabled_services(ctx: PlanContext, project: str) -> set[str] | Unknowable:
         if isinstance(service, str):
             found.add(service)
     return found
-
-
-def _condition(raw: Any) -> Any:
-    block = raw[0] if isinstance(raw, list) and raw else None
-    if isinstance(block, dict):
-        return {"title": block.get("title"), "expression": block.get("expression")}
-    return None
-
-
-def _policy(res: PlanResource) -> dict[str, Any] | Unknowable:
-    data = res.values.get("policy_data")
-    if isinstance(data, Unknowable):
-        return data
-    try:
-        document = json.loads(str(data or "{}"))
-    except ValueError:
-        return Unknowable(f"policy_data of {res.address} is not JSON")
-    return document if isinstance(document, dict) else {}
-
-
 
 
 def owners(ctx: PlanContext) -> list[tuple[str, str | None]]:

@@ -126,7 +126,7 @@ def sink(res: PlanResource, ctx: PlanContext) -> Mapped:
         "intercept_children": intercept,
         "writer_identity": writer if isinstance(writer, Unknowable) else known(writer),
     }
-    built = build(ctx, res, SINK, name, attrs, parent_account(parent, ctx), "global")
+    built = build(ctx, res, SINK, attrs, (name, parent_account(parent, ctx), "global"))
     if level != "project" and include is True and isinstance(parent, str):
         # The plan's projects below the folder or organization: their account-scope
         # policies count this sink as theirs, as the live scan's tree does.
@@ -180,8 +180,17 @@ def log_bucket(res: PlanResource, ctx: PlanContext) -> Mapped:
     }
     location = v.get("location")
     return Mapped(
-        build(ctx, res, BUCKET, str(v.get("bucket_id") or res.name), attrs,
-              parent_account(parent, ctx), location if isinstance(location, str) else "global"),
+        build(
+            ctx,
+            res,
+            BUCKET,
+            attrs,
+            (
+                str(v.get("bucket_id") or res.name),
+                parent_account(parent, ctx),
+                location if isinstance(location, str) else "global",
+            ),
+        ),
         {"kms_key": target},
     )
 
@@ -217,4 +226,4 @@ def metric(res: PlanResource, ctx: PlanContext) -> Mapped:
         "metric_kind": kind,
     }
     account = project if isinstance(project, str) else ctx.account
-    return Mapped(build(ctx, res, METRIC, name, attrs, account, "global"))
+    return Mapped(build(ctx, res, METRIC, attrs, (name, account, "global")))

@@ -87,7 +87,7 @@ def alert_policy(res: PlanResource, ctx: PlanContext) -> Mapped:
     account = project if isinstance(project, str) else ctx.account
     display = known(v.get("display_name")) or res.name
     return Mapped(
-        build(ctx, res, POLICY, display, attrs, account, "global"),
+        build(ctx, res, POLICY, attrs, (display, account, "global")),
         {"notification_channels": targets, "metrics": _metrics(ctx, project, conditions)},
     )
 
@@ -130,14 +130,18 @@ def _channels(res: PlanResource, ctx: PlanContext) -> tuple[Any, list[Target]]:
                 pending.remove(own)
             names.append(item)
             targets.append(
-                Target(resource=own) if own is not None else ctx.target(res, (), CHANNEL_TYPES, item)
+                Target(resource=own)
+                if own is not None
+                else ctx.target(res, (), CHANNEL_TYPES, item)
             )
         elif pending:
             own = pending.pop(0)
             names.append(known(own.values.get("name")) or ctx.ids.get(own.address, own.address))
             targets.append(Target(resource=own))
         else:
-            unknown = item if isinstance(item, Unknowable) else Unknowable("a channel name is empty")
+            unknown = (
+                item if isinstance(item, Unknowable) else Unknowable("a channel name is empty")
+            )
             names.append(unknown)
             targets.append(Target(unknown=unknown))
     if any(isinstance(n, Unknowable) for n in names):
@@ -170,4 +174,4 @@ def channel(res: PlanResource, ctx: PlanContext) -> Mapped:
     }
     account = project if isinstance(project, str) else ctx.account
     display = known(v.get("display_name")) or res.name
-    return Mapped(build(ctx, res, CHANNEL, display, attrs, account, "global"))
+    return Mapped(build(ctx, res, CHANNEL, attrs, (display, account, "global")))

@@ -25,8 +25,10 @@ NETWORK_TYPES = ("google_compute_network",)
 
 def _region(res: PlanResource, ctx: PlanContext) -> str | Unknowable:
     own = res.values.get("region")
-    if isinstance(own, Unknowable) or known(own):
-        return own  # type: ignore[no-any-return]
+    if isinstance(own, Unknowable):
+        return own
+    if isinstance(own, str) and own:
+        return own
     found = ctx.provider_argument(res, "region", "google")
     return found if isinstance(found, str | Unknowable) else str(found)
 
@@ -49,10 +51,43 @@ def _network(res: PlanResource, ctx: PlanContext, project: str | Unknowable) -> 
     if isinstance(value, Unknowable):
         target = ctx.resolve(res, ("network",), NETWORK_TYPES)
         if target is not None:
-            value = target.values.get("self_link") if known(target.values.get("self_link")) else (
-                known(target.values.get("name")) or value
+            value = (
+                target.values.get("self_link")
+                if known(target.values.get("self_link"))
+                else (known(target.values.get("name")) or value)
             )
     return refs.network_url(value, project)
+
+
+FLOW_ATTRS = (
+    "flow_logs_enabled",
+    "aggregation_interval",
+    "flow_sampling",
+    "metadata",
+    "filter_expr",
+)
+# Provider docs (log_config): the defaults of an omitted argument.
+FLOW_DEFAULTS = {
+    "aggregation_interval": "INTERVAL_5_SEC",
+    "flow_sampling": 0.5,
+    "metadata": "INCLUDE_ALL_METADATA",
+    "filter_expr": "true",
+}
+
+
+def _flow(log: Any) -> dict[str, Any]:
+    """The flow log attributes of a subnetwork's `log_config` block (None: no flow logs)."""
+    if isinstance(log, Unknowable):
+        return dict.fromkeys(FLOW_ATTRS, log)
+    if not isinstance(log, dict):
+        return {"flow_logs_enabled": False, **dict.fromkeys(FLOW_ATTRS[1:])}
+    flow: dict[str, Any] = {"flow_logs_enabled": True}
+    for attr, fallback in FLOW_DEFAULTS.items():
+        value = log.get(attr)
+        flow[attr] = fallback if value is None or (value == "" and attr != "filter_expr") else value
+    if isinstance(flow["flow_sampling"], int):
+        flow["flow_sampling"] = float(flow["flow_sampling"])
+    return flow
 
 
 def subnetwork(res: PlanResource, ctx: PlanContext) -> Mapped:
@@ -60,39 +95,7 @@ def subnetwork(res: PlanResource, ctx: PlanContext) -> Mapped:
     v = res.values
     project = project_of(ctx, res)
     region = _region(res, ctx)
-    log = block(v.get("log_config"))
-    flow: dict[str, Any]
-    if isinstance(log, Unknowable):
-        flow = dict.fromkeys(
-            ("flow_logs_enabled", "aggregation_interval", "flow_sampling", "metadata", "filter_expr"),
-            log,
-        )
-    elif isinstance(log, dict):
-        sampling = log.get("flow_sampling")
-        flow = settled(
-            {
-                "flow_logs_enabled": True,
-                "aggregation_interval": log.get("aggregation_interval") or "INTERVAL_5_SEC",
-                "flow_sampling": float(sampling) if isinstance(sampling, int | float) else 0.5
-                if sampling is None
-                else sampling,
-                "metadata": log.get("metadata") or "INCLUDE_ALL_METADATA",
-                "filter_expr": log.get("filter_expr") if log.get("filter_expr") is not None else "true",
-            }
-        )
-        if isinstance(flow, Unknowable):
-            flow = dict.fromkeys(
-                ("flow_logs_enabled", "aggregation_interval", "flow_sampling", "metadata", "filter_expr"),
-                flow,
-            )
-    else:
-        flow = {
-            "flow_logs_enabled": False,
-            "aggregation_interval": None,
-            "flow_sampling": None,
-            "metadata": None,
-            "filter_expr": None,
-        }
+    flow = _flow(block(v.get("log_config")))
     name = known(v.get("name")) or res.name
     attrs: dict[str, Any] = {
         "name": name,
@@ -102,12 +105,14 @@ def subnetwork(res: PlanResource, ctx: PlanContext) -> Mapped:
         "purpose": v.get("purpose") or "PRIVATE",
         **flow,
     }
-    return Mapped(build(ctx, res, SUBNET, name, attrs, _account(project, ctx), region))
+    return Mapped(build(ctx, res, SUBNET, attrs, (name, _account(project, ctx), region)))
 
 
 def _network_relative(res: PlanResource, ctx: PlanContext) -> str | None:
     project, name = project_of(ctx, res), known(res.values.get("name"))
-    return f"projects/{project}/global/networks/{name}" if isinstance(project, str) and name else None
+    return (
+        f"projects/{project}/global/networks/{name}" if isinstance(project, str) and name else None
+    )
 
 
 def network_id(res: PlanResource, ctx: PlanContext) -> str:
@@ -136,7 +141,7 @@ def network(res: PlanResource, ctx: PlanContext) -> Mapped:
         # Provider docs: auto_create_subnetworks defaults to true.
         "auto_create_subnetworks": default_bool(v.get("auto_create_subnetworks"), True),
     }
-    return Mapped(build(ctx, res, NETWORK, name, attrs, _account(project, ctx), "global"))
+    return Mapped(build(ctx, res, NETWORK, attrs, (name, _account(project, ctx), "global")))
 
 
 def dns_policy_id(res: PlanResource, ctx: PlanContext) -> str:
@@ -178,7 +183,7 @@ def dns_policy(res: PlanResource, ctx: PlanContext) -> Mapped:
         "networks": urls_value,
     }
     return Mapped(
-        build(ctx, res, DNS, name, attrs, _account(project, ctx), "global"), {"networks": targets}
+        build(ctx, res, DNS, attrs, (name, _account(project, ctx), "global")), {"networks": targets}
     )
 
 
@@ -208,8 +213,10 @@ def backend_service(res: PlanResource, ctx: PlanContext) -> Mapped:
         # Provider docs: log_config.enable defaults to false; sample_rate to 1.0 when enabled.
         enabled = default_bool(log.get("enable"), False)
         raw = log.get("sample_rate")
-        rate = (float(raw) if isinstance(raw, int | float) else raw) if raw is not None else (
-            1.0 if enabled is True else None
+        rate = (
+            (float(raw) if isinstance(raw, int | float) else raw)
+            if raw is not None
+            else (1.0 if enabled is True else None)
         )
     else:
         enabled, rate = False, None
@@ -223,4 +230,4 @@ def backend_service(res: PlanResource, ctx: PlanContext) -> Mapped:
         "logging_enabled": enabled,
         "sample_rate": rate,
     }
-    return Mapped(build(ctx, res, BACKEND, name, attrs, _account(project, ctx), region))
+    return Mapped(build(ctx, res, BACKEND, attrs, (name, _account(project, ctx), region)))

@@ -127,7 +127,9 @@ def scope(ctx: PlanContext, resources: Sequence[Resource]) -> list[Resource]:
     for name in sorted(named(ctx, resources) - declared):
         rid = full_name(_HOST, name)
         if name.startswith("organizations/"):
-            attrs = _common(ctx, name, None, Unknowable(f"the display name of {name} is not in a plan"))
+            attrs = _common(
+                ctx, name, None, Unknowable(f"the display name of {name} is not in a plan")
+            )
             out.append(_resource(rid, ORG, name, attrs, name))
         elif name.startswith("folders/"):
             parent = Unknowable(f"{name} is not declared in this plan (no google_folder)")

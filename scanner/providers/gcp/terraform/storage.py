@@ -9,12 +9,11 @@ of what is granted (as the AWS side reads a bucket policy)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from scanner.model import Unknowable
-from scanner.plan.context import Mapped, PlanContext, PlanResource, block, first_unknown
-from scanner.providers.gcp.terraform import refs
+from scanner.plan.context import Mapped, PlanContext, PlanResource, block
+from scanner.providers.gcp.terraform import iam, refs
 from scanner.providers.gcp.terraform.common import (
     build,
     default_bool,
@@ -47,40 +46,6 @@ def key_of(res: PlanResource, ctx: PlanContext) -> PlanResource | None:
     return ctx.target(res, ("crypto_key_id",), ("google_kms_crypto_key",), value).resource
 
 
-def iam_bindings(members: list[PlanResource]) -> list[dict[str, Any]] | Unknowable:
-    """The bindings ({role, members, condition}) the plan's IAM resources of one bucket or
-    key grant, merged by role and condition."""
-    by_key: dict[tuple[str, str], dict[str, Any]] = {}
-    for res in members:
-        v = res.values
-        if res.type.endswith("_policy"):
-            data = v.get("policy_data")
-            if isinstance(data, Unknowable):
-                return data
-            try:
-                document = json.loads(str(data or "{}"))
-            except ValueError:
-                return Unknowable(f"policy_data of {res.address} is not JSON")
-            raws = [
-                (b.get("role"), list(b.get("members") or []), b.get("condition"))
-                for b in document.get("bindings") or []
-            ]
-        else:
-            found = [v.get("member")] if res.type.endswith("_member") else v.get("members")
-            condition = block(v.get("condition"))
-            if isinstance(condition, dict):
-                condition = {"title": condition.get("title"), "expression": condition.get("expression")}
-            raws = [(v.get("role"), found, condition)]
-        for role, granted, condition in raws:
-            marker = first_unknown([role, granted, condition])
-            if marker is not None:
-                return marker
-            key = (str(role), json.dumps(condition, sort_keys=True))
-            entry = by_key.setdefault(key, {"role": role, "members": [], "condition": condition})
-            entry["members"] += [m for m in granted or [] if m not in entry["members"]]
-    return list(by_key.values())
-
-
 def _attached(ctx: PlanContext, res: PlanResource, types: tuple[str, ...]) -> list[PlanResource]:
     members = ctx.members.get(res.address, {})
     return [m for t in types for m in members.get(t, [])]
@@ -111,7 +76,9 @@ def bucket(res: PlanResource, ctx: PlanContext) -> Mapped:
     key_value: Any = (
         encryption
         if isinstance(encryption, Unknowable)
-        else encryption.get("default_kms_key_name") if isinstance(encryption, dict) else None
+        else encryption.get("default_kms_key_name")
+        if isinstance(encryption, dict)
+        else None
     )
     target = refs.key(res, ctx, path, key_value)
     soft = block(v.get("soft_delete_policy"))
@@ -135,16 +102,23 @@ def bucket(res: PlanResource, ctx: PlanContext) -> Mapped:
         # The provider's default is "inherited" (the API's when nothing is set).
         "public_access_prevention": v.get("public_access_prevention") or "inherited",
         "default_kms_key": refs.relative(key_value, target),
-        "soft_delete_seconds": int(soft_seconds) if isinstance(soft_seconds, int | float) else soft_seconds,
-        "versioning": versioning
-        if isinstance(versioning, Unknowable)
-        else default_bool(versioning.get("enabled") if isinstance(versioning, dict) else None, False),
-        "bindings": iam_bindings(_attached(ctx, res, BUCKET_IAM)),
+        "soft_delete_seconds": (
+            int(soft_seconds) if isinstance(soft_seconds, int | float) else soft_seconds
+        ),
+        "versioning": _versioning(versioning),
+        "bindings": iam.bindings(_attached(ctx, res, BUCKET_IAM)),
     }
     project = project_of(ctx, res)
     account = project if isinstance(project, str) else ctx.account
     region = location.upper() if isinstance(location, str) else "global"
-    return Mapped(build(ctx, res, BUCKET, name, attrs, account, region), {"kms_key": target})
+    return Mapped(build(ctx, res, BUCKET, attrs, (name, account, region)), {"kms_key": target})
+
+
+def _versioning(config: Any) -> Any:
+    if isinstance(config, Unknowable):
+        return config
+    # Provider docs: versioning.enabled; a bucket without the block is not versioned.
+    return default_bool(config.get("enabled") if isinstance(config, dict) else None, False)
 
 
 def _number(value: Any, res: PlanResource) -> str | Unknowable:
@@ -179,7 +153,9 @@ def crypto_key(res: PlanResource, ctx: PlanContext) -> Mapped:
     level: Any = (
         template
         if isinstance(template, Unknowable)
-        else (template or {}).get("protection_level") if isinstance(template, dict) else None
+        else (template or {}).get("protection_level")
+        if isinstance(template, dict)
+        else None
     )
     attrs: dict[str, Any] = {
         "name": name,
@@ -194,11 +170,11 @@ def crypto_key(res: PlanResource, ctx: PlanContext) -> Mapped:
         else None,
         # Provider docs: version_template.protection_level defaults to SOFTWARE.
         "protection_level": level or "SOFTWARE",
-        "bindings": iam_bindings(_attached(ctx, res, KEY_IAM)),
+        "bindings": iam.bindings(_attached(ctx, res, KEY_IAM)),
     }
     account = parts[1] if len(parts) > 3 and parts[0] == "projects" else ctx.account
     region = parts[3] if len(parts) > 3 and parts[2] == "locations" else "global"
-    return Mapped(build(ctx, res, KEY, parts[-1], attrs, account, region))
+    return Mapped(build(ctx, res, KEY, attrs, (parts[-1], account, region)))
 
 
 def dataset_id(res: PlanResource, ctx: PlanContext) -> str:
@@ -218,7 +194,9 @@ def dataset(res: PlanResource, ctx: PlanContext) -> Mapped:
     key_value: Any = (
         encryption
         if isinstance(encryption, Unknowable)
-        else encryption.get("kms_key_name") if isinstance(encryption, dict) else None
+        else encryption.get("kms_key_name")
+        if isinstance(encryption, dict)
+        else None
     )
     target = refs.key(res, ctx, path, key_value)
     # Provider docs: location defaults to US.
@@ -234,4 +212,4 @@ def dataset(res: PlanResource, ctx: PlanContext) -> Mapped:
     name = known(v.get("dataset_id")) or res.name
     account = project if isinstance(project, str) else ctx.account
     region = location if isinstance(location, str) else "global"
-    return Mapped(build(ctx, res, DATASET, name, attrs, account, region), {"kms_key": target})
+    return Mapped(build(ctx, res, DATASET, attrs, (name, account, region)), {"kms_key": target})
