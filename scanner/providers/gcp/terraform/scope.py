@@ -106,8 +106,9 @@ def named(ctx: PlanContext, resources: Sequence[Resource]) -> set[str]:
     found: set[str] = set()
     for res in resources:
         if res.type in (PROJECT, FOLDER, ORG):
-            chain = res.attrs.get("ancestors")
+            chain, parent = res.attrs.get("ancestors"), res.attrs.get("parent")
             found.update(chain if isinstance(chain, list) else [])
+            found.update([parent] if isinstance(parent, str) else [])
             continue
         if res.account.startswith(("folders/", "organizations/")):
             found.add(res.account)
