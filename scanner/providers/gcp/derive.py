@@ -21,7 +21,7 @@ from scanner.model import Absent, Resource, Unknowable
 from scanner.providers.base import Deriver
 from scanner.providers.gcp.analysis import audit_config, tamper
 from scanner.providers.gcp.analysis.writers import writer_can_write as _writable
-from scanner.providers.gcp.links import BUCKET, KEY, LOG_BUCKET, PROJECT, SINK
+from scanner.providers.gcp.links import BUCKET, DATASET, KEY, LOG_BUCKET, PROJECT, SINK
 
 Updates = dict[str, dict[str, Any]]
 PUBLIC = ("allUsers", "allAuthenticatedUsers")
@@ -59,6 +59,30 @@ def public_members(inventory: Inventory) -> Updates:
                     if m in PUBLIC
                 ]
             out[res.id] = {"public_members": rows}
+    return out
+
+
+def _scaled(value: Any, unit: int, whole: bool) -> Any:
+    if isinstance(value, Unknowable) or value is None:
+        return value
+    return int(value) // unit if whole else int(value) / unit
+
+
+def durations(inventory: Inventory) -> Updates:
+    """Durations in days, so policies compare them with `min_retention_days`."""
+    out: Updates = {}
+    for bucket in inventory.of_type(BUCKET):
+        if bucket.placeholder is None and "retention_seconds" in bucket.attrs:
+            seconds = bucket.attrs["retention_seconds"]
+            out[bucket.id] = {"retention_days": _scaled(seconds, 86400, True)}
+    for dataset in inventory.of_type(DATASET):
+        if dataset.placeholder is None and "default_table_expiration_ms" in dataset.attrs:
+            out[dataset.id] = {
+                f"default_{kind}_expiration_days": _scaled(
+                    dataset.attrs.get(f"default_{kind}_expiration_ms"), 86_400_000, False
+                )
+                for kind in ("table", "partition")
+            }
     return out
 
 
@@ -206,4 +230,10 @@ def _store_rows(
     return rows + inherited
 
 
-DERIVERS: tuple[Deriver, ...] = (public_members, audit_logging, writer_can_write, tamper_principals)
+DERIVERS: tuple[Deriver, ...] = (
+    durations,
+    public_members,
+    audit_logging,
+    writer_can_write,
+    tamper_principals,
+)
