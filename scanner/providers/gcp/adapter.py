@@ -16,6 +16,7 @@ from scanner.policy.operators import Operator
 from scanner.providers.base import Deriver, Option
 from scanner.providers.gcp.derive import DERIVERS
 from scanner.providers.gcp.links import JOINS, LINKS
+from scanner.providers.gcp.operators import OPERATORS
 
 if TYPE_CHECKING:
     from scanner.config import Config
@@ -39,7 +40,7 @@ class GcpAdapter:
     links: tuple[LinkSpec, ...] = LINKS
     joins: tuple[Join, ...] = JOINS
     derivers: tuple[Deriver, ...] = DERIVERS
-    operators: Mapping[str, Operator] = {}
+    operators: Mapping[str, Operator] = OPERATORS
     options: tuple[Option, ...] = ()
     terraform: TerraformProvider | None = None
     ocsf_account = (99, "Other")
