@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 BUILTIN: dict[str, str] = {
     "aws": "scanner.providers.aws:ADAPTER",
+    "gcp": "scanner.providers.gcp:ADAPTER",
 }
 ENV = "LOGWARD_PROVIDERS"
 
