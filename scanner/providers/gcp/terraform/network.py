@@ -87,7 +87,17 @@ def _flow(log: Any) -> dict[str, Any]:
         flow[attr] = fallback if value is None or (value == "" and attr != "filter_expr") else value
     if isinstance(flow["flow_sampling"], int):
         flow["flow_sampling"] = float(flow["flow_sampling"])
+    if flow["filter_expr"] == "true":
+        # Provider docs: "The default value is 'true', which evaluates to include
+        # everything": no filter narrows what is logged.
+        flow["filter_expr"] = None
     return flow
+
+
+def _purpose(value: Any) -> Any:
+    if value is None or value in ("", "PRIVATE_RFC_1918"):
+        return "PRIVATE"
+    return value
 
 
 def subnetwork(res: PlanResource, ctx: PlanContext) -> Mapped:
@@ -101,8 +111,9 @@ def subnetwork(res: PlanResource, ctx: PlanContext) -> Mapped:
         "name": name,
         "network": _network(res, ctx, project),
         "region": region,
-        # The API omits purpose for ordinary (PRIVATE) subnetworks.
-        "purpose": v.get("purpose") or "PRIVATE",
+        # The API omits purpose for ordinary (PRIVATE) subnetworks; the provider's docs still
+        # name them by the older PRIVATE_RFC_1918, which the API reports as PRIVATE.
+        "purpose": _purpose(v.get("purpose")),
         **flow,
     }
     return Mapped(build(ctx, res, SUBNET, attrs, (name, _account(project, ctx), region)))

@@ -110,7 +110,8 @@ def bucket(res: PlanResource, ctx: PlanContext) -> Mapped:
     }
     project = project_of(ctx, res)
     account = project if isinstance(project, str) else ctx.account
-    region = location.upper() if isinstance(location, str) else "global"
+    # As the live scan keys it: the location in lower case (`us`, `europe-west1`).
+    region = location.lower() if isinstance(location, str) else "global"
     return Mapped(build(ctx, res, BUCKET, attrs, (name, account, region)), {"kms_key": target})
 
 
@@ -127,6 +128,16 @@ def _number(value: Any, res: PlanResource) -> str | Unknowable:
     if isinstance(value, int | str) and str(value) not in ("", "0"):
         return str(value)
     return Unknowable(f"the project number of {res.address} is not in the plan")
+
+
+def _next_rotation(period: Any) -> Any:
+    """The key's next rotation time as far as a plan knows it: the provider sets
+    nextRotationTime (apply time + rotation_period) whenever it writes a rotation_period
+    (resourceKMSCryptoKeyEncoder: "if rotationPeriod is set, nextRotationTime must also be
+    set"), and none without one; the timestamp itself exists only once applied."""
+    if isinstance(period, Unknowable) or not period:
+        return period or None
+    return f"set by the provider on apply: apply time + {period}s"
 
 
 def key_name(res: PlanResource) -> str | None:
@@ -149,6 +160,7 @@ def crypto_key(res: PlanResource, ctx: PlanContext) -> Mapped:
     v = res.values
     name = key_name(res) or res.address
     parts = name.split("/")
+    period = seconds(v.get("rotation_period"))
     template = block(v.get("version_template"))
     level: Any = (
         template
@@ -161,10 +173,8 @@ def crypto_key(res: PlanResource, ctx: PlanContext) -> Mapped:
         "name": name,
         # Provider docs: purpose defaults to ENCRYPT_DECRYPT.
         "purpose": v.get("purpose") or "ENCRYPT_DECRYPT",
-        "rotation_period_seconds": seconds(v.get("rotation_period")),
-        "next_rotation_time": Unknowable(
-            "Cloud KMS sets the next rotation time; the provider does not record it"
-        ),
+        "rotation_period_seconds": period,
+        "next_rotation_time": _next_rotation(period),
         "primary_state": Unknowable("the primary version's state is not recorded by the provider")
         if v.get("skip_initial_version_creation") is not True
         else None,
