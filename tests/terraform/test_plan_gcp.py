@@ -138,7 +138,9 @@ def test_golden_resources_match_the_resource_schemas() -> None:
 def test_folder_sink_as_the_logging_api_reports_it() -> None:
     found = golden_scan()
     sink = get(found, FOLDER_SINK)
-    assert sink.attrs == {
+    # Derived from the bucket's IAM grant to the sink's writer identity (in the plan too).
+    assert sink.attrs["writer_can_write"] is True
+    assert {k: v for k, v in sink.attrs.items() if k != "writer_can_write"} == {
         "name": "prod-audit",
         "parent": PROD,
         "parent_type": "folder",
@@ -191,7 +193,12 @@ def test_locked_and_unlocked_log_buckets() -> None:
 def test_destination_bucket_and_its_key() -> None:
     found = golden_scan()
     bucket = get(found, ARCHIVE)
-    assert bucket.attrs == {
+    # Derived as on the live side (scanner.providers.gcp.derive).
+    assert bucket.attrs["public_members"] == []
+    assert bucket.attrs["retention_days"] == 400
+    assert bucket.region == "us"
+    derived = ("public_members", "retention_days")
+    assert {k: v for k, v in bucket.attrs.items() if k not in derived} == {
         "name": "lw-audit-archive",
         "project_number": "300000000001",
         "location": "US",
@@ -216,9 +223,38 @@ def test_destination_bucket_and_its_key() -> None:
     key = get(found, f"//cloudkms.googleapis.com/{ARCHIVE_KEY}")
     assert key.attrs["rotation_period_seconds"] == 90 * 86400
     assert key.links["protects"].targets == (ARCHIVE,)
-    # What Cloud KMS decides, not Terraform: unknown (not error) on a plan.
-    assert isinstance(key.attrs["next_rotation_time"], Unknowable)
-    assert not key.attrs["next_rotation_time"].error
+    # The provider sets nextRotationTime whenever it writes a rotation period.
+    assert key.attrs["next_rotation_time"] == "set by the provider on apply: apply time + 7776000s"
+    # What only Cloud KMS knows: unknown (not error) on a plan.
+    assert isinstance(key.attrs["primary_state"], Unknowable)
+    assert not key.attrs["primary_state"].error
+
+
+@pytest.mark.parametrize(
+    ("period", "rotation", "next_rotation"),
+    [
+        ("7776000s", 7776000, str),
+        ("7776000.5s", 7776000, str),
+        (None, None, type(None)),
+        ("", None, type(None)),
+        (Unknowable("known after apply: x"), Unknowable, Unknowable),
+    ],
+)
+def test_key_rotation_period_and_next_rotation(
+    period: Any, rotation: Any, next_rotation: Any
+) -> None:
+    plan = golden()
+    address = "google_kms_crypto_key.archive"
+    if isinstance(period, Unknowable):
+        after_unknown(plan, address, "rotation_period")
+    else:
+        values(plan, address)["rotation_period"] = period
+    key = get(scan(plan), f"//cloudkms.googleapis.com/{ARCHIVE_KEY}").attrs
+    if rotation is Unknowable:
+        assert isinstance(key["rotation_period_seconds"], Unknowable)
+    else:
+        assert key["rotation_period_seconds"] == rotation
+    assert isinstance(key["next_rotation_time"], next_rotation)
 
 
 def test_hierarchy_ancestry_and_audit_configs() -> None:
@@ -315,12 +351,14 @@ def test_omitted_arguments_take_the_provider_defaults() -> None:
     assert (attr(found, rid, "retention_days"), attr(found, rid, "locked")) == (30, False)
     sid = "//compute.googleapis.com/projects/prod-app/regions/us-central1/subnetworks/app-a"
     flow = get(found, sid).attrs
-    # Provider defaults of an empty log_config: 5 s, half the flows, all metadata, no filter.
+    # Provider defaults of an empty log_config: 5 s, half the flows, all metadata, and the
+    # filter "true" (everything), which is no filter.
     assert (flow["flow_logs_enabled"], flow["flow_sampling"], flow["filter_expr"]) == (
         True,
         0.5,
-        "true",
+        None,
     )
+    assert flow["aggregation_interval"] == "INTERVAL_5_SEC"
 
 
 def test_project_from_the_provider_configuration() -> None:
