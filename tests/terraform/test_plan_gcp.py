@@ -38,6 +38,7 @@ TO_BQ = "//logging.googleapis.com/projects/prod-data/sinks/to-bq"
 CHANNEL_OK = "//monitoring.googleapis.com/projects/lw-logging/notificationChannels/2001"
 CHANNEL_UNVERIFIED = "//monitoring.googleapis.com/projects/prod-app/notificationChannels/2101"
 RM = "//cloudresourcemanager.googleapis.com/"
+SUBNETS = "//compute.googleapis.com/projects/prod-app/regions/us-central1/subnetworks/"
 
 
 @cache
@@ -113,7 +114,7 @@ def test_golden_resources_carry_their_own_project_as_account() -> None:
     assert get(found, TO_BQ).account == "prod-data"
     assert get(found, f"{RM}{ORG}").account == ORG
     assert get(found, f"{RM}projects/dev-tools").account == "dev-tools"
-    subnet = "//compute.googleapis.com/projects/prod-app/regions/us-central1/subnetworks/app-b"
+    subnet = f"{SUBNETS}app-private-nolog"
     assert get(found, subnet).region == "us-central1"
 
 
@@ -300,33 +301,38 @@ def test_monitoring_channels_and_alert_policies() -> None:
     alert = get(found, "//monitoring.googleapis.com/projects/prod-app/alertPolicies/1101")
     assert alert.attrs["notification_channels"] == ["projects/prod-app/notificationChannels/2101"]
     assert alert.attrs["conditions"][0]["metric_types"] == [
-        "logging.googleapis.com/user/project-ownership-changes"
+        "logging.googleapis.com/user/ownership-changes"
     ]
     assert alert.links["notification_channels"].targets == (CHANNEL_UNVERIFIED,)
-    metric = "//logging.googleapis.com/projects/prod-app/metrics/project-ownership-changes"
+    metric = "//logging.googleapis.com/projects/prod-app/metrics/ownership-changes"
     assert alert.links["metrics"].targets == (metric,)
 
 
 def test_network_logging() -> None:
     found = golden_scan()
     base = "//compute.googleapis.com/projects/prod-app/"
-    a = get(found, f"{base}regions/us-central1/subnetworks/app-a").attrs
+    a = get(found, f"{base}regions/us-central1/subnetworks/app-private-logged").attrs
     assert (a["flow_logs_enabled"], a["aggregation_interval"], a["flow_sampling"]) == (
         True,
         "INTERVAL_5_SEC",
         1.0,
     )
     assert a["metadata"] == "INCLUDE_ALL_METADATA"
-    b = get(found, f"{base}regions/us-central1/subnetworks/app-b").attrs
+    b = get(found, f"{base}regions/us-central1/subnetworks/app-private-nolog").attrs
     assert b["flow_logs_enabled"] is False and b["flow_sampling"] is None
-    proxy = get(found, f"{base}regions/us-central1/subnetworks/proxy-only").attrs
+    proxy = get(found, f"{base}regions/europe-west1/subnetworks/app-proxy-only").attrs
     assert proxy["purpose"] == "REGIONAL_MANAGED_PROXY"
-    assert get(found, f"{base}global/networks/default").links["dns_policies"].targets == ()
-    logged = get(found, "//compute.googleapis.com/projects/lw-logging/global/networks/lw-vpc")
-    assert logged.links["dns_policies"].targets == (
-        "//dns.googleapis.com/projects/lw-logging/policies/lw-dns-logging",
+    # prod-app's default network has a DNS policy, without logging.
+    forwarding = "//dns.googleapis.com/projects/prod-app/policies/default-forwarding"
+    assert get(found, f"{base}global/networks/default").links["dns_policies"].targets == (
+        forwarding,
     )
-    backend = get(found, f"{base}global/backendServices/web").attrs
+    assert attr(found, forwarding, "enable_logging") is False
+    logged = get(found, "//compute.googleapis.com/projects/lw-logging/global/networks/audit-vpc")
+    assert logged.links["dns_policies"].targets == (
+        "//dns.googleapis.com/projects/lw-logging/policies/audit-dns-logging",
+    )
+    backend = get(found, f"{base}global/backendServices/web-backend").attrs
     assert (backend["protocol"], backend["logging_enabled"]) == ("HTTPS", False)
 
 
@@ -349,7 +355,7 @@ def test_omitted_arguments_take_the_provider_defaults() -> None:
     assert attr(found, PARTIAL, "exclusions") == []
     rid = "//logging.googleapis.com/projects/prod-app/locations/global/buckets/_Default"
     assert (attr(found, rid, "retention_days"), attr(found, rid, "locked")) == (30, False)
-    sid = "//compute.googleapis.com/projects/prod-app/regions/us-central1/subnetworks/app-a"
+    sid = f"{SUBNETS}app-private-logged"
     flow = get(found, sid).attrs
     # Provider defaults of an empty log_config: 5 s, half the flows, all metadata, and the
     # filter "true" (everything), which is no filter.
@@ -539,7 +545,7 @@ def test_new_channel_verification_is_unknown() -> None:
         after_unknown(plan, address, name)
     after_unknown(
         plan,
-        "google_monitoring_alert_policy.prod_app_project_ownership_changes",
+        "google_monitoring_alert_policy.prod_app_ownership_changes",
         "notification_channels",
     )
     found = scan(plan)

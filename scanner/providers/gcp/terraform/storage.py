@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.model import Unknowable
-from scanner.plan.context import Mapped, PlanContext, PlanResource, block
+from scanner.plan.context import Mapped, PlanContext, PlanResource, block, first_unknown
+from scanner.providers.gcp import bigquery
 from scanner.providers.gcp.terraform import iam, refs
 from scanner.providers.gcp.terraform.common import (
     build,
@@ -187,6 +188,32 @@ def crypto_key(res: PlanResource, ctx: PlanContext) -> Mapped:
     return Mapped(build(ctx, res, KEY, attrs, (parts[-1], account, region)))
 
 
+# google_bigquery_dataset `access` block arguments -> Dataset.access[] REST fields.
+_ACCESS_FIELDS = {
+    "user_by_email": "userByEmail",
+    "group_by_email": "groupByEmail",
+    "domain": "domain",
+    "special_group": "specialGroup",
+    "iam_member": "iamMember",
+}
+
+
+def _access(blocks: Any) -> Any:
+    """The dataset's access entries as the live scan normalizes them ({role, member}), from
+    the `access` blocks written back as the REST shape (one normalizer for both)."""
+    if isinstance(blocks, Unknowable):
+        return blocks
+    entries = []
+    for raw in blocks or []:
+        marker = first_unknown(raw)
+        if marker is not None:
+            return marker
+        entry = {"role": raw.get("role") or ""}
+        entry.update({rest: raw[tf] for tf, rest in _ACCESS_FIELDS.items() if raw.get(tf)})
+        entries.append(entry)
+    return bigquery.access({"access": entries})
+
+
 def dataset_id(res: PlanResource, ctx: PlanContext) -> str:
     """`//bigquery.googleapis.com/projects/<p>/datasets/<d>`, else the address."""
     project, dataset = project_of(ctx, res), known(res.values.get("dataset_id"))
@@ -215,6 +242,7 @@ def dataset(res: PlanResource, ctx: PlanContext) -> Mapped:
         "dataset_id": v.get("dataset_id"),
         "project": project,
         "location": location,
+        "access": _access(v.get("access")),
         "default_kms_key": refs.relative(key_value, target),
         "default_table_expiration_ms": v.get("default_table_expiration_ms") or None,
         "default_partition_expiration_ms": v.get("default_partition_expiration_ms") or None,
