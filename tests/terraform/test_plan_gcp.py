@@ -666,3 +666,87 @@ def test_plan_of_gcp_runs_without_any_google_sdk(tmp_path: Path) -> None:
     )
     assert result.returncode in (0, 1), result.stderr[-2000:]
     assert "ModuleNotFoundError" not in result.stderr
+
+
+# ----- folder, organization and billing account log stores ---------------------------------
+
+
+def _add(plan: dict[str, Any], tf_type: str, name: str, planned: dict[str, Any]) -> str:
+    """A resource the configuration adds (no expressions: literal arguments)."""
+    address = f"{tf_type}.{name}"
+    plan["planned_values"]["root_module"]["resources"].append(
+        {"address": address, "mode": "managed", "type": tf_type, "name": name, "values": planned}
+    )
+    plan["resource_changes"].append(
+        {
+            "address": address,
+            "mode": "managed",
+            "type": tf_type,
+            "name": name,
+            "change": {"actions": ["create"], "after": planned, "after_unknown": {}},
+        }
+    )
+    return address
+
+
+@pytest.mark.parametrize(
+    ("tf_type", "owner", "parent", "account"),
+    [
+        ("google_logging_folder_bucket_config", {"folder": "folders/200000000002"}, DEV, DEV),
+        ("google_logging_organization_bucket_config", {"organization": "100000000001"}, ORG, ORG),
+        (
+            "google_logging_billing_account_bucket_config",
+            {"billing_account": "01AB23-45CD67-89EF01"},
+            "billingAccounts/01AB23-45CD67-89EF01",
+            "billingAccounts/01AB23-45CD67-89EF01",
+        ),
+    ],
+)
+def test_log_buckets_of_folders_organizations_and_billing_accounts(
+    tf_type: str, owner: dict[str, str], parent: str, account: str
+) -> None:
+    plan = golden()
+    _add(
+        plan,
+        tf_type,
+        "audit",
+        {
+            **owner,
+            "location": "global",
+            "bucket_id": "audit",
+            "retention_days": 400,
+            "locked": True,
+        },
+    )
+    found = scan(plan)
+    name = f"{parent}/locations/global/buckets/audit"
+    bucket = get(found, f"//logging.googleapis.com/{name}")
+    assert (bucket.account, bucket.attrs["parent"], bucket.attrs["name"]) == (account, parent, name)
+    assert (bucket.attrs["retention_days"], bucket.attrs["locked"]) == (400, True)
+    # A created log bucket is a planned change of a log store, not a destruction.
+    (created,) = [r for r in found.inventory if r.type == "gcp.plan.log_store_change"]
+    assert created.attrs["destroys"] is False
+    # No project is made up from a billing account.
+    assert not [r for r in found.inventory if r.type == "gcp.project" and "billing" in r.id]
+
+
+def test_billing_account_sink() -> None:
+    plan = golden()
+    _add(
+        plan,
+        "google_logging_billing_account_sink",
+        "billing",
+        {
+            "name": "billing-audit",
+            "billing_account": "01AB23-45CD67-89EF01",
+            "destination": "storage.googleapis.com/lw-audit-archive",
+            "filter": "",
+        },
+    )
+    found = scan(plan)
+    sink = get(
+        found, "//logging.googleapis.com/billingAccounts/01AB23-45CD67-89EF01/sinks/billing-audit"
+    )
+    assert sink.attrs["parent_type"] == "billing_account"
+    assert sink.attrs["include_children"] is False and sink.also_accounts == ()
+    assert sink.links["destination"].targets == (ARCHIVE,)
