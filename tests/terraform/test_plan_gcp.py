@@ -118,14 +118,15 @@ def test_golden_resources_carry_their_own_project_as_account() -> None:
     assert get(found, subnet).region == "us-central1"
 
 
-def test_golden_resources_match_the_resource_schemas() -> None:
+def schema_problems(found: PlanScan) -> list[str]:
+    """Where the plan's GCP resources do not match their resource schemas."""
     import jsonschema
 
     from scanner.model import _jsonable
     from scanner.providers import schema_files
 
     problems = []
-    for resource in golden_scan().inventory:
+    for resource in found.inventory:
         if resource.provider != "gcp" or resource.placeholder is not None:
             continue
         schema = json.loads(schema_files()[resource.type].read_text())
@@ -133,6 +134,11 @@ def test_golden_resources_match_the_resource_schemas() -> None:
         for error in jsonschema.Draft202012Validator(schema).iter_errors(document):
             path = "/".join(map(str, error.absolute_path))
             problems.append(f"{resource.type} {resource.name}: {path}: {error.message}")
+    return problems
+
+
+def test_golden_resources_match_the_resource_schemas() -> None:
+    problems = schema_problems(golden_scan())
     assert not problems, "\n".join(problems)
 
 
@@ -420,7 +426,9 @@ def test_known_after_apply_is_unknown_never_error(
 ) -> None:
     plan = golden()
     after_unknown(plan, address, name)
-    value = attr(scan(plan), rid, attribute)
+    found = scan(plan)
+    assert not schema_problems(found)
+    value = attr(found, rid, attribute)
     assert isinstance(value, Unknowable), value
     assert not value.error
     assert "known after apply" in value.reason
@@ -719,6 +727,7 @@ def test_log_buckets_of_folders_organizations_and_billing_accounts(
         },
     )
     found = scan(plan)
+    assert not schema_problems(found)
     name = f"{parent}/locations/global/buckets/audit"
     bucket = get(found, f"//logging.googleapis.com/{name}")
     assert (bucket.account, bucket.attrs["parent"], bucket.attrs["name"]) == (account, parent, name)
@@ -744,6 +753,7 @@ def test_billing_account_sink() -> None:
         },
     )
     found = scan(plan)
+    assert not schema_problems(found)
     sink = get(
         found, "//logging.googleapis.com/billingAccounts/01AB23-45CD67-89EF01/sinks/billing-audit"
     )
