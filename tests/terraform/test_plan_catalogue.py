@@ -42,9 +42,8 @@ from tests.terraform.planedit import (
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PASS, FAIL, UNKNOWN = Status.PASS, Status.FAIL, Status.UNKNOWN
-# The AWS plan catalogue (GCP's is tests/terraform/test_plan_catalogue_gcp.py).
 PLAN_POLICIES = sorted(
-    p.id for p in load_policies() if "plan" in p.evaluate_on and p.provider == "aws"
+    p.id for p in load_policies() if p.provider == "aws" and "plan" in p.evaluate_on
 )
 
 TRAIL = "aws_cloudtrail.main"

@@ -147,7 +147,9 @@ def test_folder_sink_as_the_logging_api_reports_it() -> None:
     sink = get(found, FOLDER_SINK)
     # Derived from the bucket's IAM grant to the sink's writer identity (in the plan too).
     assert sink.attrs["writer_can_write"] is True
-    assert {k: v for k, v in sink.attrs.items() if k != "writer_can_write"} == {
+    assert sink.attrs["intercepted_by"] == []  # derived: no ancestor sink intercepts
+    derived = ("writer_can_write", "intercepted_by")
+    assert {k: v for k, v in sink.attrs.items() if k not in derived} == {
         "name": "prod-audit",
         "parent": PROD,
         "parent_type": "folder",

@@ -169,7 +169,7 @@ class GcpAdapter:
         request = request_of(options)
         endpoints = parse_endpoints(options.get("endpoint"))
         impersonate = options.get("impersonate_service_account") or None
-        creds = credentials(impersonate, anonymous=bool(options.get("anonymous")))
+        creds = credentials(impersonate, bool(options.get("anonymous")), endpoints)
         return LiveSource(creds, request, evidence, endpoints, self.services, caller=impersonate)
 
     def demo(self, evidence: EvidenceStore) -> AbstractContextManager[LiveSource]:
