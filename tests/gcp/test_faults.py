@@ -223,3 +223,34 @@ def test_every_failed_call_is_listed_once(fake: FakeGoogle) -> None:
         ("dev-tools", "sinks.list", "SERVICE_DISABLED"),
         ("lw-logging", "buckets.getIamPolicy", "INTERNAL"),
     ]
+
+
+def test_an_item_of_the_wrong_shape_errs_its_listing(fake: FakeGoogle) -> None:
+    bucket = {"name": "projects/prod-app/locations/global/buckets/x", "retentionDays": "many"}
+    fake.overrides.append(
+        answer(
+            "logging.googleapis.com",
+            "/v2/projects/prod-app/locations/-/buckets",
+            200,
+            {"buckets": [bucket]},
+        )
+    )
+    got = scan(fake)
+    (error,) = [e for e in got.inventory.errors if e.account == "prod-app"]
+    assert error.code == "MALFORMED_RESPONSE" and "many" in error.message
+    assert error.resource_types == ("gcp.logging.bucket",)
+
+
+def test_a_failed_project_search_is_an_error_for_the_whole_scope(fake: FakeGoogle) -> None:
+    denied = {"error": {"code": 403, "message": "denied", "status": "PERMISSION_DENIED"}}
+    fake.overrides.append(
+        answer("cloudresourcemanager.googleapis.com", "/v3/projects:search", 403, denied)
+    )
+    got = scan(fake)
+    assert got.facts.accounts == []
+    (error,) = [e for e in got.inventory.errors if e.operation == "projects.search"]
+    assert error.account == "organizations/100000000001"
+    assert "gcp.project" in error.resource_types
+    assert "the projects under organizations/100000000001 are not known" in error.message
+    # What could be read still is: the organization, its folders and their sinks.
+    assert by_id(got, LOGGING + "folders/200000000001/sinks/prod-audit").also_accounts == ()
