@@ -254,3 +254,21 @@ def test_a_failed_project_search_is_an_error_for_the_whole_scope(fake: FakeGoogl
     assert "the projects under organizations/100000000001 are not known" in error.message
     # What could be read still is: the organization, its folders and their sinks.
     assert by_id(got, LOGGING + "folders/200000000001/sinks/prod-audit").also_accounts == ()
+
+
+def test_a_named_project_that_cannot_be_read_is_scanned_as_errors(fake: FakeGoogle) -> None:
+    def denied(request: Seen) -> tuple[int, Any] | None:
+        if request.method == "GET" and request.path == "/v3/projects/prod-data":
+            return 403, {"error": {"code": 403, "message": "no", "status": "PERMISSION_DENIED"}}
+        return None
+
+    fake.overrides.append(denied)
+    got = scan(fake, Request(projects=["prod-app", "prod-data"]))
+    assert sorted(got.facts.accounts) == ["prod-app", "prod-data"]
+    data = by_id(got, RM + "projects/prod-data").attrs
+    assert isinstance(data["display_name"], Unknowable) and data["display_name"].error
+    assert data["in_scan"] is True
+    assert ("prod-data", "projects.get", "PERMISSION_DENIED") in errors(got)
+    # What the caller may still read of it is read.
+    assert got.inventory.get(LOGGING + "projects/prod-data/sinks/to-bq") is not None
+    assert by_id(got, RM + "projects/prod-app").attrs["display_name"] == "Prod app"
