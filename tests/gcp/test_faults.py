@@ -272,3 +272,11 @@ def test_a_named_project_that_cannot_be_read_is_scanned_as_errors(fake: FakeGoog
     # What the caller may still read of it is read.
     assert got.inventory.get(LOGGING + "projects/prod-data/sinks/to-bq") is not None
     assert by_id(got, RM + "projects/prod-app").attrs["display_name"] == "Prod app"
+
+
+def test_failed_pages_count_as_calls(fake: FakeGoogle) -> None:
+    fake.overrides.append(
+        answer("logging.googleapis.com", "/v2/projects/dev-tools/", 403, DISABLED)
+    )
+    got = scan(fake)
+    assert got.facts.api_calls == len(fake.requests)
