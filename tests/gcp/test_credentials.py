@@ -94,6 +94,8 @@ def test_every_call_carries_the_chosen_credentials(
         # for service-account keys): credentials on every call either way.
         assert all((r.authorization or "").startswith("Bearer ") for r in api)
         assert "Bearer ya29.adc" in {r.authorization for r in api}
+        results = json.loads((tmp_path / "out" / "results.json").read_text())
+        assert results["scan"]["caller"] == "ci@lw-logging.iam.gserviceaccount.com"
         return
     assert {r.authorization for r in api} == {token}
     (exchange,) = [r for r in auth if r.host == "iamcredentials.googleapis.com"]

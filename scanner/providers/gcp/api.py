@@ -195,7 +195,11 @@ class GcpApi:
         found: list[Page] = []
         while True:
             self._check(call, account, target)
-            page = self._sdk(call, account, target, lambda: next(iterator, None))
+            try:
+                page = self._sdk(call, account, target, lambda: next(iterator, None))
+            except GcpCallError:
+                self._count(call, account)  # a page asked for and not answered: a call too
+                raise
             if page is None:
                 return found
             self._count(call, account)
