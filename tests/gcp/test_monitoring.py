@@ -20,7 +20,7 @@ from tests.gcp.services_scan import errors, fault, golden, scan_estate
 
 USER = "logging.googleapis.com/user/"
 CIS = (
-    "project-ownership-changes",
+    "ownership-changes",
     "audit-config-changes",
     "custom-role-changes",
     "firewall-rule-changes",
