@@ -106,9 +106,9 @@ def test_log_buckets_and_metrics_across_pages(fake: FakeGoogle) -> None:
     default = by_id(got, LOGGING + "projects/prod-app/locations/global/buckets/_Default").attrs
     assert (default["retention_days"], default["locked"], default["cmek_key"]) == (30, False, None)
     metrics = [r for r in got.inventory.of_type("gcp.logging.metric") if r.account == "lw-logging"]
-    assert len(metrics) == 9 - 1  # eight CIS 2.4-2.11 metrics, over two pages
-    one = by_id(got, LOGGING + "projects/prod-app/metrics/project-ownership-changes").attrs
-    assert one["metric_type"] == "logging.googleapis.com/user/project-ownership-changes"
+    assert len(metrics) == 8  # the CIS 2.4-2.11 metrics, over two pages
+    one = by_id(got, LOGGING + "projects/prod-app/metrics/ownership-changes").attrs
+    assert one["metric_type"] == "logging.googleapis.com/user/ownership-changes"
     assert (one["disabled"], one["metric_kind"], one["value_type"]) == (False, "DELTA", "INT64")
 
 
