@@ -1,4 +1,5 @@
-"""GCP (stub on this branch until the real adapter lands): schemas, links, derivers."""
+"""GCP: collectors per service module, the local fake and its golden estate, policies' extra
+operators; `ADAPTER` is what the provider registry loads."""
 
 from __future__ import annotations
 

@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.inventory import Inventory
 from scanner.link import Join, LinkSpec, Ref
 from scanner.model import Absent, Resource, Unknowable
+
+if TYPE_CHECKING:
+    from scanner.providers.gcp.declare import Scope
 
 ORG = "gcp.organization"
 FOLDER = "gcp.folder"
@@ -188,8 +191,9 @@ def key_ref(name: Any) -> Ref | None:
     )
 
 
-def live_refs(inventory: Inventory) -> dict[str, dict[str, list[Ref]]]:
-    """The references of the collected resources, for the core linker."""
+def live_refs(inventory: Inventory, scope: Scope | None = None) -> dict[str, dict[str, list[Ref]]]:
+    """The references of the collected resources, for the core linker (`scope` is unused:
+    every reference is named in the attributes)."""
     projects = _Projects(inventory)
     out: dict[str, dict[str, list[Ref]]] = {}
     for sink in inventory.of_type(SINK):
@@ -359,6 +363,13 @@ def scanned_accounts(inventory: Inventory) -> set[str]:
     return found
 
 
-def live_gaps(inventory: Inventory) -> GcpGaps:
-    """The gaps of a live scan of `inventory`."""
-    return GcpGaps(inventory)
+def live_gaps(
+    inventory: Inventory, scope: Scope | None = None, locations: Iterable[str] = ()
+) -> GcpGaps:
+    """The gaps of a live scan of `inventory`: the scanned projects and the folders and
+    organization read (from `scope` when given). Every location is looked at (log buckets
+    are listed at location `-`), so `locations` changes nothing."""
+    if scope is None:
+        return GcpGaps(inventory)
+    accounts = [n.account for n in scope.nodes.values() if n.kind != "project" or n.in_scan]
+    return GcpGaps(inventory, accounts)

@@ -1,0 +1,173 @@
+"""The one place every Google SDK client is built: credentials (Application Default
+Credentials, impersonated credentials, or none for a local fake) and per-host endpoint
+overrides. Collectors never construct a client themselves; they ask the gateway
+(`api.GcpApi.client`), which asks this seam once per (kind, host) and caches the client
+(the SDK clients are thread-safe once built; building them is not done concurrently here).
+
+Why these clients (facts measured against a local endpoint, see the offline-harness notes):
+- Resource Manager v3: the GAPIC clients with `transport="rest"`; they honour an
+  `api_endpoint` with an `http://` scheme and return proto messages we turn into the REST
+  JSON (`as_json`).
+- Cloud Logging: the handwritten `google.cloud.logging.Client(_use_grpc=False)`. Its default
+  gRPC transport cannot reach an `http://` endpoint (it fails after ~44 s resolving the URL
+  as a host name). Its `Sink`/`Metric` objects drop `disabled`, `exclusions` and
+  `interceptChildren`, which the policies need, and log buckets have no REST transport in the
+  GAPIC `ConfigServiceV2Client` (`KeyError('rest')` in 3.17), so sinks, log buckets and
+  metrics are all read through the client's own authorized JSON connection
+  (`_connection.api_request`): same credentials, same endpoint, the documented REST JSON.
+- Cloud Storage: `google.cloud.storage.Client`; DISABLE_GCS_PYTHON_CLIENT_OTEL_BUCKET_METADATA
+  stops the background bucket-metadata GET its observability cache starts on first use of a
+  bucket (an unrequested call, racing with ours).
+- gRPC-only clients (Monitoring): for an endpoint written `grpc://127.0.0.1:PORT` the client
+  gets an insecure channel to it (tests and the demo only; never for a real host).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.errors import InputError, RunError
+
+SCOPES = ("https://www.googleapis.com/auth/cloud-platform.read-only",)
+OTEL_ENV = "DISABLE_GCS_PYTHON_CLIENT_OTEL_BUCKET_METADATA"
+
+
+def credentials(impersonate: str | None = None, anonymous: bool = False) -> Any:
+    """ADC (google.auth.default()), or a service account impersonated with them, or
+    anonymous credentials (a local fake). RunError when the SDK is missing, InputError when
+    no credentials can be found."""
+    try:
+        import google.auth
+        from google.auth import impersonated_credentials
+        from google.auth.credentials import AnonymousCredentials
+        from google.auth.exceptions import DefaultCredentialsError
+    except ImportError as exc:
+        raise RunError("the GCP SDK is not installed: pip install 'logward[gcp]'") from exc
+    if anonymous:
+        return AnonymousCredentials()
+    try:
+        source, _project = google.auth.default(scopes=list(SCOPES))
+    except DefaultCredentialsError as exc:
+        raise InputError(f"no Google credentials: {exc}") from exc
+    if not impersonate:
+        return source
+    return impersonated_credentials.Credentials(
+        source_credentials=source,
+        target_principal=impersonate,
+        target_scopes=list(SCOPES),
+        lifetime=3600,
+    )
+
+
+def parse_endpoints(raw: str | None) -> dict[str, str]:
+    """`host=url,host2=url2` (the --endpoint option) as a dict; InputError on bad input."""
+    found: dict[str, str] = {}
+    for item in (raw or "").split(","):
+        if not item.strip():
+            continue
+        host, sep, url = item.strip().partition("=")
+        if not sep or not host or not url.startswith(("http://", "https://", "grpc://")):
+            raise InputError(
+                f"--endpoint: expected host=http(s)://... or host=grpc://..., got {item!r}"
+            )
+        found[host] = url.rstrip("/")
+    return found
+
+
+@dataclass
+class Clients:
+    """Builds and caches every SDK client from one set of credentials and endpoints."""
+
+    creds: Any
+    endpoints: Mapping[str, str] = field(default_factory=dict)
+    project: str = "logward-scan"
+    _cache: dict[tuple[str, str], Any] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _cached(self, kind: str, host: str, build: Callable[[], Any]) -> Any:
+        with self._lock:
+            found = self._cache.get((kind, host))
+            if found is None:
+                found = self._cache[(kind, host)] = build()
+            return found
+
+    def endpoint(self, host: str) -> str | None:
+        """The override for an API host, if any."""
+        return self.endpoints.get(host)
+
+    def gapic(self, host: str, cls: type) -> Any:
+        """A GAPIC client: REST transport (gRPC to a `grpc://` override)."""
+
+        def build() -> Any:
+            url = self.endpoint(host)
+            if url is not None and url.startswith("grpc://"):
+                import grpc
+
+                channel = grpc.insecure_channel(url.removeprefix("grpc://"))
+                transport = cls.get_transport_class("grpc")(channel=channel)  # type: ignore[attr-defined]
+                return cls(transport=transport)
+            options = {"api_endpoint": url} if url else None
+            return cls(credentials=self.creds, transport="rest", client_options=options)
+
+        return self._cached(cls.__qualname__, host, build)
+
+    def grpc_only(self, host: str, cls: type) -> Any:
+        """A GAPIC client of an API without a REST transport (Monitoring)."""
+
+        def build() -> Any:
+            url = self.endpoint(host)
+            if url is not None and url.startswith("grpc://"):
+                import grpc
+
+                channel = grpc.insecure_channel(url.removeprefix("grpc://"))
+                transport = cls.get_transport_class("grpc")(channel=channel)  # type: ignore[attr-defined]
+                return cls(transport=transport)
+            options = {"api_endpoint": url.split("://", 1)[-1]} if url else None
+            return cls(credentials=self.creds, client_options=options)
+
+        return self._cached(cls.__qualname__, host, build)
+
+    def handwritten(self, host: str, cls: type) -> Any:
+        """A handwritten google-cloud client (`project`, `credentials`, `client_options`):
+        BigQuery, DNS. Its `_connection.api_request` is the JSON seam."""
+
+        def build() -> Any:
+            url = self.endpoint(host)
+            options = {"api_endpoint": url} if url else None
+            return cls(project=self.project, credentials=self.creds, client_options=options)
+
+        return self._cached(cls.__qualname__, host, build)
+
+    def logging(self) -> Any:
+        """The handwritten Cloud Logging client over HTTP (see the module docstring)."""
+        from google.cloud import logging as gcl
+
+        def build() -> Any:
+            url = self.endpoint("logging.googleapis.com")
+            options = {"api_endpoint": url} if url else None
+            return gcl.Client(
+                project=self.project,
+                credentials=self.creds,
+                _use_grpc=False,
+                client_options=options,
+            )
+
+        return self._cached("logging", "logging.googleapis.com", build)
+
+    def storage(self) -> Any:
+        """The Cloud Storage client, without its background metadata GET."""
+        os.environ.setdefault(OTEL_ENV, "true")
+        from google.cloud import storage
+
+        def build() -> Any:
+            url = self.endpoint("storage.googleapis.com")
+            options = {"api_endpoint": url} if url else None
+            return storage.Client(
+                project=self.project, credentials=self.creds, client_options=options
+            )
+
+        return self._cached("storage", "storage.googleapis.com", build)

@@ -1,0 +1,296 @@
+"""Resource Manager: the hierarchy a scan covers, and each node's IAM policy.
+
+Enumeration (before any other task): `--organization` is one paged `projects.search` and one
+paged `folders.search` (v3), the tree computed locally, so ancestry costs no call per
+project; `--folders` is the same search kept to the folders' subtrees; `--projects` is one
+`projects.get` each. Any parent the searches did not return is read with `folders.get` or
+`organizations.get`, once each (cached), up to the organization. A parent that cannot be read
+is kept as a node whose attributes are that error (the projects under it cannot know their
+full ancestry), and the failure is in `errors`.
+
+Then `getIamPolicy` (requestedPolicyVersion 3, so conditional bindings are returned whole)
+of every node: `bindings` and `audit_configs` in the contract's shape, or, where it fails,
+both Unknowable(error=True) naming the call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from scanner.model import CollectionError
+from scanner.providers.base import Call
+from scanner.providers.gcp.api import GcpApi, GcpCallError, Page, items
+from scanner.providers.gcp.declare import Found, Lister, Node, Scope, Service
+
+S = "cloudresourcemanager"
+HOST = "cloudresourcemanager.googleapis.com"
+ORG_GET = Call(S, "organizations.get", "resourcemanager.organizations.get")
+FOLDER_GET = Call(S, "folders.get", "resourcemanager.folders.get")
+PROJECT_GET = Call(S, "projects.get", "resourcemanager.projects.get")
+# search returns what the caller may `get`: the same permissions.
+FOLDERS_SEARCH = Call(S, "folders.search", "resourcemanager.folders.get")
+PROJECTS_SEARCH = Call(S, "projects.search", "resourcemanager.projects.get")
+ORG_IAM = Call(S, "organizations.getIamPolicy", "resourcemanager.organizations.getIamPolicy")
+FOLDER_IAM = Call(S, "folders.getIamPolicy", "resourcemanager.folders.getIamPolicy")
+PROJECT_IAM = Call(S, "projects.getIamPolicy", "resourcemanager.projects.getIamPolicy")
+NODE_TYPES = ("gcp.organization", "gcp.folder", "gcp.project")
+
+
+def _client(api: GcpApi, kind: str) -> Any:
+    from google.cloud import resourcemanager_v3 as rm
+
+    cls = {
+        "organization": rm.OrganizationsClient,
+        "folder": rm.FoldersClient,
+        "project": rm.ProjectsClient,
+    }[kind]
+    return api.clients.gapic(HOST, cls)
+
+
+@dataclass
+class Tree:
+    """What enumeration found: nodes by name, failures, and what was left out."""
+
+    nodes: dict[str, Node] = field(default_factory=dict)
+    errors: list[CollectionError] = field(default_factory=list)
+    unreadable: dict[str, GcpCallError] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _node(data: Mapping[str, Any], kind: str, page: Page) -> Node:
+    """A node from a Project, Folder or Organization answer (REST JSON)."""
+    number = str(data.get("name", "")).split("/", 1)[-1]
+    if kind == "project":
+        return Node(
+            name=f"projects/{data.get('projectId', number)}",
+            kind="project",
+            parent=data.get("parent") or None,
+            display_name=data.get("displayName"),
+            state=data.get("state"),
+            project_number=number,
+            evidence=(page.ref,),
+        )
+    return Node(
+        name=str(data.get("name")),
+        kind="folder" if kind == "folder" else "organization",
+        parent=data.get("parent") or None,
+        display_name=data.get("displayName"),
+        state=data.get("state"),
+        evidence=(page.ref,),
+    )
+
+
+def _get(api: GcpApi, tree: Tree, name: str) -> None:
+    """Read one node by name (folders/N, organizations/N, projects/<id>) into the tree."""
+    kind = name.split("/", 1)[0].rstrip("s")
+    kind = {"organization": "organization", "folder": "folder"}.get(kind, "project")
+    call = {"organization": ORG_GET, "folder": FOLDER_GET, "project": PROJECT_GET}[kind]
+    method = {
+        "organization": "get_organization",
+        "folder": "get_folder",
+        "project": "get_project",
+    }[kind]
+    client = _client(api, kind)
+    try:
+        page = api.call(
+            call,
+            name,
+            lambda retry: getattr(client, method)(name=name, retry=retry, timeout=20.0),
+            {"name": name},
+            target=name,
+        )
+    except GcpCallError as exc:
+        exc.reported = True
+        tree.unreadable[name] = exc
+        tree.nodes.setdefault(name, Node(name=name, kind=kind))  # type: ignore[arg-type]
+        tree.errors.append(
+            CollectionError(
+                "gcp",
+                name if kind != "project" else name.split("/", 1)[1],
+                "global",
+                call.operation,
+                exc.code,
+                exc.message,
+                (f"gcp.{kind}",),
+                Node(name, kind).id,  # type: ignore[arg-type]
+            )
+        )
+        return
+    node = _node(page.data, kind, page)
+    tree.nodes[node.name] = node
+
+
+def _search(api: GcpApi, tree: Tree, kind: str, account: str) -> list[Node] | None:
+    """Every folder or project the caller may see (one paged search); None when it failed."""
+    call = PROJECTS_SEARCH if kind == "project" else FOLDERS_SEARCH
+    client = _client(api, kind)
+    method = "search_projects" if kind == "project" else "search_folders"
+    try:
+        pages = api.pages(
+            call,
+            account,
+            lambda retry: getattr(client, method)(query="", retry=retry, timeout=20.0).pages,
+            {"query": ""},
+        )
+        key = "projects" if kind == "project" else "folders"
+        return [_node(d, kind, p) for p in pages for d in items(api, call, account, p, key)]
+    except GcpCallError as exc:
+        exc.reported = True
+        tree.errors.append(
+            CollectionError(
+                "gcp",
+                account,
+                "global",
+                call.operation,
+                exc.code,
+                f"{exc.message} (so the {kind}s under {account} are not known)",
+                NODE_TYPES,
+            )
+        )
+        return None
+
+
+def _resolve_parents(api: GcpApi, tree: Tree) -> None:
+    """Read every parent not yet known, up to the organization (each name once)."""
+    pending = True
+    while pending:
+        pending = False
+        for node in list(tree.nodes.values()):
+            parent = node.parent
+            if parent and parent not in tree.nodes and parent not in tree.unreadable:
+                _get(api, tree, parent)
+                pending = True
+
+
+def _under(tree: Tree, name: str, roots: Iterable[str]) -> bool:
+    wanted = set(roots)
+    seen: set[str] = set()
+    node = tree.nodes.get(name)
+    while node is not None and node.name not in seen:
+        if node.name in wanted:
+            return True
+        seen.add(node.name)
+        node = tree.nodes.get(node.parent or "")
+    return False
+
+
+def enumerate_scope(
+    api: GcpApi,
+    organization: str | None = None,
+    folders: Iterable[str] = (),
+    projects: Iterable[str] = (),
+) -> tuple[Scope, Tree]:
+    """The nodes a scan covers (see the module docstring)."""
+    tree = Tree()
+    roots = [f"organizations/{organization}"] if organization else []
+    roots += [f"folders/{f}" for f in folders]
+    for root in roots:
+        _get(api, tree, root)
+    wanted: list[Node] = []
+    if roots:
+        account = ",".join(roots)
+        found_folders = _search(api, tree, "folder", account) or []
+        for folder in found_folders:
+            tree.nodes.setdefault(folder.name, folder)
+        found = _search(api, tree, "project", account) or []
+        for project in found:
+            tree.nodes.setdefault(project.name, project)
+        _resolve_parents(api, tree)
+        keep = {n.name for n in tree.nodes.values() if _under(tree, n.name, roots)}
+        # The roots' own ancestors stay: their policies and sinks reach into the scan.
+        keep |= {a for root in roots for a in _chain(tree, root)}
+        wanted = [p for p in found if p.name in keep]
+        tree.nodes = {k: n for k, n in tree.nodes.items() if k in keep}
+    for project_id in projects:
+        _get(api, tree, f"projects/{project_id}")
+        got = tree.nodes.get(f"projects/{project_id}")
+        if got is not None and f"projects/{project_id}" not in tree.unreadable:
+            wanted.append(got)
+    _resolve_parents(api, tree)
+    inactive = sorted(p.name for p in wanted if p.state not in (None, "ACTIVE"))
+    if inactive:
+        tree.notes.append(
+            f"{len(inactive)} project(s) not ACTIVE were not scanned: " + ", ".join(inactive)
+        )
+    for project in wanted:
+        if project.state in (None, "ACTIVE"):
+            tree.nodes[project.name] = replace(tree.nodes[project.name], in_scan=True)
+    org = next((n.name for n in tree.nodes.values() if n.kind == "organization"), None)
+    return Scope(nodes=dict(tree.nodes), organization=org), tree
+
+
+def _chain(tree: Tree, name: str) -> list[str]:
+    """The known ancestors of a node, nearest first."""
+    found: list[str] = []
+    node = tree.nodes.get(name)
+    while node is not None and node.parent and node.parent not in found:
+        found.append(node.parent)
+        node = tree.nodes.get(node.parent)
+    return found
+
+
+def _policy(data: Mapping[str, Any]) -> dict[str, Any]:
+    """`bindings` and `audit_configs` of an IAM policy's REST JSON."""
+    bindings = [
+        {
+            "role": str(b.get("role", "")),
+            "members": [str(m) for m in b.get("members", [])],
+            "condition": (
+                {
+                    "title": str(b["condition"].get("title", "")),
+                    "expression": str(b["condition"].get("expression", "")),
+                }
+                if isinstance(b.get("condition"), Mapping)
+                else None
+            ),
+        }
+        for b in data.get("bindings", [])
+    ]
+    audit = [
+        {
+            "service": str(a.get("service", "")),
+            "log_configs": [
+                {
+                    "log_type": str(c.get("logType", "LOG_TYPE_UNSPECIFIED")),
+                    "exempted_members": [str(m) for m in c.get("exemptedMembers", [])],
+                }
+                for c in a.get("auditLogConfigs", [])
+            ],
+        }
+        for a in data.get("auditConfigs", [])
+    ]
+    return {"bindings": bindings, "audit_configs": audit}
+
+
+def _iam(api: GcpApi, scope: Scope, node: Node) -> Found:
+    call = {"organization": ORG_IAM, "folder": FOLDER_IAM, "project": PROJECT_IAM}[node.kind]
+    client = _client(api, node.kind)
+    request = {"resource": node.name, "options": {"requested_policy_version": 3}}
+    page = api.call(
+        call,
+        node.account,
+        lambda retry: client.get_iam_policy(request=request, retry=retry, timeout=20.0),
+        {"resource": node.name, "options": {"requestedPolicyVersion": 3}},
+        target=node.name,
+    )
+    for key in ("bindings", "auditConfigs"):
+        items(api, call, node.account, page, key)
+    return Found(node_attrs={node.name: _policy(page.data)}, node_evidence={node.name: [page.ref]})
+
+
+SERVICE = Service(
+    name="resourcemanager",
+    listers=(
+        Lister(
+            "iam policy",
+            "node",
+            (),
+            (ORG_IAM, FOLDER_IAM, PROJECT_IAM),
+            _iam,
+            attrs=("audit_configs", "bindings"),
+        ),
+    ),
+    calls=(ORG_GET, FOLDER_GET, PROJECT_GET, FOLDERS_SEARCH, PROJECTS_SEARCH),
+)
