@@ -116,3 +116,45 @@ class Source(Protocol):
     def collect(self, progress: Progress, deadline: Deadline | None = None) -> Collected:
         """One collection; whatever `deadline` leaves uncollected is an error with its reason."""
         ...
+
+
+def combined(
+    parts: Sequence[tuple[SourceInfo, Collected]], label: str
+) -> tuple[SourceInfo, Collected]:
+    """Several sources' collections as one (the demo shows every cloud's estate side by
+    side): their inventories and errors together, their facts summed, the policies of every
+    cloud they cover. One part is returned as it is."""
+    if len(parts) == 1:
+        info, collected = parts[0]
+        return info, collected
+    clouds: frozenset[str] | None = frozenset()
+    inventory = Inventory()
+    for info, collected in parts:
+        clouds = None if clouds is None or info.clouds is None else clouds | info.clouds
+        inventory.extend(collected.inventory)
+        for error in collected.inventory.errors:
+            inventory.add_error(error)
+    facts = [c.facts for _info, c in parts]
+    enabled = [f.enabled_regions for f in facts]
+    started = [f.started_at for f in facts if f.started_at]
+    info = SourceInfo(
+        label=label,
+        kind=parts[0][0].kind,
+        clouds=clouds,
+        complete=all(i.complete for i, _c in parts),
+    )
+    return info, Collected(
+        inventory,
+        ScanFacts(
+            accounts=[a for f in facts for a in f.accounts],
+            regions=list(dict.fromkeys(r for f in facts for r in f.regions)),
+            # The parts that list enabled regions (a cloud without regions says None).
+            enabled_regions=None
+            if all(e is None for e in enabled)
+            else list(dict.fromkeys(r for e in enabled for r in e or ())),
+            caller=next((f.caller for f in facts if f.caller), None),
+            api_calls=sum(f.api_calls for f in facts),
+            limits=[limit for f in facts for limit in f.limits],
+            started_at=min(started) if started else None,
+        ),
+    )

@@ -4,6 +4,7 @@ provider registry: a cloud's command word and options come from its adapter."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,7 @@ from scanner.cli.common import (
 )
 from scanner.cli.terminal import Duration
 from scanner.errors import RunError
-from scanner.source import Deadline
+from scanner.source import Deadline, combined
 from scanner.terminal import safe
 
 if TYPE_CHECKING:
@@ -161,13 +162,13 @@ def permissions() -> None:
 
 
 @click.command("demo")
-@click.option("--cloud", default=None, help="Which cloud's demo estate (default: the first).")
+@click.option("--cloud", default=None, help="Only this cloud's demo estate (default: all).")
 @MAX_DURATION
 @scan_options
 @guarded
 def demo(cloud: str | None, max_duration: float | None, **shared: Any) -> int:
-    """Build a sample estate with deliberate gaps in a local fake of the cloud (AWS: an
-    in-process moto), and scan it.
+    """Build a sample estate with deliberate gaps in a local fake of every cloud (AWS: an
+    in-process moto; GCP: a loopback fake of its REST APIs), and scan them side by side.
 
     Writes every format, and an evidence bundle (default: OUT/evidence) signed with a
     throwaway key (OUT/demo-signing-key.pem), then verifies the bundle."""
@@ -182,15 +183,18 @@ def demo(cloud: str | None, max_duration: float | None, **shared: Any) -> int:
     known = _baseline(shared["baseline"])
     evidence = EvidenceStore()
     names = [cloud] if cloud else providers.names()
-    estate = next(
-        (e for e in (providers.get(n).demo(evidence) for n in names) if e is not None), None
-    )
-    if estate is None:
+    # Every cloud's demo estate, side by side in one report.
+    estates = [e for e in (providers.get(n).demo(evidence) for n in names) if e is not None]
+    if not estates:
         raise RunError(f"no demo estate for {', '.join(names)}")
     progress = Progress(shared["quiet"])
-    with estate as source:
-        collected = source.collect(progress, deadline)
-        assessment = pipeline.assess(prepared, source.info, collected, baseline=known)
+    with ExitStack() as stack:
+        parts = []
+        for estate in estates:
+            source = stack.enter_context(estate)
+            parts.append((source.info, source.collect(progress, deadline)))
+        info, collected = combined(parts, label="demo")
+        assessment = pipeline.assess(prepared, info, collected, baseline=known)
     progress.done()
     code = finish(
         assessment,

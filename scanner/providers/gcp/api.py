@@ -18,6 +18,7 @@ it. A call past the run's `Deadline` is not made and no retry starts (RunDeadlin
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -39,6 +40,23 @@ RETRY_BUDGET = 60.0
 READ_TIMEOUT = 20.0
 # Shorter budgets for fault-injection runs against a local fake (tests, the demo).
 RETRY_BUDGET_ENV = "LOGWARD_GCP_RETRY_BUDGET"
+# google.rpc.Code names of the HTTP statuses Google APIs answer with.
+STATUS = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    409: "ABORTED",
+    412: "FAILED_PRECONDITION",
+    429: "RESOURCE_EXHAUSTED",
+    499: "CANCELLED",
+    500: "INTERNAL",
+    501: "NOT_IMPLEMENTED",
+    502: "UNAVAILABLE",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+_REQUEST_LINE = re.compile(r"^(?:GET|POST|PUT|PATCH|DELETE|HEAD) \S+: ")
 DISABLED_REASONS = frozenset({"SERVICE_DISABLED", "accessNotConfigured", "API_DISABLED"})
 
 
@@ -257,12 +275,22 @@ def _google(exc: Any) -> tuple[str, str]:
     for item in exc.errors or ():
         if isinstance(item, Mapping):
             reasons.add(str(item.get("reason", "")))
-    message = str(exc.message)
+    # The REST clients prefix the message with the request line ("POST https://...: ").
+    message = _REQUEST_LINE.sub("", str(exc.message))
     if reasons & DISABLED_REASONS:
         return "SERVICE_DISABLED", f"API disabled: {message}"
     status = getattr(exc, "grpc_status_code", None)
-    name = getattr(status, "name", None)
+    name = getattr(status, "name", None) or _payload_status(exc) or STATUS.get(exc.code)
     return (str(name) if name else f"HTTP_{exc.code}"), message
+
+
+def _payload_status(exc: Any) -> str | None:
+    """The `status` of the Google error JSON, when the answer had one."""
+    try:
+        status = exc.response.json()["error"]["status"]
+    except Exception:  # no response, not JSON, another shape: the HTTP code says it
+        return None
+    return str(status) if isinstance(status, str) and status else None
 
 
 def json_pages(

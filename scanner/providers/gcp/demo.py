@@ -3,7 +3,6 @@ real SDK clients with anonymous credentials, so `logward demo` shows GCP beside 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -25,8 +24,6 @@ def demo_source(evidence: EvidenceStore, services: Sequence[Service]) -> Iterato
     from scanner.providers.gcp.collect import Request
     from scanner.providers.gcp.fake import serving
 
-    # The estate's one throttled answer is not retried for a minute in a demo.
-    os.environ.setdefault("LOGWARD_GCP_RETRY_BUDGET", "2")
     with serving() as fake:
         yield LiveSource(
             credentials(anonymous=True),
