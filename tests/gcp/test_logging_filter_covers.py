@@ -167,6 +167,14 @@ CASES: list[tuple[str, str, bool | None]] = [
         f'{MN}:"compute.networks.patch" OR {MN}:"compute.networks.delete")',
         False,
     ),
+    (
+        "network-changes",
+        # The benchmark's CLI spelling (and Steampipe's): exact names, narrower.
+        f"resource.type=gce_network AND {MN}=beta.compute.networks.insert OR "
+        f"{MN}=beta.compute.networks.patch OR {MN}=v1.compute.networks.delete OR "
+        f"{MN}=v1.compute.networks.removePeering OR {MN}=v1.compute.networks.addPeering",
+        False,
+    ),
     # 2.10 storage IAM
     ("storage-iam-changes", cis("storage-iam-changes"), True),
     ("storage-iam-changes", f'{MN}="storage.setIamPermissions"', True),
