@@ -162,3 +162,12 @@ def test_undecided_becomes_unknown_in_a_condition(
 def test_operands_are_checked_when_a_policy_compiles() -> None:
     with pytest.raises(CompileError, match="invalid Logging query language filter"):
         Compiler({}).compile({"attr": "filter", "covers_logging_filter": 'x="'}, ("c",))
+
+
+def test_undecided_on_a_parameter_is_unknown_too() -> None:
+    node = Compiler({"f": 'logName:"open'}).compile(
+        {"param": "f", "may_match_audit_logs": False}, ("c",)
+    )
+    got, reasons = node.fn(_resource({}), {}, CTX)
+    assert got is Status.UNKNOWN
+    assert reasons[0].startswith("parameter f: the filter")
