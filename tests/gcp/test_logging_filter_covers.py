@@ -216,6 +216,14 @@ CASES: list[tuple[str, str, bool | None]] = [
     ("sql-instance-changes", f'{MN}="cloudsql.instances.update" AND NOT resource.type:*', False),
     ("sql-instance-changes", f'{MN}="cloudsql.instances.update" AND logName:"/logs/"', True),
     ("sql-instance-changes", "", True),
+    (
+        "sql-instance-changes",
+        # Excluding the deployment robot is narrower: the witness carries its address.
+        f'{MN}="cloudsql.instances.update" AND '
+        'NOT protoPayload.authenticationInfo.principalEmail:"deployer@"',
+        False,
+    ),
+    ("sql-instance-changes", f'{MN}="cloudsql.instances.update" AND NOT "dry-run"', False),
 ]
 
 
@@ -305,3 +313,65 @@ def test_policy_defaults_are_the_cis_filters() -> None:
         assert policy["parameters"]["filter"]["default"] == cis_filter.filter, policy_id
         refs = {r["id"] for r in policy["references"]}
         assert {cis_filter.v4, cis_filter.v5} <= refs, policy_id
+
+
+# --------------------------------------------------------------------------------------------
+# Soundness against brute force: random small filters over two one-valued fields, every
+# entry over a small value universe evaluated concretely. A proof (True) must have no
+# counterexample in the universe, and a refutation (False) must come with one somewhere.
+
+_FIELDS = ("protoPayload.serviceName", "protoPayload.methodName")
+_VALUES = ("a", "b", "ab", "A")
+
+
+def _random_filter(rng: random.Random, depth: int = 0) -> str:
+    roll = rng.random()
+    if depth >= 2 or roll < 0.45:
+        field, value = rng.choice(_FIELDS), rng.choice(_VALUES)
+        atom = rng.choice([f'{field}="{value}"', f'{field}:"{value}"', f"{field}:*", f'"{value}"'])
+        return f"NOT {atom}" if rng.random() < 0.2 else atom
+    left, right = _random_filter(rng, depth + 1), _random_filter(rng, depth + 1)
+    op = rng.choice([" AND ", " OR ", " "])
+    return f"({left}{op}{right})"
+
+
+def _universe() -> list[dict[str, str]]:
+    from scanner.providers.gcp.analysis.logging_filter import _ALWAYS
+
+    entries = []
+    for first in (None, *_VALUES):
+        for second in (None, *_VALUES):
+            entry = dict(_ALWAYS)
+            for field, value in zip(_FIELDS, (first, second), strict=True):
+                if value is not None:
+                    entry[field] = value
+            entries.append(entry)
+    return entries
+
+
+def _matches(text: str, entry: dict[str, str]) -> bool | None:
+    from scanner.providers.gcp.analysis.logging_filter import _atoms, _kleene
+    from scanner.providers.gcp.analysis.logging_filter_facts import holds
+
+    expr = parse(text)
+    if expr is None:
+        return True
+    return _kleene(expr, {atom: holds(atom, entry) for atom in _atoms(expr)})
+
+
+def test_covers_is_sound_against_brute_force() -> None:
+    rng = random.Random(20261207)
+    universe = _universe()
+    decided = 0
+    for _ in range(400):
+        actual, required = _random_filter(rng), _random_filter(rng)
+        verdict = check(actual, required).verdict
+        counterexamples = [
+            e for e in universe if _matches(required, e) is True and _matches(actual, e) is False
+        ]
+        if verdict is True:
+            assert not counterexamples, (actual, required, counterexamples[0])
+            decided += 1
+        elif verdict is False:
+            decided += 1
+    assert decided > 300  # the relation decides most small cases

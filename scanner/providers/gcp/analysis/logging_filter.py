@@ -236,16 +236,44 @@ def _undecided_atoms(expr: Expr, entry: Entry, settled: dict[Atom, bool | None])
 # Coverage
 
 
+_MAX_WITNESSES = 64
+
+
+def _candidates(conj: Conjunct, actual: Expr) -> list[dict[str, str]]:
+    """Entries the alternative matches: its own fields (as written, then padded), then each
+    with one more field that an atom of M names. The last kind finds what a filter excludes,
+    as in ``... AND NOT protoPayload.authenticationInfo.principalEmail:"deployer@"``."""
+    found: list[dict[str, str]] = []
+    for pad in (False, True):
+        entry = _witness(conj, pad)
+        if entry is not None and entry not in found:
+            found.append(entry)
+    if not found:
+        return found
+    base = found[0]
+    for atom in sorted(_atoms(actual), key=str):
+        if len(found) >= _MAX_WITNESSES:
+            break
+        extra: dict[str, str] | None = None
+        if isinstance(atom, Compare) and atom.op in ("=", ":") and atom.path not in base:
+            extra = {atom.path: _FILLER if atom.value == "*" else atom.value}
+        elif isinstance(atom, Term):
+            extra = {f"{_TERM_KEY}m": atom.text}
+        if extra is None:
+            continue
+        entry = {**base, **extra}
+        if entry not in found and all(holds(a, entry) is positive for a, positive in conj):
+            found.append(entry)
+    return found
+
+
 def _check_conjunct(actual: Expr, conj: Conjunct) -> Coverage:
     settled = {atom: _settled(atom, conj) for atom in _atoms(actual)}
     proof = _kleene(actual, settled)
     if proof is True:
         return Coverage(True)
     undecided: list[str] = []
-    for pad in (False, True):
-        entry = _witness(conj, pad)
-        if entry is None:
-            continue
+    for entry in _candidates(conj, actual):
         value = {atom: holds(atom, entry) for atom in _atoms(actual)}
         if _kleene(actual, value) is False:
             return Coverage(
