@@ -171,3 +171,57 @@ def test_undecided_on_a_parameter_is_unknown_too() -> None:
     got, reasons = node.fn(_resource({}), {}, CTX)
     assert got is Status.UNKNOWN
     assert reasons[0].startswith("parameter f: the filter")
+
+
+def test_may_match_audit_is_sound_against_brute_force() -> None:
+    """A filter said to match no audit entry matches none of a universe of audit entries."""
+    import random
+
+    from scanner.providers.gcp.analysis.logging_filter import _atoms, _kleene
+    from scanner.providers.gcp.analysis.logging_filter_facts import holds
+    from scanner.providers.gcp.analysis.logging_filter_syntax import parse
+
+    pieces = [
+        "cloudaudit",
+        "cloudaudit.googleapis.com%2Factivity",
+        "cloudaudit.googleapis.com/data_access",
+        "projects/p/logs/",
+        "/logs/syslog",
+        "syslog",
+        "s/p",
+        "p/logs/cloudaudit",
+        "policy",
+    ]
+    atoms = [f'logName:"{p}"' for p in pieces] + [
+        'log_id("cloudaudit.googleapis.com/policy")',
+        'log_id("stdout")',
+        'logName="projects/p/logs/cloudaudit.googleapis.com%2Fsystem_event"',
+        'logName="projects/p/logs/stdout"',
+        "severity>=ERROR",
+        'resource.type="gce_instance"',
+    ]
+    audit = [
+        {"logName": f"{parent}/logs/cloudaudit.googleapis.com%2F{kind}", "severity": sev}
+        for parent in ("projects/p", "projects/syslog-p", "folders/1", "organizations/2")
+        for kind in ("activity", "data_access", "system_event", "policy")
+        for sev in ("NOTICE", "ERROR")
+    ]
+    rng = random.Random(7)
+    ruled_out = 0
+    for _ in range(1500):
+        terms = [
+            ("NOT " if rng.random() < 0.3 else "") + rng.choice(atoms)
+            for _ in range(rng.randint(1, 3))
+        ]
+        text = rng.choice([" AND ", " OR "]).join(terms)
+        may, _why = may_match_audit(text)
+        if may:
+            continue
+        ruled_out += 1
+        expr = parse(text)
+        assert expr is not None
+        for entry in audit:
+            entry = {**entry, "resource.type": "gce_instance"}
+            value = {atom: holds(atom, entry) for atom in _atoms(expr)}
+            assert _kleene(expr, value) is not True, (text, entry)
+    assert ruled_out > 100
