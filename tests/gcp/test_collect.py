@@ -59,12 +59,14 @@ def test_a_project_whose_policy_answers_403_is_an_error_there_only(fake: FakeGoo
     tools = by_id(got, RM + "projects/dev-tools").attrs
     assert tools["bindings"][0]["role"] == "roles/owner"
     failed = [(e.account, e.operation, e.code) for e in got.inventory.errors]
-    # dev-sandbox is the estate's locked-down project: Monitoring disabled, roles unlistable.
+    # dev-sandbox is the estate's locked-down project: Monitoring and Cloud SQL Admin
+    # disabled, roles unlistable.
     assert failed == [
         ("dev-sandbox", "projects.getIamPolicy", "PERMISSION_DENIED"),
         ("dev-sandbox", "alertPolicies.list", "SERVICE_DISABLED"),
         ("dev-sandbox", "notificationChannels.list", "SERVICE_DISABLED"),
         ("dev-sandbox", "roles.list", "PERMISSION_DENIED"),
+        ("dev-sandbox", "instances.list", "SERVICE_DISABLED"),
     ]
 
 
@@ -185,7 +187,7 @@ def _calls(fake: FakeGoogle) -> int:
 
 def test_calls_of_the_golden_scan_and_their_growth(estate_copy: Path) -> None:
     """The golden scan's calls, and per added project: getIamPolicy, sinks, log buckets and
-    metrics (four) and the service modules' eight, with the searches unchanged until a page
+    metrics (four) and the service modules' nine, with the searches unchanged until a page
     fills."""
     counts = []
     for extra in (0, 5, 10):
@@ -201,11 +203,12 @@ def test_calls_of_the_golden_scan_and_their_growth(estate_copy: Path) -> None:
     # project: alert policies, channels, subnetworks, networks, backend services, DNS
     # policies, the Cloud Asset API state, custom roles; plus the organization's custom roles
     # over two pages, ten predefined roles, two keys with their policies, one dataset, two
-    # second pages). The gateway counts 3 fewer: the list calls failing on their first page
-    # (dev-sandbox's Monitoring lists and custom roles) reach the fake but yield no page.
-    assert counts[0] == (97, 94)
-    assert counts[1][0] - counts[0][0] == 5 * 12
-    assert counts[2][0] - counts[1][0] == 5 * 12
+    # second pages), 5 for Cloud SQL (instances.list per project). The gateway counts 4
+    # fewer: the list calls failing on their first page (dev-sandbox's Monitoring lists,
+    # custom roles and Cloud SQL instances) reach the fake but yield no page.
+    assert counts[0] == (102, 98)
+    assert counts[1][0] - counts[0][0] == 5 * 13
+    assert counts[2][0] - counts[1][0] == 5 * 13
 
 
 def _add_projects(estate: Path, upto: int) -> None:
@@ -236,6 +239,7 @@ def _add_projects(estate: Path, upto: int) -> None:
             ("compute.googleapis.com", f"compute/v1/projects/{pid}/aggregated/backendServices"),
             ("dns.googleapis.com", f"dns/v1/projects/{pid}/policies"),
             ("iam.googleapis.com", f"v1/projects/{pid}/roles"),
+            ("sqladmin.googleapis.com", f"v1/projects/{pid}/instances"),
             (
                 "serviceusage.googleapis.com",
                 f"v1/projects/4{i:011d}/services/cloudasset.googleapis.com",

@@ -13,6 +13,7 @@ from scanner.providers.gcp import (
     monitoring,
     resourcemanager,
     serviceusage,
+    sql,
     storage,
 )
 from scanner.providers.gcp.declare import Service
@@ -28,4 +29,5 @@ SERVICES: tuple[Service, ...] = (
     bigquery.SERVICE,
     kms.SERVICE,
     iamroles.SERVICE,
+    sql.SERVICE,
 )

@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-from google.cloud import iam_admin_v1, monitoring_v3
+from google.cloud import iam_admin_v1, monitoring_v3, sqladmin_v1
 
 # The hosts this fake serves (the HTTP fake leaves them to it).
-HOSTS = ("monitoring.googleapis.com", "iam.googleapis.com")
+HOSTS = ("monitoring.googleapis.com", "iam.googleapis.com", "sqladmin.googleapis.com")
 # The gRPC status of an error fixture that names only its HTTP code (google.rpc.Code mapping).
 HTTP_TO_GRPC = {
     400: grpc.StatusCode.INVALID_ARGUMENT,
@@ -90,6 +90,16 @@ RPCS: tuple[Rpc, ...] = (
         lambda r: f"v1/{r.parent}/roles" if r.parent else "v1/roles",
         iam_admin_v1.ListRolesRequest,
         iam_admin_v1.ListRolesResponse,
+    ),
+    # Cloud SQL Admin (google-cloud-sql ships only gRPC): instances.list is
+    # GET /v1/projects/{project}/instances in REST.
+    Rpc(
+        "google.cloud.sql.v1.SqlInstancesService",
+        "List",
+        "sqladmin.googleapis.com",
+        lambda r: f"v1/projects/{r.project}/instances",
+        sqladmin_v1.SqlInstancesListRequest,
+        sqladmin_v1.InstancesListResponse,
     ),
 )
 
