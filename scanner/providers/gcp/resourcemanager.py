@@ -285,7 +285,14 @@ def _iam(api: GcpApi, scope: Scope, node: Node) -> Found:
     )
     for key in ("bindings", "auditConfigs"):
         items(api, call, node.account, page, key)
-    return Found(node_attrs={node.name: _policy(page.data)}, node_evidence={node.name: [page.ref]})
+    policy = _policy(page.data)
+    return Found(
+        node_attrs={node.name: policy},
+        node_evidence={node.name: [page.ref]},
+        # The roles these bindings name are read by iamroles (a later stage sees only staged
+        # items and resources, not node attributes).
+        staged={"iam_policies": [(node.name, policy["bindings"])]},
+    )
 
 
 SERVICE = Service(

@@ -1,0 +1,179 @@
+"""Compute subnetworks, networks and backend services through the real google-cloud-compute
+REST clients, the gateway and the collection loop: the golden estate (an aggregated list over
+two pages; flow logs on, off and not applicable), an aggregated answer naming unreachable
+scopes, and a project whose Compute API is disabled."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scanner.providers.gcp import compute
+from tests.gcp.services_scan import errors, golden, scan_estate
+
+URL = "https://www.googleapis.com/compute/v1/projects"
+GCE = "//compute.googleapis.com/projects/"
+
+
+def test_golden_subnetworks_across_pages() -> None:
+    got, _, requests = golden()
+    found = {r.name: r for r in got.inventory.of_type(compute.SUBNETWORK, "prod-app")}
+    asked = [
+        r.query.get("pageToken")
+        for r in requests
+        if r.path == "/compute/v1/projects/prod-app/aggregated/subnetworks"
+    ]
+    assert asked == [None, "page2"]
+    assert found["app-private-logged"].attrs == {
+        "name": "app-private-logged",
+        "network": f"{URL}/prod-app/global/networks/default",
+        "region": "us-central1",
+        "purpose": "PRIVATE",
+        "flow_logs_enabled": True,
+        "aggregation_interval": "INTERVAL_5_SEC",
+        "flow_sampling": 1.0,
+        "metadata": "INCLUDE_ALL_METADATA",
+        "filter_expr": None,
+    }
+    off = found["app-private-nolog"].attrs
+    assert (off["purpose"], off["flow_logs_enabled"], off["aggregation_interval"]) == (
+        "PRIVATE",
+        False,
+        None,
+    )
+    proxy = found["app-proxy-only"]
+    assert (proxy.attrs["purpose"], proxy.region, proxy.attrs["flow_logs_enabled"]) == (
+        "REGIONAL_MANAGED_PROXY",
+        "europe-west1",
+        False,
+    )
+    assert proxy.id == GCE + "prod-app/regions/europe-west1/subnetworks/app-proxy-only"
+    (audit,) = got.inventory.of_type(compute.SUBNETWORK, "lw-logging")
+    assert audit.attrs["flow_logs_enabled"] is True
+    assert got.inventory.of_type(compute.SUBNETWORK, "dev-tools") == []
+
+
+def test_golden_networks_and_backend_services() -> None:
+    got, _, _ = golden()
+    (default,) = got.inventory.of_type(compute.NETWORK, "prod-app")
+    assert default.attrs == {
+        "name": "default",
+        "self_link": f"{URL}/prod-app/global/networks/default",
+        "auto_create_subnetworks": True,
+    }
+    assert default.id == GCE + "prod-app/global/networks/default"
+    (web,) = got.inventory.of_type(compute.BACKEND_SERVICE)
+    assert web.attrs == {
+        "name": "web-backend",
+        "region": "global",
+        "load_balancing_scheme": "EXTERNAL_MANAGED",
+        "protocol": "HTTPS",
+        "logging_enabled": False,
+        "sample_rate": None,
+    }
+    assert web.id == GCE + "prod-app/global/backendServices/web-backend"
+    assert not errors(got, lambda e: e.operation.startswith(("subnetworks", "networks", "backend")))
+
+
+def test_unreachable_scopes_and_disabled_api(estate_copy: Path) -> None:
+    base = estate_copy / compute.HOST / "compute/v1/projects"
+    listing = base / "dev-tools/aggregated/subnetworks.json"
+    listing.write_text(
+        json.dumps(
+            {
+                "items": {
+                    "regions/us-east1": {
+                        "subnetworks": [
+                            {
+                                "name": "s",
+                                "selfLink": f"{URL}/dev-tools/regions/us-east1/subnetworks/s",
+                                "region": f"{URL}/dev-tools/regions/us-east1",
+                                "network": f"{URL}/dev-tools/global/networks/n",
+                                "logConfig": {
+                                    "enable": True,
+                                    "aggregationInterval": "INTERVAL_10_MIN",
+                                    "flowSampling": 0.5,
+                                    "metadata": "CUSTOM_METADATA",
+                                    "filterExpr": "inIpRange(connection.src_ip, '10.0.0.0/8')",
+                                },
+                                "enableFlowLogs": False,
+                            }
+                        ]
+                    }
+                },
+                "unreachables": ["regions/me-central2"],
+            }
+        )
+    )
+    (base / "dev-tools/aggregated/backendServices.json").write_text(
+        json.dumps(
+            {
+                "error": {
+                    "code": 403,
+                    "status": "PERMISSION_DENIED",
+                    "message": "Compute Engine API is disabled in project 300000000005.",
+                    "details": [
+                        {
+                            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                            "reason": "SERVICE_DISABLED",
+                            "domain": "googleapis.com",
+                            "metadata": {"service": "compute.googleapis.com"},
+                        }
+                    ],
+                }
+            }
+        )
+    )
+    got, _ = scan_estate(estate_copy)
+    (s,) = got.inventory.of_type(compute.SUBNETWORK, "dev-tools")
+    # logConfig.enable wins over the legacy field; every parameter as set, none defaulted.
+    assert s.attrs["flow_logs_enabled"] is True
+    assert (s.attrs["aggregation_interval"], s.attrs["flow_sampling"], s.attrs["metadata"]) == (
+        "INTERVAL_10_MIN",
+        0.5,
+        "CUSTOM_METADATA",
+    )
+    assert s.attrs["filter_expr"] == "inIpRange(connection.src_ip, '10.0.0.0/8')"
+    found = errors(got, lambda e: e.account == "dev-tools")
+    assert [f[:4] for f in found] == [
+        ("dev-tools", "subnetworks.aggregatedList", "UNREACHABLE", (compute.SUBNETWORK,)),
+        (
+            "dev-tools",
+            "backendServices.aggregatedList",
+            "SERVICE_DISABLED",
+            (compute.BACKEND_SERVICE,),
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "enabled"),
+    [
+        ({"enableFlowLogs": True}, True),  # legacy field only
+        ({"enableFlowLogs": False}, False),
+        ({}, False),
+        ({"enableFlowLogs": True, "logConfig": {"enable": False}}, False),
+        ({"logConfig": {"aggregationInterval": "INTERVAL_5_SEC"}, "enableFlowLogs": True}, True),
+    ],
+)
+def test_flow_logs_enabled(raw: dict[str, Any], enabled: bool) -> None:
+    assert compute.subnetwork_attrs({"name": "s", **raw})["flow_logs_enabled"] is enabled
+
+
+def test_backend_service_region_from_scope_and_field() -> None:
+    regional = {
+        "name": "b",
+        "region": f"{URL}/p/regions/europe-west1",
+        "logConfig": {"enable": True, "sampleRate": 0.25},
+    }
+    attrs = compute.backend_service_attrs(regional, "regions/europe-west1")
+    assert (attrs["region"], attrs["logging_enabled"], attrs["sample_rate"]) == (
+        "europe-west1",
+        True,
+        0.25,
+    )
+    assert compute.backend_service_attrs({"name": "g"}, "global")["region"] == "global"
+    assert compute.subnetwork_attrs({"name": "s", "purpose": ""})["purpose"] == "PRIVATE"

@@ -1,0 +1,140 @@
+"""Cloud KMS keys through the real GAPIC REST client, the gateway and the collection loop:
+the keys the golden estate's log stores name (90-day rotation) and their IAM policies, a key
+whose get answers 403, one that does not exist (404), and a failed getIamPolicy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scanner.model import Unknowable
+from scanner.providers.gcp import kms
+from tests.gcp.services_scan import errors, fault, golden, scan_estate
+
+ARCHIVE = "projects/lw-logging/locations/us/keyRings/audit/cryptoKeys/archive"
+LOGBUCKET = "projects/lw-logging/locations/global/keyRings/audit/cryptoKeys/logbucket"
+KMS = "//cloudkms.googleapis.com/"
+
+
+def test_golden_keys_named_by_log_stores() -> None:
+    got, _, requests = golden()
+    assert sorted(r.attrs["name"] for r in got.inventory.of_type(kms.KEY)) == [LOGBUCKET, ARCHIVE]
+    archive = got.inventory.get(KMS + ARCHIVE)
+    assert archive is not None
+    assert (archive.account, archive.region, archive.name) == ("lw-logging", "us", "archive")
+    assert archive.attrs == {
+        "name": ARCHIVE,
+        "purpose": "ENCRYPT_DECRYPT",
+        "rotation_period_seconds": 7776000,
+        "next_rotation_time": "2027-01-04T09:00:00Z",
+        "primary_state": "ENABLED",
+        "protection_level": "SOFTWARE",
+        "bindings": [
+            {
+                "role": "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+                "members": [
+                    "serviceAccount:service-300000000001@gs-project-accounts.iam.gserviceaccount.com"
+                ],
+                "condition": None,
+            }
+        ],
+    }
+    assert [e.operation for e in archive.evidence] == ["cryptoKeys.get", "cryptoKeys.getIamPolicy"]
+    # Both reads are GETs (getIamPolicy is a GET in Cloud KMS's REST binding), policy v3.
+    mine = [r for r in requests if r.host == kms.HOST and ARCHIVE in r.path]
+    assert [(r.method, r.path) for r in mine] == [
+        ("GET", f"/v1/{ARCHIVE}"),
+        ("GET", f"/v1/{ARCHIVE}:getIamPolicy"),
+    ]
+    assert mine[1].query.get("options.requestedPolicyVersion") == "3"
+
+
+def test_denied_missing_and_policy_failures(estate_copy: Path) -> None:
+    keys = estate_copy / kms.HOST / "v1" / "projects/lw-logging/locations/global/keyRings/audit"
+    (keys / "cryptoKeys" / "logbucket.json").unlink()
+    got, _ = scan_estate(estate_copy, [fault(kms.HOST, f"/v1/{ARCHIVE}", 403)])
+    gone = got.inventory.get(KMS + LOGBUCKET)
+    assert gone is not None and gone.placeholder is not None
+    assert "does not exist" in gone.placeholder.reason
+    denied = got.inventory.get(KMS + ARCHIVE)
+    assert denied is not None and denied.placeholder is None
+    for attr in kms.KEY_ATTRS:
+        value = denied.attrs[attr]
+        assert isinstance(value, Unknowable) and value.error, attr
+    assert f"cryptoKeys.get for {ARCHIVE} failed: PERMISSION_DENIED" in (
+        denied.attrs["rotation_period_seconds"].reason
+    )
+    assert errors(got, lambda e: e.operation.startswith("cryptoKeys")) == [
+        ("lw-logging", "cryptoKeys.get", "PERMISSION_DENIED", (), ARCHIVE)
+    ]
+
+
+def test_a_failed_key_policy_leaves_only_bindings_unknown(estate_copy: Path) -> None:
+    got, _ = scan_estate(estate_copy, [fault(kms.HOST, f"/v1/{ARCHIVE}:getIamPolicy", 403)])
+    archive = got.inventory.get(KMS + ARCHIVE)
+    assert archive is not None
+    assert archive.attrs["rotation_period_seconds"] == 7776000
+    assert isinstance(archive.attrs["bindings"], Unknowable)
+    assert archive.attrs["bindings"].error
+
+
+def test_conditional_binding_and_no_rotation(estate_copy: Path) -> None:
+    base = estate_copy / kms.HOST / "v1" / ARCHIVE
+    base.with_suffix(".json").write_text(
+        json.dumps(
+            {
+                "name": ARCHIVE,
+                "purpose": "ENCRYPT_DECRYPT",
+                "versionTemplate": {
+                    "protectionLevel": "HSM",
+                    "algorithm": "GOOGLE_SYMMETRIC_ENCRYPTION",
+                },
+            }
+        )
+    )
+    (base.parent / "archive@getIamPolicy.json").write_text(
+        json.dumps(
+            {
+                "version": 3,
+                "bindings": [
+                    {
+                        "role": "roles/cloudkms.admin",
+                        "members": ["allAuthenticatedUsers"],
+                        "condition": {
+                            "title": "temp",
+                            "expression": "request.time < timestamp('2027-01-01T00:00:00Z')",
+                        },
+                    }
+                ],
+            }
+        )
+    )
+    got, _ = scan_estate(estate_copy)
+    attrs = got.inventory.get(KMS + ARCHIVE).attrs  # type: ignore[union-attr]
+    assert (attrs["rotation_period_seconds"], attrs["next_rotation_time"]) == (None, None)
+    assert (attrs["primary_state"], attrs["protection_level"]) == (None, "HSM")
+    assert attrs["bindings"] == [
+        {
+            "role": "roles/cloudkms.admin",
+            "members": ["allAuthenticatedUsers"],
+            "condition": {
+                "title": "temp",
+                "expression": "request.time < timestamp('2027-01-01T00:00:00Z')",
+            },
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("duration", "expected"),
+    [("7776000s", 7776000), ("7776001s", 7776001), ("86400.5s", 86400), (None, None), ("", None)],
+)
+def test_seconds(duration: str | None, expected: int | None) -> None:
+    assert kms.seconds(duration) == expected
+
+
+def test_key_name_strips_versions() -> None:
+    assert kms.key_name(f"{ARCHIVE}/cryptoKeyVersions/3") == ARCHIVE
+    assert kms.key_name(ARCHIVE) == ARCHIVE
