@@ -191,7 +191,13 @@ class GcpApi:
         """Every page of a list: `fetch(retry)` yields the pages (a GAPIC pager's `.pages`,
         or `json_pages`); each page is counted, checked against the deadline and recorded."""
         self._check(call, account, target)
-        iterator = self._sdk(call, account, target, lambda: iter(fetch(self.retry())))
+        try:
+            # A GAPIC list method asks for its first page when called (the pager is built on
+            # it); a JSON page generator asks for nothing until iterated.
+            iterator = self._sdk(call, account, target, lambda: iter(fetch(self.retry())))
+        except GcpCallError:
+            self._count(call, account)
+            raise
         found: list[Page] = []
         while True:
             self._check(call, account, target)
