@@ -217,7 +217,10 @@ def test_every_failed_call_is_listed_once(fake: FakeGoogle) -> None:
     )
     got = scan(fake)
     assert errors(got) == [
+        ("dev-sandbox", "alertPolicies.list", "SERVICE_DISABLED"),
+        ("dev-sandbox", "notificationChannels.list", "SERVICE_DISABLED"),
         ("dev-sandbox", "projects.getIamPolicy", "PERMISSION_DENIED"),
+        ("dev-sandbox", "roles.list", "PERMISSION_DENIED"),
         ("dev-tools", "locations.buckets.list", "SERVICE_DISABLED"),
         ("dev-tools", "metrics.list", "SERVICE_DISABLED"),
         ("dev-tools", "sinks.list", "SERVICE_DISABLED"),
