@@ -7,9 +7,8 @@ id). They are checked three ways: the plan gives the same status (but where a pl
 what the live scan knows: PLAN_CANNOT_KNOW, with the reason and the status the plan gives);
 tests/gcp/golden/expected.yaml (the hand-written expectations of the live scan) agrees with
 them wherever it has rows; and the live scan itself, through the real SDK clients against the
-loopback fake, gives them for every (policy, resource) it collects (AWAITING_LIVE names the
-policies whose live collectors are not on this branch yet). Resources a Terraform plan never
-holds are NOT_IN_PLANS, with the reason.
+loopback fake, gives exactly them. Resources a Terraform plan never holds are NOT_IN_PLANS,
+with the reason.
 """
 
 from __future__ import annotations
@@ -210,17 +209,6 @@ NOT_IN_PLANS: dict[tuple[str, str], str] = {
     for p in PROJECTS
 }
 
-# Policies whose live collectors are not on this branch yet (the live scan reports what they
-# read as not collected, or links nothing): compared with the live scan once they are.
-AWAITING_LIVE: dict[str, str] = {
-    **{
-        f"gcp-monitoring-{slug}": "alert policies and notification channels are collected by "
-        "gcp-services' monitoring module, not yet among the live adapter's services"
-        for slug in CIS
-    },
-}
-
-
 # ----- judging ----------------------------------------------------------------------------
 
 
@@ -288,7 +276,6 @@ def test_the_tables_cover_exactly_the_plan_catalogue() -> None:
     assert set(PLAN_CANNOT_KNOW) <= set(LIVE)
     assert set(NOT_IN_PLANS) <= set(LIVE)
     assert not set(PLAN_CANNOT_KNOW) & set(NOT_IN_PLANS)
-    assert set(AWAITING_LIVE) <= set(PLAN_POLICIES)
 
 
 def test_plan_verdicts_agree_with_the_live_verdicts() -> None:
@@ -328,23 +315,21 @@ def test_live_verdicts_agree_with_the_golden_expectations_file() -> None:
 
 def test_plan_verdicts_agree_with_the_live_scan_of_the_fake() -> None:
     """For every (policy, resource) both judge: the same status, but where a plan cannot know
-    (PLAN_CANNOT_KNOW) or the live collector is not on this branch yet (AWAITING_LIVE, or the
-    live finding says the attribute was not collected)."""
+    (PLAN_CANNOT_KNOW); and the live scan judges nothing else but what NOT_IN_PLANS names."""
     planned, live = plan_findings(), live_findings()
     differ = []
     for key in sorted(set(planned) & set(live)):
         if key in PLAN_CANNOT_KNOW:
             assert live[key].status is LIVE[key], (key, live[key].message)
             continue
-        if key[0] in AWAITING_LIVE or "not collected" in live[key].message:
-            continue
         if planned[key].status is not live[key].status:
             differ.append((key, planned[key].status, live[key].status, live[key].message))
     assert not differ, "\n".join(map(str, differ))
     # The live scan's resources a plan never holds are those NOT_IN_PLANS says.
     for key in set(live) - set(planned):
-        if key[0] in PLAN_POLICIES and key[0] not in AWAITING_LIVE:
-            assert key in NOT_IN_PLANS, (key, live[key].status, live[key].message)
+        assert key in NOT_IN_PLANS, (key, live[key].status, live[key].message)
+    # The live scan gives the live verdicts (what expected.yaml checks through the CLI).
+    assert {k: f.status for k, f in live.items()} == LIVE
 
 
 # ----- the plan-only policy ----------------------------------------------------------------
