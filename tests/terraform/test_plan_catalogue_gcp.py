@@ -354,3 +354,110 @@ def test_plan_only_policy_on_changed_log_stores(
     change(plan, address)["actions"] = actions
     found = [f for k, f in _judge(plan).items() if k[0] == PLAN_ONLY]
     assert [(f.resource_name, f.status) for f in found] == [(address, status)]
+
+
+# ----- the other status of policies the golden estate judges one way only -------------------
+# Each edit is what another configuration would have produced; judged on the plan only (the
+# golden estate has no live twin of it).
+
+BUCKET_ADDRESS = "google_storage_bucket.archive"
+ARCHIVE = "//storage.googleapis.com/lw-audit-archive"
+DATASET = "//bigquery.googleapis.com/projects/prod-data/datasets/audit"
+ARCHIVE_KEY = (
+    "//cloudkms.googleapis.com/projects/lw-logging/locations/us/keyRings/audit/cryptoKeys/archive"
+)
+BACKEND = "//compute.googleapis.com/projects/prod-app/global/backendServices/web-backend"
+
+
+def _values(plan: dict[str, Any], address: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(
+        r for r in plan["planned_values"]["root_module"]["resources"] if r["address"] == address
+    )["values"]
+    return found
+
+
+def _public_bucket(plan: dict[str, Any]) -> None:
+    _values(plan, BUCKET_ADDRESS)["public_access_prevention"] = "inherited"
+    member = _values(plan, "google_storage_bucket_iam_member.archive_writer")
+    member.update(role="roles/storage.objectViewer", member="allUsers")
+
+
+def _unlocked_short_bucket(plan: dict[str, Any]) -> None:
+    _values(plan, BUCKET_ADDRESS)["retention_policy"] = [
+        {"retention_period": 30 * 86400, "is_locked": False}
+    ]
+
+
+def _bucket_without_key(plan: dict[str, Any]) -> None:
+    _values(plan, BUCKET_ADDRESS)["encryption"] = []
+
+
+def _dataset_with_key_and_short_expiry(plan: dict[str, Any]) -> None:
+    _values(plan, "google_bigquery_dataset.audit").update(
+        default_encryption_configuration=[
+            {"kms_key_name": ARCHIVE_KEY.removeprefix("//cloudkms.googleapis.com/")}
+        ],
+        default_table_expiration_ms=7 * 86400 * 1000,
+    )
+
+
+def _key_public_and_not_rotated(plan: dict[str, Any]) -> None:
+    _values(plan, "google_kms_crypto_key.archive")["rotation_period"] = None
+    resources = plan["planned_values"]["root_module"]["resources"]
+    resources.append(
+        {
+            "address": "google_kms_crypto_key_iam_member.public",
+            "mode": "managed",
+            "type": "google_kms_crypto_key_iam_member",
+            "name": "public",
+            "values": {
+                "crypto_key_id": ARCHIVE_KEY.removeprefix("//cloudkms.googleapis.com/"),
+                "role": "roles/cloudkms.cryptoKeyDecrypter",
+                "member": "allAuthenticatedUsers",
+                "condition": [],
+            },
+        }
+    )
+
+
+def _backend_logged(plan: dict[str, Any]) -> None:
+    _values(plan, "google_compute_backend_service.web")["log_config"] = [
+        {"enable": True, "sample_rate": 1}
+    ]
+
+
+VARIANTS: list[tuple[str, str, Any, Status]] = [
+    ("gcp-storage-sink-bucket-not-public", ARCHIVE, _public_bucket, FAIL),
+    ("gcp-storage-sink-bucket-retention-locked", ARCHIVE, _unlocked_short_bucket, FAIL),
+    ("gcp-storage-sink-bucket-cmek", ARCHIVE, _bucket_without_key, FAIL),
+    ("gcp-bigquery-sink-dataset-cmek", DATASET, _dataset_with_key_and_short_expiry, PASS),
+    ("gcp-bigquery-sink-dataset-expiration", DATASET, _dataset_with_key_and_short_expiry, FAIL),
+    ("gcp-kms-log-key-not-public", ARCHIVE_KEY, _key_public_and_not_rotated, FAIL),
+    ("gcp-kms-log-key-rotation", ARCHIVE_KEY, _key_public_and_not_rotated, FAIL),
+    ("gcp-lb-logging", BACKEND, _backend_logged, PASS),
+]
+
+
+def test_every_plan_policy_passes_and_fails_on_some_plan() -> None:
+    seen: dict[str, set[Status]] = {}
+    for (pid, rid), status in LIVE.items():
+        if (pid, rid) not in NOT_IN_PLANS:
+            seen.setdefault(pid, set()).add(PLAN_CANNOT_KNOW.get((pid, rid), (status, ""))[0])
+    for pid, _rid, _edit, status in VARIANTS:
+        seen.setdefault(pid, set()).add(status)
+    seen.setdefault(PLAN_ONLY, set()).update({PASS, FAIL})  # test_plan_only_policy_on_...
+    lacking = {pid: seen.get(pid, set()) for pid in PLAN_POLICIES}
+    assert {p: s for p, s in lacking.items() if not {PASS, FAIL} <= s} == {}
+
+
+@pytest.mark.parametrize(
+    ("policy", "rid", "edit", "status"), VARIANTS, ids=[f"{v[0]}-{v[3].value}" for v in VARIANTS]
+)
+def test_plan_variant_gives_the_other_status(
+    policy: str, rid: str, edit: Any, status: Status
+) -> None:
+    plan = copy.deepcopy(load_plan(GOLDEN))
+    edit(plan)
+    finding = _judge(plan)[(policy, rid)]
+    assert finding.status is status, finding.message
+    assert LIVE[(policy, rid)] is not status
