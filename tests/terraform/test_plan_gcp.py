@@ -468,6 +468,25 @@ def test_literal_destination_outside_the_plan_is_not_in_this_plan() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("destination", "why"),
+    [
+        ("pubsub.googleapis.com/projects/prod-data/topics/audit", "is a Pub/Sub topic"),
+        ("logging.googleapis.com/projects/lw-logging", "routes the entries to another project"),
+    ],
+)
+def test_destination_logward_does_not_collect_is_unknown(destination: str, why: str) -> None:
+    plan = golden()
+    sink = "google_logging_project_sink.to_bq"
+    values(plan, sink)["destination"] = destination
+    expressions(plan, sink)["destination"] = {"constant_value": destination}
+    found = scan(plan)
+    link = get(found, TO_BQ).links["destination"]
+    assert link.targets == ()
+    assert isinstance(link.unresolved, Unknowable) and why in link.unresolved.reason
+    assert attr(found, TO_BQ, "destination_type") in ("pubsub", "logging_project")
+
+
 def test_org_sink_including_children_covers_every_project_below() -> None:
     plan = golden()
     raw = next(
