@@ -781,3 +781,24 @@ def test_billing_account_sink() -> None:
     assert sink.attrs["parent_type"] == "billing_account"
     assert sink.attrs["include_children"] is False and sink.also_accounts == ()
     assert sink.links["destination"].targets == (ARCHIVE,)
+
+
+def test_a_project_under_a_folder_created_by_the_plan_has_unknown_audit_logging() -> None:
+    """folder_id = google_folder.new.folder_id, both created: where the project will sit is
+    known only after apply, so its effective audit config is unknown (never an error)."""
+    plan = golden()
+    for address in ("google_folder.dev", "google_project.dev_tools"):
+        change(plan, address)["actions"] = ["create"]
+    after_unknown(plan, "google_folder.dev", "name")
+    after_unknown(plan, "google_folder.dev", "folder_id")
+    after_unknown(plan, "google_project.dev_tools", "folder_id")
+    found = scan(plan)
+    project = get(found, f"{RM}projects/dev-tools")
+    assert isinstance(project.attrs["ancestors"], Unknowable)
+    policy = [
+        c
+        for c in compile_policies(load_policies(), {})
+        if c.policy.id == "gcp-audit-logging-data-access"
+    ]
+    (finding,) = [f for f in evaluate(policy, found.inventory) if f.resource_id == project.id]
+    assert finding.status is Status.UNKNOWN, finding.message
