@@ -802,3 +802,69 @@ def test_a_project_under_a_folder_created_by_the_plan_has_unknown_audit_logging(
     ]
     (finding,) = [f for f in evaluate(policy, found.inventory) if f.resource_id == project.id]
     assert finding.status is Status.UNKNOWN, finding.message
+
+
+@pytest.mark.parametrize(
+    ("tf_type", "planned"),
+    [
+        (
+            "google_storage_bucket_iam_binding",
+            {
+                "bucket": "lw-audit-archive",
+                "role": "roles/storage.objectViewer",
+                "members": ["group:auditors@example.org"],
+                "condition": [{"title": "until 2027", "expression": "request.time < x"}],
+            },
+        ),
+        (
+            "google_storage_bucket_iam_policy",
+            {
+                "bucket": "b/lw-audit-archive",
+                "policy_data": json.dumps(
+                    {
+                        "bindings": [
+                            {
+                                "role": "roles/storage.objectViewer",
+                                "members": ["group:auditors@example.org"],
+                                "condition": {
+                                    "title": "until 2027",
+                                    "expression": "request.time < x",
+                                },
+                            }
+                        ]
+                    }
+                ),
+            },
+        ),
+    ],
+)
+def test_bucket_iam_bindings_and_policies(tf_type: str, planned: dict[str, Any]) -> None:
+    plan = golden()
+    _add(plan, tf_type, "auditors", planned)
+    bindings = attr(scan(plan), ARCHIVE, "bindings")
+    assert {
+        "role": "roles/storage.objectViewer",
+        "members": ["group:auditors@example.org"],
+        "condition": {"title": "until 2027", "expression": "request.time < x"},
+    } in bindings
+    assert len(bindings) == 2  # and the sink writer's grant
+
+
+def test_iam_member_known_after_apply_makes_the_bindings_unknown() -> None:
+    plan = golden()
+    after_unknown(plan, "google_storage_bucket_iam_member.archive_writer", "member")
+    bindings = attr(scan(plan), ARCHIVE, "bindings")
+    assert isinstance(bindings, Unknowable) and not bindings.error
+
+
+def test_iam_of_a_bucket_outside_the_plan_is_not_evaluated() -> None:
+    plan = golden()
+    _add(
+        plan,
+        "google_storage_bucket_iam_member",
+        "elsewhere",
+        {"bucket": "someone-elses-bucket", "role": "roles/viewer", "member": "allUsers"},
+    )
+    assert scan(plan).not_evaluated == {
+        "google_storage_bucket_iam_member": ["google_storage_bucket_iam_member.elsewhere"]
+    }
