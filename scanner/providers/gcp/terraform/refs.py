@@ -106,10 +106,29 @@ def destination(res: PlanResource, ctx: PlanContext) -> tuple[Any, Target]:
             value = destination_value(target, ctx) or value
         return value, target
     if isinstance(value, str) and value:
-        return value, Target(literal=value)
+        if literal_id(value)[1] in (STORAGE, LOG_BUCKET, DATASET):
+            return value, Target(literal=value)
+        # A Pub/Sub topic, a project, or another kind logward does not collect: where the
+        # entries end up cannot be judged (as the live scan says of the same destination).
+        return value, Target(unknown=Unknowable(_uncollected(value)))
     if isinstance(value, Unknowable):
         return value, Target(unknown=value)
     return None, Target()
+
+
+def _uncollected(text: str) -> str:
+    host = text.partition("/")[0]
+    if host == "pubsub.googleapis.com":
+        return (
+            f"destination {text} is a Pub/Sub topic: logward does not read topics or their "
+            "subscribers, so where these entries are kept cannot be judged"
+        )
+    if host == "logging.googleapis.com":
+        return (
+            f"destination {text} routes the entries to another project, whose own sinks and "
+            "log buckets decide where they are kept"
+        )
+    return f"destination {text} is of a kind logward does not collect, so it cannot be judged"
 
 
 def relative(value: Any, target: Target) -> Any:
