@@ -164,6 +164,8 @@ def _instances(api: GcpApi, scope: Scope, node: Node) -> Found:
     request = sqladmin_v1.SqlInstancesListRequest(project=project)
 
     def fetch(retry: Any) -> Any:
+        # `.pages`, never the pager itself: the generated ListPager iterates over each
+        # page's `warnings`, not its `items` (google-cloud-sql 0.1.2).
         return client.list(request=request, retry=retry, timeout=READ_TIMEOUT).pages
 
     found: list[Resource] = []
