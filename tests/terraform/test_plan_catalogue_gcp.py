@@ -54,6 +54,10 @@ CIS = (
 )
 
 
+SQL_PG = "//sqladmin.googleapis.com/projects/prod-data/instances/prod-pg"
+SQL_SANDBOX = "gcp:dev-sandbox:global:gcp.sql.instance"
+
+
 def _bucket(project: str, bucket: str) -> str:
     return f"{LOGGING}{project}/locations/global/buckets/{bucket}"
 
@@ -180,6 +184,12 @@ LIVE: dict[tuple[str, str], Status] = {
         for slug in CIS
         for p in PROJECTS
     },
+    # CIS 6.2: prod-pg has pgAudit on and logs all CIS asks but statement durations (500 ms);
+    # lw-logging's MySQL instance is not judged; dev-sandbox's Cloud SQL Admin API is disabled.
+    ("gcp-sql-postgres-log-flags", SQL_PG): FAIL,
+    ("gcp-sql-postgres-pgaudit", SQL_PG): PASS,
+    ("gcp-sql-postgres-log-flags", SQL_SANDBOX): ERROR,
+    ("gcp-sql-postgres-pgaudit", SQL_SANDBOX): ERROR,
 }
 
 # (policy, resource) -> (the status a plan gives, why it cannot give the live one).
@@ -200,13 +210,23 @@ REQUIRED_BUCKET = (
     "refuses it), so no plan holds it"
 )
 NOT_IN_PLANS: dict[tuple[str, str], str] = {
-    (pid, _bucket(p, "_Required")): REQUIRED_BUCKET
-    for pid in (
-        "gcp-logging-bucket-locked",
-        "gcp-logging-bucket-retention",
-        "gcp-logging-bucket-cmek",
-    )
-    for p in PROJECTS
+    **{
+        (pid, _bucket(p, "_Required")): REQUIRED_BUCKET
+        for pid in (
+            "gcp-logging-bucket-locked",
+            "gcp-logging-bucket-retention",
+            "gcp-logging-bucket-cmek",
+        )
+        for p in PROJECTS
+    },
+    **{
+        (pid, SQL_SANDBOX): (
+            "the live scan's instances.list on dev-sandbox answers 403 SERVICE_DISABLED (an "
+            "error for the type in that project); a plan lists nothing that can fail and "
+            "declares no instance there"
+        )
+        for pid in ("gcp-sql-postgres-log-flags", "gcp-sql-postgres-pgaudit")
+    },
 }
 
 # ----- judging ----------------------------------------------------------------------------
@@ -426,6 +446,19 @@ def _backend_logged(plan: dict[str, Any]) -> None:
     ]
 
 
+def _pg_flags(plan: dict[str, Any], **flags: str | None) -> None:
+    """Set (or, with None, remove) database flags of prod-pg."""
+    settings = _values(plan, "google_sql_database_instance.prod_pg")["settings"][0]
+    kept = {f["name"]: f["value"] for f in settings["database_flags"]}
+    kept.update({k.replace("__", "."): v for k, v in flags.items()})
+    settings["database_flags"] = [{"name": k, "value": v} for k, v in kept.items() if v]
+
+
+def _pg_durations_off_pgaudit_unset(plan: dict[str, Any]) -> None:
+    # -1 disables duration logging (6.2.7); pgAudit left out takes the default, off (6.2.8).
+    _pg_flags(plan, log_min_duration_statement="-1", cloudsql__enable_pgaudit=None)
+
+
 VARIANTS: list[tuple[str, str, Any, Status]] = [
     ("gcp-storage-sink-bucket-not-public", ARCHIVE, _public_bucket, FAIL),
     ("gcp-storage-sink-bucket-retention-locked", ARCHIVE, _unlocked_short_bucket, FAIL),
@@ -435,6 +468,8 @@ VARIANTS: list[tuple[str, str, Any, Status]] = [
     ("gcp-kms-log-key-not-public", ARCHIVE_KEY, _key_public_and_not_rotated, FAIL),
     ("gcp-kms-log-key-rotation", ARCHIVE_KEY, _key_public_and_not_rotated, FAIL),
     ("gcp-lb-logging", BACKEND, _backend_logged, PASS),
+    ("gcp-sql-postgres-log-flags", SQL_PG, _pg_durations_off_pgaudit_unset, PASS),
+    ("gcp-sql-postgres-pgaudit", SQL_PG, _pg_durations_off_pgaudit_unset, FAIL),
 ]
 
 

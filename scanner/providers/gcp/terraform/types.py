@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from scanner.plan.context import PlanContext, PlanResource, TypeMapping
-from scanner.providers.gcp.terraform import hierarchy, logging, monitoring, network, scope, storage
+from scanner.providers.gcp.terraform import (
+    hierarchy,
+    logging,
+    monitoring,
+    network,
+    scope,
+    sql,
+    storage,
+)
 
 TYPES: dict[str, TypeMapping] = {
     "google_project": TypeMapping(scope.PROJECT, scope.project_id, scope.project),
@@ -34,6 +42,7 @@ TYPES: dict[str, TypeMapping] = {
     "google_compute_region_backend_service": TypeMapping(
         network.BACKEND, network.backend_id, network.backend_service
     ),
+    "google_sql_database_instance": TypeMapping(sql.INSTANCE, sql.instance_id, sql.instance),
 }
 # Types that attach to an owner of TYPES, several per owner: Terraform type -> the owner it
 # attaches to (None: an owner outside the plan, so the resource is not evaluated).
