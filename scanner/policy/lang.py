@@ -14,7 +14,7 @@ from typing import Any
 
 from scanner.inventory import Inventory
 from scanner.model import Absent, Resource, Status, Unknowable
-from scanner.policy.operators import CORE, Context, Operator, fmt
+from scanner.policy.operators import CORE, Context, Operator, Undecided, fmt
 from scanner.policy.outcomes import (
     MISSING,
     PASS,
@@ -214,7 +214,11 @@ class Compiler:
                 # A placeholder's reason is about the whole resource: say it once, unprefixed.
                 where = ".".join(parts[:depth]) or label
                 return unknown_outcome(actual, "" if actual is res.placeholder else where)
-            if test(actual, expected, ctx):
+            try:
+                verdict = test(actual, expected, ctx)
+            except Undecided as exc:
+                return Status.UNKNOWN, (f"{label}: {exc.reason}",)
+            if verdict:
                 return PASS
             reason = explain(label, actual, expected) if explain is not None else None
             return Status.FAIL, (reason or f"{label} is {fmt(actual)}, expected {expect_text}",)
@@ -226,15 +230,23 @@ class Compiler:
     ) -> Node:
         if name not in self.params:
             raise CompileError(path, f"parameter {name!r} is not declared in `parameters`")
-        verdict = op.test(self.params[name], expected, Context(Inventory()))
-        outcome: Outcome = (
-            PASS
-            if verdict
-            else (
-                Status.FAIL,
-                (f"parameter {name} is {fmt(self.params[name])}, expected {op.expect(expected)}",),
+        outcome: Outcome
+        try:
+            verdict = op.test(self.params[name], expected, Context(Inventory()))
+        except Undecided as exc:
+            outcome = (Status.UNKNOWN, (f"parameter {name}: {exc.reason}",))
+        else:
+            outcome = (
+                PASS
+                if verdict
+                else (
+                    Status.FAIL,
+                    (
+                        f"parameter {name} is {fmt(self.params[name])}, "
+                        f"expected {op.expect(expected)}",
+                    ),
+                )
             )
-        )
         return Node(lambda _r, _c, _x: outcome, f"{name} {op.name} {fmt(expected)}")
 
     def _quantified(

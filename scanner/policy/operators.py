@@ -30,6 +30,16 @@ class Context:
     visited: list[str] = field(default_factory=list)
 
 
+class Undecided(Exception):
+    """Raised by an operator's test when it cannot decide for this value (a filter it cannot
+    parse, a relation it cannot prove either way): the comparison is `unknown` with `reason`,
+    never a pass or a fail."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 def _no_problem(_operand: Any) -> str | None:
     return None
 

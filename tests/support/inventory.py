@@ -47,6 +47,7 @@ def resource_from_data(data: Mapping[str, Any]) -> Resource:
         attrs=to_value(data.get("attrs") or {}),
         links=links,
         placeholder=placeholder,
+        also_accounts=tuple(str(a) for a in data.get("also_accounts") or ()),
     )
 
 

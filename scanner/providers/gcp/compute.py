@@ -54,6 +54,14 @@ def last(url: str | None) -> str | None:
     return url.rstrip("/").rsplit("/", 1)[-1] if url else None
 
 
+def _filter(expr: Any) -> str | None:
+    """A flow-log filter, None when it filters nothing: absent, empty, or the CEL literal
+    `true` (the provider's documented default, which "evaluates to include everything")."""
+    if not isinstance(expr, str) or expr.strip() in ("", "true"):
+        return None
+    return expr
+
+
 def subnetwork_attrs(raw: dict[str, Any]) -> dict[str, Any]:
     """The contract attributes of one Subnetwork (REST JSON). Flow-log parameters are as the
     API returns them (None when it returns none), never filled with defaults: a policy on
@@ -72,7 +80,7 @@ def subnetwork_attrs(raw: dict[str, Any]) -> dict[str, Any]:
         "aggregation_interval": log.get("aggregationInterval"),
         "flow_sampling": float(sampling) if sampling is not None else None,
         "metadata": log.get("metadata"),
-        "filter_expr": log.get("filterExpr") or None,
+        "filter_expr": _filter(log.get("filterExpr")),
     }
 
 

@@ -30,6 +30,8 @@ GET_ROLE = Call("iam", "roles.get", "iam.roles.get")
 LIST_ROLES = Call("iam", "roles.list", "iam.roles.list")
 # What resourcemanager stages for this module: (node name, bindings) of every IAM policy read.
 STAGED_POLICIES = "iam_policies"
+# How an IAM role name starts (BigQuery access entries also hold the basic READER/WRITER/OWNER).
+ROLE_PREFIXES = ("roles/", "projects/", "organizations/")
 # Resource types whose own IAM policy (`bindings`) can bind roles: destination buckets, keys.
 BINDING_TYPES = ("gcp.storage.bucket", "gcp.kms.key")
 
@@ -129,6 +131,12 @@ def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:
             for r in found.of_type(rtype)
             if isinstance(r.attrs.get("bindings"), list)
         ]
+    # A dataset's access entries may name IAM roles too (`roles/bigquery.dataEditor`).
+    policies += [
+        [e for e in r.attrs["access"] if str(e.get("role", "")).startswith(ROLE_PREFIXES)]
+        for r in found.of_type("gcp.bigquery.dataset")
+        if isinstance(r.attrs.get("access"), list)
+    ]
     listed = [r.attrs["name"] for r in found.of_type(ROLE)]
     for name in to_get(bound_roles(policies), listed):
         yield f"role {name}", owner(name), name

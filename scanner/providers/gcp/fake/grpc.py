@@ -94,9 +94,10 @@ RPCS: tuple[Rpc, ...] = (
 )
 
 
-# (host, REST path, page token) -> (HTTP status, Google JSON body) to answer instead of the
+# (host, REST path, page token, authorization) -> (HTTP status, Google JSON body) to answer
+# instead of the
 # files, or None to use them: how FakeGoogle records gRPC requests and applies its overrides.
-Hook = Callable[[str, str, str], "tuple[int, Any] | None"]
+Hook = Callable[[str, str, str, "str | None"], "tuple[int, Any] | None"]
 
 
 @dataclass
@@ -116,7 +117,9 @@ class FakeGrpc:
         token = str(getattr(request, "page_token", "") or "")
         with self._lock:
             self.calls.append((f"/{rpc.service}/{rpc.method}", path, token))
-        override = self.hook(rpc.host, path, token) if self.hook is not None else None
+        metadata = dict(context.invocation_metadata())
+        auth = metadata.get("authorization")
+        override = self.hook(rpc.host, path, token, auth) if self.hook is not None else None
         if override is not None:
             body: Any = override[1]
             text = json.dumps(body)
@@ -180,7 +183,10 @@ class GrpcServer:
 
     def __init__(self, root: Path, hook: Hook | None = None) -> None:
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-        port = self._server.add_insecure_port("127.0.0.1:0")
+        # Local credentials (loopback only, no TLS): the clients can then send call
+        # credentials, which gRPC refuses on an insecure channel (see clients.local_channel).
+        local = grpc.local_server_credentials(grpc.LocalConnectionType.LOCAL_TCP)
+        port = self._server.add_secure_port("127.0.0.1:0", local)
         self.fake = FakeGrpc(address=f"127.0.0.1:{port}", root=Path(root), hook=hook)
         self._server.add_generic_rpc_handlers(_handlers(self.fake))
 

@@ -1,0 +1,1 @@
+"""Analyses over collected GCP IAM and logging configuration."""
