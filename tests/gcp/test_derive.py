@@ -441,3 +441,182 @@ def test_derivers_do_not_change_the_input() -> None:
     inv.add(project)
     resolve(inv, live_refs(inv), Declared(LINKS, JOINS, DERIVERS), live_gaps(inv))
     assert "audit_logging" not in project.attrs
+
+
+# --- interceptChildren ----------------------------------------------------------------------
+
+
+def test_no_intercepting_ancestor() -> None:
+    inv = estate()
+    assert attr(inv, f"//logging.googleapis.com/{PROD}/sinks/prod-audit", "intercepted_by") == []
+    assert (
+        attr(
+            inv,
+            "//logging.googleapis.com/projects/lw-logging/sinks/all-to-logbucket",
+            "intercepted_by",
+        )
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("flags", "intercepted"),
+    [
+        ({"intercept_children": True, "disabled": False}, True),
+        ({"intercept_children": False, "disabled": False}, False),  # sibling: include only
+        ({"intercept_children": True, "disabled": True}, False),  # a disabled sink routes nothing
+    ],
+)
+def test_an_intercepting_org_sink_reaches_project_and_folder_sinks(
+    flags: dict[str, bool], intercepted: bool
+) -> None:
+    central = _sink(
+        ORG,
+        "central",
+        "storage.googleapis.com/lw-audit-archive",
+        writer=WRITER,
+        also=("prod-app",),
+        **flags,
+    )
+    project_sink = _sink(
+        "projects/prod-app", "own", "storage.googleapis.com/lw-audit-archive", writer=WRITER
+    )
+    inv = estate(central, project_sink)
+    expected = [central.id] if intercepted else []
+    assert attr(inv, project_sink.id, "intercepted_by") == expected
+    assert (
+        attr(inv, f"//logging.googleapis.com/{PROD}/sinks/prod-audit", "intercepted_by") == expected
+    )
+    assert attr(inv, central.id, "intercepted_by") == []  # nothing above an organization
+
+
+def test_a_failed_listing_of_an_ancestor_s_sinks_is_an_error() -> None:
+    error = CollectionError(
+        "gcp", PROD, "global", "sinks.list", "PERMISSION_DENIED", "denied", ("gcp.logging.sink",)
+    )
+    project_sink = _sink(
+        "projects/prod-app", "own", "storage.googleapis.com/lw-audit-archive", writer=WRITER
+    )
+    got = attr(estate(project_sink, errors=(error,)), project_sink.id, "intercepted_by")
+    assert isinstance(got, Unknowable) and got.error and "sinks.list" in got.reason
+
+
+# --- roles and grants at the edges ------------------------------------------------------------
+
+
+def test_legacy_bucket_roles_resolve_without_being_collected() -> None:
+    bucket = _bucket(
+        "lw-audit-archive",
+        "lw-logging",
+        [
+            _binding("roles/storage.objectCreator", WRITER),
+            _binding("roles/storage.legacyBucketOwner", "projectOwner:lw-logging"),
+            _binding("roles/storage.legacyBucketReader", "projectViewer:lw-logging"),
+        ],
+    )
+    inv = Inventory()
+    for res in estate():
+        inv.add(bucket if res.id == bucket.id else res)
+    inv = resolve(inv, live_refs(inv), Declared(LINKS, JOINS, DERIVERS), live_gaps(inv))
+    rows = _rows(inv, "prod-app")
+    owner = [
+        r
+        for r in rows
+        if not isinstance(r, Unknowable) and r["member"] == "projectOwner:lw-logging"
+    ]
+    assert owner and "storage.objects.delete" in owner[0]["permissions"]
+    assert not [
+        r
+        for r in rows
+        if not isinstance(r, Unknowable) and r["member"] == "projectViewer:lw-logging"
+    ]
+
+
+def test_a_writer_granted_only_under_a_condition_is_unknown() -> None:
+    bucket = _bucket(
+        "cond-bucket",
+        "lw-logging",
+        [
+            _binding(
+                "roles/storage.objectCreator",
+                WRITER,
+                condition="request.time < timestamp('2020-01-01T00:00:00Z')",
+            )
+        ],
+    )
+    sink = _sink("projects/dev-tools", "cond", "storage.googleapis.com/cond-bucket", writer=WRITER)
+    got = attr(estate(bucket, sink), sink.id, "writer_can_write")
+    assert isinstance(got, Unknowable) and "condition" in got.reason
+
+
+def test_a_project_level_grant_on_the_bucket_s_project_counts() -> None:
+    bucket = _bucket("proj-granted", "lw-logging", [])
+    sink = _sink(
+        "projects/dev-tools",
+        "proj",
+        "storage.googleapis.com/proj-granted",
+        writer="serviceAccount:w@x.iam.gserviceaccount.com",
+    )
+    inv = Inventory()
+    granted = _project(
+        "lw-logging",
+        "300000000001",
+        [ORG],
+        bindings=[
+            _binding("roles/storage.objectCreator", "serviceAccount:w@x.iam.gserviceaccount.com")
+        ],
+    )
+    for res in [*estate(), bucket, sink]:
+        inv.add(granted if res.id == granted.id else res)
+    inv = resolve(inv, live_refs(inv), Declared(LINKS, JOINS, DERIVERS), live_gaps(inv))
+    assert attr(inv, sink.id, "writer_can_write") is True
+
+
+@pytest.mark.parametrize(
+    ("access", "expected"),
+    [
+        ([{"role": "WRITER", "member": WRITER}], True),
+        ([{"role": "READER", "member": WRITER}], False),
+        ([{"role": "WRITER", "member": "serviceAccount:other@x.iam.gserviceaccount.com"}], False),
+    ],
+)
+def test_dataset_access_entries_decide_a_bigquery_sink(
+    access: list[dict[str, str]], expected: bool
+) -> None:
+    dataset = Resource(
+        "gcp",
+        "prod-data",
+        "US",
+        "gcp.bigquery.dataset",
+        "//bigquery.googleapis.com/projects/prod-data/datasets/audit",
+        "audit",
+        {
+            "dataset_id": "audit",
+            "access": access,
+            "default_kms_key": None,
+            "default_table_expiration_ms": None,
+            "default_partition_expiration_ms": None,
+        },
+    )
+    sink = _sink(
+        "projects/prod-data",
+        "to-bq",
+        "bigquery.googleapis.com/projects/prod-data/datasets/audit",
+        writer=WRITER,
+    )
+    assert attr(estate(dataset, sink), sink.id, "writer_can_write") is expected
+
+
+def test_dataset_expirations_in_days() -> None:
+    dataset = Resource(
+        "gcp",
+        "prod-data",
+        "US",
+        "gcp.bigquery.dataset",
+        "//bigquery.googleapis.com/projects/prod-data/datasets/d",
+        "d",
+        {"default_table_expiration_ms": 86_400_000 * 30, "default_partition_expiration_ms": None},
+    )
+    inv = estate(dataset)
+    assert attr(inv, dataset.id, "default_table_expiration_days") == 30.0
+    assert attr(inv, dataset.id, "default_partition_expiration_days") is None

@@ -42,7 +42,9 @@ from tests.terraform.planedit import (
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PASS, FAIL, UNKNOWN = Status.PASS, Status.FAIL, Status.UNKNOWN
-PLAN_POLICIES = sorted(p.id for p in load_policies() if "plan" in p.evaluate_on)
+PLAN_POLICIES = sorted(
+    p.id for p in load_policies() if p.provider == "aws" and "plan" in p.evaluate_on
+)
 
 TRAIL = "aws_cloudtrail.main"
 BUCKET_NAME = "acme-trail-logs"

@@ -24,6 +24,7 @@ from scanner.providers.gcp.derive import DERIVERS
 from scanner.providers.gcp.links import JOINS, LINKS, live_gaps, live_refs
 from scanner.providers.gcp.operators import OPERATORS
 from scanner.providers.gcp.services import SERVICES
+from scanner.providers.gcp.terraform import TERRAFORM
 from scanner.source import Collected, Deadline, Progress, ScanFacts, SourceInfo, now_iso
 
 if TYPE_CHECKING:
@@ -129,8 +130,8 @@ class GcpAdapter:
     joins: tuple[Join, ...] = JOINS
     derivers: tuple[Deriver, ...] = DERIVERS
     operators: Mapping[str, Operator] = OPERATORS
-    # The google_* Terraform mappings come with scanner/providers/gcp/terraform.
-    terraform: TerraformProvider | None = None
+    # The google_* Terraform mappings (scanner/providers/gcp/terraform; no google SDK import).
+    terraform: TerraformProvider | None = TERRAFORM
     # OCSF account.type_id 11 "GCP Project" (OCSF account object, type_id enum).
     ocsf_account = (11, "GCP Project")
     options: tuple[Option, ...] = (
@@ -168,7 +169,7 @@ class GcpAdapter:
         request = request_of(options)
         endpoints = parse_endpoints(options.get("endpoint"))
         impersonate = options.get("impersonate_service_account") or None
-        creds = credentials(impersonate, anonymous=bool(options.get("anonymous")))
+        creds = credentials(impersonate, bool(options.get("anonymous")), endpoints)
         return LiveSource(creds, request, evidence, endpoints, self.services, caller=impersonate)
 
     def demo(self, evidence: EvidenceStore) -> AbstractContextManager[LiveSource]:

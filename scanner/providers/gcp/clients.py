@@ -36,10 +36,18 @@ SCOPES = ("https://www.googleapis.com/auth/cloud-platform.read-only",)
 OTEL_ENV = "DISABLE_GCS_PYTHON_CLIENT_OTEL_BUCKET_METADATA"
 
 
-def credentials(impersonate: str | None = None, anonymous: bool = False) -> Any:
-    """ADC (google.auth.default()), or a service account impersonated with them, or
-    anonymous credentials (a local fake). RunError when the SDK is missing, InputError when
-    no credentials can be found."""
+IAM_CREDENTIALS = "iamcredentials.googleapis.com"
+
+
+def credentials(
+    impersonate: str | None = None,
+    anonymous: bool = False,
+    endpoints: Mapping[str, str] | None = None,
+) -> Any:
+    """ADC (google.auth.default()), or a service account impersonated with them (its
+    short-lived token from the IAM Credentials API, whose endpoint `endpoints` may override
+    like any other host's), or anonymous credentials (a local fake). RunError when the SDK
+    is missing, InputError when no credentials can be found."""
     try:
         import google.auth
         from google.auth import impersonated_credentials
@@ -55,11 +63,16 @@ def credentials(impersonate: str | None = None, anonymous: bool = False) -> Any:
         raise InputError(f"no Google credentials: {exc}") from exc
     if not impersonate:
         return source
+    base = (endpoints or {}).get(IAM_CREDENTIALS)
+    override = (
+        f"{base}/v1/projects/-/serviceAccounts/{impersonate}:generateAccessToken" if base else None
+    )
     return impersonated_credentials.Credentials(
         source_credentials=source,
         target_principal=impersonate,
         target_scopes=list(SCOPES),
         lifetime=3600,
+        iam_endpoint_override=override,
     )
 
 

@@ -4,6 +4,7 @@ deriver returns new values by resource id; none changes a resource.
 - public_members: the allUsers / allAuthenticatedUsers bindings of storage buckets and keys;
 - audit_logging: a project's effective Data Access audit config (`analysis/audit_config.py`);
 - writer_can_write: whether a sink's writer identity may write to its destination;
+- intercepted_by: the ancestor sinks that intercept a sink's entries (`analysis/intercept.py`);
 - tamper_principals / limits: who can delete, stop or reroute a project's audit logs
   (`analysis/tamper.py`).
 
@@ -19,7 +20,7 @@ from typing import Any
 from scanner.inventory import Inventory
 from scanner.model import Absent, Resource, Unknowable
 from scanner.providers.base import Deriver
-from scanner.providers.gcp.analysis import audit_config, tamper
+from scanner.providers.gcp.analysis import audit_config, intercept, tamper
 from scanner.providers.gcp.analysis.writers import writer_can_write as _writable
 from scanner.providers.gcp.links import BUCKET, DATASET, KEY, LOG_BUCKET, PROJECT, SINK
 
@@ -100,6 +101,16 @@ def writer_can_write(inventory: Inventory) -> Updates:
     """writer_can_write of every sink."""
     return {
         s.id: {"writer_can_write": _writable(inventory, s, lookup(inventory))}
+        for s in inventory.of_type(SINK)
+        if s.placeholder is None
+    }
+
+
+def interception(inventory: Inventory) -> Updates:
+    """intercepted_by of every sink."""
+    find = lookup(inventory)
+    return {
+        s.id: {"intercepted_by": intercept.intercepted_by(inventory, s, find)}
         for s in inventory.of_type(SINK)
         if s.placeholder is None
     }
@@ -235,5 +246,6 @@ DERIVERS: tuple[Deriver, ...] = (
     public_members,
     audit_logging,
     writer_can_write,
+    interception,
     tamper_principals,
 )

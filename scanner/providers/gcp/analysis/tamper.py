@@ -58,6 +58,34 @@ LIMITS = (
 )
 
 
+# The legacy Cloud Storage roles exist only on buckets (bucket ACL mirrors) and their
+# permissions are fixed (StorageRoles, cloud.google.com/java/docs/reference/google-cloud-storage/
+# latest/com.google.cloud.storage.StorageRoles): used when such a role was not collected.
+DOCUMENTED: dict[str, frozenset[str]] = {
+    "roles/storage.legacyBucketOwner": frozenset(
+        {
+            "storage.buckets.get",
+            "storage.buckets.update",
+            "storage.buckets.setIamPolicy",
+            "storage.buckets.getIamPolicy",
+            "storage.objects.list",
+            "storage.objects.create",
+            "storage.objects.delete",
+        }
+    ),
+    "roles/storage.legacyBucketWriter": frozenset(
+        {
+            "storage.buckets.get",
+            "storage.objects.list",
+            "storage.objects.create",
+            "storage.objects.delete",
+        }
+    ),
+    "roles/storage.legacyBucketReader": frozenset({"storage.buckets.get", "storage.objects.list"}),
+    "roles/storage.legacyObjectReader": frozenset({"storage.objects.get"}),
+}
+
+
 def role_id(role: str) -> str:
     """The full name of a role resource (`roles/x`, `projects/p/roles/x`, ...)."""
     return f"//iam.googleapis.com/{role}"
@@ -72,6 +100,8 @@ class Roles:
     def permissions(self, role: str) -> frozenset[str] | Unknowable:
         """The role's permissions, or why they are not known."""
         found = self.inventory.get(role_id(role))
+        if (found is None or found.placeholder is not None) and role in DOCUMENTED:
+            return DOCUMENTED[role]
         if found is None or found.placeholder is not None:
             return Unknowable(f"role {role} was not collected, so its permissions are not known")
         if found.attrs.get("deleted") is True:

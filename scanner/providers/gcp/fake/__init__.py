@@ -39,6 +39,8 @@ class Request:
     path: str
     query: Mapping[str, str]
     body: Any
+    # The Authorization header as sent (None: no credentials).
+    authorization: str | None = None
 
     @property
     def is_read(self) -> bool:
@@ -140,7 +142,9 @@ class FakeGoogle:
                 except ValueError:
                     body = raw.decode("utf-8", "replace")
                 path = urllib.parse.unquote(parts.path)
-                status, answer = fake.answer(Request(host, self.command, path, query, body))
+                auth = self.headers.get("Authorization")
+                seen = Request(host, self.command, path, query, body, auth)
+                status, answer = fake.answer(seen)
                 data = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=UTF-8")
