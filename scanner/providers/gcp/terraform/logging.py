@@ -44,10 +44,7 @@ _PARENT_TYPE = {
     "organization": "organization",
     "billing": "billing_account",
 }
-BUCKET_TYPES = tuple(
-    f"google_logging_{level}_bucket_config"
-    for level in ("project", "folder", "organization", "billing_account")
-)
+BUCKET_TYPES = refs.BUCKET_TYPES
 
 
 def _level(tf_type: str) -> str:

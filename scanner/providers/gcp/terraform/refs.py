@@ -19,10 +19,9 @@ KEY = "gcp.kms.key"
 CHANNEL = "gcp.monitoring.channel"
 NETWORK = "gcp.compute.network"
 
-BUCKET_TYPES = (
-    "google_logging_project_bucket_config",
-    "google_logging_folder_bucket_config",
-    "google_logging_organization_bucket_config",
+BUCKET_TYPES = tuple(
+    f"google_logging_{level}_bucket_config"
+    for level in ("project", "folder", "organization", "billing_account")
 )
 DESTINATION_TYPES = ("google_storage_bucket", *BUCKET_TYPES, "google_bigquery_dataset")
 _COMPUTE = re.compile(r"^(?:https://(?:www|compute)\.googleapis\.com/compute/(?:v1|beta)/)?")
