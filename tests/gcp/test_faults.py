@@ -99,7 +99,9 @@ def test_a_malformed_page_is_a_failed_call_never_an_empty_list(fake: FakeGoogle)
     assert ("lw-logging", "locations.buckets.list", "MALFORMED_RESPONSE") in errors(got)
     assert ("prod-data", "sinks.list", "MALFORMED_RESPONSE") in errors(got)
     # A list that failed on its second page keeps nothing of the first: the listing failed.
-    assert not got.inventory.of_type("gcp.logging.bucket", "lw-logging")
+    # The log bucket a sink names is then an error placeholder, not a collected bucket.
+    kept = got.inventory.of_type("gcp.logging.bucket", "lw-logging")
+    assert all(isinstance(b.placeholder, Unknowable) and b.placeholder.error for b in kept)
     assert got.inventory.type_errors("gcp.logging.bucket", "lw-logging")
     assert got.inventory.get(LOGGING + "projects/dev-tools/sinks/partial") is not None
 
