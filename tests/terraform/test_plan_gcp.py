@@ -55,6 +55,7 @@ def test_golden_plan_maps_every_google_resource() -> None:
         "gcp.monitoring.channel",
         "gcp.organization",
         "gcp.project",
+        "gcp.sql.instance",
         "gcp.storage.bucket",
     ]
     # Nothing is destroyed or changed: an applied estate, re-planned.
