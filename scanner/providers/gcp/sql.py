@@ -5,7 +5,8 @@ Client: the official `google-cloud-sql` package (GAPIC `sqladmin_v1.SqlInstances
 Its transport registry holds `grpc` and `grpc_asyncio` only (no REST), so, like Monitoring, it
 is built by the seam's `grpc_only` and tests and `logward demo` reach the in-process gRPC fake
 (`fake/grpc.py`). It was preferred to google-api-python-client's discovery client because it
-shares the other GAPIC clients' credentials, retry and paging (`ListPager.pages`), and the
+shares the other GAPIC clients' credentials, retry and paging (`ListPager.pages`: iterating
+the pager itself yields each page's `warnings`, not its instances), and the
 gateway's error mapping reads its gRPC statuses (ErrorInfo SERVICE_DISABLED included) as it
 does Monitoring's. Pages are kept as the documented REST JSON of `instances.list`
 (cloud.google.com/sql/docs/postgres/admin-api/rest/v1/instances/list: `items[]` of
@@ -15,7 +16,7 @@ Terraform mapper share one shape.
 A flag absent from `databaseFlags` takes the Cloud SQL default; `log_flags` and
 `pgaudit_flags` carry the effective value and say where it came from, so a finding reads
 `log_statement is "none" (not set: the Cloud SQL default)`. No google SDK is imported at
-module import: the Terraform mapper reuses `effective_flags`.
+module import: the Terraform mapper (`terraform/sql.py`) reuses `flag_attrs`.
 """
 
 from __future__ import annotations
