@@ -45,7 +45,7 @@ def test_hierarchy_from_one_paged_search(fake: FakeGoogle) -> None:
     conditional = [b for b in data["bindings"] if b["condition"]]
     assert conditional[0]["condition"]["title"] == "business hours"
     # Ancestry without a call per project: no projects.get, no folders.get.
-    reads = [r.path for r in fake.requests if ":" not in r.path]
+    reads = [r.path for r in fake.requests if ":" not in r.path and r.host.startswith("cloudres")]
     assert not [p for p in reads if p.startswith(("/v3/projects/", "/v3/folders/"))]
 
 
@@ -59,7 +59,13 @@ def test_a_project_whose_policy_answers_403_is_an_error_there_only(fake: FakeGoo
     tools = by_id(got, RM + "projects/dev-tools").attrs
     assert tools["bindings"][0]["role"] == "roles/owner"
     failed = [(e.account, e.operation, e.code) for e in got.inventory.errors]
-    assert failed == [("dev-sandbox", "projects.getIamPolicy", "PERMISSION_DENIED")]
+    # dev-sandbox is the estate's locked-down project: Monitoring disabled, roles unlistable.
+    assert failed == [
+        ("dev-sandbox", "projects.getIamPolicy", "PERMISSION_DENIED"),
+        ("dev-sandbox", "alertPolicies.list", "SERVICE_DISABLED"),
+        ("dev-sandbox", "notificationChannels.list", "SERVICE_DISABLED"),
+        ("dev-sandbox", "roles.list", "PERMISSION_DENIED"),
+    ]
 
 
 def test_sinks_keep_every_field_the_policies_read(fake: FakeGoogle) -> None:
@@ -143,7 +149,7 @@ def test_evidence_is_each_pages_rest_json(fake: FakeGoogle) -> None:
     assert page["sinks"][0]["writerIdentity"].startswith("serviceAccount:service-folder")
     project = by_id(got, RM + "projects/prod-data")
     operations = [e.operation for e in project.evidence]
-    assert operations == ["projects.search", "projects.getIamPolicy"]
+    assert operations == ["projects.search", "projects.getIamPolicy", "services.get"]
 
 
 def test_projects_mode_resolves_ancestors_once(fake: FakeGoogle) -> None:
@@ -179,7 +185,8 @@ def _calls(fake: FakeGoogle) -> int:
 
 def test_calls_of_the_golden_scan_and_their_growth(estate_copy: Path) -> None:
     """The golden scan's calls, and per added project: getIamPolicy, sinks, log buckets and
-    metrics (four), with the searches unchanged until a page fills."""
+    metrics (four) and the service modules' eight, with the searches unchanged until a page
+    fills."""
     counts = []
     for extra in (0, 5, 10):
         _add_projects(estate_copy, extra)
@@ -190,9 +197,15 @@ def test_calls_of_the_golden_scan_and_their_growth(estate_copy: Path) -> None:
             counts.append((_calls(fake), got.facts.api_calls))
         finally:
             fake.stop()
-    assert counts[0] == (38, 38)
-    assert counts[1][0] - counts[0][0] == 5 * 4
-    assert counts[2][0] - counts[1][0] == 5 * 4
+    # 38 for the hierarchy, IAM policies and Cloud Logging, 59 for the service modules (per
+    # project: alert policies, channels, subnetworks, networks, backend services, DNS
+    # policies, the Cloud Asset API state, custom roles; plus the organization's custom roles
+    # over two pages, ten predefined roles, two keys with their policies, one dataset, two
+    # second pages). The gateway counts every request, failed ones included (dev-sandbox's
+    # Monitoring lists and custom roles fail on their first page).
+    assert counts[0] == (97, 97)
+    assert counts[1][0] - counts[0][0] == 5 * 12
+    assert counts[2][0] - counts[1][0] == 5 * 12
 
 
 def _add_projects(estate: Path, upto: int) -> None:
@@ -214,4 +227,21 @@ def _add_projects(estate: Path, upto: int) -> None:
         (logging / "locations" / "-").mkdir(parents=True, exist_ok=True)
         for name in ("sinks", "metrics", "locations/-/buckets"):
             (logging / f"{name}.json").write_text("{}")
+        # The service modules' per-project lists, empty (gcp-services' hosts).
+        for host, path in (
+            ("monitoring.googleapis.com", f"v3/projects/{pid}/alertPolicies"),
+            ("monitoring.googleapis.com", f"v3/projects/{pid}/notificationChannels"),
+            ("compute.googleapis.com", f"compute/v1/projects/{pid}/aggregated/subnetworks"),
+            ("compute.googleapis.com", f"compute/v1/projects/{pid}/global/networks"),
+            ("compute.googleapis.com", f"compute/v1/projects/{pid}/aggregated/backendServices"),
+            ("dns.googleapis.com", f"dns/v1/projects/{pid}/policies"),
+            ("iam.googleapis.com", f"v1/projects/{pid}/roles"),
+            (
+                "serviceusage.googleapis.com",
+                f"v1/projects/4{i:011d}/services/cloudasset.googleapis.com",
+            ),
+        ):
+            file = estate / host / f"{path}.json"
+            file.parent.mkdir(parents=True, exist_ok=True)
+            file.write_text('{"state": "ENABLED"}' if host.startswith("serviceusage") else "{}")
     (rm / "projects@search.page2.json").write_text(json.dumps(page))

@@ -1,60 +1,32 @@
 """Compute subnetworks, networks and backend services through the real google-cloud-compute
-REST clients against a local HTTP fake: the golden estate (an aggregated list over two pages,
-flow logs on, off and not applicable), an aggregated answer with unreachable scopes, and a
-project whose Compute API is disabled."""
+REST clients, the gateway and the collection loop: the golden estate (an aggregated list over
+two pages; flow logs on, off and not applicable), an aggregated answer naming unreachable
+scopes, and a project whose Compute API is disabled."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from google.api_core import exceptions
-from google.auth.credentials import AnonymousCredentials
-from google.cloud import compute_v1
 
 from scanner.providers.gcp import compute
-from scanner.providers.gcp.fake import grpc as fake_grpc
-from tests.gcp.grpcfake import write
-from tests.gcp.restfake import serving
+from tests.gcp.services_scan import errors, golden, scan_estate
 
-ESTATE = Path(fake_grpc.__file__).parent / "estate"
 URL = "https://www.googleapis.com/compute/v1/projects"
+GCE = "//compute.googleapis.com/projects/"
 
 
-def _client(cls: Any, endpoint: str) -> Any:
-    return cls(
-        credentials=AnonymousCredentials(),
-        transport="rest",
-        client_options={"api_endpoint": endpoint},
-    )
-
-
-@pytest.fixture(scope="module")
-def estate() -> Iterator[tuple[str, list[Any]]]:
-    with serving(ESTATE, [compute.HOST]) as (endpoints, requests):
-        yield endpoints[compute.HOST], requests
-
-
-def _subnets(endpoint: str, project: str) -> dict[str, Any]:
-    api = _client(compute_v1.SubnetworksClient, endpoint)
-    return {
-        r.name: r
-        for page in compute.list_subnetworks(api, project)
-        for r in compute.subnetworks(project, page)
-    }
-
-
-def test_golden_subnetworks_across_pages(estate: tuple[str, list[Any]]) -> None:
-    endpoint, requests = estate
-    before = len(requests)
-    found = _subnets(endpoint, "prod-app")
-    paths = [(r[2], r[3].get("pageToken")) for r in requests[before:]]
-    assert paths == [
-        ("/compute/v1/projects/prod-app/aggregated/subnetworks", None),
-        ("/compute/v1/projects/prod-app/aggregated/subnetworks", "page2"),
+def test_golden_subnetworks_across_pages() -> None:
+    got, _, requests = golden()
+    found = {r.name: r for r in got.inventory.of_type(compute.SUBNETWORK, "prod-app")}
+    asked = [
+        r.query.get("pageToken")
+        for r in requests
+        if r.path == "/compute/v1/projects/prod-app/aggregated/subnetworks"
     ]
+    assert asked == [None, "page2"]
     assert found["app-private-logged"].attrs == {
         "name": "app-private-logged",
         "network": f"{URL}/prod-app/global/networks/default",
@@ -78,37 +50,22 @@ def test_golden_subnetworks_across_pages(estate: tuple[str, list[Any]]) -> None:
         "europe-west1",
         False,
     )
-    assert proxy.id == (
-        "//compute.googleapis.com/projects/prod-app/regions/europe-west1/subnetworks/app-proxy-only"
-    )
-    (audit,) = _subnets(endpoint, "lw-logging").values()
+    assert proxy.id == GCE + "prod-app/regions/europe-west1/subnetworks/app-proxy-only"
+    (audit,) = got.inventory.of_type(compute.SUBNETWORK, "lw-logging")
     assert audit.attrs["flow_logs_enabled"] is True
-    assert _subnets(endpoint, "dev-tools") == {}
+    assert got.inventory.of_type(compute.SUBNETWORK, "dev-tools") == []
 
 
-def test_golden_networks_and_backend_services(estate: tuple[str, list[Any]]) -> None:
-    endpoint, _ = estate
-    nets = _client(compute_v1.NetworksClient, endpoint)
-    (default,) = [
-        r for p in compute.list_networks(nets, "prod-app") for r in compute.networks("prod-app", p)
-    ]
+def test_golden_networks_and_backend_services() -> None:
+    got, _, _ = golden()
+    (default,) = got.inventory.of_type(compute.NETWORK, "prod-app")
     assert default.attrs == {
         "name": "default",
         "self_link": f"{URL}/prod-app/global/networks/default",
         "auto_create_subnetworks": True,
     }
-    assert default.id == "//compute.googleapis.com/projects/prod-app/global/networks/default"
-    assert [
-        r
-        for p in compute.list_networks(nets, "dev-tools")
-        for r in compute.networks("dev-tools", p)
-    ] == []
-    bes = _client(compute_v1.BackendServicesClient, endpoint)
-    (web,) = [
-        r
-        for p in compute.list_backend_services(bes, "prod-app")
-        for r in compute.backend_services("prod-app", p)
-    ]
+    assert default.id == GCE + "prod-app/global/networks/default"
+    (web,) = got.inventory.of_type(compute.BACKEND_SERVICE)
     assert web.attrs == {
         "name": "web-backend",
         "region": "global",
@@ -117,67 +74,61 @@ def test_golden_networks_and_backend_services(estate: tuple[str, list[Any]]) -> 
         "logging_enabled": False,
         "sample_rate": None,
     }
-    assert web.id == "//compute.googleapis.com/projects/prod-app/global/backendServices/web-backend"
-    assert [
-        r
-        for p in compute.list_backend_services(bes, "lw-logging")
-        for r in compute.backend_services("lw-logging", p)
-    ] == []
+    assert web.id == GCE + "prod-app/global/backendServices/web-backend"
+    assert not errors(got, lambda e: e.operation.startswith(("subnetworks", "networks", "backend")))
 
 
-def test_unreachable_scopes_and_disabled_api(tmp_path: Path) -> None:
-    base = "compute/v1/projects/p/aggregated"
-    write(
-        tmp_path,
-        compute.HOST,
-        f"{base}/subnetworks",
-        {
-            "items": {
-                "regions/us-east1": {
-                    "subnetworks": [
-                        {
-                            "name": "s",
-                            "selfLink": f"{URL}/p/regions/us-east1/subnetworks/s",
-                            "region": f"{URL}/p/regions/us-east1",
-                            "network": f"{URL}/p/global/networks/n",
-                            "logConfig": {
-                                "enable": True,
-                                "aggregationInterval": "INTERVAL_10_MIN",
-                                "flowSampling": 0.5,
-                                "metadata": "CUSTOM_METADATA",
-                                "filterExpr": "inIpRange(connection.src_ip, '10.0.0.0/8')",
-                            },
-                            "enableFlowLogs": False,
-                        }
-                    ]
-                }
-            },
-            "unreachables": ["regions/me-central2"],
-        },
-    )
-    write(
-        tmp_path,
-        compute.HOST,
-        f"{base}/backendServices",
-        {
-            "error": {
-                "code": 403,
-                "status": "PERMISSION_DENIED",
-                "message": "Compute Engine API has not been used in project p or it is disabled.",
+def test_unreachable_scopes_and_disabled_api(estate_copy: Path) -> None:
+    base = estate_copy / compute.HOST / "compute/v1/projects"
+    listing = base / "dev-tools/aggregated/subnetworks.json"
+    listing.write_text(
+        json.dumps(
+            {
+                "items": {
+                    "regions/us-east1": {
+                        "subnetworks": [
+                            {
+                                "name": "s",
+                                "selfLink": f"{URL}/dev-tools/regions/us-east1/subnetworks/s",
+                                "region": f"{URL}/dev-tools/regions/us-east1",
+                                "network": f"{URL}/dev-tools/global/networks/n",
+                                "logConfig": {
+                                    "enable": True,
+                                    "aggregationInterval": "INTERVAL_10_MIN",
+                                    "flowSampling": 0.5,
+                                    "metadata": "CUSTOM_METADATA",
+                                    "filterExpr": "inIpRange(connection.src_ip, '10.0.0.0/8')",
+                                },
+                                "enableFlowLogs": False,
+                            }
+                        ]
+                    }
+                },
+                "unreachables": ["regions/me-central2"],
             }
-        },
+        )
     )
-    with serving(tmp_path, [compute.HOST]) as (endpoints, _):
-        endpoint = endpoints[compute.HOST]
-        (page,) = compute.list_subnetworks(_client(compute_v1.SubnetworksClient, endpoint), "p")
-        with pytest.raises(exceptions.Forbidden):
-            list(
-                compute.list_backend_services(
-                    _client(compute_v1.BackendServicesClient, endpoint), "p"
-                )
-            )
-    assert compute.unreachable(page) == ["regions/me-central2"]
-    (s,) = compute.subnetworks("p", page)
+    (base / "dev-tools/aggregated/backendServices.json").write_text(
+        json.dumps(
+            {
+                "error": {
+                    "code": 403,
+                    "status": "PERMISSION_DENIED",
+                    "message": "Compute Engine API is disabled in project 300000000005.",
+                    "details": [
+                        {
+                            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                            "reason": "SERVICE_DISABLED",
+                            "domain": "googleapis.com",
+                            "metadata": {"service": "compute.googleapis.com"},
+                        }
+                    ],
+                }
+            }
+        )
+    )
+    got, _ = scan_estate(estate_copy)
+    (s,) = got.inventory.of_type(compute.SUBNETWORK, "dev-tools")
     # logConfig.enable wins over the legacy field; every parameter as set, none defaulted.
     assert s.attrs["flow_logs_enabled"] is True
     assert (s.attrs["aggregation_interval"], s.attrs["flow_sampling"], s.attrs["metadata"]) == (
@@ -186,6 +137,16 @@ def test_unreachable_scopes_and_disabled_api(tmp_path: Path) -> None:
         "CUSTOM_METADATA",
     )
     assert s.attrs["filter_expr"] == "inIpRange(connection.src_ip, '10.0.0.0/8')"
+    found = errors(got, lambda e: e.account == "dev-tools")
+    assert [f[:4] for f in found] == [
+        ("dev-tools", "subnetworks.aggregatedList", "UNREACHABLE", (compute.SUBNETWORK,)),
+        (
+            "dev-tools",
+            "backendServices.aggregatedList",
+            "SERVICE_DISABLED",
+            (compute.BACKEND_SERVICE,),
+        ),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -215,3 +176,25 @@ def test_backend_service_region_from_scope_and_field() -> None:
         0.25,
     )
     assert compute.backend_service_attrs({"name": "g"}, "global")["region"] == "global"
+    assert compute.subnetwork_attrs({"name": "s", "purpose": ""})["purpose"] == "PRIVATE"
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        (None, None),
+        ("", None),
+        ("true", None),  # the CEL literal that keeps every flow: no filter
+        (" true ", None),
+        ("false", "false"),
+        (
+            "true && inIpRange(connection.src_ip, '10.0.0.0/8')",
+            "true && inIpRange(connection.src_ip, '10.0.0.0/8')",
+        ),
+    ],
+)
+def test_a_filter_that_keeps_everything_is_no_filter(
+    expr: str | None, expected: str | None
+) -> None:
+    raw = {"name": "s", "logConfig": {"enable": True, "filterExpr": expr}}
+    assert compute.subnetwork_attrs(raw)["filter_expr"] == expected

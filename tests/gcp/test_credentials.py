@@ -87,13 +87,18 @@ def test_every_call_carries_the_chosen_credentials(
         for r in fake.requests
         if r.host in ("oauth2.googleapis.com", "iamcredentials.googleapis.com")
     ]
-    api = [r for r in fake.requests if r not in auth]
+    # The REST hosts' calls (a gRPC fake's insecure channel carries no credentials: the
+    # seam gives tests and the demo a plain channel).
+    rest = {h for h, url in fake.endpoints.items() if url.startswith("http")}
+    api = [r for r in fake.requests if r not in auth and r.host in rest]
     assert api and all(r.is_read for r in api)
     if not extra:
         # The key's own token, or a JWT it signs itself (GAPIC clients use self-signed JWTs
         # for service-account keys): credentials on every call either way.
         assert all((r.authorization or "").startswith("Bearer ") for r in api)
         assert "Bearer ya29.adc" in {r.authorization for r in api}
+        results = json.loads((tmp_path / "out" / "results.json").read_text())
+        assert results["scan"]["caller"] == "ci@lw-logging.iam.gserviceaccount.com"
         return
     assert {r.authorization for r in api} == {token}
     (exchange,) = [r for r in auth if r.host == "iamcredentials.googleapis.com"]

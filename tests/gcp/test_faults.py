@@ -99,9 +99,8 @@ def test_a_malformed_page_is_a_failed_call_never_an_empty_list(fake: FakeGoogle)
     assert ("lw-logging", "locations.buckets.list", "MALFORMED_RESPONSE") in errors(got)
     assert ("prod-data", "sinks.list", "MALFORMED_RESPONSE") in errors(got)
     # A list that failed on its second page keeps nothing of the first: the listing failed.
-    # The log bucket a sink names is then an error placeholder, not a collected bucket.
-    kept = got.inventory.of_type("gcp.logging.bucket", "lw-logging")
-    assert all(isinstance(b.placeholder, Unknowable) and b.placeholder.error for b in kept)
+    listed = [r for r in got.inventory.of_type("gcp.logging.bucket", "lw-logging")]
+    assert [r for r in listed if r.placeholder is None] == []
     assert got.inventory.type_errors("gcp.logging.bucket", "lw-logging")
     assert got.inventory.get(LOGGING + "projects/dev-tools/sinks/partial") is not None
 
@@ -219,9 +218,69 @@ def test_every_failed_call_is_listed_once(fake: FakeGoogle) -> None:
     )
     got = scan(fake)
     assert errors(got) == [
+        ("dev-sandbox", "alertPolicies.list", "SERVICE_DISABLED"),
+        ("dev-sandbox", "notificationChannels.list", "SERVICE_DISABLED"),
         ("dev-sandbox", "projects.getIamPolicy", "PERMISSION_DENIED"),
+        ("dev-sandbox", "roles.list", "PERMISSION_DENIED"),
         ("dev-tools", "locations.buckets.list", "SERVICE_DISABLED"),
         ("dev-tools", "metrics.list", "SERVICE_DISABLED"),
         ("dev-tools", "sinks.list", "SERVICE_DISABLED"),
         ("lw-logging", "buckets.getIamPolicy", "INTERNAL"),
     ]
+
+
+def test_an_item_of_the_wrong_shape_errs_its_listing(fake: FakeGoogle) -> None:
+    bucket = {"name": "projects/prod-app/locations/global/buckets/x", "retentionDays": "many"}
+    fake.overrides.append(
+        answer(
+            "logging.googleapis.com",
+            "/v2/projects/prod-app/locations/-/buckets",
+            200,
+            {"buckets": [bucket]},
+        )
+    )
+    got = scan(fake)
+    (error,) = [e for e in got.inventory.errors if e.account == "prod-app"]
+    assert error.code == "MALFORMED_RESPONSE" and "many" in error.message
+    assert error.resource_types == ("gcp.logging.bucket",)
+
+
+def test_a_failed_project_search_is_an_error_for_the_whole_scope(fake: FakeGoogle) -> None:
+    denied = {"error": {"code": 403, "message": "denied", "status": "PERMISSION_DENIED"}}
+    fake.overrides.append(
+        answer("cloudresourcemanager.googleapis.com", "/v3/projects:search", 403, denied)
+    )
+    got = scan(fake)
+    assert got.facts.accounts == []
+    (error,) = [e for e in got.inventory.errors if e.operation == "projects.search"]
+    assert error.account == "organizations/100000000001"
+    assert "gcp.project" in error.resource_types
+    assert "the projects under organizations/100000000001 are not known" in error.message
+    # What could be read still is: the organization, its folders and their sinks.
+    assert by_id(got, LOGGING + "folders/200000000001/sinks/prod-audit").also_accounts == ()
+
+
+def test_a_named_project_that_cannot_be_read_is_scanned_as_errors(fake: FakeGoogle) -> None:
+    def denied(request: Seen) -> tuple[int, Any] | None:
+        if request.method == "GET" and request.path == "/v3/projects/prod-data":
+            return 403, {"error": {"code": 403, "message": "no", "status": "PERMISSION_DENIED"}}
+        return None
+
+    fake.overrides.append(denied)
+    got = scan(fake, Request(projects=["prod-app", "prod-data"]))
+    assert sorted(got.facts.accounts) == ["prod-app", "prod-data"]
+    data = by_id(got, RM + "projects/prod-data").attrs
+    assert isinstance(data["display_name"], Unknowable) and data["display_name"].error
+    assert data["in_scan"] is True
+    assert ("prod-data", "projects.get", "PERMISSION_DENIED") in errors(got)
+    # What the caller may still read of it is read.
+    assert got.inventory.get(LOGGING + "projects/prod-data/sinks/to-bq") is not None
+    assert by_id(got, RM + "projects/prod-app").attrs["display_name"] == "Prod app"
+
+
+def test_failed_pages_count_as_calls(fake: FakeGoogle) -> None:
+    fake.overrides.append(
+        answer("logging.googleapis.com", "/v2/projects/dev-tools/", 403, DISABLED)
+    )
+    got = scan(fake)
+    assert got.facts.api_calls == len(fake.requests)

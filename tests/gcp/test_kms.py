@@ -1,53 +1,30 @@
-"""Cloud KMS keys through the real GAPIC REST client against a local HTTP fake: the golden
-estate's two log keys (90-day rotation) and their IAM policies, a key whose get answers 403,
-and one that does not exist (404)."""
+"""Cloud KMS keys through the real GAPIC REST client, the gateway and the collection loop:
+the keys the golden estate's log stores name (90-day rotation) and their IAM policies, a key
+whose get answers 403, one that does not exist (404), and a failed getIamPolicy."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-from google.api_core import exceptions
-from google.auth.credentials import AnonymousCredentials
-from google.cloud import kms_v1
 
+from scanner.model import Unknowable
 from scanner.providers.gcp import kms
-from scanner.providers.gcp.fake import grpc as fake_grpc
-from tests.gcp.grpcfake import write
-from tests.gcp.restfake import serving
+from tests.gcp.services_scan import errors, fault, golden, scan_estate
 
-ESTATE = Path(fake_grpc.__file__).parent / "estate"
 ARCHIVE = "projects/lw-logging/locations/us/keyRings/audit/cryptoKeys/archive"
 LOGBUCKET = "projects/lw-logging/locations/global/keyRings/audit/cryptoKeys/logbucket"
+KMS = "//cloudkms.googleapis.com/"
 
 
-def _client(endpoint: str) -> kms_v1.KeyManagementServiceClient:
-    return kms_v1.KeyManagementServiceClient(
-        credentials=AnonymousCredentials(),
-        transport="rest",
-        client_options={"api_endpoint": endpoint},
-    )
-
-
-@pytest.fixture(scope="module")
-def estate() -> Iterator[tuple[kms_v1.KeyManagementServiceClient, list[Any]]]:
-    with serving(ESTATE, [kms.HOST]) as (endpoints, requests):
-        yield _client(endpoints[kms.HOST]), requests
-
-
-def _read(api: kms_v1.KeyManagementServiceClient, name: str) -> dict[str, Any]:
-    attrs = kms.key_attrs(kms.get_key(api, name))
-    attrs["bindings"] = kms.bindings(kms.get_key_iam(api, name))
-    return attrs
-
-
-def test_golden_keys(estate: tuple[kms_v1.KeyManagementServiceClient, list[Any]]) -> None:
-    api, requests = estate
-    before = len(requests)
-    attrs = _read(api, ARCHIVE)
-    assert attrs == {
+def test_golden_keys_named_by_log_stores() -> None:
+    got, _, requests = golden()
+    assert sorted(r.attrs["name"] for r in got.inventory.of_type(kms.KEY)) == [LOGBUCKET, ARCHIVE]
+    archive = got.inventory.get(KMS + ARCHIVE)
+    assert archive is not None
+    assert (archive.account, archive.region, archive.name) == ("lw-logging", "us", "archive")
+    assert archive.attrs == {
         "name": ARCHIVE,
         "purpose": "ENCRYPT_DECRYPT",
         "rotation_period_seconds": 7776000,
@@ -64,86 +41,90 @@ def test_golden_keys(estate: tuple[kms_v1.KeyManagementServiceClient, list[Any]]
             }
         ],
     }
-    # Both reads are GETs (getIamPolicy is a GET in Cloud KMS's REST binding).
-    assert [(r[1], r[2]) for r in requests[before:]] == [
+    assert [e.operation for e in archive.evidence] == ["cryptoKeys.get", "cryptoKeys.getIamPolicy"]
+    # Both reads are GETs (getIamPolicy is a GET in Cloud KMS's REST binding), policy v3.
+    mine = [r for r in requests if r.host == kms.HOST and ARCHIVE in r.path]
+    assert [(r.method, r.path) for r in mine] == [
         ("GET", f"/v1/{ARCHIVE}"),
         ("GET", f"/v1/{ARCHIVE}:getIamPolicy"),
     ]
-    assert requests[-1][3].get("options.requestedPolicyVersion") == "3"
-    res = kms.key(_read(api, LOGBUCKET))
-    assert res.id == f"//cloudkms.googleapis.com/{LOGBUCKET}"
-    assert (res.account, res.region, res.name) == ("lw-logging", "global", "logbucket")
-    assert kms.key(attrs).region == "us"
+    assert mine[1].query.get("options.requestedPolicyVersion") == "3"
 
 
-def test_denied_and_missing_keys(tmp_path: Path) -> None:
-    denied = "projects/p/locations/global/keyRings/r/cryptoKeys/denied"
-    write(
-        tmp_path,
-        kms.HOST,
-        f"v1/{denied}",
-        {
-            "error": {
-                "code": 403,
-                "status": "PERMISSION_DENIED",
-                "message": f"Permission 'cloudkms.cryptoKeys.get' denied on resource '{denied}'",
+def test_denied_missing_and_policy_failures(estate_copy: Path) -> None:
+    keys = estate_copy / kms.HOST / "v1" / "projects/lw-logging/locations/global/keyRings/audit"
+    (keys / "cryptoKeys" / "logbucket.json").unlink()
+    got, _ = scan_estate(estate_copy, [fault(kms.HOST, f"/v1/{ARCHIVE}", 403)])
+    gone = got.inventory.get(KMS + LOGBUCKET)
+    assert gone is not None and gone.placeholder is not None
+    assert "does not exist" in gone.placeholder.reason
+    denied = got.inventory.get(KMS + ARCHIVE)
+    assert denied is not None and denied.placeholder is None
+    for attr in kms.KEY_ATTRS:
+        value = denied.attrs[attr]
+        assert isinstance(value, Unknowable) and value.error, attr
+    assert f"cryptoKeys.get for {ARCHIVE} failed: PERMISSION_DENIED" in (
+        denied.attrs["rotation_period_seconds"].reason
+    )
+    assert errors(got, lambda e: e.operation.startswith("cryptoKeys")) == [
+        ("lw-logging", "cryptoKeys.get", "PERMISSION_DENIED", (), ARCHIVE)
+    ]
+
+
+def test_a_failed_key_policy_leaves_only_bindings_unknown(estate_copy: Path) -> None:
+    got, _ = scan_estate(estate_copy, [fault(kms.HOST, f"/v1/{ARCHIVE}:getIamPolicy", 403)])
+    archive = got.inventory.get(KMS + ARCHIVE)
+    assert archive is not None
+    assert archive.attrs["rotation_period_seconds"] == 7776000
+    assert isinstance(archive.attrs["bindings"], Unknowable)
+    assert archive.attrs["bindings"].error
+
+
+def test_conditional_binding_and_no_rotation(estate_copy: Path) -> None:
+    base = estate_copy / kms.HOST / "v1" / ARCHIVE
+    base.with_suffix(".json").write_text(
+        json.dumps(
+            {
+                "name": ARCHIVE,
+                "purpose": "ENCRYPT_DECRYPT",
+                "versionTemplate": {
+                    "protectionLevel": "HSM",
+                    "algorithm": "GOOGLE_SYMMETRIC_ENCRYPTION",
+                },
             }
-        },
+        )
     )
-    with serving(tmp_path, [kms.HOST]) as (endpoints, _):
-        api = _client(endpoints[kms.HOST])
-        # The REST transport maps HTTP 403 to Forbidden (gRPC's is PermissionDenied): both
-        # carry code 403, which is what the gateway maps once.
-        with pytest.raises(exceptions.Forbidden) as denied_exc:
-            kms.get_key(api, denied)
-        assert denied_exc.value.code == 403
-        with pytest.raises(exceptions.NotFound):
-            kms.get_key(api, "projects/p/locations/global/keyRings/r/cryptoKeys/gone")
-
-
-def test_conditional_binding_and_no_rotation(tmp_path: Path) -> None:
-    name = "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k"
-    write(
-        tmp_path,
-        kms.HOST,
-        f"v1/{name}",
+    (base.parent / "archive@getIamPolicy.json").write_text(
+        json.dumps(
+            {
+                "version": 3,
+                "bindings": [
+                    {
+                        "role": "roles/cloudkms.admin",
+                        "members": ["allAuthenticatedUsers"],
+                        "condition": {
+                            "title": "temp",
+                            "expression": "request.time < timestamp('2027-01-01T00:00:00Z')",
+                        },
+                    }
+                ],
+            }
+        )
+    )
+    got, _ = scan_estate(estate_copy)
+    attrs = got.inventory.get(KMS + ARCHIVE).attrs  # type: ignore[union-attr]
+    assert (attrs["rotation_period_seconds"], attrs["next_rotation_time"]) == (None, None)
+    assert (attrs["primary_state"], attrs["protection_level"]) == (None, "HSM")
+    assert attrs["bindings"] == [
         {
-            "name": name,
-            "purpose": "ENCRYPT_DECRYPT",
-            "versionTemplate": {
-                "protectionLevel": "HSM",
-                "algorithm": "GOOGLE_SYMMETRIC_ENCRYPTION",
+            "role": "roles/cloudkms.admin",
+            "members": ["allAuthenticatedUsers"],
+            "condition": {
+                "title": "temp",
+                "expression": "request.time < timestamp('2027-01-01T00:00:00Z')",
             },
-        },
-    )
-    write(
-        tmp_path,
-        kms.HOST,
-        f"v1/{name}@getIamPolicy",
-        {
-            "version": 3,
-            "bindings": [
-                {
-                    "role": "roles/cloudkms.admin",
-                    "members": ["allAuthenticatedUsers"],
-                    "condition": {
-                        "title": "temp",
-                        "expression": "request.time < timestamp('2027-01-01T00:00:00Z')",
-                    },
-                }
-            ],
-        },
-    )
-    with serving(tmp_path, [kms.HOST]) as (endpoints, _):
-        attrs = _read(_client(endpoints[kms.HOST]), name)
-    assert attrs["rotation_period_seconds"] is None
-    assert attrs["next_rotation_time"] is None
-    assert attrs["primary_state"] is None
-    assert attrs["protection_level"] == "HSM"
-    assert attrs["bindings"][0]["condition"] == {
-        "title": "temp",
-        "expression": "request.time < timestamp('2027-01-01T00:00:00Z')",
-    }
+        }
+    ]
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,11 @@
-"""Cloud Monitoring through the real gRPC GAPIC clients against the in-process gRPC fake:
-the golden estate's alert policies (two pages) and channels, an API disabled on a project,
-and the condition parsing the CIS 2.4-2.11 policies rest on."""
+"""Cloud Monitoring through the real gRPC GAPIC clients, the gateway and the collection loop,
+against the in-process gRPC fake serving the golden estate: alert policies over two pages,
+verified and unverified channels, an API disabled on a project, a failing second page; and
+the condition parsing the CIS 2.4-2.11 policies rest on."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
 from pathlib import Path
 
 import pytest
@@ -12,139 +13,146 @@ from google.api_core import exceptions
 from google.cloud import monitoring_v3
 
 from scanner.providers.gcp import monitoring
+from scanner.providers.gcp.fake import ESTATE
 from scanner.providers.gcp.fake import grpc as fake_grpc
 from tests.gcp.grpcfake import client, write
+from tests.gcp.services_scan import errors, fault, golden, scan_estate
 
-ESTATE = Path(fake_grpc.__file__).parent / "estate"
 USER = "logging.googleapis.com/user/"
+CIS = (
+    "ownership-changes",
+    "audit-config-changes",
+    "custom-role-changes",
+    "firewall-rule-changes",
+    "route-changes",
+    "network-changes",
+    "storage-iam-changes",
+    "sql-instance-changes",
+)
+MON = "//monitoring.googleapis.com/"
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[fake_grpc.FakeGrpc]:
-    with fake_grpc.serve(ESTATE) as served:
-        yield served
-
-
-def _policies(fake: fake_grpc.FakeGrpc, project: str) -> list[dict]:
-    api = client(monitoring_v3.AlertPolicyServiceClient, fake.address)
-    return [
-        r.attrs
-        for page in monitoring.list_alert_policies(api, project)
-        for r in monitoring.alert_policies(project, page)
-    ]
-
-
-def _channels(fake: fake_grpc.FakeGrpc, project: str) -> list[dict]:
-    api = client(monitoring_v3.NotificationChannelServiceClient, fake.address)
-    return [
-        r.attrs
-        for page in monitoring.list_channels(api, project)
-        for r in monitoring.channels(project, page)
-    ]
-
-
-def test_golden_alert_policies_follow_pages(fake: fake_grpc.FakeGrpc) -> None:
-    before = len(fake.calls)
-    found = _policies(fake, "lw-logging")
-    assert [c[2] for c in fake.calls[before:]] == ["", "page2"]
-    assert fake.calls[before][:2] == (
-        "/google.monitoring.v3.AlertPolicyService/ListAlertPolicies",
-        "v3/projects/lw-logging/alertPolicies",
-    )
+def test_golden_alert_policies_follow_pages() -> None:
+    got, evidence, requests = golden()
+    found = got.inventory.of_type(monitoring.ALERT_POLICY, "lw-logging")
     assert len(found) == 8
-    assert {m for p in found for c in p["conditions"] for m in c["metric_types"]} == {
-        USER + n
-        for n in (
-            "ownership-changes",
-            "audit-config-changes",
-            "custom-role-changes",
-            "firewall-rule-changes",
-            "route-changes",
-            "network-changes",
-            "storage-iam-changes",
-            "sql-instance-changes",
-        )
+    asked = [
+        r.query.get("pageToken")
+        for r in requests
+        if r.path == "/v3/projects/lw-logging/alertPolicies"
+    ]
+    assert asked == [None, "page2"]
+    assert {m for p in found for c in p.attrs["conditions"] for m in c["metric_types"]} == {
+        USER + n for n in CIS
     }
-    first = found[0]
-    assert first["name"] == "projects/lw-logging/alertPolicies/1001"
-    assert first["enabled"] is True
-    assert first["combiner"] == "OR"
-    assert first["notification_channels"] == ["projects/lw-logging/notificationChannels/2001"]
-    assert first["conditions"][0]["kind"] == "threshold"
-    assert first["conditions"][0]["query"] is None
+    first = got.inventory.get(MON + "projects/lw-logging/alertPolicies/1001")
+    assert first is not None
+    assert (first.account, first.region, first.name) == (
+        "lw-logging",
+        "global",
+        "CIS 2.4 project ownership changes",
+    )
+    assert first.attrs["enabled"] is True and first.attrs["combiner"] == "OR"
+    assert first.attrs["notification_channels"] == ["projects/lw-logging/notificationChannels/2001"]
+    (condition,) = first.attrs["conditions"]
+    assert (condition["kind"], condition["query"]) == ("threshold", None)
+    # Evidence: each policy points at the page it came from, kept as REST JSON.
+    last = got.inventory.get(MON + "projects/lw-logging/alertPolicies/1008")
+    assert last is not None and first.evidence != last.evidence
+    page = json.loads(evidence.get(last.evidence[0].sha256) or b"{}")
+    assert [p["name"] for p in page["alertPolicies"]][-1].endswith("/1008")
 
 
-def test_golden_channels(fake: fake_grpc.FakeGrpc) -> None:
-    (verified,) = _channels(fake, "lw-logging")
-    assert verified == {
+def test_golden_channels() -> None:
+    got, _, _ = golden()
+    verified = got.inventory.get(MON + "projects/lw-logging/notificationChannels/2001")
+    assert verified is not None and verified.attrs == {
         "name": "projects/lw-logging/notificationChannels/2001",
         "type": "email",
         "display_name": "SecOps on-call",
         "enabled": True,
         "verification_status": "VERIFIED",
     }
-    (unverified,) = _channels(fake, "prod-app")
-    assert unverified["verification_status"] == "UNVERIFIED"
+    (unverified,) = got.inventory.of_type(monitoring.CHANNEL, "prod-app")
+    assert unverified.attrs["verification_status"] == "UNVERIFIED"
+    (alert,) = got.inventory.of_type(monitoring.ALERT_POLICY, "prod-app")
+    assert alert.attrs["notification_channels"] == [unverified.attrs["name"]]
+    assert got.inventory.of_type(monitoring.ALERT_POLICY, "prod-data") == []
 
 
-def test_empty_project_lists_nothing(fake: fake_grpc.FakeGrpc) -> None:
-    assert _policies(fake, "prod-data") == []
-    assert _channels(fake, "prod-data") == []
+def test_api_disabled_is_an_error_for_that_project_only() -> None:
+    got, _, _ = golden()
+    assert errors(
+        got, lambda e: e.account == "dev-sandbox" and "monitoring" in str(e.resource_types)
+    ) == [
+        ("dev-sandbox", "alertPolicies.list", "SERVICE_DISABLED", (monitoring.ALERT_POLICY,), None),
+        (
+            "dev-sandbox",
+            "notificationChannels.list",
+            "SERVICE_DISABLED",
+            (monitoring.CHANNEL,),
+            None,
+        ),
+    ]
+    assert got.inventory.of_type(monitoring.ALERT_POLICY, "dev-sandbox") == []
+    assert len(got.inventory.of_type(monitoring.ALERT_POLICY, "lw-logging")) == 8
 
 
-def test_api_disabled_is_an_error_not_an_empty_list(fake: fake_grpc.FakeGrpc) -> None:
-    with pytest.raises(exceptions.PermissionDenied, match="Cloud Monitoring API has not been"):
-        _policies(fake, "dev-sandbox")
-    with pytest.raises(exceptions.PermissionDenied):
-        _channels(fake, "dev-sandbox")
+def test_a_failing_second_page_errs_rather_than_shortens(estate_copy: Path) -> None:
+    path = "/v3/projects/lw-logging/alertPolicies"
+    got, _ = scan_estate(estate_copy, [fault(monitoring.HOST, path, 500, "page2")])
+    assert got.inventory.of_type(monitoring.ALERT_POLICY, "lw-logging") == []
+    assert errors(got, lambda e: e.account == "lw-logging") == [
+        ("lw-logging", "alertPolicies.list", "INTERNAL", (monitoring.ALERT_POLICY,), None)
+    ]
 
 
-def test_failure_on_page_two_raises(tmp_path: Path) -> None:
-    """A failure after a good first page is not a short list."""
-    host = "monitoring.googleapis.com"
+def test_the_fake_answers_errors_as_grpc_statuses(tmp_path: Path) -> None:
+    host = monitoring.HOST
     write(
         tmp_path,
         host,
         "v3/projects/p/alertPolicies",
-        {"alertPolicies": [{"name": "projects/p/alertPolicies/1"}], "nextPageToken": "page2"},
-    )
-    write(
-        tmp_path,
-        host,
-        "v3/projects/p/alertPolicies.page2",
         {"error": {"code": 404, "message": "gone", "status": "NOT_FOUND"}},
-    )
-    with fake_grpc.serve(tmp_path) as served, pytest.raises(exceptions.NotFound):
-        _policies(served, "p")
-
-
-def test_explicit_false_and_absent_enabled(tmp_path: Path) -> None:
-    host = "monitoring.googleapis.com"
-    write(
-        tmp_path,
-        host,
-        "v3/projects/p/alertPolicies",
-        {
-            "alertPolicies": [
-                {"name": "projects/p/alertPolicies/1", "enabled": False},
-                {"name": "projects/p/alertPolicies/2"},
-            ]
-        },
     )
     write(
         tmp_path,
         host,
         "v3/projects/p/notificationChannels",
-        {
-            "notificationChannels": [
-                {"name": "projects/p/notificationChannels/1", "type": "email", "enabled": False},
-                {"name": "projects/p/notificationChannels/2", "type": "slack"},
-            ]
-        },
+        {"error": {"code": 403, "message": "denied"}},
     )
     with fake_grpc.serve(tmp_path) as served:
-        assert [p["enabled"] for p in _policies(served, "p")] == [False, True]
-        chans = _channels(served, "p")
+        policies = client(monitoring_v3.AlertPolicyServiceClient, served.address)
+        with pytest.raises(exceptions.NotFound):
+            list(policies.list_alert_policies(name="projects/p"))
+        channels = client(monitoring_v3.NotificationChannelServiceClient, served.address)
+        with pytest.raises(exceptions.PermissionDenied):
+            list(channels.list_notification_channels(name="projects/p"))
+        with pytest.raises(exceptions.NotFound, match="no fixture"):
+            list(channels.list_notification_channels(name="projects/none"))
+    assert [c[1] for c in served.calls] == [
+        "v3/projects/p/alertPolicies",
+        "v3/projects/p/notificationChannels",
+        "v3/projects/none/notificationChannels",
+    ]
+
+
+def test_explicit_false_and_absent_enabled() -> None:
+    policies = [
+        monitoring.alert_policy_attrs(r)
+        for r in (
+            {"name": "projects/p/alertPolicies/1", "enabled": False},
+            {"name": "projects/p/alertPolicies/2"},
+        )
+    ]
+    assert [p["enabled"] for p in policies] == [False, True]
+    chans = [
+        monitoring.channel_attrs(r)
+        for r in (
+            {"name": "projects/p/notificationChannels/1", "type": "email", "enabled": False},
+            {"name": "projects/p/notificationChannels/2", "type": "slack"},
+        )
+    ]
     assert [c["enabled"] for c in chans] == [False, True]
     assert chans[1]["verification_status"] == "VERIFICATION_STATUS_UNSPECIFIED"
 
@@ -205,14 +213,5 @@ def test_condition_kinds(
     assert len(got["metric_types"]) == types
 
 
-def test_resource_ids_follow_the_contract(fake: fake_grpc.FakeGrpc) -> None:
-    api = client(monitoring_v3.AlertPolicyServiceClient, fake.address)
-    page = next(monitoring.list_alert_policies(api, "prod-app"))
-    (res,) = monitoring.alert_policies("prod-app", page)
-    assert res.id == "//monitoring.googleapis.com/projects/prod-app/alertPolicies/1101"
-    assert (res.provider, res.account, res.region, res.type) == (
-        "gcp",
-        "prod-app",
-        "global",
-        "gcp.monitoring.alert_policy",
-    )
+def test_estate_is_the_package_estate() -> None:
+    assert (ESTATE / monitoring.HOST / "v3/projects/lw-logging/alertPolicies.page2.json").is_file()

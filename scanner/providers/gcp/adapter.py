@@ -170,7 +170,10 @@ class GcpAdapter:
         endpoints = parse_endpoints(options.get("endpoint"))
         impersonate = options.get("impersonate_service_account") or None
         creds = credentials(impersonate, bool(options.get("anonymous")), endpoints)
-        return LiveSource(creds, request, evidence, endpoints, self.services, caller=impersonate)
+        # Who the scan runs as, where the credentials say (a service account's key or its
+        # impersonation; user credentials do not name their account offline).
+        caller = impersonate or getattr(creds, "service_account_email", None)
+        return LiveSource(creds, request, evidence, endpoints, self.services, caller=caller)
 
     def demo(self, evidence: EvidenceStore) -> AbstractContextManager[LiveSource]:
         """The golden estate served by the local fake, scanned through the real clients."""

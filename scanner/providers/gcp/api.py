@@ -191,11 +191,21 @@ class GcpApi:
         """Every page of a list: `fetch(retry)` yields the pages (a GAPIC pager's `.pages`,
         or `json_pages`); each page is counted, checked against the deadline and recorded."""
         self._check(call, account, target)
-        iterator = self._sdk(call, account, target, lambda: iter(fetch(self.retry())))
+        try:
+            # A GAPIC list method asks for its first page when called (the pager is built on
+            # it); a JSON page generator asks for nothing until iterated.
+            iterator = self._sdk(call, account, target, lambda: iter(fetch(self.retry())))
+        except GcpCallError:
+            self._count(call, account)
+            raise
         found: list[Page] = []
         while True:
             self._check(call, account, target)
-            page = self._sdk(call, account, target, lambda: next(iterator, None))
+            try:
+                page = self._sdk(call, account, target, lambda: next(iterator, None))
+            except GcpCallError:
+                self._count(call, account)  # a page asked for and not answered: a call too
+                raise
             if page is None:
                 return found
             self._count(call, account)

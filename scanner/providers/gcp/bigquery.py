@@ -9,19 +9,19 @@ the dataset with its attributes Unknowable(error=True).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import Any
 
-from scanner.model import EvidenceRef, Resource, Unknowable
+from scanner.model import Absent, EvidenceRef, Resource, Unknowable
 from scanner.providers.base import Call
-
-if TYPE_CHECKING:
-    from google.cloud.bigquery import Client
+from scanner.providers.gcp.api import READ_TIMEOUT, GcpApi, GcpCallError
+from scanner.providers.gcp.declare import Collected, Detailer, Found, Scope, Service
+from scanner.providers.gcp.names import full_name
 
 HOST = "bigquery.googleapis.com"
 DATASET = "gcp.bigquery.dataset"
 
-GET_DATASET = Call(HOST, "datasets.get", "bigquery.datasets.get")
-CALLS = (GET_DATASET,)
+GET_DATASET = Call("bigquery", "datasets.get", "bigquery.datasets.get")
 
 # The attributes a failed get leaves unknowable (the ids come from the sink destination).
 READ_ATTRS = (
@@ -31,14 +31,6 @@ READ_ATTRS = (
     "default_table_expiration_ms",
     "default_partition_expiration_ms",
 )
-
-
-def get_dataset(client: Client, project: str, dataset: str) -> dict[str, Any]:
-    """`datasets.get` of one dataset, as REST JSON."""
-    from google.cloud.bigquery import DatasetReference
-
-    found: dict[str, Any] = client.get_dataset(DatasetReference(project, dataset)).to_api_repr()
-    return found
 
 
 def destination(sink_destination: str) -> tuple[str, str] | None:
@@ -105,16 +97,63 @@ def unreadable(project: str, dataset: str, why: Unknowable) -> dict[str, Any]:
     return {"dataset_id": dataset, "project": project, **dict.fromkeys(READ_ATTRS, why)}
 
 
-def dataset(attrs: dict[str, Any], evidence: tuple[EvidenceRef, ...] = ()) -> Resource:
+def dataset(
+    attrs: dict[str, Any],
+    evidence: tuple[EvidenceRef, ...] = (),
+    placeholder: Absent | None = None,
+) -> Resource:
     """One gcp.bigquery.dataset resource."""
-    location = attrs["location"]
+    location = attrs.get("location")
     return Resource(
+        placeholder=placeholder,
         provider="gcp",
         account=attrs["project"],
         region=location if isinstance(location, str) else "unknown",
         type=DATASET,
-        id=f"//{HOST}/projects/{attrs['project']}/datasets/{attrs['dataset_id']}",
+        id=full_name(HOST, f"projects/{attrs['project']}/datasets/{attrs['dataset_id']}"),
         name=attrs["dataset_id"],
         attrs=attrs,
         evidence=evidence,
     )
+
+
+def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:
+    seen: set[tuple[str, str]] = set()
+    for sink in found.of_type("gcp.logging.sink"):
+        ref = destination(str(sink.attrs.get("destination", "")))
+        if ref is not None and ref not in seen:
+            seen.add(ref)
+            yield f"dataset {ref[0]}.{ref[1]}", ref[0], ref
+
+
+def _dataset(api: GcpApi, scope: Scope, ref: tuple[str, str]) -> Found:
+    from google.cloud import bigquery
+
+    project, name = ref
+    client = api.clients.handwritten(HOST, bigquery.Client)
+    try:
+        page = api.call(
+            GET_DATASET,
+            project,
+            lambda retry: client.get_dataset(
+                bigquery.DatasetReference(project, name), retry=retry, timeout=READ_TIMEOUT
+            ).to_api_repr(),
+            {"projectId": project, "datasetId": name},
+            target=f"projects/{project}/datasets/{name}",
+        )
+    except GcpCallError as exc:
+        exc.reported = exc.code == "NOT_FOUND"
+        if exc.code == "NOT_FOUND":
+            why = Absent(f"dataset {project}.{name} does not exist (datasets.get answered 404)")
+            attrs: dict[str, Any] = {"dataset_id": name, "project": project}
+            return Found(resources=[dataset(attrs, (), why)])
+        return Found(resources=[dataset(unreadable(project, name, exc.unknowable()))])
+    return Found(resources=[dataset(dataset_attrs(dict(page.data)), (page.ref,))])
+
+
+SERVICE = Service(
+    name="bigquery",
+    detailers=(
+        Detailer("sink destination datasets", 2, (DATASET,), (GET_DATASET,), _select, _dataset),
+    ),
+)

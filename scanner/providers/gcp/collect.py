@@ -110,7 +110,14 @@ class _Run:
                 self._fail(task, exc.operation, exc.code, exc.message)
                 self.say(f"error: {task.label}: {exc.code}")
                 continue
-            except Exception as exc:  # an answer we could not normalize is an error, not a gap
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                # An answer whose items are not the documented shape: the call's result
+                # cannot be read, an error like any failed call, never a gap.
+                text = f"{type(exc).__name__}: {exc}"
+                self._fail(task, task.label, "MALFORMED_RESPONSE", text)
+                self.say(f"error: {task.label}: {text}")
+                continue
+            except Exception as exc:  # anything else: still an error row, never a gap
                 self._fail(task, task.label, "InternalError", f"{type(exc).__name__}: {exc}")
                 self.say(f"error: {task.label}: {type(exc).__name__}: {exc}")
                 continue

@@ -11,47 +11,30 @@ collector makes the project's types an error instead of a short list.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
-from scanner.model import EvidenceRef, Resource
+from scanner.model import CollectionError, EvidenceRef, Resource
 from scanner.providers.base import Call
-from scanner.providers.gcp.protojson import rest_json
-
-if TYPE_CHECKING:
-    from google.cloud.compute_v1 import BackendServicesClient, NetworksClient, SubnetworksClient
+from scanner.providers.gcp.api import READ_TIMEOUT, GcpApi, Page
+from scanner.providers.gcp.declare import Found, Lister, Node, Scope, Service
+from scanner.providers.gcp.names import full_name
 
 HOST = "compute.googleapis.com"
 SUBNETWORK = "gcp.compute.subnetwork"
 NETWORK = "gcp.compute.network"
 BACKEND_SERVICE = "gcp.compute.backend_service"
 
-LIST_SUBNETWORKS = Call(HOST, "subnetworks.aggregatedList", "compute.subnetworks.list")
-LIST_NETWORKS = Call(HOST, "networks.list", "compute.networks.list")
-LIST_BACKEND_SERVICES = Call(HOST, "backendServices.aggregatedList", "compute.backendServices.list")
-# The aggregated list returns regional backend services too, which this permission covers.
-LIST_REGION_BACKEND_SERVICES = Call(
-    HOST, "backendServices.aggregatedList", "compute.regionBackendServices.list"
+LIST_SUBNETWORKS = Call("compute", "subnetworks.aggregatedList", "compute.subnetworks.list")
+LIST_NETWORKS = Call("compute", "networks.list", "compute.networks.list")
+LIST_BACKEND_SERVICES = Call(
+    "compute", "backendServices.aggregatedList", "compute.backendServices.list"
 )
-CALLS = (LIST_SUBNETWORKS, LIST_NETWORKS, LIST_BACKEND_SERVICES, LIST_REGION_BACKEND_SERVICES)
-
-
-def list_subnetworks(client: SubnetworksClient, project: str) -> Iterator[dict[str, Any]]:
-    """Every page of `subnetworks.aggregatedList` of one project, as REST JSON."""
-    for page in client.aggregated_list(project=project).pages:
-        yield rest_json(page)
-
-
-def list_networks(client: NetworksClient, project: str) -> Iterator[dict[str, Any]]:
-    """Every page of `networks.list` of one project, as REST JSON."""
-    for page in client.list(project=project).pages:
-        yield rest_json(page)
-
-
-def list_backend_services(client: BackendServicesClient, project: str) -> Iterator[dict[str, Any]]:
-    """Every page of `backendServices.aggregatedList` of one project, as REST JSON."""
-    for page in client.aggregated_list(project=project).pages:
-        yield rest_json(page)
+# The aggregated list returns regional backend services too, which need this permission: a
+# second declaration of the same operation, so the generated role holds both.
+LIST_REGION_BACKEND_SERVICES = Call(
+    "compute", "backendServices.aggregatedList", "compute.regionBackendServices.list"
+)
 
 
 def unreachable(page: dict[str, Any]) -> list[str]:
@@ -69,6 +52,14 @@ def relative(url: str) -> str:
 def last(url: str | None) -> str | None:
     """The last segment of a URL (`.../regions/us-central1` -> `us-central1`)."""
     return url.rstrip("/").rsplit("/", 1)[-1] if url else None
+
+
+def _filter(expr: Any) -> str | None:
+    """A flow-log filter, None when it filters nothing: absent, empty, or the CEL literal
+    `true` (the provider's documented default, which "evaluates to include everything")."""
+    if not isinstance(expr, str) or expr.strip() in ("", "true"):
+        return None
+    return expr
 
 
 def subnetwork_attrs(raw: dict[str, Any]) -> dict[str, Any]:
@@ -89,7 +80,7 @@ def subnetwork_attrs(raw: dict[str, Any]) -> dict[str, Any]:
         "aggregation_interval": log.get("aggregationInterval"),
         "flow_sampling": float(sampling) if sampling is not None else None,
         "metadata": log.get("metadata"),
-        "filter_expr": log.get("filterExpr") or None,
+        "filter_expr": _filter(log.get("filterExpr")),
     }
 
 
@@ -131,7 +122,7 @@ def _resource(
         # Networks are global; subnetworks and backend services carry their region.
         region=attrs.get("region") or "global",
         type=rtype,
-        id=f"//{HOST}/{relative(raw['selfLink'])}",
+        id=full_name(HOST, relative(raw["selfLink"])),
         name=attrs["name"],
         attrs=attrs,
         evidence=evidence,
@@ -170,3 +161,72 @@ def backend_services(
             attrs = backend_service_attrs(raw, scope)
             found.append(_resource(BACKEND_SERVICE, project, raw, attrs, evidence))
     return found
+
+
+Build = Callable[[str, dict[str, Any], tuple[EvidenceRef, ...]], list[Resource]]
+
+
+def _list(api: GcpApi, node: Node, call: Call, kind: str, build: Build) -> Found:
+    """Every page of one Compute list of a project, each checked for unreachable scopes."""
+    from google.cloud import compute_v1
+
+    project = node.account
+    cls, aggregated = {
+        SUBNETWORK: (compute_v1.SubnetworksClient, True),
+        NETWORK: (compute_v1.NetworksClient, False),
+        BACKEND_SERVICE: (compute_v1.BackendServicesClient, True),
+    }[kind]
+    client = api.clients.gapic(HOST, cls)
+    method = client.aggregated_list if aggregated else client.list
+
+    def fetch(retry: Any) -> Any:
+        return method(project=project, retry=retry, timeout=READ_TIMEOUT).pages
+
+    found = Found()
+    pages: list[Page] = api.pages(call, project, fetch, {"project": project}, target=node.name)
+    for page in pages:
+        data = dict(page.data)
+        found.resources.extend(build(project, data, (page.ref,)))
+        missing = unreachable(data)
+        if missing:
+            # A partial answer: what it holds is kept, and the type is an error for the project.
+            found.errors.append(
+                CollectionError(
+                    "gcp",
+                    project,
+                    "global",
+                    call.operation,
+                    "UNREACHABLE",
+                    f"the answer names scopes it could not read: {', '.join(missing)}",
+                    (kind,),
+                )
+            )
+    return found
+
+
+def _subnetworks(api: GcpApi, scope: Scope, node: Node) -> Found:
+    return _list(api, node, LIST_SUBNETWORKS, SUBNETWORK, subnetworks)
+
+
+def _networks(api: GcpApi, scope: Scope, node: Node) -> Found:
+    return _list(api, node, LIST_NETWORKS, NETWORK, networks)
+
+
+def _backend_services(api: GcpApi, scope: Scope, node: Node) -> Found:
+    return _list(api, node, LIST_BACKEND_SERVICES, BACKEND_SERVICE, backend_services)
+
+
+SERVICE = Service(
+    name="compute",
+    listers=(
+        Lister("subnetworks", "project", (SUBNETWORK,), (LIST_SUBNETWORKS,), _subnetworks),
+        Lister("networks", "project", (NETWORK,), (LIST_NETWORKS,), _networks),
+        Lister(
+            "backend services",
+            "project",
+            (BACKEND_SERVICE,),
+            (LIST_BACKEND_SERVICES, LIST_REGION_BACKEND_SERVICES),
+            _backend_services,
+        ),
+    ),
+)

@@ -12,34 +12,19 @@ re-implement the auth refresh and error mapping.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
 from scanner.model import EvidenceRef, Resource
 from scanner.providers.base import Call
-
-if TYPE_CHECKING:
-    from google.cloud.dns import Client
+from scanner.providers.gcp.api import READ_TIMEOUT, GcpApi, items, json_pages
+from scanner.providers.gcp.declare import Found, Lister, Node, Scope, Service
+from scanner.providers.gcp.names import full_name
 
 HOST = "dns.googleapis.com"
 POLICY = "gcp.dns.policy"
 
-LIST_POLICIES = Call(HOST, "policies.list", "dns.policies.list")
-CALLS = (LIST_POLICIES,)
-
-
-def list_policies(client: Client, project: str) -> Iterator[dict[str, Any]]:
-    """Every page of `policies.list` of one project (the REST JSON; follows nextPageToken)."""
-    token: str | None = None
-    while True:
-        query = {"pageToken": token} if token else None
-        page: dict[str, Any] = client._connection.api_request(
-            method="GET", path=f"/projects/{project}/policies", query_params=query
-        )
-        yield page
-        token = page.get("nextPageToken")
-        if not token:
-            return
+LIST_POLICIES = Call("dns", "policies.list", "dns.policies.list")
 
 
 def policy_attrs(raw: dict[str, Any]) -> dict[str, Any]:
@@ -64,10 +49,39 @@ def policies(
                 account=project,
                 region="global",
                 type=POLICY,
-                id=f"//{HOST}/projects/{project}/policies/{attrs['name']}",
+                id=full_name(HOST, f"projects/{project}/policies/{attrs['name']}"),
                 name=attrs["name"],
                 attrs=attrs,
                 evidence=evidence,
             )
         )
     return found
+
+
+def _policies(api: GcpApi, scope: Scope, node: Node) -> Found:
+    from google.cloud import dns
+
+    project = node.account
+    connection = api.clients.handwritten(HOST, dns.Client)._connection
+    path = f"/projects/{project}/policies"
+
+    def fetch(retry: Any) -> Any:
+        def request(query: Mapping[str, str]) -> Any:
+            # The JSON connection takes no retry argument: the gateway's Retry wraps it.
+            return retry(connection.api_request)(
+                method="GET", path=path, query_params=dict(query), timeout=READ_TIMEOUT
+            )
+
+        return json_pages(request, {})
+
+    found: list[Resource] = []
+    for page in api.pages(LIST_POLICIES, project, fetch, {"project": project}, target=node.name):
+        items(api, LIST_POLICIES, project, page, "policies")
+        found.extend(policies(project, dict(page.data), (page.ref,)))
+    return Found(resources=found)
+
+
+SERVICE = Service(
+    name="dns",
+    listers=(Lister("DNS policies", "project", (POLICY,), (LIST_POLICIES,), _policies),),
+)

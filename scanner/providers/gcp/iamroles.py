@@ -13,40 +13,30 @@ used; tests and the demo reach the in-process gRPC fake (`fake/grpc.py`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
 
-from scanner.model import EvidenceRef, Resource
+from scanner.model import Absent, EvidenceRef, Resource
 from scanner.providers.base import Call
-from scanner.providers.gcp.protojson import rest_json
-
-if TYPE_CHECKING:
-    from google.cloud.iam_admin_v1 import IAMClient
+from scanner.providers.gcp.api import READ_TIMEOUT, GcpApi, GcpCallError, items
+from scanner.providers.gcp.declare import Collected, Detailer, Found, Lister, Node, Scope, Service
+from scanner.providers.gcp.names import full_name
 
 HOST = "iam.googleapis.com"
 ROLE = "gcp.iam.role"
 
-GET_ROLE = Call(HOST, "roles.get", "iam.roles.get")
-LIST_ROLES = Call(HOST, "roles.list", "iam.roles.list")
-CALLS = (GET_ROLE, LIST_ROLES)
+GET_ROLE = Call("iam", "roles.get", "iam.roles.get")
+LIST_ROLES = Call("iam", "roles.list", "iam.roles.list")
+# What resourcemanager stages for this module: (node name, bindings) of every IAM policy read.
+STAGED_POLICIES = "iam_policies"
+# How an IAM role name starts (BigQuery access entries also hold the basic READER/WRITER/OWNER).
+ROLE_PREFIXES = ("roles/", "projects/", "organizations/")
+# Resource types whose own IAM policy (`bindings`) can bind roles: destination buckets, keys.
+BINDING_TYPES = ("gcp.storage.bucket", "gcp.kms.key")
 
 # Role.stage's zero value: proto3 JSON omits it, so an absent stage is ALPHA.
 DEFAULT_STAGE = "ALPHA"
-
-
-def get_role(client: IAMClient, name: str) -> dict[str, Any]:
-    """`roles.get` of one role (`roles/x`, `projects/p/roles/x`, `organizations/o/roles/x`)."""
-    return rest_json(client.get_role(request={"name": name}))
-
-
-def list_custom_roles(client: IAMClient, parent: str) -> Iterator[dict[str, Any]]:
-    """Every page of the custom roles of `projects/p` or `organizations/o`, with their
-    permissions and deleted ones included."""
-    from google.cloud.iam_admin_v1 import RoleView
-
-    request = {"parent": parent, "view": RoleView.FULL, "show_deleted": True}
-    for page in client.list_roles(request=request).pages:
-        yield rest_json(page)
 
 
 def bound_roles(bindings: Iterable[Iterable[dict[str, Any]]]) -> list[str]:
@@ -85,14 +75,18 @@ def owner(name: str) -> str:
 
 
 def role(raw: dict[str, Any], evidence: tuple[EvidenceRef, ...] = ()) -> Resource:
-    """One gcp.iam.role resource."""
-    attrs = role_attrs(raw)
+    """One gcp.iam.role resource from a Role (REST JSON)."""
+    return role_of(role_attrs(raw), evidence)
+
+
+def role_of(attrs: dict[str, Any], evidence: tuple[EvidenceRef, ...] = ()) -> Resource:
+    """One gcp.iam.role resource from its attributes."""
     return Resource(
         provider="gcp",
         account=owner(attrs["name"]),
         region="global",
         type=ROLE,
-        id=f"//{HOST}/{attrs['name']}",
+        id=full_name(HOST, attrs["name"]),
         name=attrs["name"],
         attrs=attrs,
         evidence=evidence,
@@ -102,3 +96,94 @@ def role(raw: dict[str, Any], evidence: tuple[EvidenceRef, ...] = ()) -> Resourc
 def roles(page: dict[str, Any], evidence: tuple[EvidenceRef, ...] = ()) -> list[Resource]:
     """The gcp.iam.role resources of one `roles.list` page."""
     return [role(r, evidence) for r in page.get("roles", [])]
+
+
+def _client(api: GcpApi) -> Any:
+    from google.cloud import iam_admin_v1
+
+    return api.clients.grpc_only(HOST, iam_admin_v1.IAMClient)
+
+
+def _custom(api: GcpApi, scope: Scope, node: Node) -> Found:
+    from google.cloud.iam_admin_v1 import RoleView
+
+    client = _client(api)
+    request = {"parent": node.name, "view": RoleView.FULL, "show_deleted": True}
+
+    def fetch(retry: Any) -> Any:
+        return client.list_roles(request=request, retry=retry, timeout=READ_TIMEOUT).pages
+
+    params = {"parent": node.name, "view": "FULL", "showDeleted": True}
+    found: list[Resource] = []
+    for page in api.pages(LIST_ROLES, node.account, fetch, params, target=node.name):
+        items(api, LIST_ROLES, node.account, page, "roles")
+        found.extend(roles(dict(page.data), (page.ref,)))
+    return Found(resources=found)
+
+
+def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:
+    policies: list[Iterable[dict[str, Any]]] = [
+        b for _name, b in found.staged.get(STAGED_POLICIES, [])
+    ]
+    for rtype in BINDING_TYPES:
+        policies += [
+            r.attrs["bindings"]
+            for r in found.of_type(rtype)
+            if isinstance(r.attrs.get("bindings"), list)
+        ]
+    # A dataset's access entries may name IAM roles too (`roles/bigquery.dataEditor`).
+    policies += [
+        [e for e in r.attrs["access"] if str(e.get("role", "")).startswith(ROLE_PREFIXES)]
+        for r in found.of_type("gcp.bigquery.dataset")
+        if isinstance(r.attrs.get("access"), list)
+    ]
+    listed = [r.attrs["name"] for r in found.of_type(ROLE)]
+    for name in to_get(bound_roles(policies), listed):
+        yield f"role {name}", owner(name), name
+
+
+def _get(api: GcpApi, scope: Scope, name: str) -> Found:
+    client = _client(api)
+    try:
+        page = api.call(
+            GET_ROLE,
+            owner(name),
+            lambda retry: client.get_role(
+                request={"name": name}, retry=retry, timeout=READ_TIMEOUT
+            ),
+            {"name": name},
+            target=name,
+        )
+    except GcpCallError as exc:
+        # A role that does not exist grants nothing: a fact (Absent), not a failed call.
+        exc.reported = exc.code == "NOT_FOUND"
+        value = exc.unknowable()
+        attrs = {
+            "name": name,
+            **dict.fromkeys(("title", "included_permissions", "stage", "deleted"), value),
+        }
+        found = role_of(attrs)
+        if exc.code == "NOT_FOUND":
+            found = replace(
+                found,
+                attrs={},
+                placeholder=Absent(f"role {name} does not exist (roles.get answered 404)"),
+            )
+        return Found(resources=[found])
+    return Found(resources=[role(dict(page.data), (page.ref,))])
+
+
+SERVICE = Service(
+    name="iam roles",
+    listers=(
+        Lister(
+            "custom roles",
+            "node",
+            (ROLE,),
+            (LIST_ROLES,),
+            _custom,
+            kinds=("organization", "project"),
+        ),
+    ),
+    detailers=(Detailer("bound roles", 4, (ROLE,), (GET_ROLE,), _select, _get),),
+)

@@ -11,21 +11,26 @@ A failed getIamPolicy leaves only `bindings` unknowable.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import Any
 
-from scanner.model import EvidenceRef, Resource, Unknowable
+from scanner.model import Absent, EvidenceRef, Resource, Unknowable
 from scanner.providers.base import Call
-from scanner.providers.gcp.protojson import rest_json
-
-if TYPE_CHECKING:
-    from google.cloud.kms_v1 import KeyManagementServiceClient
+from scanner.providers.gcp.api import READ_TIMEOUT, GcpApi, GcpCallError
+from scanner.providers.gcp.declare import Collected, Detailer, Found, Scope, Service
+from scanner.providers.gcp.names import full_name
 
 HOST = "cloudkms.googleapis.com"
 KEY = "gcp.kms.key"
 
-GET_KEY = Call(HOST, "cryptoKeys.get", "cloudkms.cryptoKeys.get")
-GET_KEY_IAM = Call(HOST, "cryptoKeys.getIamPolicy", "cloudkms.cryptoKeys.getIamPolicy")
-CALLS = (GET_KEY, GET_KEY_IAM)
+GET_KEY = Call("cloudkms", "cryptoKeys.get", "cloudkms.cryptoKeys.get")
+GET_KEY_IAM = Call("cloudkms", "cryptoKeys.getIamPolicy", "cloudkms.cryptoKeys.getIamPolicy")
+# The attribute naming a key, per log-store type (log buckets, destination buckets, datasets).
+KEY_REFERENCES = (
+    ("gcp.logging.bucket", "cmek_key"),
+    ("gcp.storage.bucket", "default_kms_key"),
+    ("gcp.bigquery.dataset", "default_kms_key"),
+)
 
 # Every attribute of a key; all of them are unknowable when its get fails.
 KEY_ATTRS = (
@@ -36,17 +41,6 @@ KEY_ATTRS = (
     "protection_level",
     "bindings",
 )
-
-
-def get_key(client: KeyManagementServiceClient, name: str) -> dict[str, Any]:
-    """`cryptoKeys.get` of one key (relative name), as REST JSON."""
-    return rest_json(client.get_crypto_key(name=name))
-
-
-def get_key_iam(client: KeyManagementServiceClient, name: str) -> dict[str, Any]:
-    """`cryptoKeys.getIamPolicy` of one key (policy version 3: conditions included)."""
-    request = {"resource": name, "options": {"requested_policy_version": 3}}
-    return rest_json(client.get_iam_policy(request=request))
 
 
 def key_name(reference: str) -> str:
@@ -107,16 +101,82 @@ def location_of(name: str) -> str:
     return parts[3] if len(parts) > 3 and parts[2] == "locations" else "global"
 
 
-def key(attrs: dict[str, Any], evidence: tuple[EvidenceRef, ...] = ()) -> Resource:
+def key(
+    attrs: dict[str, Any],
+    evidence: tuple[EvidenceRef, ...] = (),
+    placeholder: Absent | None = None,
+) -> Resource:
     """One gcp.kms.key resource from its attributes (`bindings` included)."""
     name = attrs["name"]
     return Resource(
+        placeholder=placeholder,
         provider="gcp",
         account=name.split("/")[1],
         region=location_of(name),
         type=KEY,
-        id=f"//{HOST}/{name}",
+        id=full_name(HOST, name),
         name=name.rsplit("/", 1)[-1],
         attrs=attrs,
         evidence=evidence,
     )
+
+
+def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:
+    seen: set[str] = set()
+    for rtype, attr in KEY_REFERENCES:
+        for store in found.of_type(rtype):
+            ref = store.attrs.get(attr)
+            if not isinstance(ref, str) or not ref:
+                continue
+            name = key_name(ref)
+            if name not in seen:
+                seen.add(name)
+                yield f"KMS key {name}", name.split("/")[1], name
+
+
+def _client(api: GcpApi) -> Any:
+    from google.cloud import kms_v1
+
+    return api.clients.gapic(HOST, kms_v1.KeyManagementServiceClient)
+
+
+def _key(api: GcpApi, scope: Scope, name: str) -> Found:
+    client = _client(api)
+    project = name.split("/")[1]
+    try:
+        page = api.call(
+            GET_KEY,
+            project,
+            lambda retry: client.get_crypto_key(name=name, retry=retry, timeout=READ_TIMEOUT),
+            {"name": name},
+            target=name,
+        )
+    except GcpCallError as exc:
+        exc.reported = exc.code == "NOT_FOUND"
+        if exc.code == "NOT_FOUND":
+            why = Absent(f"KMS key {name} does not exist (cryptoKeys.get answered 404)")
+            return Found(resources=[key({"name": name}, (), why)])
+        return Found(resources=[key(unreadable(name, exc.unknowable()))])
+    attrs = key_attrs(dict(page.data))
+    refs = [page.ref]
+    request = {"resource": name, "options": {"requested_policy_version": 3}}
+    try:
+        policy = api.call(
+            GET_KEY_IAM,
+            project,
+            lambda retry: client.get_iam_policy(request=request, retry=retry, timeout=READ_TIMEOUT),
+            {"resource": name, "options": {"requestedPolicyVersion": 3}},
+            target=name,
+        )
+        attrs["bindings"] = bindings(dict(policy.data))
+        refs.append(policy.ref)
+    except GcpCallError as exc:
+        attrs["bindings"] = exc.unknowable()
+    return Found(resources=[key(attrs, tuple(refs))])
+
+
+SERVICE = Service(
+    name="kms",
+    # Stage 3: after log buckets (stage 1), destination buckets and datasets (stage 2).
+    detailers=(Detailer("log-store KMS keys", 3, (KEY,), (GET_KEY, GET_KEY_IAM), _select, _key),),
+)

@@ -11,26 +11,22 @@ and the Terraform mapper share one shape.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from scanner.model import EvidenceRef, Resource
 from scanner.providers.base import Call
-from scanner.providers.gcp.protojson import rest_json
-
-if TYPE_CHECKING:
-    from google.cloud.monitoring_v3 import (
-        AlertPolicyServiceClient,
-        NotificationChannelServiceClient,
-    )
+from scanner.providers.gcp.api import READ_TIMEOUT, GcpApi, items
+from scanner.providers.gcp.declare import Found, Lister, Node, Scope, Service
+from scanner.providers.gcp.names import full_name
 
 HOST = "monitoring.googleapis.com"
 ALERT_POLICY = "gcp.monitoring.alert_policy"
 CHANNEL = "gcp.monitoring.channel"
 
-LIST_ALERT_POLICIES = Call(HOST, "alertPolicies.list", "monitoring.alertPolicies.list")
-LIST_CHANNELS = Call(HOST, "notificationChannels.list", "monitoring.notificationChannels.list")
-CALLS = (LIST_ALERT_POLICIES, LIST_CHANNELS)
+LIST_ALERT_POLICIES = Call("monitoring", "alertPolicies.list", "monitoring.alertPolicies.list")
+LIST_CHANNELS = Call(
+    "monitoring", "notificationChannels.list", "monitoring.notificationChannels.list"
+)
 
 # The condition types of AlertPolicy.Condition (a oneof: exactly one is set), by REST key.
 KINDS = {
@@ -46,21 +42,6 @@ KINDS = {
 # `!=` and negated terms select other or unknown sets of metrics (the Monitoring filter
 # syntax, cloud.google.com/monitoring/api/v3/filters), so a policy cannot rest on them.
 _EXACT = re.compile(r"""(?<![\w.])(NOT\s+|-\s*)?metric\.type\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-
-
-def list_alert_policies(client: AlertPolicyServiceClient, project: str) -> Iterator[dict[str, Any]]:
-    """Every page of `alertPolicies.list` of one project, as REST JSON (the pager follows
-    nextPageToken)."""
-    for page in client.list_alert_policies(name=f"projects/{project}").pages:
-        yield rest_json(page)
-
-
-def list_channels(
-    client: NotificationChannelServiceClient, project: str
-) -> Iterator[dict[str, Any]]:
-    """Every page of `notificationChannels.list` of one project, as REST JSON."""
-    for page in client.list_notification_channels(name=f"projects/{project}").pages:
-        yield rest_json(page)
 
 
 def metric_types(filter_text: str) -> list[str]:
@@ -126,7 +107,7 @@ def _resource(
         account=project,
         region="global",
         type=rtype,
-        id=f"//{HOST}/{attrs['name']}",
+        id=full_name(HOST, attrs["name"]),
         name=attrs["display_name"] or attrs["name"].rsplit("/", 1)[-1],
         attrs=attrs,
         evidence=evidence,
@@ -151,3 +132,46 @@ def channels(
         _resource(CHANNEL, project, channel_attrs(c), evidence)
         for c in page.get("notificationChannels", [])
     ]
+
+
+def _list(api: GcpApi, node: Node, alert_policies_: bool) -> Found:
+    from google.cloud import monitoring_v3
+
+    project = node.account
+    name = f"projects/{project}"
+    if alert_policies_:
+        call, key, build = LIST_ALERT_POLICIES, "alertPolicies", alert_policies
+        policy_client = api.clients.grpc_only(HOST, monitoring_v3.AlertPolicyServiceClient)
+        method = policy_client.list_alert_policies
+    else:
+        call, key, build = LIST_CHANNELS, "notificationChannels", channels
+        channel_client = api.clients.grpc_only(HOST, monitoring_v3.NotificationChannelServiceClient)
+        method = channel_client.list_notification_channels
+
+    def fetch(retry: Any) -> Any:
+        return method(name=name, retry=retry, timeout=READ_TIMEOUT).pages
+
+    found: list[Resource] = []
+    for page in api.pages(call, project, fetch, {"name": name}, target=name):
+        items(api, call, project, page, key)
+        found.extend(build(project, dict(page.data), (page.ref,)))
+    return Found(resources=found)
+
+
+def _alert_policies(api: GcpApi, scope: Scope, node: Node) -> Found:
+    return _list(api, node, alert_policies_=True)
+
+
+def _channels(api: GcpApi, scope: Scope, node: Node) -> Found:
+    return _list(api, node, alert_policies_=False)
+
+
+SERVICE = Service(
+    name="monitoring",
+    listers=(
+        Lister(
+            "alert policies", "project", (ALERT_POLICY,), (LIST_ALERT_POLICIES,), _alert_policies
+        ),
+        Lister("notification channels", "project", (CHANNEL,), (LIST_CHANNELS,), _channels),
+    ),
+)

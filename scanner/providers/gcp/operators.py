@@ -16,11 +16,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from scanner.policy.operators import Context, Operator, Undecided, fmt
-from scanner.providers.gcp.analysis.logging_filter import (
-    FilterSyntaxError,
-    check,
-    may_match_audit,
-)
+from scanner.providers.gcp.analysis.logging_filter import FilterSyntaxError, check
+from scanner.providers.gcp.analysis.logging_filter_audit import may_match_audit
 from scanner.providers.gcp.analysis.logging_filter_syntax import parse
 
 

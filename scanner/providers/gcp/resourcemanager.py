@@ -22,7 +22,7 @@ from typing import Any
 from scanner.model import CollectionError
 from scanner.providers.base import Call
 from scanner.providers.gcp.api import GcpApi, GcpCallError, Page, items
-from scanner.providers.gcp.declare import Found, Lister, Node, Scope, Service
+from scanner.providers.gcp.declare import Found, Lister, Node, NodeKind, Scope, Service
 
 S = "cloudresourcemanager"
 HOST = "cloudresourcemanager.googleapis.com"
@@ -82,21 +82,29 @@ def _node(data: Mapping[str, Any], kind: str, page: Page) -> Node:
     )
 
 
+KINDS: dict[str, NodeKind] = {
+    "organizations": "organization",
+    "folders": "folder",
+    "projects": "project",
+}
+_GETS = {
+    "organization": (ORG_GET, "get_organization"),
+    "folder": (FOLDER_GET, "get_folder"),
+    "project": (PROJECT_GET, "get_project"),
+}
+
+
 def _get(api: GcpApi, tree: Tree, name: str) -> None:
-    """Read one node by name (folders/N, organizations/N, projects/<id>) into the tree."""
-    kind = name.split("/", 1)[0].rstrip("s")
-    kind = {"organization": "organization", "folder": "folder"}.get(kind, "project")
-    call = {"organization": ORG_GET, "folder": FOLDER_GET, "project": PROJECT_GET}[kind]
-    method = {
-        "organization": "get_organization",
-        "folder": "get_folder",
-        "project": "get_project",
-    }[kind]
+    """Read one node by name (folders/N, organizations/N, projects/<id>) into the tree; one
+    that cannot be read stays a bare node, its failure kept (`Tree.unreadable`)."""
+    kind = KINDS[name.split("/", 1)[0]]
+    bare = Node(name=name, kind=kind)
+    call, method = _GETS[kind]
     client = _client(api, kind)
     try:
         page = api.call(
             call,
-            name,
+            bare.account,
             lambda retry: getattr(client, method)(name=name, retry=retry, timeout=20.0),
             {"name": name},
             target=name,
@@ -104,17 +112,17 @@ def _get(api: GcpApi, tree: Tree, name: str) -> None:
     except GcpCallError as exc:
         exc.reported = True
         tree.unreadable[name] = exc
-        tree.nodes.setdefault(name, Node(name=name, kind=kind))  # type: ignore[arg-type]
+        tree.nodes.setdefault(name, bare)
         tree.errors.append(
             CollectionError(
                 "gcp",
-                name if kind != "project" else name.split("/", 1)[1],
+                bare.account,
                 "global",
                 call.operation,
                 exc.code,
                 exc.message,
                 (f"gcp.{kind}",),
-                Node(name, kind).id,  # type: ignore[arg-type]
+                bare.id,
             )
         )
         return
@@ -204,10 +212,10 @@ def enumerate_scope(
         wanted = [p for p in found if p.name in keep]
         tree.nodes = {k: n for k, n in tree.nodes.items() if k in keep}
     for project_id in projects:
+        # A named project that cannot be read is still scanned: every call about it then
+        # fails, and its rows are errors rather than missing.
         _get(api, tree, f"projects/{project_id}")
-        got = tree.nodes.get(f"projects/{project_id}")
-        if got is not None and f"projects/{project_id}" not in tree.unreadable:
-            wanted.append(got)
+        wanted.append(tree.nodes[f"projects/{project_id}"])
     _resolve_parents(api, tree)
     inactive = sorted(p.name for p in wanted if p.state not in (None, "ACTIVE"))
     if inactive:
@@ -277,7 +285,14 @@ def _iam(api: GcpApi, scope: Scope, node: Node) -> Found:
     )
     for key in ("bindings", "auditConfigs"):
         items(api, call, node.account, page, key)
-    return Found(node_attrs={node.name: _policy(page.data)}, node_evidence={node.name: [page.ref]})
+    policy = _policy(page.data)
+    return Found(
+        node_attrs={node.name: policy},
+        node_evidence={node.name: [page.ref]},
+        # The roles these bindings name are read by iamroles (a later stage sees only staged
+        # items and resources, not node attributes).
+        staged={"iam_policies": [(node.name, policy["bindings"])]},
+    )
 
 
 SERVICE = Service(

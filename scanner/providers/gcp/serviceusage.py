@@ -8,27 +8,18 @@ project attribute `cloudasset_enabled`; a failed get makes it Unknowable(error=T
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from scanner.model import Unknowable
 from scanner.providers.base import Call
-from scanner.providers.gcp.protojson import rest_json
-
-if TYPE_CHECKING:
-    from google.cloud.service_usage_v1 import ServiceUsageClient
+from scanner.providers.gcp.api import READ_TIMEOUT, GcpApi
+from scanner.providers.gcp.declare import Found, Lister, Node, Scope, Service
 
 HOST = "serviceusage.googleapis.com"
-SERVICE = "cloudasset.googleapis.com"
+CLOUD_ASSET = "cloudasset.googleapis.com"
 ATTR = "cloudasset_enabled"
 
-GET_SERVICE = Call(HOST, "services.get", "serviceusage.services.get")
-CALLS = (GET_SERVICE,)
-
-
-def get_service(client: ServiceUsageClient, project_number: str) -> dict[str, Any]:
-    """`services.get` of the Cloud Asset API in one project, as REST JSON."""
-    name = f"projects/{project_number}/services/{SERVICE}"
-    return rest_json(client.get_service(request={"name": name}))
+GET_SERVICE = Call("serviceusage", "services.get", "serviceusage.services.get")
 
 
 def enabled(raw: dict[str, Any]) -> bool | Unknowable:
@@ -39,9 +30,39 @@ def enabled(raw: dict[str, Any]) -> bool | Unknowable:
         return True
     if state == "DISABLED":
         return False
-    return Unknowable(f"Service Usage reports {SERVICE} in state {state} for {raw.get('parent')}")
+    return Unknowable(
+        f"Service Usage reports {CLOUD_ASSET} in state {state} for {raw.get('parent')}"
+    )
 
 
 def project_attrs(raw: dict[str, Any]) -> dict[str, Any]:
     """The project attributes this service contributes."""
     return {ATTR: enabled(raw)}
+
+
+def _cloud_asset(api: GcpApi, scope: Scope, node: Node) -> Found:
+    from google.cloud import service_usage_v1
+
+    client = api.clients.gapic(HOST, service_usage_v1.ServiceUsageClient)
+    # By number, as documented; a project whose number is unknown is asked by ID, which
+    # the API accepts as well.
+    name = f"projects/{node.project_number or node.account}/services/{CLOUD_ASSET}"
+    page = api.call(
+        GET_SERVICE,
+        node.account,
+        lambda retry: client.get_service(request={"name": name}, retry=retry, timeout=READ_TIMEOUT),
+        {"name": name},
+        target=name,
+    )
+    return Found(
+        node_attrs={node.name: project_attrs(dict(page.data))},
+        node_evidence={node.name: [page.ref]},
+    )
+
+
+SERVICE = Service(
+    name="serviceusage",
+    listers=(
+        Lister("Cloud Asset API state", "project", (), (GET_SERVICE,), _cloud_asset, attrs=(ATTR,)),
+    ),
+)

@@ -9,7 +9,14 @@ copy of the benchmark in Prowler's `cis_4.0_gcp.json` lost them in extraction, w
 nothing for the query language. 2.6 includes UndeleteRole as the v4.0.0 audit text does
 (Prowler's check omits it, so a metric without it passes there). 2.9 takes the console form
 (``protoPayload.methodName:"compute.networks.insert"``); the benchmark's CLI step spells
-exact ``beta.``/``v1.`` method names, which the console form covers.
+five exact ``beta.``/``v1.`` method names, which the console form covers but which miss, say,
+``v1.compute.networks.insert``: a metric written that way is narrower and fails, naming the
+method it misses.
+
+Cross-check with Steampipe (turbot/steampipe-mod-gcp-compliance
+``query/logging/logging_metric_alert_*.sql``): its regular expressions follow the older text
+(2.6 without UndeleteRole, 2.9 with the exact CLI names, no parentheses) and match the filter
+by its spelling, so neither copy is taken as the reference here.
 
 The policies under ``policies/gcp/monitoring/`` carry the same text as their ``filter``
 parameter default; a test keeps the two equal.

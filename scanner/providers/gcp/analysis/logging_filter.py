@@ -1,5 +1,5 @@
-"""Cloud Logging filters by meaning: does one filter cover another, and may a filter match an
-audit log entry.
+"""Cloud Logging filters by meaning: does one filter cover another (whether a filter may match
+an audit log entry is in ``logging_filter_audit``).
 
 A filter M *covers* a filter C when every log entry C matches, M matches too. The answer has
 three values, and only a proof gives True:
@@ -8,8 +8,10 @@ three values, and only a proof gives True:
   alternative settle M to true (``logging_filter_facts.implies`` / ``refutes``, then M is
   evaluated in three-valued logic). Spacing, term order, quoting, redundant parentheses, extra
   OR terms, case of values and ``NOT`` spelled ``-`` therefore do not matter.
-* False: a concrete entry (a *witness*) is built from an alternative of C, C matches it and M
-  provably does not; the finding names it. A narrower M fails this way.
+* False: a concrete entry (a *witness*) is built from an alternative of C (its own fields,
+  padded, or with one more field that M names), C matches it and M provably does not; the
+  finding names it. A narrower M fails this way. The witness is a valid entry: it carries the
+  fields every LogEntry has (``_ALWAYS``).
 * None: neither could be shown (a regular expression, an undocumented corner); the reason says
   which comparison of M could not be settled. Callers report that as unknown, never as a pass.
 
@@ -18,7 +20,6 @@ Syntax and semantics are in ``logging_filter_syntax`` and ``logging_filter_facts
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeAlias
@@ -26,6 +27,7 @@ from typing import TypeAlias
 from scanner.providers.gcp.analysis.logging_filter_facts import (
     SEVERITY,
     Entry,
+    always,
     holds,
     implies,
     log_id_suffix,
@@ -115,8 +117,9 @@ def _literal_text(literal: Literal) -> str:
     return str(atom) if positive else f"NOT {atom}"
 
 
-def _conjunct_text(conj: Conjunct) -> str:
-    return " AND ".join(sorted(_literal_text(lit) for lit in conj)) or "any entry"
+def conjunct_text(conj: Conjunct) -> str:
+    text = " AND ".join(sorted(_literal_text(lit) for lit in conj)) or "any entry"
+    return text if len(text) <= 300 else text[:297] + "..."
 
 
 # --------------------------------------------------------------------------------------------
@@ -124,6 +127,8 @@ def _conjunct_text(conj: Conjunct) -> str:
 
 
 def _settled(atom: Atom, conj: Conjunct) -> bool | None:
+    if always(atom):
+        return True
     true = any(positive and implies(p, atom) for p, positive in conj)
     false = any(
         (positive and refutes(p, atom)) or (not positive and implies(atom, p))
@@ -146,7 +151,13 @@ def _contradictory(conj: Conjunct) -> bool:
 # --------------------------------------------------------------------------------------------
 # Witnesses: a concrete entry the alternative matches
 
-_DEFAULT_LOG = "projects/lw-witness/logs/cloudaudit.googleapis.com%2Factivity"
+_ALWAYS = {
+    "logName": "projects/lw-witness/logs/cloudaudit.googleapis.com%2Factivity",
+    "resource.type": "lw_witness_type",
+    "insertId": "lw-witness-id",
+    "timestamp": "2026-01-01T00:00:00Z",
+    "receiveTimestamp": "2026-01-01T00:00:00Z",
+}
 _TERM_KEY = "labels.lw_term_"
 _FILLER = "lw-witness-value"
 
@@ -196,7 +207,9 @@ def _witness(conj: Conjunct, pad: bool) -> dict[str, str] | None:
         if value is None:
             return None
         entry[path] = value
-    entry.setdefault("logName", _DEFAULT_LOG)
+    for key, value in _ALWAYS.items():
+        # Every LogEntry has these; a witness without them would be no entry at all.
+        entry.setdefault(key, value)
     matched = all(holds(atom, entry) is positive for atom, positive in conj)
     return entry if matched else None
 
@@ -204,11 +217,13 @@ def _witness(conj: Conjunct, pad: bool) -> dict[str, str] | None:
 def _entry_text(entry: Entry) -> str:
     parts = []
     for key, value in sorted(entry.items()):
+        if _ALWAYS.get(key) == value:
+            continue  # filler every entry has, not what the required filter asks for
         if key.startswith(_TERM_KEY):
             parts.append(f'a field containing "{value}"')
         else:
             parts.append(f'{key}="{value}"')
-    return ", ".join(parts)
+    return ", ".join(parts) or "no particular field"
 
 
 def _undecided_atoms(expr: Expr, entry: Entry, settled: dict[Atom, bool | None]) -> list[str]:
@@ -223,16 +238,44 @@ def _undecided_atoms(expr: Expr, entry: Entry, settled: dict[Atom, bool | None])
 # Coverage
 
 
+_MAX_WITNESSES = 64
+
+
+def _candidates(conj: Conjunct, actual: Expr) -> list[dict[str, str]]:
+    """Entries the alternative matches: its own fields (as written, then padded), then each
+    with one more field that an atom of M names. The last kind finds what a filter excludes,
+    as in ``... AND NOT protoPayload.authenticationInfo.principalEmail:"deployer@"``."""
+    found: list[dict[str, str]] = []
+    for pad in (False, True):
+        entry = _witness(conj, pad)
+        if entry is not None and entry not in found:
+            found.append(entry)
+    if not found:
+        return found
+    base = found[0]
+    for atom in sorted(_atoms(actual), key=str):
+        if len(found) >= _MAX_WITNESSES:
+            break
+        extra: dict[str, str] | None = None
+        if isinstance(atom, Compare) and atom.op in ("=", ":") and atom.path not in base:
+            extra = {atom.path: _FILLER if atom.value == "*" else atom.value}
+        elif isinstance(atom, Term):
+            extra = {f"{_TERM_KEY}m": atom.text}
+        if extra is None:
+            continue
+        entry = {**base, **extra}
+        if entry not in found and all(holds(a, entry) is positive for a, positive in conj):
+            found.append(entry)
+    return found
+
+
 def _check_conjunct(actual: Expr, conj: Conjunct) -> Coverage:
     settled = {atom: _settled(atom, conj) for atom in _atoms(actual)}
     proof = _kleene(actual, settled)
     if proof is True:
         return Coverage(True)
     undecided: list[str] = []
-    for pad in (False, True):
-        entry = _witness(conj, pad)
-        if entry is None:
-            continue
+    for entry in _candidates(conj, actual):
         value = {atom: holds(atom, entry) for atom in _atoms(actual)}
         if _kleene(actual, value) is False:
             return Coverage(
@@ -241,11 +284,11 @@ def _check_conjunct(actual: Expr, conj: Conjunct) -> Coverage:
             )
         undecided = undecided or _undecided_atoms(actual, entry, settled)
     if proof is False:
-        return Coverage(False, f"no entry where {_conjunct_text(conj)} is matched")
+        return Coverage(False, f"no entry where {conjunct_text(conj)} is matched")
     what = f" ({', '.join(undecided)})" if undecided else ""
     return Coverage(
         None,
-        f"whether it matches every entry where {_conjunct_text(conj)} cannot be decided{what}",
+        f"whether it matches every entry where {conjunct_text(conj)} cannot be decided{what}",
     )
 
 
@@ -274,92 +317,15 @@ def check(actual: str, required: str) -> Coverage:
     return undecided or Coverage(True)
 
 
-# --------------------------------------------------------------------------------------------
-# May a filter match an audit log entry?
-
-AUDIT_LOG_IDS = tuple(
-    f"cloudaudit.googleapis.com/{kind}"
-    for kind in ("activity", "data_access", "system_event", "policy")
-)
-"""The log IDs of Cloud Audit Logs (https://cloud.google.com/logging/docs/audit)."""
-
-_HEADS = ("projects/", "organizations/", "folders/", "billingaccounts/")
-_TAILS = tuple(
-    t
-    for log_id in AUDIT_LOG_IDS
-    for t in (log_id_suffix(log_id).casefold(), f"/logs/{log_id}")
-    # Both the URL-encoded form the API stores and the plain form a filter may spell: when
-    # unsure, the answer leans to "may match".
-)
-_COMMON = "/logs/cloudaudit.googleapis.com"
-_AUDIT_NAME = re.compile(
-    r"(?:projects|organizations|folders|billingaccounts)/[^/]+/logs/"
-    r"cloudaudit\.googleapis\.com(?:%2f|/)(?:activity|data_access|system_event|policy)"
-)
-
-
-def _may_be_audit_substring(text: str) -> bool:
-    """Some audit logName (any parent) may contain ``text`` (casefolded)."""
-    if any(text in part for part in (*_HEADS, *_TAILS)):
-        return True
-    for head in _HEADS:
-        for tail in _TAILS:
-            for i in range(len(text) + 1):
-                if i and not head.endswith(text[:i]):
-                    continue
-                for j in range(i, len(text) + 1):
-                    middle, rest = text[i:j], text[j:]
-                    if "/" in middle:
-                        break
-                    if (not rest or tail.startswith(rest)) and (middle or not (i and rest)):
-                        return True
-    return False
-
-
-def _excludes_audit(literal: Literal) -> bool:
-    """No audit log entry satisfies the literal (False when unsure)."""
-    atom, positive = literal
-    if isinstance(atom, Call):
-        ids = {i.casefold() for i in AUDIT_LOG_IDS}
-        ids |= {log_id_suffix(i)[6:].casefold() for i in AUDIT_LOG_IDS}
-        named = atom.name == "log_id" and len(atom.args) == 1
-        return positive and named and atom.args[0].casefold() not in ids
-    if not isinstance(atom, Compare) or atom.path != "logName":
-        return False
-    value = atom.value.casefold()
-    if positive and atom.op == "=":
-        return _AUDIT_NAME.fullmatch(value) is None
-    if positive and atom.op == ":" and atom.value != "*":
-        return not _may_be_audit_substring(value)
-    if not positive and atom.op == ":":
-        return atom.value == "*" or value in _COMMON
-    return False
-
-
-def may_match_audit(text: str) -> tuple[bool, str]:
-    """Whether filter ``text`` may match a Cloud Audit Logs entry, and why; False only when
-    provably not. Raise FilterSyntaxError when the filter cannot be parsed."""
-    expr = parse(text)
-    if expr is None:
-        return True, "an empty filter matches every entry, audit logs included"
-    try:
-        alternatives = to_dnf(expr)
-    except TooComplexError:
-        return True, "the filter is too complex to rule out audit log entries"
-    for conj in alternatives:
-        if not any(_excludes_audit(lit) for lit in conj):
-            return True, f"audit log entries may match where {_conjunct_text(conj)}"
-    return False, "no audit log entry can match: every alternative constrains logName away"
-
-
 __all__ = [
-    "AUDIT_LOG_IDS",
     "MAX_CONJUNCTS",
+    "Conjunct",
     "Coverage",
     "FilterSyntaxError",
+    "Literal",
     "TooComplexError",
     "check",
-    "may_match_audit",
+    "conjunct_text",
     "severity_level",
     "to_dnf",
 ]

@@ -119,6 +119,24 @@ def _texts(atom: Compare) -> str | None:
 # --------------------------------------------------------------------------------------------
 # Atom against atom
 
+ALWAYS_PRESENT = frozenset(
+    {"logName", "resource.type", "timestamp", "receiveTimestamp", "insertId", "severity"}
+)
+"""Fields every LogEntry has (LogEntry reference; a missing severity reads as DEFAULT)."""
+
+
+def always(atom: Atom) -> bool:
+    """``atom`` holds of every log entry (False when unsure)."""
+    if not isinstance(atom, Compare):
+        return False
+    if atom.op == ":" and atom.value == "*":
+        return atom.path in ALWAYS_PRESENT
+    interval = _severity_interval(atom)
+    if interval is not None:
+        return interval[0] <= min(SEVERITY.values()) and max(SEVERITY.values()) <= interval[1]
+    # "<parent>/logs/<LOG_ID>" (LogEntry.logName)
+    return atom.path == "logName" and atom.op == ":" and _fold(atom.value) in "/logs/"
+
 
 def implies(p: Atom, q: Atom) -> bool:
     """Every entry where ``p`` holds has ``q`` hold too (False when unsure)."""
@@ -128,8 +146,15 @@ def implies(p: Atom, q: Atom) -> bool:
         return _implies_term(p, _fold(q.text))
     if isinstance(p, Call) or isinstance(q, Call):
         return _implies_log_id(p, q)
-    if not isinstance(p, Compare) or p.path != q.path:
+    if not isinstance(p, Compare):
         return False
+    if p.path.startswith(q.path + ".") and q.op == ":" and q.value == "*":
+        # A field with a value implies the message holding it exists.
+        return p.op in ("=", ":", "=~", *_ORDER) and p.value != ""
+    return p.path == q.path and _implies_same_field(p, q)
+
+
+def _implies_same_field(p: Compare, q: Compare) -> bool:
     if q.op == ":" and q.value == "*":
         return p.op in ("=", ":", "=~", *_ORDER)
     p_range, q_range = _severity_interval(p), _severity_interval(q)
@@ -237,7 +262,11 @@ def _missing(atom: Compare, entry: Entry) -> bool | None:
         # A message, not a text field: it has a value; what ":" or "=" mean on it is not
         # documented beyond presence.
         return True if atom.op == ":" and atom.value == "*" else None
-    return None if atom.op in ("!=", "!~") else False
+    if atom.op in ("!=", "!~") or (atom.op in ("=", ":") and atom.value == ""):
+        return None  # a missing text field may read as "" (proto3 default): not documented
+    if atom.op == "=~" and _search(atom.value, "") is not False:
+        return None
+    return False
 
 
 def _call_holds(atom: Call, entry: Entry) -> bool | None:
@@ -271,9 +300,11 @@ def regex_valid(pattern: str) -> bool:
 
 
 __all__ = [
+    "ALWAYS_PRESENT",
     "SCALAR",
     "SEVERITY",
     "Entry",
+    "always",
     "holds",
     "implies",
     "is_scalar",

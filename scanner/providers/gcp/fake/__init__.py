@@ -90,11 +90,20 @@ class FakeGoogle:
         self.overrides: list[Override] = []
         self.endpoints: dict[str, str] = {}
         self._servers: list[ThreadingHTTPServer] = []
+        self._grpc: Any = None
         self._lock = threading.Lock()
 
     def start(self) -> FakeGoogle:
-        """Start every host's server on a free loopback port."""
-        for host in self.hosts:
+        """Start every host's server on a free loopback port (gRPC-only APIs: one gRPC
+        server, `fake/grpc.py`, its endpoint written `grpc://127.0.0.1:PORT`)."""
+        from scanner.providers.gcp.fake import grpc as fake_grpc
+
+        grpc_hosts = [h for h in self.hosts if h in fake_grpc.HOSTS]
+        if grpc_hosts:
+            self._grpc = fake_grpc.GrpcServer(self.estate, self._grpc_hook).start()
+            for host in grpc_hosts:
+                self.endpoints[host] = f"grpc://{self._grpc.fake.address}"
+        for host in (h for h in self.hosts if h not in grpc_hosts):
             server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler(host))
             server.daemon_threads = True
             threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -102,8 +111,26 @@ class FakeGoogle:
             self.endpoints[host] = f"http://127.0.0.1:{server.server_address[1]}"
         return self
 
+    def _grpc_hook(
+        self, host: str, path: str, token: str, authorization: str | None
+    ) -> tuple[int, Any] | None:
+        """A gRPC request recorded and answered like the REST GET it stands for."""
+        query = {"pageToken": token} if token else {}
+        request = Request(host, "GET", f"/{path}", query, None, authorization)
+        with self._lock:
+            self.requests.append(request)
+            overrides = list(self.overrides)
+        for override in overrides:
+            found = override(request)
+            if found is not None:
+                return found
+        return None
+
     def stop(self) -> None:
         """Stop every server."""
+        if self._grpc is not None:
+            self._grpc.stop()
+            self._grpc = None
         for server in self._servers:
             server.shutdown()
             server.server_close()

@@ -28,6 +28,8 @@ from typing import Any
 import grpc
 from google.cloud import iam_admin_v1, monitoring_v3
 
+# The hosts this fake serves (the HTTP fake leaves them to it).
+HOSTS = ("monitoring.googleapis.com", "iam.googleapis.com")
 # The gRPC status of an error fixture that names only its HTTP code (google.rpc.Code mapping).
 HTTP_TO_GRPC = {
     400: grpc.StatusCode.INVALID_ARGUMENT,
@@ -92,13 +94,20 @@ RPCS: tuple[Rpc, ...] = (
 )
 
 
+# (host, REST path, page token, authorization) -> (HTTP status, Google JSON body) to answer
+# instead of the
+# files, or None to use them: how FakeGoogle records gRPC requests and applies its overrides.
+Hook = Callable[[str, str, str, "str | None"], "tuple[int, Any] | None"]
+
+
 @dataclass
 class FakeGrpc:
-    """A running fake: `address` for `grpc.insecure_channel`, and every request it answered
+    """A fake's state: `address` for `grpc.insecure_channel`, and every request it answered
     as (`/service/Method`, REST path, page token), in arrival order."""
 
     address: str
     root: Path
+    hook: Hook | None = None
     calls: list[tuple[str, str, str]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -108,14 +117,42 @@ class FakeGrpc:
         token = str(getattr(request, "page_token", "") or "")
         with self._lock:
             self.calls.append((f"/{rpc.service}/{rpc.method}", path, token))
-        file = self.root / rpc.host / (f"{path}.{token}.json" if token else f"{path}.json")
-        if not file.is_file():
-            context.abort(grpc.StatusCode.NOT_FOUND, f"no fixture {rpc.host}/{path} ({token})")
-        text = file.read_text(encoding="utf-8")
-        error = json.loads(text).get("error")
+        metadata = dict(context.invocation_metadata())
+        auth = metadata.get("authorization")
+        override = self.hook(rpc.host, path, token, auth) if self.hook is not None else None
+        if override is not None:
+            body: Any = override[1]
+            text = json.dumps(body)
+        else:
+            file = self.root / rpc.host / (f"{path}.{token}.json" if token else f"{path}.json")
+            if not file.is_file():
+                context.abort(grpc.StatusCode.NOT_FOUND, f"no fixture {rpc.host}/{path} ({token})")
+            text = file.read_text(encoding="utf-8")
+            body = json.loads(text)
+        error = body.get("error") if isinstance(body, dict) else None
         if isinstance(error, dict):
-            context.abort(_status(error), str(error.get("message", "")))
+            context.abort_with_status(_rich_status(error))
         return rpc.response.from_json(text, ignore_unknown_fields=False)
+
+
+def _rich_status(error: dict[str, Any]) -> grpc.Status:
+    """The error JSON as the status a Google gRPC API sends: code, message, and the details
+    (ErrorInfo with reason SERVICE_DISABLED, ...) in `grpc-status-details-bin`, which
+    google-api-core reads into the exception's `reason` and `details`."""
+    from google.protobuf import any_pb2, json_format
+    from google.rpc import error_details_pb2, status_pb2  # noqa: F401 (registers detail types)
+    from grpc_status import rpc_status
+
+    code = _status(error)
+    status = status_pb2.Status(code=code.value[0], message=str(error.get("message", "")))
+    for detail in error.get("details", []):
+        packed = any_pb2.Any()
+        try:
+            json_format.ParseDict(detail, packed)
+        except json_format.ParseError:
+            continue  # a detail type this fake does not know is left out, as a proxy would
+        status.details.append(packed)
+    return rpc_status.to_status(status)
 
 
 def _status(error: dict[str, Any]) -> grpc.StatusCode:
@@ -140,15 +177,34 @@ def _handlers(fake: FakeGrpc) -> list[grpc.GenericRpcHandler]:
     return [grpc.method_handlers_generic_handler(s, m) for s, m in by_service.items()]
 
 
+class GrpcServer:
+    """The gRPC fake as a server to start and stop (FakeGoogle runs one beside its HTTP
+    servers for the gRPC-only hosts)."""
+
+    def __init__(self, root: Path, hook: Hook | None = None) -> None:
+        self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        # Local credentials (loopback only, no TLS): the clients can then send call
+        # credentials, which gRPC refuses on an insecure channel (see clients.local_channel).
+        local = grpc.local_server_credentials(grpc.LocalConnectionType.LOCAL_TCP)
+        port = self._server.add_secure_port("127.0.0.1:0", local)
+        self.fake = FakeGrpc(address=f"127.0.0.1:{port}", root=Path(root), hook=hook)
+        self._server.add_generic_rpc_handlers(_handlers(self.fake))
+
+    def start(self) -> GrpcServer:
+        """Start serving on the loopback port chosen at construction."""
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop at once (no grace: every answer is a file read)."""
+        self._server.stop(grace=None)
+
+
 @contextmanager
-def serve(root: Path) -> Iterator[FakeGrpc]:
+def serve(root: Path, hook: Hook | None = None) -> Iterator[FakeGrpc]:
     """Serve the fixture tree under `root` on 127.0.0.1 (a free port) for the block."""
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    port = server.add_insecure_port("127.0.0.1:0")
-    fake = FakeGrpc(address=f"127.0.0.1:{port}", root=Path(root))
-    server.add_generic_rpc_handlers(_handlers(fake))
-    server.start()
+    server = GrpcServer(root, hook).start()
     try:
-        yield fake
+        yield server.fake
     finally:
-        server.stop(grace=None)
+        server.stop()
