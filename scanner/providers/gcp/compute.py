@@ -12,6 +12,7 @@ collector makes the project's types an error instead of a short list.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from scanner.model import CollectionError, EvidenceRef, Resource
@@ -186,7 +187,9 @@ def _list(api: GcpApi, node: Node, call: Call, kind: str, build: Build) -> Found
     pages: list[Page] = api.pages(call, project, fetch, {"project": project}, target=node.name)
     for page in pages:
         data = dict(page.data)
-        found.resources.extend(build(project, data, (page.ref,)))
+        found.resources.extend(
+            api.shaped(call, project, partial(build, project, data, (page.ref,)))
+        )
         missing = unreachable(data)
         if missing:
             # A partial answer: what it holds is kept, and the type is an error for the project.

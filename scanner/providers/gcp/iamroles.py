@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from scanner.model import Absent, EvidenceRef, Resource
@@ -117,7 +118,8 @@ def _custom(api: GcpApi, scope: Scope, node: Node) -> Found:
     found: list[Resource] = []
     for page in api.pages(LIST_ROLES, node.account, fetch, params, target=node.name):
         items(api, LIST_ROLES, node.account, page, "roles")
-        found.extend(roles(dict(page.data), (page.ref,)))
+        data = dict(page.data)
+        found.extend(api.shaped(LIST_ROLES, node.account, partial(roles, data, (page.ref,))))
     return Found(resources=found)
 
 
@@ -170,7 +172,9 @@ def _get(api: GcpApi, scope: Scope, name: str) -> Found:
                 placeholder=Absent(f"role {name} does not exist (roles.get answered 404)"),
             )
         return Found(resources=[found])
-    return Found(resources=[role(dict(page.data), (page.ref,))])
+    return Found(
+        resources=[api.shaped(GET_ROLE, owner(name), lambda: role(dict(page.data), (page.ref,)))]
+    )
 
 
 SERVICE = Service(

@@ -1,9 +1,10 @@
 """An in-process gRPC fake for the GCP APIs whose Python clients speak only gRPC.
 
 google-cloud-monitoring (alert policies, notification channels) and google-cloud-iam (the IAM
-admin API: roles) ship no REST transport, so the real GAPIC clients reach this server over
-`grpc.insecure_channel` on 127.0.0.1. It serves the same fixture tree as the HTTP fake: each
-RPC is mapped to the REST path the API documents for it (ListAlertPolicies ->
+admin API: roles) ship no REST transport, so the real GAPIC clients reach this server on
+127.0.0.1 over a local channel (gRPC's loopback credentials: no TLS, yet call credentials are
+sent, so the fake sees each call's Authorization). It serves the same fixture tree as the
+HTTP fake: each RPC is mapped to the REST path the API documents for it (ListAlertPolicies ->
 `monitoring.googleapis.com/v3/<name>/alertPolicies`), the file `<host>/<path>.json` answers it,
 page N as `<path>.<pageToken>.json`, and a file holding the Google error JSON
 (`{"error": {"code": 403, "status": "PERMISSION_DENIED", "message": ...}}`) is answered as that
