@@ -7,9 +7,8 @@ id). They are checked three ways: the plan gives the same status (but where a pl
 what the live scan knows: PLAN_CANNOT_KNOW, with the reason and the status the plan gives);
 tests/gcp/golden/expected.yaml (the hand-written expectations of the live scan) agrees with
 them wherever it has rows; and the live scan itself, through the real SDK clients against the
-loopback fake, gives them for every (policy, resource) it collects (AWAITING_LIVE names the
-policies whose live collectors are not on this branch yet). Resources a Terraform plan never
-holds are NOT_IN_PLANS, with the reason.
+loopback fake, gives exactly them. Resources a Terraform plan never holds are NOT_IN_PLANS,
+with the reason.
 """
 
 from __future__ import annotations
@@ -210,17 +209,6 @@ NOT_IN_PLANS: dict[tuple[str, str], str] = {
     for p in PROJECTS
 }
 
-# Policies whose live collectors are not on this branch yet (the live scan reports what they
-# read as not collected, or links nothing): compared with the live scan once they are.
-AWAITING_LIVE: dict[str, str] = {
-    **{
-        f"gcp-monitoring-{slug}": "alert policies and notification channels are collected by "
-        "gcp-services' monitoring module, not yet among the live adapter's services"
-        for slug in CIS
-    },
-}
-
-
 # ----- judging ----------------------------------------------------------------------------
 
 
@@ -288,7 +276,6 @@ def test_the_tables_cover_exactly_the_plan_catalogue() -> None:
     assert set(PLAN_CANNOT_KNOW) <= set(LIVE)
     assert set(NOT_IN_PLANS) <= set(LIVE)
     assert not set(PLAN_CANNOT_KNOW) & set(NOT_IN_PLANS)
-    assert set(AWAITING_LIVE) <= set(PLAN_POLICIES)
 
 
 def test_plan_verdicts_agree_with_the_live_verdicts() -> None:
@@ -328,23 +315,21 @@ def test_live_verdicts_agree_with_the_golden_expectations_file() -> None:
 
 def test_plan_verdicts_agree_with_the_live_scan_of_the_fake() -> None:
     """For every (policy, resource) both judge: the same status, but where a plan cannot know
-    (PLAN_CANNOT_KNOW) or the live collector is not on this branch yet (AWAITING_LIVE, or the
-    live finding says the attribute was not collected)."""
+    (PLAN_CANNOT_KNOW); and the live scan judges nothing else but what NOT_IN_PLANS names."""
     planned, live = plan_findings(), live_findings()
     differ = []
     for key in sorted(set(planned) & set(live)):
         if key in PLAN_CANNOT_KNOW:
             assert live[key].status is LIVE[key], (key, live[key].message)
             continue
-        if key[0] in AWAITING_LIVE or "not collected" in live[key].message:
-            continue
         if planned[key].status is not live[key].status:
             differ.append((key, planned[key].status, live[key].status, live[key].message))
     assert not differ, "\n".join(map(str, differ))
     # The live scan's resources a plan never holds are those NOT_IN_PLANS says.
     for key in set(live) - set(planned):
-        if key[0] in PLAN_POLICIES and key[0] not in AWAITING_LIVE:
-            assert key in NOT_IN_PLANS, (key, live[key].status, live[key].message)
+        assert key in NOT_IN_PLANS, (key, live[key].status, live[key].message)
+    # The live scan gives the live verdicts (what expected.yaml checks through the CLI).
+    assert {k: f.status for k, f in live.items()} == LIVE
 
 
 # ----- the plan-only policy ----------------------------------------------------------------
@@ -369,3 +354,110 @@ def test_plan_only_policy_on_changed_log_stores(
     change(plan, address)["actions"] = actions
     found = [f for k, f in _judge(plan).items() if k[0] == PLAN_ONLY]
     assert [(f.resource_name, f.status) for f in found] == [(address, status)]
+
+
+# ----- the other status of policies the golden estate judges one way only -------------------
+# Each edit is what another configuration would have produced; judged on the plan only (the
+# golden estate has no live twin of it).
+
+BUCKET_ADDRESS = "google_storage_bucket.archive"
+ARCHIVE = "//storage.googleapis.com/lw-audit-archive"
+DATASET = "//bigquery.googleapis.com/projects/prod-data/datasets/audit"
+ARCHIVE_KEY = (
+    "//cloudkms.googleapis.com/projects/lw-logging/locations/us/keyRings/audit/cryptoKeys/archive"
+)
+BACKEND = "//compute.googleapis.com/projects/prod-app/global/backendServices/web-backend"
+
+
+def _values(plan: dict[str, Any], address: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(
+        r for r in plan["planned_values"]["root_module"]["resources"] if r["address"] == address
+    )["values"]
+    return found
+
+
+def _public_bucket(plan: dict[str, Any]) -> None:
+    _values(plan, BUCKET_ADDRESS)["public_access_prevention"] = "inherited"
+    member = _values(plan, "google_storage_bucket_iam_member.archive_writer")
+    member.update(role="roles/storage.objectViewer", member="allUsers")
+
+
+def _unlocked_short_bucket(plan: dict[str, Any]) -> None:
+    _values(plan, BUCKET_ADDRESS)["retention_policy"] = [
+        {"retention_period": 30 * 86400, "is_locked": False}
+    ]
+
+
+def _bucket_without_key(plan: dict[str, Any]) -> None:
+    _values(plan, BUCKET_ADDRESS)["encryption"] = []
+
+
+def _dataset_with_key_and_short_expiry(plan: dict[str, Any]) -> None:
+    _values(plan, "google_bigquery_dataset.audit").update(
+        default_encryption_configuration=[
+            {"kms_key_name": ARCHIVE_KEY.removeprefix("//cloudkms.googleapis.com/")}
+        ],
+        default_table_expiration_ms=7 * 86400 * 1000,
+    )
+
+
+def _key_public_and_not_rotated(plan: dict[str, Any]) -> None:
+    _values(plan, "google_kms_crypto_key.archive")["rotation_period"] = None
+    resources = plan["planned_values"]["root_module"]["resources"]
+    resources.append(
+        {
+            "address": "google_kms_crypto_key_iam_member.public",
+            "mode": "managed",
+            "type": "google_kms_crypto_key_iam_member",
+            "name": "public",
+            "values": {
+                "crypto_key_id": ARCHIVE_KEY.removeprefix("//cloudkms.googleapis.com/"),
+                "role": "roles/cloudkms.cryptoKeyDecrypter",
+                "member": "allAuthenticatedUsers",
+                "condition": [],
+            },
+        }
+    )
+
+
+def _backend_logged(plan: dict[str, Any]) -> None:
+    _values(plan, "google_compute_backend_service.web")["log_config"] = [
+        {"enable": True, "sample_rate": 1}
+    ]
+
+
+VARIANTS: list[tuple[str, str, Any, Status]] = [
+    ("gcp-storage-sink-bucket-not-public", ARCHIVE, _public_bucket, FAIL),
+    ("gcp-storage-sink-bucket-retention-locked", ARCHIVE, _unlocked_short_bucket, FAIL),
+    ("gcp-storage-sink-bucket-cmek", ARCHIVE, _bucket_without_key, FAIL),
+    ("gcp-bigquery-sink-dataset-cmek", DATASET, _dataset_with_key_and_short_expiry, PASS),
+    ("gcp-bigquery-sink-dataset-expiration", DATASET, _dataset_with_key_and_short_expiry, FAIL),
+    ("gcp-kms-log-key-not-public", ARCHIVE_KEY, _key_public_and_not_rotated, FAIL),
+    ("gcp-kms-log-key-rotation", ARCHIVE_KEY, _key_public_and_not_rotated, FAIL),
+    ("gcp-lb-logging", BACKEND, _backend_logged, PASS),
+]
+
+
+def test_every_plan_policy_passes_and_fails_on_some_plan() -> None:
+    seen: dict[str, set[Status]] = {}
+    for (pid, rid), status in LIVE.items():
+        if (pid, rid) not in NOT_IN_PLANS:
+            seen.setdefault(pid, set()).add(PLAN_CANNOT_KNOW.get((pid, rid), (status, ""))[0])
+    for pid, _rid, _edit, status in VARIANTS:
+        seen.setdefault(pid, set()).add(status)
+    seen.setdefault(PLAN_ONLY, set()).update({PASS, FAIL})  # test_plan_only_policy_on_...
+    lacking = {pid: seen.get(pid, set()) for pid in PLAN_POLICIES}
+    assert {p: s for p, s in lacking.items() if not {PASS, FAIL} <= s} == {}
+
+
+@pytest.mark.parametrize(
+    ("policy", "rid", "edit", "status"), VARIANTS, ids=[f"{v[0]}-{v[3].value}" for v in VARIANTS]
+)
+def test_plan_variant_gives_the_other_status(
+    policy: str, rid: str, edit: Any, status: Status
+) -> None:
+    plan = copy.deepcopy(load_plan(GOLDEN))
+    edit(plan)
+    finding = _judge(plan)[(policy, rid)]
+    assert finding.status is status, finding.message
+    assert LIVE[(policy, rid)] is not status

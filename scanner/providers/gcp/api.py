@@ -193,30 +193,29 @@ class GcpApi:
         """Every page of a list: `fetch(retry)` yields the pages (a GAPIC pager's `.pages`,
         or `json_pages`); each page is counted, checked against the deadline and recorded."""
         self._check(call, account, target)
-        found: list[Page] = []
-        # True while a request for the next page is in flight (or about to be): a page that
-        # fails was asked for all the same, and is counted like the rest.
-        asking = True
         try:
-            # A GAPIC pager asks for page 1 when it is made, json_pages on the first next().
+            # A GAPIC list method asks for its first page when called (the pager is built on
+            # it); a JSON page generator asks for nothing until iterated.
             iterator = self._sdk(call, account, target, lambda: iter(fetch(self.retry())))
-            while True:
-                self._check(call, account, target)
-                page = self._sdk(call, account, target, lambda: next(iterator, None))
-                if page is None:
-                    return found
-                asking = False
-                self._count(call, account)
-                data = self._sdk(call, account, target, _converter(page))
-                ref = self.evidence.record(
-                    call.service, call.operation, "global", {**params, "page": len(found) + 1}, data
-                )
-                found.append(Page(data, ref))
-                asking = True
-        except GcpCallError as exc:
-            if asking and exc.code != "RunDeadlineExceeded":
-                self._count(call, account)
+        except GcpCallError:
+            self._count(call, account)
             raise
+        found: list[Page] = []
+        while True:
+            self._check(call, account, target)
+            try:
+                page = self._sdk(call, account, target, lambda: next(iterator, None))
+            except GcpCallError:
+                self._count(call, account)  # a page asked for and not answered: a call too
+                raise
+            if page is None:
+                return found
+            self._count(call, account)
+            data = self._sdk(call, account, target, _converter(page))
+            ref = self.evidence.record(
+                call.service, call.operation, "global", {**params, "page": len(found) + 1}, data
+            )
+            found.append(Page(data, ref))
 
     def shaped(
         self, call: Call, account: str, normalize: Callable[[], T], target: str | None = None

@@ -40,6 +40,14 @@ OTEL_ENV = "DISABLE_GCS_PYTHON_CLIENT_OTEL_BUCKET_METADATA"
 IAM_CREDENTIALS = "iamcredentials.googleapis.com"
 
 
+def quiet_grpc() -> None:
+    """gRPC's C core logs connection events (a server's GOAWAY on an idle channel) to stderr
+    at INFO; a scan's terminal and `--quiet` output must not carry them. GRPC_VERBOSITY is
+    read when grpc is first imported, so this runs before any client is built (a user's own
+    setting wins)."""
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+
+
 def credentials(
     impersonate: str | None = None,
     anonymous: bool = False,
@@ -49,6 +57,7 @@ def credentials(
     short-lived token from the IAM Credentials API, whose endpoint `endpoints` may override
     like any other host's), or anonymous credentials (a local fake). RunError when the SDK
     is missing, InputError when no credentials can be found."""
+    quiet_grpc()
     try:
         import google.auth
         from google.auth import impersonated_credentials

@@ -96,6 +96,9 @@ class FakeGoogle:
     def start(self) -> FakeGoogle:
         """Start every host's server on a free loopback port (gRPC-only APIs: one gRPC
         server, `fake/grpc.py`, its endpoint written `grpc://127.0.0.1:PORT`)."""
+        from scanner.providers.gcp.clients import quiet_grpc
+
+        quiet_grpc()
         from scanner.providers.gcp.fake import grpc as fake_grpc
 
         grpc_hosts = [h for h in self.hosts if h in fake_grpc.HOSTS]

@@ -36,8 +36,15 @@ SINK_TYPES = (
     "google_logging_project_sink",
     "google_logging_folder_sink",
     "google_logging_organization_sink",
+    "google_logging_billing_account_sink",
 )
-_PARENT_TYPE = {"project": "project", "folder": "folder", "organization": "organization"}
+_PARENT_TYPE = {
+    "project": "project",
+    "folder": "folder",
+    "organization": "organization",
+    "billing": "billing_account",
+}
+BUCKET_TYPES = refs.BUCKET_TYPES
 
 
 def _level(tf_type: str) -> str:
@@ -53,6 +60,12 @@ def parent_of(res: PlanResource, ctx: PlanContext) -> str | Unknowable | None:
         return f"projects/{project}" if isinstance(project, str) else project
     if level == "folder":
         return folder_name(res.values.get("folder"))
+    if level == "billing":
+        account = res.values.get("billing_account")
+        if isinstance(account, Unknowable):
+            return account
+        text = known(account)
+        return f"billingAccounts/{text.removeprefix('billingAccounts/')}" if text else None
     return org_name(res.values.get("org_id", res.values.get("organization")))
 
 

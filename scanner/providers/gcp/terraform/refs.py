@@ -19,10 +19,9 @@ KEY = "gcp.kms.key"
 CHANNEL = "gcp.monitoring.channel"
 NETWORK = "gcp.compute.network"
 
-BUCKET_TYPES = (
-    "google_logging_project_bucket_config",
-    "google_logging_folder_bucket_config",
-    "google_logging_organization_bucket_config",
+BUCKET_TYPES = tuple(
+    f"google_logging_{level}_bucket_config"
+    for level in ("project", "folder", "organization", "billing_account")
 )
 DESTINATION_TYPES = ("google_storage_bucket", *BUCKET_TYPES, "google_bigquery_dataset")
 _COMPUTE = re.compile(r"^(?:https://(?:www|compute)\.googleapis\.com/compute/(?:v1|beta)/)?")
@@ -106,10 +105,29 @@ def destination(res: PlanResource, ctx: PlanContext) -> tuple[Any, Target]:
             value = destination_value(target, ctx) or value
         return value, target
     if isinstance(value, str) and value:
-        return value, Target(literal=value)
+        if literal_id(value)[1] in (STORAGE, LOG_BUCKET, DATASET):
+            return value, Target(literal=value)
+        # A Pub/Sub topic, a project, or another kind logward does not collect: where the
+        # entries end up cannot be judged (as the live scan says of the same destination).
+        return value, Target(unknown=Unknowable(_uncollected(value)))
     if isinstance(value, Unknowable):
         return value, Target(unknown=value)
     return None, Target()
+
+
+def _uncollected(text: str) -> str:
+    host = text.partition("/")[0]
+    if host == "pubsub.googleapis.com":
+        return (
+            f"destination {text} is a Pub/Sub topic: logward does not read topics or their "
+            "subscribers, so where these entries are kept cannot be judged"
+        )
+    if host == "logging.googleapis.com":
+        return (
+            f"destination {text} routes the entries to another project, whose own sinks and "
+            "log buckets decide where they are kept"
+        )
+    return f"destination {text} is of a kind logward does not collect, so it cannot be judged"
 
 
 def relative(value: Any, target: Target) -> Any:

@@ -112,7 +112,7 @@ def named(ctx: PlanContext, resources: Sequence[Resource]) -> set[str]:
             continue
         if res.account.startswith(("folders/", "organizations/")):
             found.add(res.account)
-        elif res.account != ctx.account:
+        elif res.account != ctx.account and not res.account.startswith("billingAccounts/"):
             found.add(f"projects/{res.account}")
     for kind, owner in hierarchy.owners(ctx):
         if owner is None:

@@ -12,10 +12,8 @@ TYPES: dict[str, TypeMapping] = {
     "google_folder": TypeMapping(scope.FOLDER, scope.folder_id, scope.folder),
     **{t: TypeMapping(logging.SINK, logging.sink_id, logging.sink) for t in logging.SINK_TYPES},
     **{
-        f"google_logging_{level}_bucket_config": TypeMapping(
-            logging.BUCKET, logging.bucket_id, logging.log_bucket
-        )
-        for level in ("project", "folder", "organization")
+        t: TypeMapping(logging.BUCKET, logging.bucket_id, logging.log_bucket)
+        for t in logging.BUCKET_TYPES
     },
     "google_logging_metric": TypeMapping(logging.METRIC, logging.metric_id, logging.metric),
     "google_storage_bucket": TypeMapping(storage.BUCKET, storage.bucket_id, storage.bucket),
