@@ -8,7 +8,11 @@ applied explicitly, so a policy sees the value Cloud Logging will have: a sink i
 and exports everything its filter matches (an absent filter is ""), does not include or
 intercept children; a log bucket keeps 30 days and is not locked (LogBucket.retentionDays:
 "If this value is set to zero at bucket creation time, the default time of 30 days will be
-used")."""
+used").
+Provider docs (the registry's resources pages, under
+https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/):
+logging_project_sink, logging_folder_sink, logging_organization_sink,
+logging_project_bucket_config."""
 
 from __future__ import annotations
 
