@@ -56,7 +56,8 @@ def test_both_bundles_verify_and_say_which_scan_they_hold(
         assert code == 0, lines
         assert lines[-2] == (
             f"scan: id {scan['id']}, started {scan['started_at']}, finished "
-            f"{scan['finished_at']}, source demo, accounts 123456789012"
+            f"{scan['finished_at']}, source demo, accounts 123456789012, dev-sandbox, "
+            "dev-tools, lw-logging, prod-app, prod-data"  # the AWS and GCP demo estates
         )
         assert lines[-1].startswith(f"{bundle}: verified, ") and "signed by key" in lines[-1]
 

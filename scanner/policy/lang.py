@@ -230,23 +230,14 @@ class Compiler:
     ) -> Node:
         if name not in self.params:
             raise CompileError(path, f"parameter {name!r} is not declared in `parameters`")
-        outcome: Outcome
+        value = self.params[name]
         try:
-            verdict = op.test(self.params[name], expected, Context(Inventory()))
+            verdict = op.test(value, expected, Context(Inventory()))
         except Undecided as exc:
-            outcome = (Status.UNKNOWN, (f"parameter {name}: {exc.reason}",))
+            outcome: Outcome = (Status.UNKNOWN, (f"parameter {name}: {exc.reason}",))
         else:
-            outcome = (
-                PASS
-                if verdict
-                else (
-                    Status.FAIL,
-                    (
-                        f"parameter {name} is {fmt(self.params[name])}, "
-                        f"expected {op.expect(expected)}",
-                    ),
-                )
-            )
+            why = f"parameter {name} is {fmt(value)}, expected {op.expect(expected)}"
+            outcome = PASS if verdict else (Status.FAIL, (why,))
         return Node(lambda _r, _c, _x: outcome, f"{name} {op.name} {fmt(expected)}")
 
     def _quantified(

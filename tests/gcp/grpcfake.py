@@ -1,5 +1,5 @@
-"""The real gRPC-only GAPIC clients (Monitoring, IAM admin) wired to the in-process fake,
-the way the client seam wires them for a `grpc://` endpoint."""
+"""The real gRPC-only GAPIC clients (Monitoring, IAM admin) wired to the in-process fake
+through the client seam's local channel, as for a `grpc://` endpoint."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-import grpc
+from google.auth.credentials import AnonymousCredentials
+
+from scanner.providers.gcp.clients import Clients
 
 
 def client(cls: Any, address: str) -> Any:
-    """A GAPIC client of `cls` whose gRPC transport talks to `address` (no credentials)."""
-    transport = cls.get_transport_class("grpc")(channel=grpc.insecure_channel(address))
-    return cls(transport=transport)
+    """A GAPIC client of `cls` whose gRPC transport talks to `address` (anonymous)."""
+    channel = Clients(AnonymousCredentials()).local_channel(address)
+    return cls(transport=cls.get_transport_class("grpc")(channel=channel))
 
 
 def write(root: Path, host: str, path: str, body: Any) -> None:

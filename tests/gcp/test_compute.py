@@ -177,3 +177,24 @@ def test_backend_service_region_from_scope_and_field() -> None:
     )
     assert compute.backend_service_attrs({"name": "g"}, "global")["region"] == "global"
     assert compute.subnetwork_attrs({"name": "s", "purpose": ""})["purpose"] == "PRIVATE"
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        (None, None),
+        ("", None),
+        ("true", None),  # the CEL literal that keeps every flow: no filter
+        (" true ", None),
+        ("false", "false"),
+        (
+            "true && inIpRange(connection.src_ip, '10.0.0.0/8')",
+            "true && inIpRange(connection.src_ip, '10.0.0.0/8')",
+        ),
+    ],
+)
+def test_a_filter_that_keeps_everything_is_no_filter(
+    expr: str | None, expected: str | None
+) -> None:
+    raw = {"name": "s", "logConfig": {"enable": True, "filterExpr": expr}}
+    assert compute.subnetwork_attrs(raw)["filter_expr"] == expected

@@ -22,9 +22,13 @@ def test_demo_scans_aws_and_gcp_side_by_side(tmp_path: Path) -> None:
     accounts = results["scan"]["accounts"]
     assert "123456789012" in accounts and "lw-logging" in accounts
     assert results["scan"]["enabled_regions"]  # AWS's, kept beside GCP's
-    # The estate's deliberate 403 is listed, never dropped.
+    # The estate's deliberate failures (dev-sandbox: IAM policy 403, Monitoring API
+    # disabled, custom roles not listable) are listed, never dropped.
     assert [(e["account"], e["operation"]) for e in results["errors"]] == [
-        ("dev-sandbox", "projects.getIamPolicy")
+        ("dev-sandbox", "projects.getIamPolicy"),
+        ("dev-sandbox", "alertPolicies.list"),
+        ("dev-sandbox", "notificationChannels.list"),
+        ("dev-sandbox", "roles.list"),
     ]
 
 

@@ -620,3 +620,26 @@ def test_dataset_expirations_in_days() -> None:
     inv = estate(dataset)
     assert attr(inv, dataset.id, "default_table_expiration_days") == 30.0
     assert attr(inv, dataset.id, "default_partition_expiration_days") is None
+
+
+@pytest.mark.parametrize(
+    ("configs", "data_read", "exempted"),
+    [
+        # one service's DATA_READ is not allServices' (Prowler passes any audit config)
+        ([_audit("storage.googleapis.com", "DATA_READ")], False, []),
+        # its exemption still counts: exemptions of any service at any level are named
+        (
+            [_audit("storage.googleapis.com", "DATA_READ", exempt=("user:x@example.org",))],
+            False,
+            [("user:x@example.org", "storage.googleapis.com")],
+        ),
+        ([_audit("allServices", "DATA_READ")], True, []),
+    ],
+)
+def test_only_allservices_sets_the_log_types(
+    configs: list[dict[str, Any]], data_read: bool, exempted: list[tuple[str, str]]
+) -> None:
+    project = _project("svc", "300000000011", [DEV, ORG], audit=configs)
+    got = attr(estate(project), project.id, "audit_logging")
+    assert got["data_read"] is data_read
+    assert [(e["member"], e["service"]) for e in got["exempted_members"]] == exempted

@@ -197,3 +197,21 @@ def test_key_references_drop_the_version() -> None:
     assert key_ref(None) is None
     bad = key_ref("alias/x")
     assert bad is not None and bad.unknown is not None
+
+
+def test_live_gaps_from_the_scope_count_only_projects_in_scan() -> None:
+    from scanner.providers.gcp.declare import Node, Scope
+
+    scope = Scope(
+        {
+            "organizations/1": Node("organizations/1", "organization"),
+            "projects/lw-logging": Node(
+                "projects/lw-logging", "project", "organizations/1", in_scan=True
+            ),
+            "projects/context": Node("projects/context", "project", "organizations/1"),
+        },
+        organization="organizations/1",
+    )
+    inv = Inventory()
+    gaps = live_gaps(inv, scope)
+    assert gaps.accounts == {"organizations/1", "lw-logging"}

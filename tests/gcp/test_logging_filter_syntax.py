@@ -106,6 +106,16 @@ def test_value_group_distributes_the_comparison() -> None:
     assert parse("x=(NOT a)") == Not(Compare("x", "=", "a"))
 
 
+def test_the_troubleshooting_page_trap_reads_as_a_comparison_or_a_search_term() -> None:
+    # "insertId = "ABC-1" OR "ABC-2"  -- ERROR!?": the second value is a global restriction.
+    assert parse('insertId = "ABC-1" OR "ABC-2"') == Or(
+        (Compare("insertId", "=", "ABC-1"), Term("ABC-2"))
+    )
+    assert parse('insertId = ("ABC-1" OR "ABC-2")') == Or(
+        (Compare("insertId", "=", "ABC-1"), Compare("insertId", "=", "ABC-2"))
+    )
+
+
 def test_a_name_and_a_group_with_a_space_is_a_term_and_a_group() -> None:
     assert parse("log_id (a)") == And((Term("log_id"), Term("a")))
 

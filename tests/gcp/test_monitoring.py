@@ -215,3 +215,19 @@ def test_condition_kinds(
 
 def test_estate_is_the_package_estate() -> None:
     assert (ESTATE / monitoring.HOST / "v3/projects/lw-logging/alertPolicies.page2.json").is_file()
+
+
+def test_an_answer_the_normalizer_cannot_read_is_malformed(estate_copy: Path) -> None:
+    page = estate_copy / monitoring.HOST / "v3/projects/prod-app/notificationChannels.json"
+    page.write_text(json.dumps({"notificationChannels": [{"type": "email"}]}))  # no name
+    got, _ = scan_estate(estate_copy)
+    # Nothing collected; the channel an alert policy names is the linker's error placeholder.
+    kept = got.inventory.of_type(monitoring.CHANNEL, "prod-app")
+    assert [c for c in kept if c.placeholder is None or not c.placeholder.error] == []
+    (error,) = errors(got, lambda e: e.account == "prod-app")
+    assert error[:4] == (
+        "prod-app",
+        "notificationChannels.list",
+        "MALFORMED_RESPONSE",
+        (monitoring.CHANNEL,),
+    )

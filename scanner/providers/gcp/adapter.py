@@ -132,8 +132,9 @@ class GcpAdapter:
     operators: Mapping[str, Operator] = OPERATORS
     # The google_* Terraform mappings (scanner/providers/gcp/terraform; no google SDK import).
     terraform: TerraformProvider | None = TERRAFORM
-    # OCSF account.type_id 11 "GCP Project" (OCSF account object, type_id enum).
-    ocsf_account = (11, "GCP Project")
+    # OCSF 1.3.0's account.type_id enum (the version logward writes) has no GCP project:
+    # 11 "GCP Project" came with a later version, so 99 "Other" until the output moves on.
+    ocsf_account = (99, "Other")
     options: tuple[Option, ...] = (
         Option("--organization", "Scan every project of this organization (its numeric id)."),
         Option("--folders", "Scan every project under these folders: F[,F2] (numeric ids)."),

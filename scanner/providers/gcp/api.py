@@ -22,7 +22,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from scanner.errors import InputError
 from scanner.evidence import EvidenceStore
@@ -31,6 +31,8 @@ from scanner.providers.base import Call
 from scanner.providers.gcp.clients import Clients
 from scanner.redact import redact_text
 from scanner.source import Deadline
+
+T = TypeVar("T")
 
 # Seconds a call may spend retrying 429/5xx (the first attempt included); `timeouts` of the
 # AWS side say why a minute: a healthy API answers in well under a second, throttling clears
@@ -191,7 +193,13 @@ class GcpApi:
         """Every page of a list: `fetch(retry)` yields the pages (a GAPIC pager's `.pages`,
         or `json_pages`); each page is counted, checked against the deadline and recorded."""
         self._check(call, account, target)
-        iterator = self._sdk(call, account, target, lambda: iter(fetch(self.retry())))
+        try:
+            # A GAPIC list method asks for its first page when called (the pager is built on
+            # it); a JSON page generator asks for nothing until iterated.
+            iterator = self._sdk(call, account, target, lambda: iter(fetch(self.retry())))
+        except GcpCallError:
+            self._count(call, account)
+            raise
         found: list[Page] = []
         while True:
             self._check(call, account, target)
@@ -208,6 +216,17 @@ class GcpApi:
                 call.service, call.operation, "global", {**params, "page": len(found) + 1}, data
             )
             found.append(Page(data, ref))
+
+    def shaped(
+        self, call: Call, account: str, normalize: Callable[[], T], target: str | None = None
+    ) -> T:
+        """`normalize()` of an answer; an answer it cannot read (a field missing or of the
+        wrong type) is a malformed answer, a failed call, never a crash or a short list."""
+        try:
+            return normalize()
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            why = f"{type(exc).__name__}: {exc}"
+            raise self.malformed(call, account, why, target) from exc
 
     def malformed(
         self, call: Call, account: str, why: str, target: str | None = None

@@ -148,7 +148,8 @@ def _dataset(api: GcpApi, scope: Scope, ref: tuple[str, str]) -> Found:
             attrs: dict[str, Any] = {"dataset_id": name, "project": project}
             return Found(resources=[dataset(attrs, (), why)])
         return Found(resources=[dataset(unreadable(project, name, exc.unknowable()))])
-    return Found(resources=[dataset(dataset_attrs(dict(page.data)), (page.ref,))])
+    attrs = api.shaped(GET_DATASET, project, lambda: dataset_attrs(dict(page.data)))
+    return Found(resources=[dataset(attrs, (page.ref,))])
 
 
 SERVICE = Service(

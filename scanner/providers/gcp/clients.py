@@ -18,8 +18,9 @@ Why these clients (facts measured against a local endpoint, see the offline-harn
 - Cloud Storage: `google.cloud.storage.Client`; DISABLE_GCS_PYTHON_CLIENT_OTEL_BUCKET_METADATA
   stops the background bucket-metadata GET its observability cache starts on first use of a
   bucket (an unrequested call, racing with ours).
-- gRPC-only clients (Monitoring): for an endpoint written `grpc://127.0.0.1:PORT` the client
-  gets an insecure channel to it (tests and the demo only; never for a real host).
+- gRPC-only clients (Monitoring, IAM admin): for an endpoint written `grpc://127.0.0.1:PORT`
+  the client gets a local (loopback, no TLS) channel carrying the scan's credentials (tests
+  and the demo only; never for a real host).
 """
 
 from __future__ import annotations
@@ -39,6 +40,14 @@ OTEL_ENV = "DISABLE_GCS_PYTHON_CLIENT_OTEL_BUCKET_METADATA"
 IAM_CREDENTIALS = "iamcredentials.googleapis.com"
 
 
+def quiet_grpc() -> None:
+    """gRPC's C core logs connection events (a server's GOAWAY on an idle channel) to stderr
+    at INFO; a scan's terminal and `--quiet` output must not carry them. GRPC_VERBOSITY is
+    read when grpc is first imported, so this runs before any client is built (a user's own
+    setting wins)."""
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+
+
 def credentials(
     impersonate: str | None = None,
     anonymous: bool = False,
@@ -48,6 +57,7 @@ def credentials(
     short-lived token from the IAM Credentials API, whose endpoint `endpoints` may override
     like any other host's), or anonymous credentials (a local fake). RunError when the SDK
     is missing, InputError when no credentials can be found."""
+    quiet_grpc()
     try:
         import google.auth
         from google.auth import impersonated_credentials
@@ -112,15 +122,27 @@ class Clients:
         """The override for an API host, if any."""
         return self.endpoints.get(host)
 
+    def local_channel(self, address: str) -> Any:
+        """A gRPC channel to a loopback fake that still carries the scan's credentials: gRPC
+        sends call credentials only over a secure channel, and local channel credentials
+        are the loopback form of one (no TLS, the peer must be on this machine), so a test
+        sees the same Authorization metadata a real API would."""
+        import grpc
+        from google.auth.transport import grpc as auth_grpc
+        from google.auth.transport.requests import Request
+
+        local = grpc.local_channel_credentials(grpc.LocalConnectionType.LOCAL_TCP)
+        return auth_grpc.secure_authorized_channel(
+            self.creds, Request(), address, ssl_credentials=local
+        )
+
     def gapic(self, host: str, cls: type) -> Any:
         """A GAPIC client: REST transport (gRPC to a `grpc://` override)."""
 
         def build() -> Any:
             url = self.endpoint(host)
             if url is not None and url.startswith("grpc://"):
-                import grpc
-
-                channel = grpc.insecure_channel(url.removeprefix("grpc://"))
+                channel = self.local_channel(url.removeprefix("grpc://"))
                 transport = cls.get_transport_class("grpc")(channel=channel)  # type: ignore[attr-defined]
                 return cls(transport=transport)
             options = {"api_endpoint": url} if url else None
@@ -134,9 +156,7 @@ class Clients:
         def build() -> Any:
             url = self.endpoint(host)
             if url is not None and url.startswith("grpc://"):
-                import grpc
-
-                channel = grpc.insecure_channel(url.removeprefix("grpc://"))
+                channel = self.local_channel(url.removeprefix("grpc://"))
                 transport = cls.get_transport_class("grpc")(channel=channel)  # type: ignore[attr-defined]
                 return cls(transport=transport)
             options = {"api_endpoint": url.split("://", 1)[-1]} if url else None

@@ -12,6 +12,7 @@ collector makes the project's types an error instead of a short list.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from scanner.model import CollectionError, EvidenceRef, Resource
@@ -54,6 +55,14 @@ def last(url: str | None) -> str | None:
     return url.rstrip("/").rsplit("/", 1)[-1] if url else None
 
 
+def _filter(expr: Any) -> str | None:
+    """A flow-log filter, None when it filters nothing: absent, empty, or the CEL literal
+    `true` (the provider's documented default, which "evaluates to include everything")."""
+    if not isinstance(expr, str) or expr.strip() in ("", "true"):
+        return None
+    return expr
+
+
 def subnetwork_attrs(raw: dict[str, Any]) -> dict[str, Any]:
     """The contract attributes of one Subnetwork (REST JSON). Flow-log parameters are as the
     API returns them (None when it returns none), never filled with defaults: a policy on
@@ -72,7 +81,7 @@ def subnetwork_attrs(raw: dict[str, Any]) -> dict[str, Any]:
         "aggregation_interval": log.get("aggregationInterval"),
         "flow_sampling": float(sampling) if sampling is not None else None,
         "metadata": log.get("metadata"),
-        "filter_expr": log.get("filterExpr") or None,
+        "filter_expr": _filter(log.get("filterExpr")),
     }
 
 
@@ -178,7 +187,9 @@ def _list(api: GcpApi, node: Node, call: Call, kind: str, build: Build) -> Found
     pages: list[Page] = api.pages(call, project, fetch, {"project": project}, target=node.name)
     for page in pages:
         data = dict(page.data)
-        found.resources.extend(build(project, data, (page.ref,)))
+        found.resources.extend(
+            api.shaped(call, project, partial(build, project, data, (page.ref,)))
+        )
         missing = unreachable(data)
         if missing:
             # A partial answer: what it holds is kept, and the type is an error for the project.

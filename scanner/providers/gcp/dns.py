@@ -13,6 +13,7 @@ re-implement the auth refresh and error mapping.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from scanner.model import EvidenceRef, Resource
@@ -77,7 +78,10 @@ def _policies(api: GcpApi, scope: Scope, node: Node) -> Found:
     found: list[Resource] = []
     for page in api.pages(LIST_POLICIES, project, fetch, {"project": project}, target=node.name):
         items(api, LIST_POLICIES, project, page, "policies")
-        found.extend(policies(project, dict(page.data), (page.ref,)))
+        data = dict(page.data)
+        found.extend(
+            api.shaped(LIST_POLICIES, project, partial(policies, project, data, (page.ref,)))
+        )
     return Found(resources=found)
 
 

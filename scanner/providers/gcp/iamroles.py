@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from scanner.model import Absent, EvidenceRef, Resource
@@ -30,6 +31,8 @@ GET_ROLE = Call("iam", "roles.get", "iam.roles.get")
 LIST_ROLES = Call("iam", "roles.list", "iam.roles.list")
 # What resourcemanager stages for this module: (node name, bindings) of every IAM policy read.
 STAGED_POLICIES = "iam_policies"
+# How an IAM role name starts (BigQuery access entries also hold the basic READER/WRITER/OWNER).
+ROLE_PREFIXES = ("roles/", "projects/", "organizations/")
 # Resource types whose own IAM policy (`bindings`) can bind roles: destination buckets, keys.
 BINDING_TYPES = ("gcp.storage.bucket", "gcp.kms.key")
 
@@ -115,7 +118,8 @@ def _custom(api: GcpApi, scope: Scope, node: Node) -> Found:
     found: list[Resource] = []
     for page in api.pages(LIST_ROLES, node.account, fetch, params, target=node.name):
         items(api, LIST_ROLES, node.account, page, "roles")
-        found.extend(roles(dict(page.data), (page.ref,)))
+        data = dict(page.data)
+        found.extend(api.shaped(LIST_ROLES, node.account, partial(roles, data, (page.ref,))))
     return Found(resources=found)
 
 
@@ -129,6 +133,12 @@ def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:
             for r in found.of_type(rtype)
             if isinstance(r.attrs.get("bindings"), list)
         ]
+    # A dataset's access entries may name IAM roles too (`roles/bigquery.dataEditor`).
+    policies += [
+        [e for e in r.attrs["access"] if str(e.get("role", "")).startswith(ROLE_PREFIXES)]
+        for r in found.of_type("gcp.bigquery.dataset")
+        if isinstance(r.attrs.get("access"), list)
+    ]
     listed = [r.attrs["name"] for r in found.of_type(ROLE)]
     for name in to_get(bound_roles(policies), listed):
         yield f"role {name}", owner(name), name
@@ -162,7 +172,9 @@ def _get(api: GcpApi, scope: Scope, name: str) -> Found:
                 placeholder=Absent(f"role {name} does not exist (roles.get answered 404)"),
             )
         return Found(resources=[found])
-    return Found(resources=[role(dict(page.data), (page.ref,))])
+    return Found(
+        resources=[api.shaped(GET_ROLE, owner(name), lambda: role(dict(page.data), (page.ref,)))]
+    )
 
 
 SERVICE = Service(

@@ -157,7 +157,7 @@ def _key(api: GcpApi, scope: Scope, name: str) -> Found:
             why = Absent(f"KMS key {name} does not exist (cryptoKeys.get answered 404)")
             return Found(resources=[key({"name": name}, (), why)])
         return Found(resources=[key(unreadable(name, exc.unknowable()))])
-    attrs = key_attrs(dict(page.data))
+    attrs = api.shaped(GET_KEY, project, lambda: key_attrs(dict(page.data)), name)
     refs = [page.ref]
     request = {"resource": name, "options": {"requested_policy_version": 3}}
     try:

@@ -2,15 +2,17 @@
 
 google-cloud-monitoring has no REST transport (its transport registry is grpc and
 grpc_asyncio only), so the real GAPIC gRPC clients are used; tests and `logward demo` reach the
-in-process gRPC fake (`fake/grpc.py`) through a transport on `grpc.insecure_channel` built by
-the client seam. Pages are kept as the REST JSON the API documents
-(cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.alertPolicies), so evidence, fixtures
-and the Terraform mapper share one shape.
+in-process gRPC fake (`fake/grpc.py`) through a local (loopback) channel carrying the scan's
+credentials, built by the client seam (`clients.Clients.local_channel`). Pages are kept as
+the REST JSON the API documents
+(cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.alertPolicies), so evidence,
+fixtures and the Terraform mapper share one shape.
 """
 
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 from scanner.model import EvidenceRef, Resource
@@ -154,7 +156,8 @@ def _list(api: GcpApi, node: Node, alert_policies_: bool) -> Found:
     found: list[Resource] = []
     for page in api.pages(call, project, fetch, {"name": name}, target=name):
         items(api, call, project, page, key)
-        found.extend(build(project, dict(page.data), (page.ref,)))
+        data = dict(page.data)
+        found.extend(api.shaped(call, project, partial(build, project, data, (page.ref,))))
     return Found(resources=found)
 
 

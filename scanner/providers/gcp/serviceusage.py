@@ -55,7 +55,9 @@ def _cloud_asset(api: GcpApi, scope: Scope, node: Node) -> Found:
         target=name,
     )
     return Found(
-        node_attrs={node.name: project_attrs(dict(page.data))},
+        node_attrs={
+            node.name: api.shaped(GET_SERVICE, node.account, lambda: project_attrs(dict(page.data)))
+        },
         node_evidence={node.name: [page.ref]},
     )
 

@@ -1,5 +1,5 @@
-"""Cloud Logging filters by meaning: does one filter cover another, and may a filter match an
-audit log entry.
+"""Cloud Logging filters by meaning: does one filter cover another (whether a filter may match
+an audit log entry is in ``logging_filter_audit``).
 
 A filter M *covers* a filter C when every log entry C matches, M matches too. The answer has
 three values, and only a proof gives True:
@@ -8,8 +8,10 @@ three values, and only a proof gives True:
   alternative settle M to true (``logging_filter_facts.implies`` / ``refutes``, then M is
   evaluated in three-valued logic). Spacing, term order, quoting, redundant parentheses, extra
   OR terms, case of values and ``NOT`` spelled ``-`` therefore do not matter.
-* False: a concrete entry (a *witness*) is built from an alternative of C, C matches it and M
-  provably does not; the finding names it. A narrower M fails this way.
+* False: a concrete entry (a *witness*) is built from an alternative of C (its own fields,
+  padded, or with one more field that M names), C matches it and M provably does not; the
+  finding names it. A narrower M fails this way. The witness is a valid entry: it carries the
+  fields every LogEntry has (``_ALWAYS``).
 * None: neither could be shown (a regular expression, an undocumented corner); the reason says
   which comparison of M could not be settled. Callers report that as unknown, never as a pass.
 

@@ -9,7 +9,10 @@ Grammar, from the "Logging query language" reference
   side by side are joined by an implicit AND.
 * Precedence: NOT binds tightest, then OR, then AND: the page's example
   ``"a" OR NOT "b" AND NOT "c" OR "d"`` reads ``("a" OR (NOT "b")) AND ((NOT "c") OR "d")``.
-  This is the reverse of most languages, and of CloudWatch filter patterns.
+  This is the reverse of most languages, and of CloudWatch filter patterns; the "Google API
+  formal specification for filtering" the reference points to (AIP-160) has the same order:
+  ``expression = sequence {"AND" sequence}``, ``sequence = factor {factor}``,
+  ``factor = term {"OR" term}``, ``term = ["NOT" | "-"] simple``.
 * ``-`` before a term is NOT. The boolean operators must be capitalized: the language is case
   insensitive "with the exception of regular expressions and logical operators", so a lowercase
   ``and``/``or``/``not`` is a search term, not an operator.

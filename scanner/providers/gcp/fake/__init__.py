@@ -96,6 +96,9 @@ class FakeGoogle:
     def start(self) -> FakeGoogle:
         """Start every host's server on a free loopback port (gRPC-only APIs: one gRPC
         server, `fake/grpc.py`, its endpoint written `grpc://127.0.0.1:PORT`)."""
+        from scanner.providers.gcp.clients import quiet_grpc
+
+        quiet_grpc()
         from scanner.providers.gcp.fake import grpc as fake_grpc
 
         grpc_hosts = [h for h in self.hosts if h in fake_grpc.HOSTS]
@@ -111,9 +114,12 @@ class FakeGoogle:
             self.endpoints[host] = f"http://127.0.0.1:{server.server_address[1]}"
         return self
 
-    def _grpc_hook(self, host: str, path: str, token: str) -> tuple[int, Any] | None:
+    def _grpc_hook(
+        self, host: str, path: str, token: str, authorization: str | None
+    ) -> tuple[int, Any] | None:
         """A gRPC request recorded and answered like the REST GET it stands for."""
-        request = Request(host, "GET", f"/{path}", {"pageToken": token} if token else {}, None)
+        query = {"pageToken": token} if token else {}
+        request = Request(host, "GET", f"/{path}", query, None, authorization)
         with self._lock:
             self.requests.append(request)
             overrides = list(self.overrides)

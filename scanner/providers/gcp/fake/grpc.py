@@ -1,9 +1,10 @@
 """An in-process gRPC fake for the GCP APIs whose Python clients speak only gRPC.
 
 google-cloud-monitoring (alert policies, notification channels) and google-cloud-iam (the IAM
-admin API: roles) ship no REST transport, so the real GAPIC clients reach this server over
-`grpc.insecure_channel` on 127.0.0.1. It serves the same fixture tree as the HTTP fake: each
-RPC is mapped to the REST path the API documents for it (ListAlertPolicies ->
+admin API: roles) ship no REST transport, so the real GAPIC clients reach this server on
+127.0.0.1 over a local channel (gRPC's loopback credentials: no TLS, yet call credentials are
+sent, so the fake sees each call's Authorization). It serves the same fixture tree as the
+HTTP fake: each RPC is mapped to the REST path the API documents for it (ListAlertPolicies ->
 `monitoring.googleapis.com/v3/<name>/alertPolicies`), the file `<host>/<path>.json` answers it,
 page N as `<path>.<pageToken>.json`, and a file holding the Google error JSON
 (`{"error": {"code": 403, "status": "PERMISSION_DENIED", "message": ...}}`) is answered as that
@@ -94,9 +95,10 @@ RPCS: tuple[Rpc, ...] = (
 )
 
 
-# (host, REST path, page token) -> (HTTP status, Google JSON body) to answer instead of the
+# (host, REST path, page token, authorization) -> (HTTP status, Google JSON body) to answer
+# instead of the
 # files, or None to use them: how FakeGoogle records gRPC requests and applies its overrides.
-Hook = Callable[[str, str, str], "tuple[int, Any] | None"]
+Hook = Callable[[str, str, str, "str | None"], "tuple[int, Any] | None"]
 
 
 @dataclass
@@ -116,7 +118,9 @@ class FakeGrpc:
         token = str(getattr(request, "page_token", "") or "")
         with self._lock:
             self.calls.append((f"/{rpc.service}/{rpc.method}", path, token))
-        override = self.hook(rpc.host, path, token) if self.hook is not None else None
+        metadata = dict(context.invocation_metadata())
+        auth = metadata.get("authorization")
+        override = self.hook(rpc.host, path, token, auth) if self.hook is not None else None
         if override is not None:
             body: Any = override[1]
             text = json.dumps(body)
@@ -180,7 +184,10 @@ class GrpcServer:
 
     def __init__(self, root: Path, hook: Hook | None = None) -> None:
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-        port = self._server.add_insecure_port("127.0.0.1:0")
+        # Local credentials (loopback only, no TLS): the clients can then send call
+        # credentials, which gRPC refuses on an insecure channel (see clients.local_channel).
+        local = grpc.local_server_credentials(grpc.LocalConnectionType.LOCAL_TCP)
+        port = self._server.add_secure_port("127.0.0.1:0", local)
         self.fake = FakeGrpc(address=f"127.0.0.1:{port}", root=Path(root), hook=hook)
         self._server.add_generic_rpc_handlers(_handlers(self.fake))
 
