@@ -29,6 +29,7 @@ DATASET = "gcp.bigquery.dataset"
 KEY = "gcp.kms.key"
 BUCKET_IAM = tuple(f"google_storage_bucket_iam_{k}" for k in ("member", "binding", "policy"))
 KEY_IAM = tuple(f"google_kms_crypto_key_iam_{k}" for k in ("member", "binding", "policy"))
+DATASET_ACCESS = "google_bigquery_dataset_access"
 # GCS default soft delete retention for a bucket that does not set one (7 days).
 SOFT_DELETE_DEFAULT = 604800
 
@@ -198,6 +199,27 @@ _ACCESS_FIELDS = {
 }
 
 
+def dataset_of(res: PlanResource, ctx: PlanContext) -> PlanResource | None:
+    """The plan's dataset a google_bigquery_dataset_access entry adds to (by reference, else
+    by project and dataset_id)."""
+    found = ctx.resolve(res, ("dataset_id",), ("google_bigquery_dataset",))
+    if found is not None:
+        return found
+    by_name = ctx.index(
+        "gcp-datasets",
+        ("google_bigquery_dataset",),
+        lambda r: (project_of(ctx, r), r.values.get("dataset_id")),
+    )
+    return by_name.get((project_of(ctx, res), res.values.get("dataset_id")))
+
+
+def _blocks(inline: Any, attached: list[Any]) -> Any:
+    """The dataset's access blocks and the access entries other resources add to it."""
+    if isinstance(inline, Unknowable):
+        return inline
+    return [*(inline or []), *attached]
+
+
 def _access(blocks: Any) -> Any:
     """The dataset's access entries as the live scan normalizes them ({role, member}), from
     the `access` blocks written back as the REST shape (one normalizer for both)."""
@@ -242,7 +264,9 @@ def dataset(res: PlanResource, ctx: PlanContext) -> Mapped:
         "dataset_id": v.get("dataset_id"),
         "project": project,
         "location": location,
-        "access": _access(v.get("access")),
+        "access": _access(
+            _blocks(v.get("access"), [m.values for m in _attached(ctx, res, (DATASET_ACCESS,))])
+        ),
         "default_kms_key": refs.relative(key_value, target),
         "default_table_expiration_ms": v.get("default_table_expiration_ms") or None,
         "default_partition_expiration_ms": v.get("default_partition_expiration_ms") or None,
