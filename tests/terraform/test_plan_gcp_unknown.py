@@ -15,6 +15,7 @@ from scanner.policy.engine import evaluate
 from scanner.policy.loader import compile_policies, load_policies
 from tests.terraform.gcpplan import (
     ARCHIVE,
+    ARCHIVE_KEY,
     CHANNEL_OK,
     FOLDER_SINK,
     LOCKED,
@@ -31,7 +32,7 @@ from tests.terraform.gcpplan import (
     schema_problems,
     set_actions,
 )
-from tests.terraform.planedit import change, expressions, values
+from tests.terraform.planedit import change, expressions, unknown, values
 
 # ----- defaults, project scope, known after apply ------------------------------------------
 
@@ -294,3 +295,17 @@ def test_a_project_under_a_folder_created_by_the_plan_has_unknown_audit_logging(
     ]
     (finding,) = [f for f in evaluate(policy, found.inventory) if f.resource_id == project.id]
     assert finding.status is Status.UNKNOWN, finding.message
+
+
+def test_primary_version_of_a_new_key_is_unknown() -> None:
+    plan = golden()
+    address = "google_kms_crypto_key.archive"
+    set_actions(plan, address, ["create"])
+    after_unknown(plan, address, "primary")
+    rid = f"//cloudkms.googleapis.com/{ARCHIVE_KEY}"
+    key = get(scan(plan), rid).attrs
+    assert isinstance(key["primary_state"], Unknowable) and not key["primary_state"].error
+    values(plan, address)["skip_initial_version_creation"] = True
+    unknown(plan, address).pop("primary")
+    values(plan, address)["primary"] = []
+    assert get(scan(plan), rid).attrs["primary_state"] is None

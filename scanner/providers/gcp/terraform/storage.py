@@ -132,6 +132,20 @@ def _number(value: Any, res: PlanResource) -> str | Unknowable:
     return Unknowable(f"the project number of {res.address} is not in the plan")
 
 
+def _primary_state(res: PlanResource) -> Any:
+    """The primary version's state: the provider's computed `primary` block (read back from
+    Cloud KMS, so known for an existing key); None for a key created without a version."""
+    primary = block(res.values.get("primary"))
+    if isinstance(primary, Unknowable):
+        return primary
+    state = primary.get("state") if isinstance(primary, dict) else None
+    if isinstance(state, str | Unknowable) and state:
+        return state
+    if res.values.get("skip_initial_version_creation") is True:
+        return None
+    return Unknowable(f"the primary version of {res.address} is not in the plan")
+
+
 def _next_rotation(period: Any) -> Any:
     """The key's next rotation time as far as a plan knows it: the provider sets
     nextRotationTime (apply time + rotation_period) whenever it writes a rotation_period
@@ -177,9 +191,7 @@ def crypto_key(res: PlanResource, ctx: PlanContext) -> Mapped:
         "purpose": v.get("purpose") or "ENCRYPT_DECRYPT",
         "rotation_period_seconds": period,
         "next_rotation_time": _next_rotation(period),
-        "primary_state": Unknowable("the primary version's state is not recorded by the provider")
-        if v.get("skip_initial_version_creation") is not True
-        else None,
+        "primary_state": _primary_state(res),
         # Provider docs: version_template.protection_level defaults to SOFTWARE.
         "protection_level": level or "SOFTWARE",
         "bindings": iam.bindings(_attached(ctx, res, KEY_IAM)),
