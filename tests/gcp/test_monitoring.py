@@ -221,9 +221,11 @@ def test_an_answer_the_normalizer_cannot_read_is_malformed(estate_copy: Path) ->
     page = estate_copy / monitoring.HOST / "v3/projects/prod-app/notificationChannels.json"
     page.write_text(json.dumps({"notificationChannels": [{"type": "email"}]}))  # no name
     got, _ = scan_estate(estate_copy)
-    # Nothing collected; the channel an alert policy names is the linker's error placeholder.
-    kept = got.inventory.of_type(monitoring.CHANNEL, "prod-app")
-    assert [c for c in kept if c.placeholder is None or not c.placeholder.error] == []
+    # Nothing of the listing is kept; the channel the alert policy names is the linker's
+    # error placeholder (its listing failed), never a missing target.
+    (kept,) = got.inventory.of_type(monitoring.CHANNEL, "prod-app")
+    assert kept.placeholder is not None and kept.placeholder.error
+    assert "MALFORMED_RESPONSE" in kept.placeholder.reason
     (error,) = errors(got, lambda e: e.account == "prod-app")
     assert error[:4] == (
         "prod-app",
