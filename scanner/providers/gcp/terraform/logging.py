@@ -146,7 +146,9 @@ def sink(res: PlanResource, ctx: PlanContext) -> Mapped:
     built = build(ctx, res, SINK, attrs, (name, parent_account(parent, ctx), "global"))
     if level != "project" and include is True and isinstance(parent, str):
         # The plan's projects below the folder or organization: their account-scope
-        # policies count this sink as theirs, as the live scan's tree does.
+        # policies count this sink as theirs, as the live scan's tree does. Only when it is
+        # known to include them: a policy counting a sink of the account does not read
+        # include_children again, so "known after apply" must not count as covering.
         built = replace(built, also_accounts=tuple(hierarchy.under(ctx, parent)))
     return Mapped(built, {"destination": target})
 
