@@ -170,9 +170,8 @@ def test_destination_bucket_and_its_key() -> None:
     assert key.links["protects"].targets == (ARCHIVE,)
     # The provider sets nextRotationTime whenever it writes a rotation period.
     assert key.attrs["next_rotation_time"] == "set by the provider on apply: apply time + 7776000s"
-    # What only Cloud KMS knows: unknown (not error) on a plan.
-    assert isinstance(key.attrs["primary_state"], Unknowable)
-    assert not key.attrs["primary_state"].error
+    # The provider reads the primary version back into state.
+    assert key.attrs["primary_state"] == "ENABLED"
 
 
 @pytest.mark.parametrize(

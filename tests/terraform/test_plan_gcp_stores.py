@@ -31,7 +31,7 @@ from tests.terraform.gcpplan import (
     schema_problems,
     set_actions,
 )
-from tests.terraform.planedit import change, expressions
+from tests.terraform.planedit import change, expressions, values
 
 # ----- destroyed log stores ----------------------------------------------------------------
 
@@ -276,3 +276,31 @@ def test_iam_of_a_bucket_outside_the_plan_is_not_evaluated() -> None:
     assert scan(plan).not_evaluated == {
         "google_storage_bucket_iam_member": ["google_storage_bucket_iam_member.elsewhere"]
     }
+
+
+def test_dataset_access_entries_of_their_own_resource() -> None:
+    """google_bigquery_dataset_access adds one entry to a dataset's access list: the sink's
+    writer identity granted that way can write as well as by an inline access block."""
+    plan = golden()
+    dataset = "//bigquery.googleapis.com/projects/prod-data/datasets/audit"
+    values(plan, "google_bigquery_dataset.audit")["access"] = []
+    assert attr(scan(plan), dataset, "access") == []
+    add_resource(
+        plan,
+        "google_bigquery_dataset_access",
+        "sink_writer",
+        {
+            "project": "prod-data",
+            "dataset_id": "audit",
+            "role": "WRITER",
+            "user_by_email": "service-300000000003@gcp-sa-logging.iam.gserviceaccount.com",
+        },
+    )
+    found = scan(plan)
+    assert attr(found, dataset, "access") == [
+        {
+            "role": "WRITER",
+            "member": "serviceAccount:service-300000000003@gcp-sa-logging.iam.gserviceaccount.com",
+        }
+    ]
+    assert found.not_evaluated == {}

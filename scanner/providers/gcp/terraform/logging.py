@@ -8,7 +8,11 @@ applied explicitly, so a policy sees the value Cloud Logging will have: a sink i
 and exports everything its filter matches (an absent filter is ""), does not include or
 intercept children; a log bucket keeps 30 days and is not locked (LogBucket.retentionDays:
 "If this value is set to zero at bucket creation time, the default time of 30 days will be
-used")."""
+used").
+Provider docs (the registry's resources pages, under
+https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/):
+logging_project_sink, logging_folder_sink, logging_organization_sink,
+logging_project_bucket_config."""
 
 from __future__ import annotations
 
@@ -142,7 +146,9 @@ def sink(res: PlanResource, ctx: PlanContext) -> Mapped:
     built = build(ctx, res, SINK, attrs, (name, parent_account(parent, ctx), "global"))
     if level != "project" and include is True and isinstance(parent, str):
         # The plan's projects below the folder or organization: their account-scope
-        # policies count this sink as theirs, as the live scan's tree does.
+        # policies count this sink as theirs, as the live scan's tree does. Only when it is
+        # known to include them: a policy counting a sink of the account does not read
+        # include_children again, so "known after apply" must not count as covering.
         built = replace(built, also_accounts=tuple(hierarchy.under(ctx, parent)))
     return Mapped(built, {"destination": target})
 

@@ -4,7 +4,8 @@ alertPolicies.list and notificationChannels.list.
 
 A channel's `verification_status` is output only (VerifyNotificationChannel sets it, never
 Terraform): the provider reads it back into state, so a plan of an existing channel knows
-it, and a new channel's is known only after apply (unknown, never verified)."""
+it, and a new channel's is known only after apply (unknown, never verified): https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/
+monitoring_notification_channel#verification_status."""
 
 from __future__ import annotations
 

@@ -5,7 +5,8 @@ balancer logging), with the attributes the live adapter reads from the Compute a
 A subnetwork logs flows when it has a `log_config` block (the provider sets
 logConfig.enable from its presence); the block's omitted arguments take the provider's
 defaults: aggregation_interval INTERVAL_5_SEC, flow_sampling 0.5, metadata
-INCLUDE_ALL_METADATA, filter_expr "true"."""
+INCLUDE_ALL_METADATA, filter_expr "true" (https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/
+compute_subnetwork#nested_log_config)."""
 
 from __future__ import annotations
 

@@ -29,6 +29,7 @@ DATASET = "gcp.bigquery.dataset"
 KEY = "gcp.kms.key"
 BUCKET_IAM = tuple(f"google_storage_bucket_iam_{k}" for k in ("member", "binding", "policy"))
 KEY_IAM = tuple(f"google_kms_crypto_key_iam_{k}" for k in ("member", "binding", "policy"))
+DATASET_ACCESS = "google_bigquery_dataset_access"
 # GCS default soft delete retention for a bucket that does not set one (7 days).
 SOFT_DELETE_DEFAULT = 604800
 
@@ -131,6 +132,20 @@ def _number(value: Any, res: PlanResource) -> str | Unknowable:
     return Unknowable(f"the project number of {res.address} is not in the plan")
 
 
+def _primary_state(res: PlanResource) -> Any:
+    """The primary version's state: the provider's computed `primary` block (read back from
+    Cloud KMS, so known for an existing key); None for a key created without a version."""
+    primary = block(res.values.get("primary"))
+    if isinstance(primary, Unknowable):
+        return primary
+    state = primary.get("state") if isinstance(primary, dict) else None
+    if isinstance(state, str | Unknowable) and state:
+        return state
+    if res.values.get("skip_initial_version_creation") is True:
+        return None
+    return Unknowable(f"the primary version of {res.address} is not in the plan")
+
+
 def _next_rotation(period: Any) -> Any:
     """The key's next rotation time as far as a plan knows it: the provider sets
     nextRotationTime (apply time + rotation_period) whenever it writes a rotation_period
@@ -176,9 +191,7 @@ def crypto_key(res: PlanResource, ctx: PlanContext) -> Mapped:
         "purpose": v.get("purpose") or "ENCRYPT_DECRYPT",
         "rotation_period_seconds": period,
         "next_rotation_time": _next_rotation(period),
-        "primary_state": Unknowable("the primary version's state is not recorded by the provider")
-        if v.get("skip_initial_version_creation") is not True
-        else None,
+        "primary_state": _primary_state(res),
         # Provider docs: version_template.protection_level defaults to SOFTWARE.
         "protection_level": level or "SOFTWARE",
         "bindings": iam.bindings(_attached(ctx, res, KEY_IAM)),
@@ -196,6 +209,27 @@ _ACCESS_FIELDS = {
     "special_group": "specialGroup",
     "iam_member": "iamMember",
 }
+
+
+def dataset_of(res: PlanResource, ctx: PlanContext) -> PlanResource | None:
+    """The plan's dataset a google_bigquery_dataset_access entry adds to (by reference, else
+    by project and dataset_id)."""
+    found = ctx.resolve(res, ("dataset_id",), ("google_bigquery_dataset",))
+    if found is not None:
+        return found
+    by_name = ctx.index(
+        "gcp-datasets",
+        ("google_bigquery_dataset",),
+        lambda r: (project_of(ctx, r), r.values.get("dataset_id")),
+    )
+    return by_name.get((project_of(ctx, res), res.values.get("dataset_id")))
+
+
+def _blocks(inline: Any, attached: list[Any]) -> Any:
+    """The dataset's access blocks and the access entries other resources add to it."""
+    if isinstance(inline, Unknowable):
+        return inline
+    return [*(inline or []), *attached]
 
 
 def _access(blocks: Any) -> Any:
@@ -242,7 +276,9 @@ def dataset(res: PlanResource, ctx: PlanContext) -> Mapped:
         "dataset_id": v.get("dataset_id"),
         "project": project,
         "location": location,
-        "access": _access(v.get("access")),
+        "access": _access(
+            _blocks(v.get("access"), [m.values for m in _attached(ctx, res, (DATASET_ACCESS,))])
+        ),
         "default_kms_key": refs.relative(key_value, target),
         "default_table_expiration_ms": v.get("default_table_expiration_ms") or None,
         "default_partition_expiration_ms": v.get("default_partition_expiration_ms") or None,

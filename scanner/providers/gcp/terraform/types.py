@@ -49,6 +49,7 @@ TYPES: dict[str, TypeMapping] = {
 ATTACHED: dict[str, Callable[[PlanResource, PlanContext], PlanResource | None]] = {
     **dict.fromkeys(storage.BUCKET_IAM, storage.bucket_of),
     **dict.fromkeys(storage.KEY_IAM, storage.key_of),
+    storage.DATASET_ACCESS: storage.dataset_of,
 }
 # Types read only as part of another resource: audit configs, IAM grants and enabled services
 # of organizations, folders and projects (their `audit_configs`, `bindings` and
