@@ -7,9 +7,9 @@ from __future__ import annotations
 import base64
 import json
 import shutil
-from urllib.parse import parse_qs
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 from click.testing import CliRunner

@@ -254,10 +254,13 @@ def test_a_failed_project_search_is_an_error_for_the_whole_scope(fake: FakeGoogl
     )
     got = scan(fake)
     assert got.facts.accounts == []
-    (error,) = [e for e in got.inventory.errors if e.operation == "projects.search"]
+    # One error per failed search: the organization's level, then its folders' level.
+    error, below = [e for e in got.inventory.errors if e.operation == "projects.search"]
     assert error.account == "organizations/100000000001"
     assert "gcp.project" in error.resource_types
     assert "the projects under organizations/100000000001 are not known" in error.message
+    assert below.account == "folders/200000000001,folders/200000000002"
+    assert "under folders/200000000001, folders/200000000002 are not known" in below.message
     # What could be read still is: the organization, its folders and their sinks.
     assert by_id(got, LOGGING + "folders/200000000001/sinks/prod-audit").also_accounts == ()
 

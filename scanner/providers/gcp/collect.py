@@ -67,7 +67,11 @@ class _Run:
         tasks: list[tuple[_Task, Any]] = []
         for node in self.scope.ordered():
             for lister in (x for s in services for x in s.listers):
-                if lister.scope == "project" and not (node.kind == "project" and node.in_scan):
+                # A project not scanned (not ACTIVE) gets no call at all: the limits say it
+                # was not scanned, so none of its calls' failures may appear as its errors.
+                if node.kind == "project" and not node.in_scan:
+                    continue
+                if lister.scope == "project" and node.kind != "project":
                     continue
                 if lister.scope == "node" and node.kind not in lister.kinds:
                     continue
