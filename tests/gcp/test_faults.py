@@ -5,9 +5,14 @@ full results for the rest, and every failed call in `errors`."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner
+
+from scanner.cli import main
 from scanner.model import Absent, Unknowable
 from scanner.providers.gcp.collect import Request
 from scanner.providers.gcp.fake import FakeGoogle
@@ -281,3 +286,36 @@ def test_a_named_project_that_cannot_be_read_is_scanned_as_errors(fake: FakeGoog
     # What the caller may still read of it is read.
     assert got.inventory.get(LOGGING + "projects/prod-data/sinks/to-bq") is not None
     assert by_id(got, RM + "projects/prod-app").attrs["display_name"] == "Prod app"
+
+
+def _cli_statuses(fake: FakeGoogle, out: Path, policy: str) -> dict[str, str]:
+    endpoints = ",".join(f"{host}={url}" for host, url in fake.endpoints.items())
+    args = ["scan", "gcp", "--organization", "100000000001", "--anonymous"]
+    result = CliRunner().invoke(
+        main, [*args, "--endpoint", endpoints, "--out", str(out), "--quiet"]
+    )
+    assert result.exit_code in (0, 1), result.output
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    return {
+        f["resource"]["id"].rsplit("/", 1)[-1]: f["status"]
+        for f in results["findings"]
+        if f["policy_id"] == policy
+    }
+
+
+def test_a_folder_whose_sinks_cannot_be_listed_errs_the_projects_below(
+    fake: FakeGoogle, tmp_path: Path
+) -> None:
+    """prod's sink `prod-audit` (includeChildren) is what routes prod-app's logs: when prod's
+    sinks.list answers 403, prod-app's coverage is unknown (error), not "no sink" (fail); dev's
+    projects keep their verdicts."""
+    before = _cli_statuses(fake, tmp_path / "before", "gcp-logging-sink-all-entries")
+    denied = {"error": {"code": 403, "message": "denied", "status": "PERMISSION_DENIED"}}
+    fake.overrides.append(
+        answer("logging.googleapis.com", "/v2/folders/200000000001/sinks", 403, denied)
+    )
+    after = _cli_statuses(fake, tmp_path / "after", "gcp-logging-sink-all-entries")
+    assert before["prod-app"] == "pass"
+    assert after["prod-app"] == "error" and after["prod-data"] == "error"
+    for project in ("dev-sandbox", "dev-tools", "lw-logging"):
+        assert after[project] == before[project], project
