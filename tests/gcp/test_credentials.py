@@ -138,3 +138,18 @@ def test_no_credentials_is_an_input_error(tmp_path: Path, monkeypatch: pytest.Mo
     assert result.exit_code == 2
     assert "no Google credentials" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_metadata_server_credentials_do_not_name_a_default_caller() -> None:
+    """GCE / Cloud Run credentials say "default" until their first refresh: that is no
+    account, so the scan names none rather than a wrong one (after the scan has refreshed
+    them, the real email is read)."""
+    from google.auth import compute_engine
+
+    from scanner.providers.gcp.adapter import _caller
+
+    creds = compute_engine.Credentials()
+    assert creds.service_account_email == "default"
+    assert _caller(creds) is None
+    creds._service_account_email = "scanner@ops.iam.gserviceaccount.com"
+    assert _caller(creds) == "scanner@ops.iam.gserviceaccount.com"

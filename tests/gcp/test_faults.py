@@ -32,7 +32,10 @@ DISABLED = {
                 "@type": "type.googleapis.com/google.rpc.ErrorInfo",
                 "reason": "SERVICE_DISABLED",
                 "domain": "googleapis.com",
-                "metadata": {"service": "logging.googleapis.com", "consumer": "projects/3"},
+                "metadata": {
+                    "service": "logging.googleapis.com",
+                    "consumer": "projects/300000000005",
+                },
             }
         ],
     }
@@ -71,6 +74,26 @@ def test_a_disabled_api_on_one_project(fake: FakeGoogle) -> None:
     assert got.inventory.get(LOGGING + "projects/prod-data/sinks/to-bq") is not None
     assert len(got.inventory.of_type("gcp.logging.metric", "lw-logging")) == 8
     assert not got.inventory.type_errors("gcp.logging.sink", "prod-data")
+
+
+def test_an_api_disabled_in_the_callers_quota_project_names_that_project(
+    fake: FakeGoogle,
+) -> None:
+    """Resource Manager bills the caller's quota project: its SERVICE_DISABLED names that
+    project (ErrorInfo `consumer`), not the scanned organization, while an API disabled in a
+    scanned project itself (the sibling above) reads "API disabled: ..." as before."""
+    quota = json.loads(json.dumps(DISABLED))
+    quota["error"]["details"][0]["metadata"] = {
+        "service": "cloudresourcemanager.googleapis.com",
+        "consumer": "projects/424242",
+    }
+    fake.overrides.append(
+        answer("cloudresourcemanager.googleapis.com", "/v3/folders:search", 403, quota)
+    )
+    got = scan(fake)
+    (error, *_rest) = [e for e in got.inventory.errors if e.operation == "folders.search"]
+    assert error.code == "SERVICE_DISABLED"
+    assert error.message.startswith("API disabled in projects/424242 (the project this call")
 
 
 def test_a_429_that_persists_is_an_error_after_the_sdk_retries(fake: FakeGoogle) -> None:

@@ -154,6 +154,11 @@ def scan(
     say: Progress = progress or silent
     scope, tree = enumerate_scope(api, request.organization, request.folders, request.projects)
     say(f"gcp: {len(scope.projects())} project(s) in scope, {len(scope.nodes)} node(s)")
+    api.project_numbers = {
+        n.account: n.project_number
+        for n in scope.nodes.values()
+        if n.kind == "project" and n.project_number
+    }
     run = _Run(api, scope, say)
     for error in tree.errors:
         run.inventory.add_error(error)
