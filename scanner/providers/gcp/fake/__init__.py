@@ -105,7 +105,9 @@ class FakeGoogle:
 
         grpc_hosts = [h for h in self.hosts if h in fake_grpc.HOSTS]
         if grpc_hosts:
-            self._grpc = fake_grpc.GrpcServer(self.estate, self._grpc_hook).start()
+            self._grpc = fake_grpc.GrpcServer(
+                self.estate, self._grpc_hook, self._grpc_unserved
+            ).start()
             for host in grpc_hosts:
                 self.endpoints[host] = f"grpc://{self._grpc.fake.address}"
         for host in (h for h in self.hosts if h not in grpc_hosts):
@@ -130,6 +132,12 @@ class FakeGoogle:
             if found is not None:
                 return found
         return None
+
+    def _grpc_unserved(self, host: str, method: str) -> None:
+        """An RPC the gRPC fake does not serve, recorded as a POST to its method name: not a
+        read, so the read-only test sees any gRPC write the scan would send."""
+        with self._lock:
+            self.requests.append(Request(host, "POST", method, {}, None))
 
     def stop(self) -> None:
         """Stop every server."""
