@@ -311,22 +311,45 @@ def test_primary_version_of_a_new_key_is_unknown() -> None:
     assert get(scan(plan), rid).attrs["primary_state"] is None
 
 
-def test_folder_sink_whose_include_children_is_known_after_apply_never_passes_a_project() -> None:
-    """Whether the sink will cover the projects below is known only after apply: it is not
-    counted as theirs, so no project passes on it (the policy fails them; unknown would need
-    the policy to read include_children of an ancestor's sink)."""
-    plan = golden()
-    after_unknown(plan, "google_logging_folder_sink.prod_audit", "include_children")
-    found = scan(plan)
-    sink = get(found, FOLDER_SINK)
-    assert isinstance(sink.attrs["include_children"], Unknowable)
-    assert sink.also_accounts == ()
+def _sink_all_entries(found: object) -> dict[str, Status]:
     policy = [
         c
         for c in compile_policies(load_policies(), {})
         if c.policy.id == "gcp-logging-sink-all-entries"
     ]
-    (finding,) = [
-        f for f in evaluate(policy, found.inventory) if f.resource_id == f"{RM}projects/prod-app"
-    ]
-    assert finding.status in (Status.FAIL, Status.UNKNOWN), finding.message
+    return {
+        f.resource_id.removeprefix(f"{RM}projects/"): f.status
+        for f in evaluate(policy, found.inventory)  # type: ignore[attr-defined]
+    }
+
+
+@pytest.mark.parametrize(
+    ("include", "status"),
+    [(None, Status.UNKNOWN), (True, Status.PASS), (False, Status.FAIL)],
+    ids=["after-apply", "true", "false"],
+)
+def test_folder_sink_whose_include_children_is_known_after_apply_makes_projects_unknown(
+    include: bool | None, status: Status
+) -> None:
+    """Whether prod's folder sink will cover the projects below is known only after apply:
+    prod-app, which has no sink of its own, is unknown (the sink is counted as its, and the
+    policy requires include_children true of a folder's sink), never pass or fail; prod-data
+    passes on its own to-bq sink and the other projects keep their verdicts. The boundary:
+    known true passes prod-app, known false fails it."""
+    plan = golden()
+    address = "google_logging_folder_sink.prod_audit"
+    if include is None:
+        after_unknown(plan, address, "include_children")
+    else:
+        values(plan, address)["include_children"] = include
+    found = scan(plan)
+    sink = get(found, FOLDER_SINK)
+    assert isinstance(sink.attrs["include_children"], Unknowable) is (include is None)
+    assert sink.also_accounts == (() if include is False else ("prod-app", "prod-data"))
+    assert _sink_all_entries(found) == {
+        "prod-app": status,
+        "prod-data": Status.PASS,
+        "dev-sandbox": Status.FAIL,
+        "dev-tools": Status.FAIL,
+        "lw-logging": Status.PASS,
+    }
