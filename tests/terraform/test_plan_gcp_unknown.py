@@ -11,6 +11,7 @@ import json
 import pytest
 
 from scanner.model import Status, Unknowable
+from scanner.plan.inventory import PlanScan
 from scanner.policy.engine import evaluate
 from scanner.policy.loader import compile_policies, load_policies
 from tests.terraform.gcpplan import (
@@ -311,7 +312,7 @@ def test_primary_version_of_a_new_key_is_unknown() -> None:
     assert get(scan(plan), rid).attrs["primary_state"] is None
 
 
-def _sink_all_entries(found: object) -> dict[str, Status]:
+def _sink_all_entries(found: PlanScan) -> dict[str, Status]:
     policy = [
         c
         for c in compile_policies(load_policies(), {})
@@ -319,7 +320,7 @@ def _sink_all_entries(found: object) -> dict[str, Status]:
     ]
     return {
         f.resource_id.removeprefix(f"{RM}projects/"): f.status
-        for f in evaluate(policy, found.inventory)  # type: ignore[attr-defined]
+        for f in evaluate(policy, found.inventory)
     }
 
 
