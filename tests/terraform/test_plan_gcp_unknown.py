@@ -25,6 +25,7 @@ from tests.terraform.gcpplan import (
     RM,
     SUBNETS,
     TO_BQ,
+    add_resource,
     after_unknown,
     attr,
     get,
@@ -353,4 +354,53 @@ def test_folder_sink_whose_include_children_is_known_after_apply_makes_projects_
         "dev-sandbox": Status.FAIL,
         "dev-tools": Status.FAIL,
         "lw-logging": Status.PASS,
+    }
+
+
+# ----- a network no DNS policy of the plan names --------------------------------------------
+
+NETWORKS = "//compute.googleapis.com/projects/"
+
+
+def _dns_verdicts(plan: dict[str, object], assume_complete: bool) -> dict[str, Status]:
+    """`logward plan` (with or without --assume-complete) on the plan: gcp-dns-logging."""
+    from pathlib import Path
+    from tempfile import TemporaryDirectory
+
+    from scanner.plan.source import PlanSource
+    from scanner.source import silent
+
+    with TemporaryDirectory() as folder:
+        path = Path(folder) / "plan.json"
+        path.write_text(json.dumps(plan), encoding="utf-8")
+        collected = PlanSource(path, assume_complete).collect(silent)
+    policy = [c for c in compile_policies(load_policies(), {}) if c.policy.id == "gcp-dns-logging"]
+    return {
+        f.resource_id.removeprefix(NETWORKS): f.status
+        for f in evaluate(policy, collected.inventory)
+    }
+
+
+@pytest.mark.parametrize(
+    ("assume_complete", "status"), [(False, Status.UNKNOWN), (True, Status.FAIL)]
+)
+def test_network_no_dns_policy_of_the_plan_names_is_unknown_unless_complete(
+    assume_complete: bool, status: Status
+) -> None:
+    """A new network of prod-data that no google_dns_policy of the plan names: a policy of
+    another state may log its queries, so it is unknown; under --assume-complete the plan is
+    the whole estate and it fails. The networks the plan's DNS policies name keep their
+    verdicts either way (audit-vpc's policy logs, prod-app default's does not)."""
+    plan = golden()
+    add_resource(
+        plan,
+        "google_compute_network",
+        "data_vpc",
+        {"name": "data-vpc", "project": "prod-data", "auto_create_subnetworks": False},
+    )
+    verdicts = _dns_verdicts(plan, assume_complete)
+    assert verdicts == {
+        "prod-data/global/networks/data-vpc": status,
+        "lw-logging/global/networks/audit-vpc": Status.PASS,
+        "prod-app/global/networks/default": Status.FAIL,
     }
