@@ -119,8 +119,8 @@ LIVE: dict[tuple[str, str], Status] = {
     },
     **{
         (pid, _bucket(p, "_Required")): PASS if pid != "gcp-logging-bucket-cmek" else FAIL
+        # gcp-logging-bucket-locked does not judge _Required (Cloud Logging manages it)
         for pid in (
-            "gcp-logging-bucket-locked",
             "gcp-logging-bucket-retention",
             "gcp-logging-bucket-cmek",
         )
@@ -213,7 +213,6 @@ NOT_IN_PLANS: dict[tuple[str, str], str] = {
     **{
         (pid, _bucket(p, "_Required")): REQUIRED_BUCKET
         for pid in (
-            "gcp-logging-bucket-locked",
             "gcp-logging-bucket-retention",
             "gcp-logging-bucket-cmek",
         )
