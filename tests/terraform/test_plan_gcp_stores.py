@@ -31,7 +31,7 @@ from tests.terraform.gcpplan import (
     schema_problems,
     set_actions,
 )
-from tests.terraform.planedit import change, expressions, values
+from tests.terraform.planedit import change, drop, expressions, values
 
 # ----- destroyed log stores ----------------------------------------------------------------
 
@@ -391,3 +391,61 @@ def test_dataset_access_entries_of_their_own_resource() -> None:
         }
     ]
     assert found.not_evaluated == {}
+
+
+# ----- key ring IAM (inherited by every key in the ring) ------------------------------------
+
+KEY_IDS = "//cloudkms.googleapis.com/"
+ARCHIVE_KEY_NAME = "projects/lw-logging/locations/us/keyRings/audit/cryptoKeys/archive"
+LOGBUCKET_KEY_NAME = "projects/lw-logging/locations/global/keyRings/audit/cryptoKeys/logbucket"
+AUDITORS = "google_kms_key_ring_iam_member.auditors"
+VIEWER = {
+    "role": "roles/cloudkms.viewer",
+    "members": ["group:security-auditors@example.org"],
+    "condition": None,
+}
+
+
+def _ring_bindings(found: PlanScan, key: str) -> Any:
+    return attr(found, KEY_IDS + key, "key_ring_bindings")
+
+
+def test_key_ring_bindings_of_the_golden_keys() -> None:
+    """The us ring's one grant reaches the archive key; the global ring, in the plan without a
+    grant, has none (as the live scan reads them)."""
+    found = scan(golden())
+    assert _ring_bindings(found, ARCHIVE_KEY_NAME) == [VIEWER]
+    assert _ring_bindings(found, LOGBUCKET_KEY_NAME) == []
+    assert schema_problems(found) == []
+
+
+@pytest.mark.parametrize(
+    "key_ring_id",
+    [
+        "projects/lw-logging/locations/us/keyRings/audit",
+        "lw-logging/us/audit",
+    ],
+)
+def test_key_ring_grant_by_literal_id(key_ring_id: str) -> None:
+    plan = golden()
+    values(plan, AUDITORS)["key_ring_id"] = key_ring_id
+    expressions(plan, AUDITORS)["key_ring_id"] = {"constant_value": key_ring_id}
+    assert _ring_bindings(scan(plan), ARCHIVE_KEY_NAME) == [VIEWER]
+
+
+def test_key_ring_outside_the_plan_is_unknown_not_none() -> None:
+    """Without the ring or a grant on it in the plan, its IAM policy is set elsewhere."""
+    plan = golden()
+    drop(plan, "google_kms_key_ring.audit_global")
+    ring = _ring_bindings(scan(plan), LOGBUCKET_KEY_NAME)
+    assert isinstance(ring, Unknowable) and not ring.error
+    assert "not in the plan" in ring.reason
+    # The sibling ring, still in the plan, keeps its grant.
+    assert _ring_bindings(scan(plan), ARCHIVE_KEY_NAME) == [VIEWER]
+
+
+def test_key_ring_grant_known_after_apply_makes_the_ring_bindings_unknown() -> None:
+    plan = golden()
+    after_unknown(plan, AUDITORS, "member")
+    ring = _ring_bindings(scan(plan), ARCHIVE_KEY_NAME)
+    assert isinstance(ring, Unknowable) and not ring.error
