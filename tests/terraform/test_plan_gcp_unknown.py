@@ -404,3 +404,53 @@ def test_network_no_dns_policy_of_the_plan_names_is_unknown_unless_complete(
         "lw-logging/global/networks/audit-vpc": Status.PASS,
         "prod-app/global/networks/default": Status.FAIL,
     }
+
+
+# ----- which metrics an alert policy fires on (the live scan's rule) --------------------------
+
+OWNERSHIP_ALERT = "google_monitoring_alert_policy.lw_logging_ownership_changes"
+CPU = 'metric.type="compute.googleapis.com/instance/cpu/utilization"'
+
+
+def _ownership_verdict(plan: dict[str, object]) -> Status:
+    policy = [
+        c
+        for c in compile_policies(load_policies(), {})
+        if c.policy.id == "gcp-monitoring-project-ownership-changes"
+    ]
+    (finding,) = [
+        f
+        for f in evaluate(policy, scan(plan).inventory)
+        if f.resource_id == f"{RM}projects/lw-logging"
+    ]
+    return finding.status
+
+
+@pytest.mark.parametrize(
+    ("metric_kind", "combiner", "status"),
+    [
+        ("condition_threshold", "OR", Status.PASS),
+        # Absence of the metric fires when nothing happens, not on a change.
+        ("condition_absent", "OR", Status.FAIL),
+        # Under AND the unrelated CPU threshold gates the alert.
+        ("condition_threshold", "AND", Status.FAIL),
+    ],
+)
+def test_alert_credits_a_metric_only_through_a_threshold_condition_that_fires_alone(
+    metric_kind: str, combiner: str, status: Status
+) -> None:
+    """lw-logging's CIS 2.4 alert with a second, unrelated threshold condition: the plan links
+    the metric as the live scan does (links.fired_metric_types)."""
+    plan = golden()
+    alert = values(plan, OWNERSHIP_ALERT)
+    (on_metric,) = alert["conditions"]
+    cpu = copy.deepcopy(on_metric)
+    cpu["condition_threshold"][0]["filter"] = CPU
+    if metric_kind == "condition_absent":
+        on_metric["condition_absent"] = [
+            {"filter": on_metric["condition_threshold"][0]["filter"], "duration": "300s"}
+        ]
+        on_metric["condition_threshold"] = []
+    alert["conditions"] = [on_metric, cpu]
+    alert["combiner"] = combiner
+    assert _ownership_verdict(plan) is status
