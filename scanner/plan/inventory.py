@@ -116,6 +116,7 @@ def plan_inventory(
         account,
         tuple(tables.handles) or ("id", "name"),
         complete,
+        changes,
     )
     not_evaluated = _assign(resources, ctx, tables)
     evidence = _Evidence(changes, is_state)

@@ -148,13 +148,27 @@ def _primary_state(res: PlanResource) -> Any:
     return Unknowable(f"the primary version of {res.address} is not in the plan")
 
 
-def _next_rotation(period: Any) -> Any:
+def _next_rotation(res: PlanResource, ctx: PlanContext, period: Any) -> Any:
     """The key's next rotation time as far as a plan knows it: the provider sets
-    nextRotationTime (apply time + rotation_period) whenever it writes a rotation_period
-    (resourceKMSCryptoKeyEncoder: "if rotationPeriod is set, nextRotationTime must also be
-    set"), and none without one; the timestamp itself exists only once applied."""
+    nextRotationTime (apply time + rotation_period) when it writes a rotation_period, that is
+    when it creates the key or changes its rotation_period (the create encoder: "if
+    rotationPeriod is set, nextRotationTime must also be set"; an update of rotation_period
+    updates nextRotationTime with it), and none without one; the timestamp itself exists only
+    once applied. An existing key the change leaves alone keeps the nextRotationTime Cloud KMS
+    holds, which the plan does not record (it may have been moved years ahead): unknown."""
     if isinstance(period, Unknowable) or not period:
         return period or None
+    change = (ctx.changes.get(res.address) or {}).get("change") or {}
+    actions = change.get("actions") or []
+    raw = change.get("before")
+    before: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    if "create" not in actions and not (
+        "update" in actions and seconds(before.get("rotation_period")) != period
+    ):
+        return Unknowable(
+            f"the plan does not change the rotation of {res.address}: its next rotation time "
+            "is the one Cloud KMS holds, which the plan does not record"
+        )
     return f"set by the provider on apply: apply time + {period}s"
 
 
@@ -192,7 +206,7 @@ def crypto_key(res: PlanResource, ctx: PlanContext) -> Mapped:
         # Provider docs: purpose defaults to ENCRYPT_DECRYPT.
         "purpose": v.get("purpose") or "ENCRYPT_DECRYPT",
         "rotation_period_seconds": period,
-        "next_rotation_time": _next_rotation(period),
+        "next_rotation_time": _next_rotation(res, ctx, period),
         "primary_state": _primary_state(res),
         # Provider docs: version_template.protection_level defaults to SOFTWARE.
         "protection_level": level or "SOFTWARE",
