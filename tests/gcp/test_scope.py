@@ -82,6 +82,46 @@ def test_nested_folders_other_organizations_and_inactive_projects(estate_copy: P
     assert dev_sink == []  # no sink of its own, and dev has none to cover it
 
 
+def test_a_scan_reads_nothing_outside_its_roots(estate_copy: Path) -> None:
+    """Scoped searches: no other organization's folder or organization is read, no error
+    names one, and a project not ACTIVE gets no call at all."""
+    _reshape(estate_copy)
+    fake = FakeGoogle(estate_copy).start()
+    try:
+        got = scan(fake)
+    finally:
+        fake.stop()
+    paths = [r.path for r in fake.requests]
+    assert not [p for p in paths if "999" in p or "900000000001" in p or "/7" in p]
+    assert not [e for e in got.inventory.errors if "999" in e.account + e.message]
+    searches = [r for r in fake.requests if r.path.endswith(":search")]
+    assert searches and all("parent" in r.query.get("query", "") for r in searches)
+    assert not [r for r in fake.requests if "going-away" in r.path or "projects/6/" in r.path]
+    assert not [e for e in got.inventory.errors if e.account == "going-away"]
+
+
+def test_an_unreadable_folder_on_the_way_does_not_hide_the_projects_below(
+    estate_copy: Path,
+) -> None:
+    """Membership comes from the scoped search, so a folder whose `get` fails (or is never
+    asked) still has its projects scanned."""
+    _reshape(estate_copy)
+    fake = FakeGoogle(estate_copy).start()
+
+    def broken(request: Seen) -> tuple[int, Any] | None:
+        if request.path.startswith("/v3/folders/200000000003") and request.method == "GET":
+            return 503, {"error": {"code": 503, "message": "down", "status": "UNAVAILABLE"}}
+        return None
+
+    fake.overrides.append(broken)
+    try:
+        got = scan(fake)
+    finally:
+        fake.stop()
+    assert "deep-one" in got.facts.accounts
+    assert by_id(got, RM + "projects/deep-one").attrs["in_scan"] is True
+
+
 def test_projects_are_scanned_in_a_bounded_pool(fake: FakeGoogle) -> None:
     lock = threading.Lock()
     state = {"now": 0, "most": 0}
