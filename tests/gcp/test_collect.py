@@ -199,14 +199,14 @@ def test_calls_of_the_golden_scan_and_their_growth(estate_copy: Path) -> None:
             counts.append((_calls(fake), got.facts.api_calls))
         finally:
             fake.stop()
-    # 38 for the hierarchy, IAM policies and Cloud Logging, 59 for the service modules (per
+    # 38 for the hierarchy, IAM policies and Cloud Logging, 62 for the service modules (per
     # project: alert policies, channels, subnetworks, networks, backend services, DNS
     # policies, the Cloud Asset API state, custom roles; plus the organization's custom roles
-    # over two pages, ten predefined roles, two keys with their policies, one dataset, two
-    # second pages), 5 for Cloud SQL (instances.list per project). The gateway counts every
-    # request, failed ones included (dev-sandbox's Monitoring lists, custom roles and Cloud
-    # SQL instances fail on their first page).
-    assert counts[0] == (102, 102)
+    # over two pages, eleven predefined roles, two keys with their policies and their two key
+    # rings' policies, one dataset, two second pages), 5 for Cloud SQL (instances.list per
+    # project). The gateway counts every request, failed ones included (dev-sandbox's
+    # Monitoring lists, custom roles and Cloud SQL instances fail on their first page).
+    assert counts[0] == (105, 105)
     assert counts[1][0] - counts[0][0] == 5 * 13
     assert counts[2][0] - counts[1][0] == 5 * 13
 

@@ -13,10 +13,12 @@ from scanner.providers.gcp import iamroles
 from tests.gcp.services_scan import errors, fault, golden, scan_estate
 
 IAM = "//iam.googleapis.com/"
-# Every role the golden estate's organization, folder, project, bucket and key policies bind.
+# Every role the golden estate's organization, folder, project, bucket, key and key ring
+# policies bind (roles/cloudkms.viewer: only on the key ring `us/audit`).
 BOUND = {
     "roles/bigquery.dataEditor",
     "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+    "roles/cloudkms.viewer",
     "roles/editor",
     "roles/logging.admin",
     "roles/logging.configWriter",

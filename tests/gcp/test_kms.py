@@ -1,6 +1,8 @@
 """Cloud KMS keys through the real GAPIC REST client, the gateway and the collection loop:
 the keys the golden estate's log stores name (90-day rotation) and their IAM policies, a key
-whose get answers 403, one that does not exist (404), and a failed getIamPolicy."""
+whose get answers 403, one that does not exist (404), a failed getIamPolicy, and the key
+ring's IAM policy (inherited by every key in the ring): read once per ring, its failure leaving
+only `key_ring_bindings` unknowable."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from tests.gcp.services_scan import errors, fault, golden, scan_estate
 ARCHIVE = "projects/lw-logging/locations/us/keyRings/audit/cryptoKeys/archive"
 LOGBUCKET = "projects/lw-logging/locations/global/keyRings/audit/cryptoKeys/logbucket"
 KMS = "//cloudkms.googleapis.com/"
+ARCHIVE_RING = "projects/lw-logging/locations/us/keyRings/audit"
+LOGBUCKET_RING = "projects/lw-logging/locations/global/keyRings/audit"
 
 
 def test_golden_keys_named_by_log_stores() -> None:
@@ -41,15 +45,31 @@ def test_golden_keys_named_by_log_stores() -> None:
                 "condition": None,
             }
         ],
+        # Granted on the key ring `us/audit`, inherited by the key.
+        "key_ring_bindings": [
+            {
+                "role": "roles/cloudkms.viewer",
+                "members": ["group:security-auditors@example.org"],
+                "condition": None,
+            }
+        ],
     }
-    assert [e.operation for e in archive.evidence] == ["cryptoKeys.get", "cryptoKeys.getIamPolicy"]
-    # Both reads are GETs (getIamPolicy is a GET in Cloud KMS's REST binding), policy v3.
-    mine = [r for r in requests if r.host == kms.HOST and ARCHIVE in r.path]
+    assert [e.operation for e in archive.evidence] == [
+        "cryptoKeys.get",
+        "cryptoKeys.getIamPolicy",
+        "keyRings.getIamPolicy",
+    ]
+    # An empty policy (no bindings: `{"etag": "ACAB"}`) is an empty list, not unknown.
+    logbucket = got.inventory.get(KMS + LOGBUCKET)
+    assert logbucket is not None and logbucket.attrs["key_ring_bindings"] == []
+    # Every read is a GET (getIamPolicy is a GET in Cloud KMS's REST binding), policy v3.
+    mine = [r for r in requests if r.host == kms.HOST and ARCHIVE_RING in r.path]
     assert [(r.method, r.path) for r in mine] == [
         ("GET", f"/v1/{ARCHIVE}"),
         ("GET", f"/v1/{ARCHIVE}:getIamPolicy"),
+        ("GET", f"/v1/{ARCHIVE_RING}:getIamPolicy"),
     ]
-    assert mine[1].query.get("options.requestedPolicyVersion") == "3"
+    assert all(r.query.get("options.requestedPolicyVersion") == "3" for r in mine[1:])
 
 
 def test_denied_missing_and_policy_failures(estate_copy: Path) -> None:
@@ -79,6 +99,61 @@ def test_a_failed_key_policy_leaves_only_bindings_unknown(estate_copy: Path) -> 
     assert archive.attrs["rotation_period_seconds"] == 7776000
     assert isinstance(archive.attrs["bindings"], Unknowable)
     assert archive.attrs["bindings"].error
+    assert archive.attrs["key_ring_bindings"][0]["role"] == "roles/cloudkms.viewer"
+
+
+def test_a_failed_key_ring_policy_leaves_only_key_ring_bindings_unknown(
+    estate_copy: Path,
+) -> None:
+    got, _ = scan_estate(estate_copy, [fault(kms.HOST, f"/v1/{ARCHIVE_RING}:getIamPolicy", 403)])
+    archive = got.inventory.get(KMS + ARCHIVE)
+    assert archive is not None
+    ring = archive.attrs["key_ring_bindings"]
+    assert isinstance(ring, Unknowable) and ring.error
+    assert f"keyRings.getIamPolicy for {ARCHIVE_RING} failed: PERMISSION_DENIED" in ring.reason
+    # The key's own reads stand.
+    assert archive.attrs["bindings"][0]["role"] == "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+    assert archive.attrs["rotation_period_seconds"] == 7776000
+    assert errors(got, lambda e: e.operation == "keyRings.getIamPolicy") == [
+        ("lw-logging", "keyRings.getIamPolicy", "PERMISSION_DENIED", (), ARCHIVE_RING)
+    ]
+    # The other ring is untouched.
+    logbucket = got.inventory.get(KMS + LOGBUCKET)
+    assert logbucket is not None and logbucket.attrs["key_ring_bindings"] == []
+
+
+def test_one_key_ring_policy_read_per_ring_and_none_for_unreadable_keys(
+    estate_copy: Path,
+) -> None:
+    # The log bucket's key moves to a second key `other` of the `us/audit` ring, which then
+    # holds two log-store keys: the ring is read once for both.
+    other = f"{ARCHIVE_RING}/cryptoKeys/other"
+    keys = estate_copy / kms.HOST / "v1" / ARCHIVE_RING / "cryptoKeys"
+    raw = json.loads((keys / "archive.json").read_text())
+    (keys / "other.json").write_text(json.dumps({**raw, "name": other}))
+    (keys / "other@getIamPolicy.json").write_text(json.dumps({"etag": "ACAB"}))
+    logs = estate_copy / "logging.googleapis.com/v2/projects/lw-logging/locations/-"
+    page = logs / "buckets.page2.json"
+    page.write_text(page.read_text().replace(LOGBUCKET, other))
+    got, requests = scan_estate(estate_copy, [fault(kms.HOST, f"/v1/{ARCHIVE}", 403)])
+    ring_reads = [r.path for r in requests if r.host == kms.HOST and ":getIamPolicy" in r.path]
+    assert ring_reads.count(f"/v1/{ARCHIVE_RING}:getIamPolicy") == 1
+    # No key of the global ring is named any more: its policy is not read.
+    assert f"/v1/{LOGBUCKET_RING}:getIamPolicy" not in ring_reads
+    read = got.inventory.get(KMS + other)
+    assert read is not None and read.attrs["key_ring_bindings"][0]["role"] == (
+        "roles/cloudkms.viewer"
+    )
+    # The key whose get failed has every attribute unknowable, the ring's bindings included.
+    denied = got.inventory.get(KMS + ARCHIVE)
+    assert denied is not None and isinstance(denied.attrs["key_ring_bindings"], Unknowable)
+
+
+def test_a_ring_of_only_unreadable_keys_is_not_read(estate_copy: Path) -> None:
+    _, requests = scan_estate(estate_copy, [fault(kms.HOST, f"/v1/{ARCHIVE}", 403)])
+    paths = [r.path for r in requests if r.host == kms.HOST]
+    assert f"/v1/{ARCHIVE_RING}:getIamPolicy" not in paths
+    assert f"/v1/{LOGBUCKET_RING}:getIamPolicy" in paths
 
 
 def test_conditional_binding_and_no_rotation(estate_copy: Path) -> None:

@@ -33,8 +33,13 @@ LIST_ROLES = Call("iam", "roles.list", "iam.roles.list")
 STAGED_POLICIES = "iam_policies"
 # How an IAM role name starts (BigQuery access entries also hold the basic READER/WRITER/OWNER).
 ROLE_PREFIXES = ("roles/", "projects/", "organizations/")
-# Resource types whose own IAM policy (`bindings`) can bind roles: destination buckets, keys.
-BINDING_TYPES = ("gcp.storage.bucket", "gcp.kms.key")
+# Resource types whose IAM policies can bind roles: destination buckets and keys (`bindings`),
+# and the key rings of keys (`key_ring_bindings`, inherited by the keys).
+BINDING_ATTRS = (
+    ("gcp.storage.bucket", "bindings"),
+    ("gcp.kms.key", "bindings"),
+    ("gcp.kms.key", "key_ring_bindings"),
+)
 
 # Role.stage's zero value: proto3 JSON omits it, so an absent stage is ALPHA.
 DEFAULT_STAGE = "ALPHA"
@@ -127,11 +132,9 @@ def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:
     policies: list[Iterable[dict[str, Any]]] = [
         b for _name, b in found.staged.get(STAGED_POLICIES, [])
     ]
-    for rtype in BINDING_TYPES:
+    for rtype, attr in BINDING_ATTRS:
         policies += [
-            r.attrs["bindings"]
-            for r in found.of_type(rtype)
-            if isinstance(r.attrs.get("bindings"), list)
+            r.attrs[attr] for r in found.of_type(rtype) if isinstance(r.attrs.get(attr), list)
         ]
     # A dataset's access entries may name IAM roles too (`roles/bigquery.dataEditor`).
     policies += [

@@ -7,6 +7,12 @@ ring: only those keys protect audit logs, so only they cost a call and a policy.
 404 is the linker's `Absent` (the log store names a key that is not there: fail); 403 or any
 other failure keeps the key with every attribute Unknowable(error=True) naming the call.
 A failed getIamPolicy leaves only `bindings` unknowable.
+
+Roles granted on the key ring are inherited by every key in it ("A key ring, inherited by all
+keys in that key ring", https://cloud.google.com/kms/docs/iam), so the ring's policy is read
+too (`keyRings.getIamPolicy`, once per ring) into `key_ring_bindings`; a failed read leaves
+only that attribute unknowable (error). One task per key ring, so a ring shared by several
+log-store keys costs one call.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ KEY = "gcp.kms.key"
 
 GET_KEY = Call("cloudkms", "cryptoKeys.get", "cloudkms.cryptoKeys.get")
 GET_KEY_IAM = Call("cloudkms", "cryptoKeys.getIamPolicy", "cloudkms.cryptoKeys.getIamPolicy")
+GET_RING_IAM = Call("cloudkms", "keyRings.getIamPolicy", "cloudkms.keyRings.getIamPolicy")
 # The attribute naming a key, per log-store type (log buckets, destination buckets, datasets).
 KEY_REFERENCES = (
     ("gcp.logging.bucket", "cmek_key"),
@@ -40,6 +47,7 @@ KEY_ATTRS = (
     "primary_state",
     "protection_level",
     "bindings",
+    "key_ring_bindings",
 )
 
 
@@ -95,6 +103,11 @@ def unreadable(name: str, why: Unknowable) -> dict[str, Any]:
     return {"name": name, **dict.fromkeys(KEY_ATTRS, why)}
 
 
+def ring_of(name: str) -> str:
+    """`projects/p/locations/us/keyRings/r/cryptoKeys/k` -> `projects/p/locations/us/keyRings/r`."""
+    return name.split("/cryptoKeys/", 1)[0]
+
+
 def location_of(name: str) -> str:
     """`projects/p/locations/us/keyRings/r/cryptoKeys/k` -> `us`."""
     parts = name.split("/")
@@ -122,16 +135,18 @@ def key(
 
 
 def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:
-    seen: set[str] = set()
+    rings: dict[str, list[str]] = {}
     for rtype, attr in KEY_REFERENCES:
         for store in found.of_type(rtype):
             ref = store.attrs.get(attr)
             if not isinstance(ref, str) or not ref:
                 continue
             name = key_name(ref)
-            if name not in seen:
-                seen.add(name)
-                yield f"KMS key {name}", name.split("/")[1], name
+            keys = rings.setdefault(ring_of(name), [])
+            if name not in keys:
+                keys.append(name)
+    for ring, keys in rings.items():
+        yield f"KMS key ring {ring}", ring.split("/")[1], (ring, tuple(keys))
 
 
 def _client(api: GcpApi) -> Any:
@@ -140,7 +155,22 @@ def _client(api: GcpApi) -> Any:
     return api.clients.gapic(HOST, kms_v1.KeyManagementServiceClient)
 
 
-def _key(api: GcpApi, scope: Scope, name: str) -> Found:
+def _policy(api: GcpApi, call: Call, name: str) -> tuple[list[dict[str, Any]], EvidenceRef]:
+    """The bindings of the IAM policy of a key or key ring (version 3: conditions kept)."""
+    client = _client(api)
+    request = {"resource": name, "options": {"requested_policy_version": 3}}
+    policy = api.call(
+        call,
+        name.split("/")[1],
+        lambda retry: client.get_iam_policy(request=request, retry=retry, timeout=READ_TIMEOUT),
+        {"resource": name, "options": {"requestedPolicyVersion": 3}},
+        target=name,
+    )
+    return bindings(dict(policy.data)), policy.ref
+
+
+def _key(api: GcpApi, name: str) -> tuple[dict[str, Any], list[EvidenceRef]] | Resource:
+    """A key's own attributes and evidence, or the finished resource when its get failed."""
     client = _client(api)
     project = name.split("/")[1]
     try:
@@ -151,32 +181,53 @@ def _key(api: GcpApi, scope: Scope, name: str) -> Found:
             {"name": name},
             target=name,
         )
+        # Inside the try: a malformed answer leaves this key unknowable, not its ring's keys.
+        attrs = api.shaped(GET_KEY, project, lambda: key_attrs(dict(page.data)), name)
     except GcpCallError as exc:
         exc.reported = exc.code == "NOT_FOUND"
         if exc.code == "NOT_FOUND":
             why = Absent(f"KMS key {name} does not exist (cryptoKeys.get answered 404)")
-            return Found(resources=[key({"name": name}, (), why)])
-        return Found(resources=[key(unreadable(name, exc.unknowable()))])
-    attrs = api.shaped(GET_KEY, project, lambda: key_attrs(dict(page.data)), name)
+            return key({"name": name}, (), why)
+        return key(unreadable(name, exc.unknowable()))
     refs = [page.ref]
-    request = {"resource": name, "options": {"requested_policy_version": 3}}
     try:
-        policy = api.call(
-            GET_KEY_IAM,
-            project,
-            lambda retry: client.get_iam_policy(request=request, retry=retry, timeout=READ_TIMEOUT),
-            {"resource": name, "options": {"requestedPolicyVersion": 3}},
-            target=name,
-        )
-        attrs["bindings"] = bindings(dict(policy.data))
-        refs.append(policy.ref)
+        attrs["bindings"], ref = _policy(api, GET_KEY_IAM, name)
+        refs.append(ref)
     except GcpCallError as exc:
         attrs["bindings"] = exc.unknowable()
-    return Found(resources=[key(attrs, tuple(refs))])
+    return attrs, refs
+
+
+def _ring(api: GcpApi, scope: Scope, item: tuple[str, tuple[str, ...]]) -> Found:
+    ring, names = item
+    read = [_key(api, name) for name in names]
+    found = [r for r in read if isinstance(r, Resource)]
+    keys = [r for r in read if not isinstance(r, Resource)]
+    if not keys:
+        # No key of the ring could be read: its policy would be attached to nothing.
+        return Found(resources=found)
+    ring_ref: tuple[EvidenceRef, ...] = ()
+    ring_bindings: list[dict[str, Any]] | Unknowable
+    try:
+        ring_bindings, ref = _policy(api, GET_RING_IAM, ring)
+        ring_ref = (ref,)
+    except GcpCallError as exc:
+        ring_bindings = exc.unknowable()
+    for attrs, refs in keys:
+        attrs["key_ring_bindings"] = ring_bindings
+        found.append(key(attrs, (*refs, *ring_ref)))
+    # Keep the order the keys were named in.
+    order = {full_name(HOST, n): i for i, n in enumerate(names)}
+    found.sort(key=lambda r: order[r.id])
+    return Found(resources=found)
 
 
 SERVICE = Service(
     name="kms",
     # Stage 3: after log buckets (stage 1), destination buckets and datasets (stage 2).
-    detailers=(Detailer("log-store KMS keys", 3, (KEY,), (GET_KEY, GET_KEY_IAM), _select, _key),),
+    detailers=(
+        Detailer(
+            "log-store KMS keys", 3, (KEY,), (GET_KEY, GET_KEY_IAM, GET_RING_IAM), _select, _ring
+        ),
+    ),
 )
