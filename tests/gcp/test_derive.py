@@ -363,6 +363,16 @@ def test_a_log_bucket_of_a_project_outside_the_scan_is_unknown() -> None:
     assert "project elsewhere, outside the scan" in target.placeholder.reason
 
 
+KEY_NAME = "projects/lw-logging/locations/us/keyRings/audit/cryptoKeys/archive"
+RING = "projects/lw-logging/locations/us/keyRings/audit"
+
+
+def _key(bindings: Any, ring: Any) -> Resource:
+    attrs = {"name": KEY_NAME, "bindings": bindings, "key_ring_bindings": ring}
+    rid = f"//cloudkms.googleapis.com/{KEY_NAME}"
+    return Resource("gcp", "lw-logging", "us", "gcp.kms.key", rid, "archive", attrs)
+
+
 # --- tamper principals ----------------------------------------------------------------------
 
 
@@ -476,6 +486,22 @@ def test_rewriting_the_key_s_iam_policy_or_primary_version_is_tampering() -> Non
     assert _held(rows, "user:viv@x.org") == []
 
 
+def test_a_kms_admin_on_the_key_ring_can_destroy_the_log_store_key() -> None:
+    key = _key([], [_binding("roles/cloudkms.admin", "user:x@x.org")])
+    admin = _role(
+        "roles/cloudkms.admin", "cloudkms.cryptoKeyVersions.destroy", "cloudkms.keyRings.get"
+    )
+    inv = estate(key, admin, _role("roles/storage.objectAdmin"), archive_key=KEY_NAME)
+    assert _held(_rows(inv, "prod-app"), "user:x@x.org") == [
+        (f"//cloudkms.googleapis.com/{RING}", ["cloudkms.cryptoKeyVersions.destroy"])
+    ]
+    # an unreadable ring policy is an unknowable row beside what is known
+    key = _key([], Unknowable(f"keyRings.getIamPolicy for {RING} failed: 403", True))
+    rows = _rows(estate(key, _role("roles/storage.objectAdmin"), archive_key=KEY_NAME), "prod-app")
+    assert any(isinstance(r, Unknowable) and r.error and RING in r.reason for r in rows)
+    assert _held(rows, "user:alice@example.org")
+
+
 def test_an_unreadable_project_policy_makes_tamper_principals_an_error() -> None:
     got = attr(estate(), RM + "projects/dev-sandbox", "tamper_principals")
     assert isinstance(got, Unknowable) and got.error
@@ -492,10 +518,19 @@ def test_limits_name_what_was_not_evaluated() -> None:
 @pytest.mark.parametrize(
     ("members", "expected"),
     [
-        (["allUsers"], [{"member": "allUsers", "role": "roles/storage.objectViewer"}]),
+        (
+            ["allUsers"],
+            [{"member": "allUsers", "role": "roles/storage.objectViewer", "granted_at": "pub"}],
+        ),
         (
             ["allAuthenticatedUsers"],
-            [{"member": "allAuthenticatedUsers", "role": "roles/storage.objectViewer"}],
+            [
+                {
+                    "member": "allAuthenticatedUsers",
+                    "role": "roles/storage.objectViewer",
+                    "granted_at": "pub",
+                }
+            ],
         ),
         (["domain:example.org"], []),
     ],
@@ -509,6 +544,25 @@ def test_public_members_of_an_unreadable_policy_stay_unknowable() -> None:
     bucket = _bucket("pub", "lw-logging", Unknowable("getIamPolicy failed: 403", True))
     got = attr(estate(bucket), bucket.id, "public_members")
     assert isinstance(got, Unknowable) and got.error
+
+
+def test_a_public_key_ring_makes_its_keys_public() -> None:
+    dec = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+    key = _key([], [_binding(dec, "allUsers", "group:kms@example.org")])
+    assert attr(estate(key), key.id, "public_members") == [
+        {"member": "allUsers", "role": dec, "granted_at": RING}
+    ]
+    # sibling: the ring grants only named principals, the key itself is public
+    key = _key([_binding(dec, "allAuthenticatedUsers")], [_binding(dec, "group:kms@x.org")])
+    assert attr(estate(key), key.id, "public_members") == [
+        {"member": "allAuthenticatedUsers", "role": dec, "granted_at": KEY_NAME}
+    ]
+
+
+def test_an_unreadable_key_ring_policy_leaves_the_key_s_public_members_unknowable() -> None:
+    key = _key([], Unknowable(f"keyRings.getIamPolicy for {RING} failed: 403", True))
+    got = attr(estate(key), key.id, "public_members")
+    assert isinstance(got, Unknowable) and got.error and RING in got.reason
 
 
 def test_derivers_do_not_change_the_input() -> None:
