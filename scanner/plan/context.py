@@ -151,8 +151,12 @@ class PlanContext:
         is_state: bool,
         account: str,
         handles: tuple[str, ...] = ("id", "name"),
+        complete: bool = False,
     ) -> None:
         self.account = account
+        # Whether the plan is taken to be the whole estate (--assume-complete): only then does
+        # "nothing in the plan names it" mean "nothing names it".
+        self.complete = complete
         self.handle_keys = handles
         self.resources = resources
         self.provider_config = provider_config
