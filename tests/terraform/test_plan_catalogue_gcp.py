@@ -100,6 +100,12 @@ LIVE: dict[tuple[str, str], Status] = {
     ("gcp-logging-sink-healthy", _sink("projects/dev-tools", "partial")): FAIL,
     # to-bq's writer identity is a WRITER in the dataset's access list.
     ("gcp-logging-sink-healthy", _sink("projects/prod-data", "to-bq")): PASS,
+    # The built-in sinks every project has, enabled, to their own project's log buckets.
+    **{
+        ("gcp-logging-sink-healthy", _sink(f"projects/{p}", s)): PASS
+        for p in PROJECTS
+        for s in ("_Default", "_Required")
+    },
     **{
         (pid, "//storage.googleapis.com/lw-audit-archive"): PASS
         for pid in (
@@ -224,7 +230,18 @@ REQUIRED_BUCKET = (
     "400-day locked retention cannot be changed, and google_logging_project_bucket_config "
     "refuses it), so no plan holds it"
 )
+BUILT_IN_SINK = (
+    "Cloud Logging creates the _Default and _Required sinks with every project and they cannot "
+    "be created or deleted: _Required cannot be changed at all, and google_logging_project_sink "
+    "manages _Default only after a `terraform import`, which the golden configuration does not "
+    "do, so the golden plan holds neither"
+)
 NOT_IN_PLANS: dict[tuple[str, str], str] = {
+    **{
+        ("gcp-logging-sink-healthy", _sink(f"projects/{p}", s)): BUILT_IN_SINK
+        for p in PROJECTS
+        for s in ("_Default", "_Required")
+    },
     **{
         (pid, _bucket(p, "_Required")): REQUIRED_BUCKET
         for pid in (
