@@ -52,6 +52,8 @@ class Request:
 
 # (request) -> (status, body) to answer instead of the files, or None to use them.
 Override = Callable[[Request], tuple[int, Any] | None]
+# The status an override answers to drop the connection without any answer (a network blip).
+DROP = -1
 
 
 def file_for(root: Path, path: str, query: Mapping[str, str]) -> Path | None:
@@ -105,7 +107,9 @@ class FakeGoogle:
 
         grpc_hosts = [h for h in self.hosts if h in fake_grpc.HOSTS]
         if grpc_hosts:
-            self._grpc = fake_grpc.GrpcServer(self.estate, self._grpc_hook).start()
+            self._grpc = fake_grpc.GrpcServer(
+                self.estate, self._grpc_hook, self._grpc_unserved
+            ).start()
             for host in grpc_hosts:
                 self.endpoints[host] = f"grpc://{self._grpc.fake.address}"
         for host in (h for h in self.hosts if h not in grpc_hosts):
@@ -130,6 +134,12 @@ class FakeGoogle:
             if found is not None:
                 return found
         return None
+
+    def _grpc_unserved(self, host: str, method: str) -> None:
+        """An RPC the gRPC fake does not serve, recorded as a POST to its method name: not a
+        read, so the read-only test sees any gRPC write the scan would send."""
+        with self._lock:
+            self.requests.append(Request(host, "POST", method, {}, None))
 
     def stop(self) -> None:
         """Stop every server."""
@@ -181,6 +191,10 @@ class FakeGoogle:
                 auth = self.headers.get("Authorization")
                 seen = Request(host, self.command, path, query, body, auth)
                 status, answer = fake.answer(seen)
+                if status == DROP:
+                    # A TCP reset mid-request: no answer, connection closed.
+                    self.close_connection = True
+                    return
                 data = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=UTF-8")

@@ -173,6 +173,46 @@ def _status(error: dict[str, Any]) -> grpc.StatusCode:
     return HTTP_TO_GRPC.get(int(error.get("code", 500)), grpc.StatusCode.UNKNOWN)
 
 
+# Where an RPC the fake does not serve is recorded: by its service's package, the host it
+# belongs to (FakeGoogle files it among its requests as a non-read).
+PACKAGE_HOSTS = (
+    ("google.monitoring.", "monitoring.googleapis.com"),
+    ("google.iam.", "iam.googleapis.com"),
+    ("google.cloud.sql.", "sqladmin.googleapis.com"),
+)
+# `unserved(host, "/package.Service/Method")`: told of every RPC no handler serves.
+Unserved = Callable[[str, str], None]
+
+
+def host_of(method: str) -> str:
+    """The host of a full gRPC method name (`/google.monitoring.v3.X/Y`); `grpc` if unknown."""
+    name = method.lstrip("/")
+    return next((h for prefix, h in PACKAGE_HOSTS if name.startswith(prefix)), "grpc")
+
+
+class _CatchAll(grpc.GenericRpcHandler):  # type: ignore[misc]
+    """The last handler: every RPC the fake does not serve (a write such as CreateAlertPolicy,
+    or a read nobody added) is recorded, then refused UNIMPLEMENTED as a real server without
+    that method would. Without it grpc answers such calls itself and no test would see them."""
+
+    def __init__(self, fake: FakeGrpc, unserved: Unserved | None) -> None:
+        self.fake = fake
+        self.unserved = unserved
+
+    def service(self, handler_call_details: Any) -> grpc.RpcMethodHandler | None:
+        method = str(handler_call_details.method)
+        with self.fake._lock:
+            self.fake.calls.append((method, "", ""))
+        if self.unserved is not None:
+            self.unserved(host_of(method), method)
+
+        def refuse(request: bytes, context: grpc.ServicerContext) -> bytes:
+            context.abort(grpc.StatusCode.UNIMPLEMENTED, f"{method} is not served by the fake")
+            return b""  # not reached: abort raises
+
+        return grpc.unary_unary_rpc_method_handler(refuse)
+
+
 def _handlers(fake: FakeGrpc) -> list[grpc.GenericRpcHandler]:
     by_service: dict[str, dict[str, grpc.RpcMethodHandler]] = {}
     for rpc in RPCS:
@@ -192,14 +232,18 @@ class GrpcServer:
     """The gRPC fake as a server to start and stop (FakeGoogle runs one beside its HTTP
     servers for the gRPC-only hosts)."""
 
-    def __init__(self, root: Path, hook: Hook | None = None) -> None:
+    def __init__(
+        self, root: Path, hook: Hook | None = None, unserved: Unserved | None = None
+    ) -> None:
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
         # Local credentials (loopback only, no TLS): the clients can then send call
         # credentials, which gRPC refuses on an insecure channel (see clients.local_channel).
         local = grpc.local_server_credentials(grpc.LocalConnectionType.LOCAL_TCP)
         port = self._server.add_secure_port("127.0.0.1:0", local)
         self.fake = FakeGrpc(address=f"127.0.0.1:{port}", root=Path(root), hook=hook)
-        self._server.add_generic_rpc_handlers(_handlers(self.fake))
+        self._server.add_generic_rpc_handlers(
+            (*_handlers(self.fake), _CatchAll(self.fake, unserved))
+        )
 
     def start(self) -> GrpcServer:
         """Start serving on the loopback port chosen at construction."""
