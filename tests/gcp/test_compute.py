@@ -176,7 +176,116 @@ def test_backend_service_region_from_scope_and_field() -> None:
         0.25,
     )
     assert compute.backend_service_attrs({"name": "g"}, "global")["region"] == "global"
-    assert compute.subnetwork_attrs({"name": "s", "purpose": ""})["purpose"] == "PRIVATE"
+
+
+@pytest.mark.parametrize(
+    ("purpose", "expected"),
+    [
+        (None, "PRIVATE"),
+        ("", "PRIVATE"),
+        ("PRIVATE", "PRIVATE"),
+        # The legacy value, documented as the same regular subnet: judged like PRIVATE.
+        ("PRIVATE_RFC_1918", "PRIVATE"),
+        # Siblings that stay what they are (not VM subnets: not judged by CIS 3.8).
+        ("REGIONAL_MANAGED_PROXY", "REGIONAL_MANAGED_PROXY"),
+        ("PRIVATE_SERVICE_CONNECT", "PRIVATE_SERVICE_CONNECT"),
+    ],
+)
+def test_subnet_purpose(purpose: str | None, expected: str) -> None:
+    raw = {"name": "s"} if purpose is None else {"name": "s", "purpose": purpose}
+    assert compute.subnetwork_attrs(raw)["purpose"] == expected
+
+
+@pytest.mark.parametrize(
+    ("log", "enabled", "rate"),
+    [
+        # Logging on without sampleRate: the documented default 1.0.
+        ({"enable": True}, True, 1.0),
+        ({"enable": True, "sampleRate": 0.25}, True, 0.25),
+        # An explicit 0 stays 0 (the boundary: logging on, nothing sampled).
+        ({"enable": True, "sampleRate": 0}, True, 0.0),
+        # Logging off: no default is invented.
+        ({"enable": False}, False, None),
+        ({}, False, None),
+        ({"sampleRate": 0.5}, False, 0.5),
+    ],
+)
+def test_backend_sample_rate_default(log: dict[str, Any], enabled: bool, rate: float) -> None:
+    attrs = compute.backend_service_attrs({"name": "b", "logConfig": log}, "global")
+    assert (attrs["logging_enabled"], attrs["sample_rate"]) == (enabled, rate)
+
+
+def _scoped_listing(kind: str, items: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": f"compute#{kind}AggregatedList", "items": items}
+
+
+def test_scope_warnings_unreachable_legacy_purpose_and_default_rate(estate_copy: Path) -> None:
+    base = estate_copy / compute.HOST / "compute/v1/projects/dev-tools/aggregated"
+    unreachable = {
+        "warning": {
+            "code": "UNREACHABLE",
+            "message": "Scope regions/me-central2 is unreachable.",
+            "data": [{"key": "scope", "value": "regions/me-central2"}],
+        }
+    }
+    empty = {
+        "warning": {
+            "code": "NO_RESULTS_ON_PAGE",
+            "message": "There are no results for scope 'regions/us-west1' on this page.",
+            "data": [{"key": "scope", "value": "regions/us-west1"}],
+        }
+    }
+    subnet = {
+        "name": "legacy",
+        "selfLink": f"{URL}/dev-tools/regions/us-east1/subnetworks/legacy",
+        "region": f"{URL}/dev-tools/regions/us-east1",
+        "network": f"{URL}/dev-tools/global/networks/n",
+        "purpose": "PRIVATE_RFC_1918",
+    }
+    (base / "subnetworks.json").write_text(
+        json.dumps(
+            _scoped_listing(
+                "subnetwork",
+                {
+                    "regions/us-east1": {"subnetworks": [subnet]},
+                    "regions/me-central2": unreachable,
+                    "regions/us-west1": empty,
+                },
+            )
+        )
+    )
+    backend = {
+        "name": "api",
+        "selfLink": f"{URL}/dev-tools/global/backendServices/api",
+        "protocol": "HTTP2",
+        "loadBalancingScheme": "EXTERNAL_MANAGED",
+        "logConfig": {"enable": True},
+    }
+    (base / "backendServices.json").write_text(
+        json.dumps(
+            _scoped_listing(
+                "backendService", {"global": {"backendServices": [backend]}, "regions/a": empty}
+            )
+        )
+    )
+    got, _ = scan_estate(estate_copy)
+    (s,) = got.inventory.of_type(compute.SUBNETWORK, "dev-tools")
+    assert s.attrs["purpose"] == "PRIVATE"
+    (b,) = got.inventory.of_type(compute.BACKEND_SERVICE, "dev-tools")
+    assert (b.attrs["logging_enabled"], b.attrs["sample_rate"]) == (True, 1.0)
+    found = errors(got, lambda e: e.account == "dev-tools" and e.operation.endswith("List"))
+    # The scope answered UNREACHABLE is an error for the type; NO_RESULTS_ON_PAGE is not.
+    assert found == [
+        (
+            "dev-tools",
+            "subnetworks.aggregatedList",
+            "UNREACHABLE",
+            (compute.SUBNETWORK,),
+            None,
+        )
+    ]
+    (error,) = [e for e in got.inventory.errors if e.operation == "subnetworks.aggregatedList"]
+    assert "regions/me-central2" in error.message
 
 
 @pytest.mark.parametrize(

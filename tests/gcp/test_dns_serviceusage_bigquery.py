@@ -123,18 +123,65 @@ def test_golden_dataset_without_cmek() -> None:
         "project": "prod-data",
         "location": "US",
         "access": [
-            {"role": "WRITER", "member": "specialGroup:projectWriters"},
-            {"role": "OWNER", "member": "specialGroup:projectOwners"},
-            {"role": "READER", "member": "specialGroup:projectReaders"},
-            {"role": "WRITER", "member": f"serviceAccount:{WRITER}"},
+            {"role": "WRITER", "member": "specialGroup:projectWriters", "condition": None},
+            {"role": "OWNER", "member": "specialGroup:projectOwners", "condition": None},
+            {"role": "READER", "member": "specialGroup:projectReaders", "condition": None},
+            {"role": "WRITER", "member": f"serviceAccount:{WRITER}", "condition": None},
         ],
         "default_kms_key": None,
         "default_table_expiration_ms": None,
         "default_partition_expiration_ms": None,
     }
-    assert [r.path for r in requests if r.host == bigquery.HOST] == [
-        "/bigquery/v2/projects/prod-data/datasets/audit"
+    mine = [r for r in requests if r.host == bigquery.HOST]
+    assert [r.path for r in mine] == ["/bigquery/v2/projects/prod-data/datasets/audit"]
+    # The access policy schema that keeps conditions on access entries.
+    assert mine[0].query.get("accessPolicyVersion") == "3"
+
+
+def test_conditional_access_entries_keep_role_and_condition(estate_copy: Path) -> None:
+    datasets = estate_copy / bigquery.HOST / "bigquery/v2/projects/prod-data/datasets"
+    raw = json.loads((datasets / "audit.json").read_text())
+    grant = {"role": "roles/bigquery.dataEditor", "userByEmail": "temp@example.org"}
+    cond = {"title": "until 2027", "expression": "request.time < timestamp('2027-01-01T00:00:00Z')"}
+    # What the API answers without accessPolicyVersion=3 (the documented mangled role, no
+    # condition) and with it.
+    mangled = {**grant, "role": "roles/bigquery.dataEditor_with_conditionalbinding_7a34awqsda"}
+    (datasets / "audit.json").write_text(json.dumps({**raw, "access": [mangled]}))
+    (datasets / "audit[accessPolicyVersion=3].json").write_text(
+        json.dumps({**raw, "access": [{**grant, "condition": cond}]})
+    )
+    got, _ = scan_estate(estate_copy)
+    attrs = got.inventory.get(DATASET).attrs  # type: ignore[union-attr]
+    assert attrs["access"] == [
+        {
+            "role": "roles/bigquery.dataEditor",
+            "member": "user:temp@example.org",
+            "condition": {"title": "until 2027", "expression": cond["expression"]},
+        }
     ]
+    # The role is the real one, read by roles.get (not a role that does not exist).
+    editor = got.inventory.get("//iam.googleapis.com/roles/bigquery.dataEditor")
+    assert editor is not None and editor.placeholder is None
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ({"role": "READER", "userByEmail": "u@x.org"}, None),
+        ({"role": "READER", "userByEmail": "u@x.org", "condition": {}}, None),
+        (
+            {"role": "READER", "userByEmail": "u@x.org", "condition": {"expression": "e"}},
+            {"title": "", "expression": "e"},
+        ),
+        # Terraform writes blocks as lists.
+        (
+            {"role": "READER", "condition": [{"title": "t", "expression": "e"}]},
+            {"title": "t", "expression": "e"},
+        ),
+    ],
+)
+def test_access_condition(entry: dict[str, object], expected: object) -> None:
+    assert bigquery.condition(entry) == expected
 
 
 def test_dataset_cmek_expirations_missing_and_denied(estate_copy: Path) -> None:
@@ -164,9 +211,9 @@ def test_dataset_cmek_expirations_missing_and_denied(estate_copy: Path) -> None:
     assert attrs["default_table_expiration_ms"] == 31536000000
     assert attrs["default_partition_expiration_ms"] == 86400000
     assert attrs["access"] == [
-        {"role": "roles/bigquery.dataOwner", "member": "principal://x"},
-        {"role": "READER", "member": "group:g@example.org"},
-        {"role": "WRITER", "member": "user:u@example.org"},
+        {"role": "roles/bigquery.dataOwner", "member": "principal://x", "condition": None},
+        {"role": "READER", "member": "group:g@example.org", "condition": None},
+        {"role": "WRITER", "member": "user:u@example.org", "condition": None},
     ]
     # An IAM role an access entry names is read like a bound one (no fixture: Absent).
     owner = got.inventory.get("//iam.googleapis.com/roles/bigquery.dataOwner")

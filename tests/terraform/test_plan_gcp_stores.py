@@ -388,6 +388,7 @@ def test_dataset_access_entries_of_their_own_resource() -> None:
         {
             "role": "WRITER",
             "member": "serviceAccount:service-300000000003@gcp-sa-logging.iam.gserviceaccount.com",
+            "condition": None,
         }
     ]
     assert found.not_evaluated == {}

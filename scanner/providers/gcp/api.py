@@ -147,7 +147,9 @@ class GcpApi:
         self._lock = threading.Lock()
 
     def retry(self) -> Any:
-        """The Retry handed to each SDK call: 429 and 5xx, within the budget and deadline."""
+        """The Retry handed to each SDK call: 429, 5xx and a dropped connection, within the
+        budget and deadline."""
+        import requests
         from google.api_core import exceptions as gx
         from google.api_core.retry import Retry
 
@@ -157,6 +159,10 @@ class GcpApi:
             gx.BadGateway,
             gx.ServiceUnavailable,
             gx.GatewayTimeout,
+            # The REST transports and the JSON connections raise these raw on a TCP reset;
+            # google-cloud-storage's own default retries them too (one blip is not a failure).
+            requests.exceptions.ConnectionError,
+            requests.exceptions.ChunkedEncodingError,
         )
         deadline = self.deadline
 

@@ -1,8 +1,12 @@
 """BigQuery datasets that sinks export to: their default CMEK key and expirations.
 
 Only sink destinations are read (one `datasets.get` each), through google-cloud-bigquery's
-`Client.get_dataset` with the client's own retry; `Dataset.to_api_repr()` is the REST
-resource the API returned (cloud.google.com/bigquery/docs/reference/rest/v2/datasets).
+client (its connection, credentials and our retry) with `accessPolicyVersion=3`: without it
+an access entry granted under an IAM condition comes back with its role rewritten to
+`roles/..._with_conditionalbinding_<hash>` and no condition
+(cloud.google.com/bigquery/docs/reference/rest/v2/datasets/get, `accessPolicyVersion`), so a
+conditional grant would read as a role that does not exist. `Client.get_dataset` has no such
+argument, so the same GET goes through `Client._call_api`; the answer is the REST Dataset.
 A destination whose get answers 404 is the linker's `Absent`; 403 and other failures keep
 the dataset with its attributes Unknowable(error=True).
 """
@@ -22,6 +26,12 @@ HOST = "bigquery.googleapis.com"
 DATASET = "gcp.bigquery.dataset"
 
 GET_DATASET = Call("bigquery", "datasets.get", "bigquery.datasets.get")
+# The default (FULL) view returns the access entries too, which needs this permission as well
+# (DatasetView: "FULL: datasets.get and datasets.getIamPolicy permissions required"): a
+# second declaration of the same operation, so the generated role holds both.
+GET_DATASET_ACL = Call("bigquery", "datasets.get", "bigquery.datasets.getIamPolicy")
+# The access policy schema that keeps conditions on access entries.
+ACCESS_POLICY_VERSION = 3
 
 # The attributes a failed get leaves unknowable (the ids come from the sink destination).
 READ_ATTRS = (
@@ -67,14 +77,26 @@ def member(entry: dict[str, Any]) -> str | None:
     return None
 
 
-def access(raw: dict[str, Any]) -> list[dict[str, str]]:
-    """The dataset's access entries as `{role, member}` (role as written: WRITER, OWNER,
-    READER or a `roles/...` name)."""
+def condition(entry: dict[str, Any]) -> dict[str, str] | None:
+    """An access entry's IAM condition as `{title, expression}`; None when unconditional."""
+    cond = entry.get("condition")
+    if isinstance(cond, list):  # a Terraform block list
+        cond = cond[0] if cond else None
+    if not isinstance(cond, dict) or not cond.get("expression"):
+        return None
+    return {"title": str(cond.get("title") or ""), "expression": str(cond["expression"])}
+
+
+def access(raw: dict[str, Any]) -> list[dict[str, Any]]:
+    """The dataset's access entries as `{role, member, condition}` (role as written: WRITER,
+    OWNER, READER or a `roles/...` name; condition None when unconditional)."""
     found = []
     for entry in raw.get("access", []):
         who = member(entry)
         if who is not None:
-            found.append({"role": str(entry.get("role", "")), "member": who})
+            found.append(
+                {"role": str(entry.get("role", "")), "member": who, "condition": condition(entry)}
+            )
     return found
 
 
@@ -135,10 +157,15 @@ def _dataset(api: GcpApi, scope: Scope, ref: tuple[str, str]) -> Found:
         page = api.call(
             GET_DATASET,
             project,
-            lambda retry: client.get_dataset(
-                bigquery.DatasetReference(project, name), retry=retry, timeout=READ_TIMEOUT
-            ).to_api_repr(),
-            {"projectId": project, "datasetId": name},
+            lambda retry: client._call_api(
+                retry,
+                span_name="BigQuery.getDataset",
+                method="GET",
+                path=bigquery.DatasetReference(project, name).path,
+                query_params={"accessPolicyVersion": ACCESS_POLICY_VERSION},
+                timeout=READ_TIMEOUT,
+            ),
+            {"projectId": project, "datasetId": name, "accessPolicyVersion": ACCESS_POLICY_VERSION},
             target=f"projects/{project}/datasets/{name}",
         )
     except GcpCallError as exc:
@@ -155,6 +182,13 @@ def _dataset(api: GcpApi, scope: Scope, ref: tuple[str, str]) -> Found:
 SERVICE = Service(
     name="bigquery",
     detailers=(
-        Detailer("sink destination datasets", 2, (DATASET,), (GET_DATASET,), _select, _dataset),
+        Detailer(
+            "sink destination datasets",
+            2,
+            (DATASET,),
+            (GET_DATASET, GET_DATASET_ACL),
+            _select,
+            _dataset,
+        ),
     ),
 )

@@ -5,8 +5,10 @@ google-cloud-compute is REST-only (its transport registry holds only `rest`). Su
 backend services are read with one `aggregatedList` per project rather than one list per
 region: the call count grows with projects, not with projects x regions, and a region nobody
 thought to scan cannot hide a subnet. An aggregated page that names `unreachables` (scopes
-the API could not read) is an incomplete answer: `unreachable()` returns them so the
-collector makes the project's types an error instead of a short list.
+the API could not read), or a scope answered with `warning.code: UNREACHABLE` ("A given scope
+cannot be reached", the Compute v1 `Warning` enum) instead of items, is an incomplete answer:
+`unreachable()` returns those scopes so the collector makes the project's types an error
+instead of a short list.
 """
 
 from __future__ import annotations
@@ -38,9 +40,22 @@ LIST_REGION_BACKEND_SERVICES = Call(
 )
 
 
+# The per-scope warning of an aggregated list saying the scope was not read. Other codes
+# (NO_RESULTS_ON_PAGE: a scope with nothing in it) are not gaps.
+SCOPE_UNREACHABLE = "UNREACHABLE"
+
+
 def unreachable(page: dict[str, Any]) -> list[str]:
-    """The scopes an aggregated page says it could not read."""
-    return [str(s) for s in page.get("unreachables", [])]
+    """The scopes an aggregated page says it could not read: the top-level `unreachables`,
+    and every scope whose own `warning.code` is UNREACHABLE."""
+    missing = [str(s) for s in page.get("unreachables", [])]
+    items = page.get("items")
+    if isinstance(items, dict):
+        for scope, scoped in items.items():
+            warning = (scoped or {}).get("warning") or {}
+            if warning.get("code") == SCOPE_UNREACHABLE and scope not in missing:
+                missing.append(str(scope))
+    return missing
 
 
 def relative(url: str) -> str:
@@ -63,6 +78,10 @@ def _filter(expr: Any) -> str | None:
     return expr
 
 
+def _purpose(value: Any) -> Any:
+    return "PRIVATE" if not value or value == "PRIVATE_RFC_1918" else value
+
+
 def subnetwork_attrs(raw: dict[str, Any]) -> dict[str, Any]:
     """The contract attributes of one Subnetwork (REST JSON). Flow-log parameters are as the
     API returns them (None when it returns none), never filled with defaults: a policy on
@@ -75,8 +94,10 @@ def subnetwork_attrs(raw: dict[str, Any]) -> dict[str, Any]:
         "network": raw.get("network", ""),
         "region": last(raw.get("region")) or "",
         # An absent purpose is PRIVATE (the REST reference: "If unspecified, the subnetwork
-        # purpose defaults to PRIVATE").
-        "purpose": raw.get("purpose") or "PRIVATE",
+        # purpose defaults to PRIVATE"); the legacy PRIVATE_RFC_1918 is documented as the same
+        # "Regular user created or automatically created subnet" (Subnetwork.Purpose enum), so
+        # it is PRIVATE too, as the Terraform mapping reads it.
+        "purpose": _purpose(raw.get("purpose")),
         "flow_logs_enabled": bool(enabled),
         "aggregation_interval": log.get("aggregationInterval"),
         "flow_sampling": float(sampling) if sampling is not None else None,
@@ -99,13 +120,19 @@ def backend_service_attrs(raw: dict[str, Any], scope: str) -> dict[str, Any]:
     """The contract attributes of one BackendService (REST JSON) found under aggregated
     scope `global` or `regions/<r>`."""
     log = raw.get("logConfig") or {}
+    enabled = bool(log.get("enable", False))
     rate = log.get("sampleRate")
+    if rate is None and enabled:
+        # BackendServiceLogConfig.sampleRate: "The default value is 1.0" when logging is
+        # enabled (https://cloud.google.com/compute/docs/reference/rest/v1/backendServices);
+        # proto3 JSON may omit it, and the Terraform mapping applies the same default.
+        rate = 1.0
     return {
         "name": raw["name"],
         "region": last(raw.get("region")) or scope.removeprefix("regions/"),
         "load_balancing_scheme": raw.get("loadBalancingScheme"),
         "protocol": raw.get("protocol"),
-        "logging_enabled": bool(log.get("enable", False)),
+        "logging_enabled": enabled,
         "sample_rate": float(rate) if rate is not None else None,
     }
 

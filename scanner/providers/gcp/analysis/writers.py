@@ -160,7 +160,10 @@ def _own_grants(dest: Resource, who: str, roles: Roles, verdict: _Verdict) -> No
         )
         return
     if attr == "access":
-        value = [{"role": e.get("role"), "members": [e.get("member")]} for e in value or []]
+        value = [
+            {"role": e.get("role"), "members": [e.get("member")], "condition": e.get("condition")}
+            for e in value or []
+        ]
     _check(value or [], who, dest, roles, verdict)
 
 

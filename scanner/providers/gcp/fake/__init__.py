@@ -50,6 +50,8 @@ class Request:
 
 # (request) -> (status, body) to answer instead of the files, or None to use them.
 Override = Callable[[Request], tuple[int, Any] | None]
+# The status an override answers to drop the connection without any answer (a network blip).
+DROP = -1
 
 
 def file_for(root: Path, path: str, query: Mapping[str, str]) -> Path | None:
@@ -175,6 +177,10 @@ class FakeGoogle:
                 auth = self.headers.get("Authorization")
                 seen = Request(host, self.command, path, query, body, auth)
                 status, answer = fake.answer(seen)
+                if status == DROP:
+                    # A TCP reset mid-request: no answer, connection closed.
+                    self.close_connection = True
+                    return
                 data = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=UTF-8")
