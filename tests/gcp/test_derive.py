@@ -116,6 +116,7 @@ def estate(
     org_bindings: tuple[dict[str, Any], ...] = (),
     app_bindings: tuple[dict[str, Any], ...] = (),
     archive_key: str | None = None,
+    logging_bindings: tuple[dict[str, Any], ...] = (),
 ) -> Inventory:
     inv = Inventory()
     inv.extend(
@@ -138,6 +139,7 @@ def estate(
                 "300000000001",
                 [ORG],
                 audit=[_audit("allServices", "ADMIN_READ", "DATA_READ", "DATA_WRITE")],
+                bindings=list(logging_bindings),
             ),
             _project("prod-app", "300000000002", [PROD, ORG], bindings=list(app_bindings)),
             _project(
@@ -677,6 +679,62 @@ def test_a_writer_granted_only_under_a_condition_is_unknown() -> None:
     sink = _sink("projects/dev-tools", "cond", "storage.googleapis.com/cond-bucket", writer=WRITER)
     got = attr(estate(bucket, sink), sink.id, "writer_can_write")
     assert isinstance(got, Unknowable) and "condition" in got.reason
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ('resource.name.endsWith("buckets/audit-locked")', True),
+        ('resource.name == "projects/lw-logging/locations/global/buckets/audit-locked"', True),
+        ('resource.name.startsWith("projects/lw-logging/locations/global/")', True),
+        # siblings: the same shapes naming another bucket
+        ('resource.name.endsWith("buckets/other")', False),
+        ('resource.name == "projects/lw-logging/locations/global/buckets/other"', False),
+        # anything else stays unevaluated
+        ("request.time < timestamp('2030-01-01T00:00:00Z')", None),
+        ('resource.name.endsWith("buckets/audit-locked") && request.time < 1', None),
+    ],
+)
+def test_a_documented_bucket_writer_condition_on_a_log_bucket(
+    expression: str, expected: bool | None
+) -> None:
+    grant = _binding("roles/logging.bucketWriter", WRITER, condition=expression)
+    sink = _sink(
+        "projects/dev-tools",
+        "to-central",
+        "logging.googleapis.com/projects/lw-logging/locations/global/buckets/audit-locked",
+        writer=WRITER,
+    )
+    writer_role = _role("roles/logging.bucketWriter", "logging.buckets.write")
+    inv = estate(sink, writer_role, logging_bindings=(grant,))
+    got = attr(inv, sink.id, "writer_can_write")
+    if expected is None:
+        assert isinstance(got, Unknowable) and "condition" in got.reason
+    else:
+        assert got is expected
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ('resource.name.startsWith("projects/_/buckets/cond-bucket/")', True),
+        ('resource.name.startsWith("projects/_/buckets/other/")', False),
+        # a write is checked on the new object, never on the bucket's own name
+        ('resource.name == "projects/_/buckets/cond-bucket"', False),
+        ('resource.name.endsWith(".json")', None),
+    ],
+)
+def test_a_resource_name_condition_on_a_cloud_storage_writer(
+    expression: str, expected: bool | None
+) -> None:
+    grant = _binding("roles/storage.objectCreator", WRITER, condition=expression)
+    bucket = _bucket("cond-bucket", "lw-logging", [grant])
+    sink = _sink("projects/dev-tools", "cond", "storage.googleapis.com/cond-bucket", writer=WRITER)
+    got = attr(estate(bucket, sink), sink.id, "writer_can_write")
+    if expected is None:
+        assert isinstance(got, Unknowable) and "condition" in got.reason
+    else:
+        assert got is expected
 
 
 def test_a_project_level_grant_on_the_bucket_s_project_counts() -> None:
