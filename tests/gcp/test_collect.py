@@ -201,7 +201,7 @@ def test_calls_of_the_golden_scan_and_their_growth(estate_copy: Path) -> None:
             searches.append(sum(r.path.endswith(":search") for r in fake.requests))
         finally:
             fake.stop()
-    # 39 for the hierarchy, IAM policies and Cloud Logging, 62 for the service modules (per
+    # 43 for the hierarchy, IAM policies and Cloud Logging, 62 for the service modules (per
     # project: alert policies, channels, subnetworks, networks, backend services, DNS
     # policies, the Cloud Asset API state, custom roles; plus the organization's custom roles
     # over two pages, eleven predefined roles, two keys with their policies and their two key
@@ -209,9 +209,10 @@ def test_calls_of_the_golden_scan_and_their_growth(estate_copy: Path) -> None:
     # project). The gateway counts every request, failed ones included (dev-sandbox's
     # Monitoring lists, custom roles and Cloud SQL instances fail on their first page).
     # The hierarchy: folders.search and projects.search per level (organization, then its
-    # two folders in one batch; the fake pages scoped answers three at a time).
-    assert counts[0] == (106, 106)
-    assert searches == [5, 6, 8]  # dev's 2, 7, 12 projects: 2, 3, 5 pages with prod's 2
+    # two folders in one batch; the fake pages scoped answers three at a time), and the
+    # cross-check's unscoped folder and project lists (two pages each).
+    assert counts[0] == (110, 110)
+    assert searches == [9, 10, 12]  # dev's 2, 7, 12 projects: 2, 3, 5 pages with prod's 2
     assert counts[1][0] - counts[0][0] == 5 * 13 + 1
     assert counts[2][0] - counts[1][0] == 5 * 13 + 2
 

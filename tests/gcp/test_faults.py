@@ -282,8 +282,10 @@ def test_a_failed_project_search_is_an_error_for_the_whole_scope(fake: FakeGoogl
     )
     got = scan(fake)
     assert got.facts.accounts == []
-    # One error per failed search: the organization's level, then its folders' level.
-    error, below = [e for e in got.inventory.errors if e.operation == "projects.search"]
+    # One error per failed search: the organization's level, its folders' level, and the
+    # cross-check's unscoped list.
+    error, below, cross = [e for e in got.inventory.errors if e.operation == "projects.search"]
+    assert cross.account == "organizations/100000000001"
     assert error.account == "organizations/100000000001"
     assert "gcp.project" in error.resource_types
     assert "the projects under organizations/100000000001 are not known" in error.message

@@ -145,15 +145,17 @@ def _query(kind: str, parents: list[str]) -> str:
     return " OR ".join(f"parent={p}" for p in parents)
 
 
-def _search(api: GcpApi, tree: Tree, kind: str, parents: list[str]) -> list[Node] | None:
-    """The folders or projects whose parent is one of `parents` (one paged, scoped search);
-    None when it failed, the failure in `tree.errors` naming the parents whose children are
-    therefore not known."""
+def _search(
+    api: GcpApi, tree: Tree, kind: str, parents: list[str], account: str = ""
+) -> list[Node] | None:
+    """The folders or projects whose parent is one of `parents` (one paged, scoped search;
+    no parents: everything the caller may see); None when it failed, the failure in
+    `tree.errors` naming the parents whose children are therefore not known."""
     call = PROJECTS_SEARCH if kind == "project" else FOLDERS_SEARCH
     client = _client(api, kind)
     method = "search_projects" if kind == "project" else "search_folders"
-    query = _query(kind, parents)
-    account = ",".join(parents)
+    query = _query(kind, parents) if parents else ""
+    account = account or ",".join(parents)
     try:
         pages = api.pages(
             call,
@@ -174,14 +176,15 @@ def _search(api: GcpApi, tree: Tree, kind: str, parents: list[str]) -> list[Node
                 "global",
                 call.operation,
                 exc.code,
-                f"{exc.message} (so the {kind}s under {', '.join(parents)} are not known)",
+                f"{exc.message} (so the {kind}s under {', '.join(parents or [account])} are"
+                " not known)",
                 NODE_TYPES,
             )
         )
         return None
     # Only children of the asked parents: membership comes from the query, never from a
     # guess (a search answer naming any other parent is not trusted into the scan).
-    return [n for n in found if n.parent in parents]
+    return [n for n in found if n.parent in parents] if parents else found
 
 
 def _subtree(api: GcpApi, tree: Tree, roots: list[str]) -> list[Node]:
@@ -210,6 +213,65 @@ def _subtree(api: GcpApi, tree: Tree, roots: list[str]) -> list[Node]:
     return projects
 
 
+def _place(project: Node, index: Mapping[str, Node], roots: list[str]) -> str:
+    """ "in" when the parent chain (through what the searches returned) reaches a root, "out"
+    when it reaches another organization or ends, "unknown" at a folder nobody returned."""
+    node, seen = project, set()
+    while node.parent and node.parent not in seen:
+        parent = node.parent
+        seen.add(parent)
+        if parent in roots:
+            return "in"
+        if parent.startswith("organizations/") or parent not in index:
+            return "out" if parent.startswith("organizations/") else "unknown"
+        node = index[parent]
+    return "out"
+
+
+def _cross_check(api: GcpApi, tree: Tree, roots: list[str]) -> list[Node]:
+    """Every project the caller can see (an unscoped, paged search of folders and projects,
+    read as lists only: no node outside the scan is read), placed by its parent chain through
+    those lists. One the scoped walk missed (search is eventually consistent) but whose chain
+    reaches a root is scanned; one whose chain breaks at a folder the caller cannot see may
+    or may not be below the roots: it is not scanned and one error names it (never a silent
+    drop). Projects of other organizations are left alone."""
+    account = ",".join(roots)
+    folders = _search(api, tree, "folder", [], account)
+    projects = _search(api, tree, "project", [], account)
+    if folders is None or projects is None:
+        return []  # the failed search is already an error naming what is not known
+    index = {f.name: f for f in folders}
+    index.update(tree.nodes)
+    found: list[Node] = []
+    undecided: list[str] = []
+    for project in (p for p in projects if p.name not in tree.nodes):
+        place = _place(project, index, roots)
+        if place == "in":
+            parent = project.parent or ""
+            while parent in index and parent not in tree.nodes:
+                tree.nodes[parent] = index[parent]
+                parent = index[parent].parent or ""
+            tree.nodes[project.name] = project
+            found.append(project)
+        elif place == "unknown":
+            undecided.append(f"{project.account} (parent {project.parent})")
+    if undecided:
+        tree.errors.append(
+            CollectionError(
+                "gcp",
+                account,
+                "global",
+                PROJECTS_SEARCH.operation,
+                "MEMBERSHIP_UNKNOWN",
+                f"{len(undecided)} project(s) the caller can see are under a folder it cannot"
+                f" see, so whether they are under {account} is unknown; not scanned: "
+                + ", ".join(sorted(undecided)),
+                NODE_TYPES,
+            )
+        )
+    return found
+
+
 def _resolve_parents(api: GcpApi, tree: Tree, names: Iterable[str]) -> None:
     """Read the ancestors of `names` not yet known, up to the organization (each once)."""
     for name in names:
@@ -235,7 +297,7 @@ def enumerate_scope(
     roots += [f"folders/{f}" for f in folders]
     for root in roots:
         _get(api, tree, root)
-    wanted = _subtree(api, tree, roots) if roots else []
+    wanted = [*_subtree(api, tree, roots), *_cross_check(api, tree, roots)] if roots else []
     for project_id in projects:
         # A named project that cannot be read is still scanned: every call about it then
         # fails, and its rows are errors rather than missing.
