@@ -151,8 +151,16 @@ class PlanContext:
         is_state: bool,
         account: str,
         handles: tuple[str, ...] = ("id", "name"),
+        complete: bool = False,
+        changes: Mapping[str, Any] | None = None,
     ) -> None:
         self.account = account
+        # The plan's resource_changes entries by address (a state has none): what the change
+        # does (actions, before), for values the provider writes only on some changes.
+        self.changes = changes or {}
+        # Whether the plan is taken to be the whole estate (--assume-complete): only then does
+        # "nothing in the plan names it" mean "nothing names it".
+        self.complete = complete
         self.handle_keys = handles
         self.resources = resources
         self.provider_config = provider_config

@@ -84,10 +84,14 @@ class _Tables:
 
 
 def plan_inventory(
-    plan: Mapping[str, Any], account: str = "plan", adapters: Sequence[Adapter] | None = None
+    plan: Mapping[str, Any],
+    account: str = "plan",
+    adapters: Sequence[Adapter] | None = None,
+    complete: bool = False,
 ) -> PlanScan:
     """Map a loaded plan (or state) onto the resource types of every cloud with Terraform
-    mappings (default: every registered one), linked and derived."""
+    mappings (default: every registered one), linked and derived; `complete` when the plan is
+    assumed to be the whole estate (--assume-complete)."""
     clouds = _with_terraform(adapters)
     tables = _Tables.of(clouds)
     is_state = "planned_values" not in plan
@@ -111,6 +115,8 @@ def plan_inventory(
         is_state,
         account,
         tuple(tables.handles) or ("id", "name"),
+        complete,
+        changes,
     )
     not_evaluated = _assign(resources, ctx, tables)
     evidence = _Evidence(changes, is_state)

@@ -33,7 +33,7 @@ class PlanSource:
         """Read, map and link the plan (local and quick: `deadline` does not apply)."""
         started = now_iso()
         plan = load_plan(self.path)
-        planned = plan_inventory(plan)
+        planned = plan_inventory(plan, complete=self.assume_complete)
         if self.evidence is not None:
             for blob in planned.evidence.values():
                 self.evidence.keep(blob)

@@ -297,6 +297,9 @@ class Compiler:
         if not isinstance(name, str) or not name:
             raise CompileError((*path, "follow"), "follow must name a link")
         quant, node = self._quantified(cond, "follow", path)
+        none_linked = cond.get("label")  # a follow's label says what "nothing linked" means
+        if none_linked is not None and not isinstance(none_linked, str):
+            raise CompileError((*path, "label"), "label must be a string")
 
         def run(res: Resource, _cur: Any, ctx: Context) -> Outcome:
             link = res.links.get(name)
@@ -327,7 +330,7 @@ class Compiler:
             what = name.replace("_", " ")
             if quant == "none" and absent:
                 return combine_all([quantify(quant, node.text, outcomes, what), *absent])
-            return quantify(quant, node.text, outcomes, what, f"{what}: none linked")
+            return quantify(quant, node.text, outcomes, what, none_linked or f"{what}: none linked")
 
         return Node(run, f"{quant} {name} ({node.text})")
 

@@ -88,8 +88,8 @@ def _role(name: str, *perms: str) -> Resource:
     )
 
 
-def _bucket(name: str, project: str, bindings: Any) -> Resource:
-    attrs = {"name": name, "bindings": bindings, "default_kms_key": None}
+def _bucket(name: str, project: str, bindings: Any, key: str | None = None) -> Resource:
+    attrs = {"name": name, "bindings": bindings, "default_kms_key": key}
     return Resource(
         "gcp", project, "US", "gcp.storage.bucket", f"//storage.googleapis.com/{name}", name, attrs
     )
@@ -110,7 +110,14 @@ def _log_bucket(parent: str, bucket_id: str) -> Resource:
     )
 
 
-def estate(*extra: Resource, errors: tuple[CollectionError, ...] = ()) -> Inventory:
+def estate(
+    *extra: Resource,
+    errors: tuple[CollectionError, ...] = (),
+    org_bindings: tuple[dict[str, Any], ...] = (),
+    app_bindings: tuple[dict[str, Any], ...] = (),
+    archive_key: str | None = None,
+    logging_bindings: tuple[dict[str, Any], ...] = (),
+) -> Inventory:
     inv = Inventory()
     inv.extend(
         [
@@ -122,6 +129,7 @@ def estate(*extra: Resource, errors: tuple[CollectionError, ...] = ()) -> Invent
                     _binding("roles/owner", "user:alice@example.org"),
                     _binding("roles/logging.admin", "group:secops@example.org"),
                     _binding("roles/viewer", "domain:example.org"),
+                    *org_bindings,
                 ],
             ),
             _rm(PROD, [ORG], [_audit("allServices", "DATA_READ")]),
@@ -131,8 +139,9 @@ def estate(*extra: Resource, errors: tuple[CollectionError, ...] = ()) -> Invent
                 "300000000001",
                 [ORG],
                 audit=[_audit("allServices", "ADMIN_READ", "DATA_READ", "DATA_WRITE")],
+                bindings=list(logging_bindings),
             ),
-            _project("prod-app", "300000000002", [PROD, ORG]),
+            _project("prod-app", "300000000002", [PROD, ORG], bindings=list(app_bindings)),
             _project(
                 "prod-data",
                 "300000000003",
@@ -183,6 +192,7 @@ def estate(*extra: Resource, errors: tuple[CollectionError, ...] = ()) -> Invent
                     _binding("roles/storage.objectCreator", WRITER),
                     _binding("roles/storage.objectAdmin", "user:mallory@example.org"),
                 ],
+                archive_key,
             ),
             _sink(
                 "projects/lw-logging",
@@ -355,6 +365,16 @@ def test_a_log_bucket_of_a_project_outside_the_scan_is_unknown() -> None:
     assert "project elsewhere, outside the scan" in target.placeholder.reason
 
 
+KEY_NAME = "projects/lw-logging/locations/us/keyRings/audit/cryptoKeys/archive"
+RING = "projects/lw-logging/locations/us/keyRings/audit"
+
+
+def _key(bindings: Any, ring: Any) -> Resource:
+    attrs = {"name": KEY_NAME, "bindings": bindings, "key_ring_bindings": ring}
+    rid = f"//cloudkms.googleapis.com/{KEY_NAME}"
+    return Resource("gcp", "lw-logging", "us", "gcp.kms.key", rid, "archive", attrs)
+
+
 # --- tamper principals ----------------------------------------------------------------------
 
 
@@ -400,6 +420,90 @@ def test_conditional_grants_are_marked() -> None:
     assert bob and bob[0]["conditional"] is True and "request.time" in bob[0]["condition"]
 
 
+def _held(rows: list[Any], member: str) -> list[tuple[str, list[str]]]:
+    return [
+        (r["granted_at"], r["permissions"])
+        for r in rows
+        if not isinstance(r, Unknowable) and r["member"] == member
+    ]
+
+
+def test_creating_a_sink_on_an_ancestor_can_intercept_the_project_s_export() -> None:
+    # a custom role holding only logging.sinks.create: at the organization it lets its holder
+    # add an intercepting sink above every project; in the project itself a new sink adds an
+    # export and removes none (sibling)
+    inv = estate(
+        _role("organizations/100000000001/roles/sinkCreator", "logging.sinks.create"),
+        org_bindings=(_binding("organizations/100000000001/roles/sinkCreator", "user:eve@x.org"),),
+        app_bindings=(_binding("organizations/100000000001/roles/sinkCreator", "user:ann@x.org"),),
+    )
+    rows = _rows(inv, "prod-app")
+    assert _held(rows, "user:eve@x.org") == [(ORG, ["logging.sinks.create"])]
+    assert _held(rows, "user:ann@x.org") == []
+
+
+def test_moving_or_deleting_the_project_is_tampering() -> None:
+    inv = estate(
+        _role("projects/prod-app/roles/mover", "resourcemanager.projects.move"),
+        _role("roles/resourcemanager.projectDeleter", "resourcemanager.projects.delete"),
+        app_bindings=(_binding("projects/prod-app/roles/mover", "user:max@x.org"),),
+        org_bindings=(_binding("roles/resourcemanager.projectDeleter", "user:del@x.org"),),
+    )
+    rows = _rows(inv, "prod-app")
+    assert _held(rows, "user:max@x.org") == [
+        ("projects/prod-app", ["resourcemanager.projects.move"])
+    ]
+    assert _held(rows, "user:del@x.org") == [(ORG, ["resourcemanager.projects.delete"])]
+
+
+def test_rewriting_the_key_s_iam_policy_or_primary_version_is_tampering() -> None:
+    key_name = "projects/lw-logging/locations/us/keyRings/audit/cryptoKeys/archive"
+    key = Resource(
+        "gcp",
+        "lw-logging",
+        "us",
+        "gcp.kms.key",
+        f"//cloudkms.googleapis.com/{key_name}",
+        "archive",
+        {
+            "name": key_name,
+            "bindings": [
+                _binding("projects/lw-logging/roles/keyIam", "user:kim@x.org"),
+                _binding("projects/lw-logging/roles/keyEdit", "user:ken@x.org"),
+                _binding("roles/cloudkms.viewer", "user:viv@x.org"),
+            ],
+        },
+    )
+    inv = estate(
+        key,
+        _role("projects/lw-logging/roles/keyIam", "cloudkms.cryptoKeys.setIamPolicy"),
+        _role("projects/lw-logging/roles/keyEdit", "cloudkms.cryptoKeys.update"),
+        _role("roles/cloudkms.viewer", "cloudkms.cryptoKeys.get"),
+        _role("roles/storage.objectAdmin", "storage.objects.delete"),
+        archive_key=key_name,
+    )
+    rows = _rows(inv, "prod-app")
+    assert _held(rows, "user:kim@x.org") == [(key.id, ["cloudkms.cryptoKeys.setIamPolicy"])]
+    assert _held(rows, "user:ken@x.org") == [(key.id, ["cloudkms.cryptoKeys.update"])]
+    assert _held(rows, "user:viv@x.org") == []
+
+
+def test_a_kms_admin_on_the_key_ring_can_destroy_the_log_store_key() -> None:
+    key = _key([], [_binding("roles/cloudkms.admin", "user:x@x.org")])
+    admin = _role(
+        "roles/cloudkms.admin", "cloudkms.cryptoKeyVersions.destroy", "cloudkms.keyRings.get"
+    )
+    inv = estate(key, admin, _role("roles/storage.objectAdmin"), archive_key=KEY_NAME)
+    assert _held(_rows(inv, "prod-app"), "user:x@x.org") == [
+        (f"//cloudkms.googleapis.com/{RING}", ["cloudkms.cryptoKeyVersions.destroy"])
+    ]
+    # an unreadable ring policy is an unknowable row beside what is known
+    key = _key([], Unknowable(f"keyRings.getIamPolicy for {RING} failed: 403", True))
+    rows = _rows(estate(key, _role("roles/storage.objectAdmin"), archive_key=KEY_NAME), "prod-app")
+    assert any(isinstance(r, Unknowable) and r.error and RING in r.reason for r in rows)
+    assert _held(rows, "user:alice@example.org")
+
+
 def test_an_unreadable_project_policy_makes_tamper_principals_an_error() -> None:
     got = attr(estate(), RM + "projects/dev-sandbox", "tamper_principals")
     assert isinstance(got, Unknowable) and got.error
@@ -416,10 +520,19 @@ def test_limits_name_what_was_not_evaluated() -> None:
 @pytest.mark.parametrize(
     ("members", "expected"),
     [
-        (["allUsers"], [{"member": "allUsers", "role": "roles/storage.objectViewer"}]),
+        (
+            ["allUsers"],
+            [{"member": "allUsers", "role": "roles/storage.objectViewer", "granted_at": "pub"}],
+        ),
         (
             ["allAuthenticatedUsers"],
-            [{"member": "allAuthenticatedUsers", "role": "roles/storage.objectViewer"}],
+            [
+                {
+                    "member": "allAuthenticatedUsers",
+                    "role": "roles/storage.objectViewer",
+                    "granted_at": "pub",
+                }
+            ],
         ),
         (["domain:example.org"], []),
     ],
@@ -433,6 +546,25 @@ def test_public_members_of_an_unreadable_policy_stay_unknowable() -> None:
     bucket = _bucket("pub", "lw-logging", Unknowable("getIamPolicy failed: 403", True))
     got = attr(estate(bucket), bucket.id, "public_members")
     assert isinstance(got, Unknowable) and got.error
+
+
+def test_a_public_key_ring_makes_its_keys_public() -> None:
+    dec = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+    key = _key([], [_binding(dec, "allUsers", "group:kms@example.org")])
+    assert attr(estate(key), key.id, "public_members") == [
+        {"member": "allUsers", "role": dec, "granted_at": RING}
+    ]
+    # sibling: the ring grants only named principals, the key itself is public
+    key = _key([_binding(dec, "allAuthenticatedUsers")], [_binding(dec, "group:kms@x.org")])
+    assert attr(estate(key), key.id, "public_members") == [
+        {"member": "allAuthenticatedUsers", "role": dec, "granted_at": KEY_NAME}
+    ]
+
+
+def test_an_unreadable_key_ring_policy_leaves_the_key_s_public_members_unknowable() -> None:
+    key = _key([], Unknowable(f"keyRings.getIamPolicy for {RING} failed: 403", True))
+    got = attr(estate(key), key.id, "public_members")
+    assert isinstance(got, Unknowable) and got.error and RING in got.reason
 
 
 def test_derivers_do_not_change_the_input() -> None:
@@ -547,6 +679,62 @@ def test_a_writer_granted_only_under_a_condition_is_unknown() -> None:
     sink = _sink("projects/dev-tools", "cond", "storage.googleapis.com/cond-bucket", writer=WRITER)
     got = attr(estate(bucket, sink), sink.id, "writer_can_write")
     assert isinstance(got, Unknowable) and "condition" in got.reason
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ('resource.name.endsWith("buckets/audit-locked")', True),
+        ('resource.name == "projects/lw-logging/locations/global/buckets/audit-locked"', True),
+        ('resource.name.startsWith("projects/lw-logging/locations/global/")', True),
+        # siblings: the same shapes naming another bucket
+        ('resource.name.endsWith("buckets/other")', False),
+        ('resource.name == "projects/lw-logging/locations/global/buckets/other"', False),
+        # anything else stays unevaluated
+        ("request.time < timestamp('2030-01-01T00:00:00Z')", None),
+        ('resource.name.endsWith("buckets/audit-locked") && request.time < 1', None),
+    ],
+)
+def test_a_documented_bucket_writer_condition_on_a_log_bucket(
+    expression: str, expected: bool | None
+) -> None:
+    grant = _binding("roles/logging.bucketWriter", WRITER, condition=expression)
+    sink = _sink(
+        "projects/dev-tools",
+        "to-central",
+        "logging.googleapis.com/projects/lw-logging/locations/global/buckets/audit-locked",
+        writer=WRITER,
+    )
+    writer_role = _role("roles/logging.bucketWriter", "logging.buckets.write")
+    inv = estate(sink, writer_role, logging_bindings=(grant,))
+    got = attr(inv, sink.id, "writer_can_write")
+    if expected is None:
+        assert isinstance(got, Unknowable) and "condition" in got.reason
+    else:
+        assert got is expected
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ('resource.name.startsWith("projects/_/buckets/cond-bucket/")', True),
+        ('resource.name.startsWith("projects/_/buckets/other/")', False),
+        # a write is checked on the new object, never on the bucket's own name
+        ('resource.name == "projects/_/buckets/cond-bucket"', False),
+        ('resource.name.endsWith(".json")', None),
+    ],
+)
+def test_a_resource_name_condition_on_a_cloud_storage_writer(
+    expression: str, expected: bool | None
+) -> None:
+    grant = _binding("roles/storage.objectCreator", WRITER, condition=expression)
+    bucket = _bucket("cond-bucket", "lw-logging", [grant])
+    sink = _sink("projects/dev-tools", "cond", "storage.googleapis.com/cond-bucket", writer=WRITER)
+    got = attr(estate(bucket, sink), sink.id, "writer_can_write")
+    if expected is None:
+        assert isinstance(got, Unknowable) and "condition" in got.reason
+    else:
+        assert got is expected
 
 
 def test_a_project_level_grant_on_the_bucket_s_project_counts() -> None:

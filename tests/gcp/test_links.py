@@ -215,3 +215,45 @@ def test_live_gaps_from_the_scope_count_only_projects_in_scan() -> None:
     inv = Inventory()
     gaps = live_gaps(inv, scope)
     assert gaps.accounts == {"organizations/1", "lw-logging"}
+
+
+def _alert_of(aid: str, combiner: str, *conditions: tuple[str, list[str]]) -> Resource:
+    attrs = {
+        "conditions": [
+            {"kind": kind, "filter": None, "query": None, "metric_types": types}
+            for kind, types in conditions
+        ],
+        "combiner": combiner,
+        "notification_channels": [],
+        "enabled": True,
+    }
+    return _res("gcp.monitoring.alert_policy", MON + f"alertPolicies/{aid}", "lw-logging", attrs)
+
+
+def test_only_a_threshold_condition_that_fires_alone_links_the_metric() -> None:
+    own = "logging.googleapis.com/user/ownership"
+    cpu = "compute.googleapis.com/instance/cpu/utilization"
+    inv = linked(
+        _metric("ownership"),
+        # absence on the metric fires when nothing happens; the threshold is on CPU
+        _alert_of("1", "OR", ("absent", [own]), ("threshold", [cpu])),
+        # AND: the unrelated CPU condition gates the alert
+        _alert_of("2", "AND", ("threshold", [own]), ("threshold", [cpu])),
+        # sibling: OR with an unrelated condition fires on the metric alone
+        _alert_of("3", "OR", ("threshold", [own]), ("threshold", [cpu])),
+        # boundary: AND of conditions that are all thresholds on the metric
+        _alert_of("4", "AND", ("threshold", [own]), ("threshold", [own])),
+        # one condition: the combiner does not matter
+        _alert_of("5", "AND", ("threshold", [own])),
+    )
+    link = inv.get(METRIC + "ownership").links["alert_policies"]  # type: ignore[union-attr]
+    assert sorted(link.targets) == [MON + f"alertPolicies/{n}" for n in ("3", "4", "5")]
+
+
+def test_an_unreadable_combiner_of_several_conditions_is_unknown() -> None:
+    own = "logging.googleapis.com/user/ownership"
+    alert = _alert_of("1", "OR", ("threshold", [own]), ("threshold", [own]))
+    alert.attrs["combiner"] = Unknowable("combiner not read")
+    inv = linked(_metric("ownership"), alert)
+    link = inv.get(MON + "alertPolicies/1").links["metrics"]  # type: ignore[union-attr]
+    assert link.unresolved is not None and link.targets == ()

@@ -243,8 +243,21 @@ def test_a_failure_names_an_entry_the_filter_misses() -> None:
     reason = check(narrow, cis("route-changes")).reason
     assert reason == (
         f'an entry with {MN}="compute.routes.delete", resource.type="gce_route" matches the '
-        "required filter but not this one"
+        f'required filter but not this one (it fails {MN}:"compute.routes.insert")'
     )
+
+
+def test_a_failure_names_the_restriction_that_narrows_the_filter() -> None:
+    # every cloudsql.instances.update audit entry has this resource type, but the filter text
+    # alone cannot show it: the finding at least names the added restriction
+    added = f'{MN}="cloudsql.instances.update" AND resource.type="cloudsql_database"'
+    reason = check(added, cis("sql-instance-changes")).reason
+    assert reason is not None and reason.endswith('(it fails resource.type="cloudsql_database")')
+    # sibling: an excluded principal is named with its NOT
+    who = "protoPayload.authenticationInfo.principalEmail"
+    excluding = f'{MN}="cloudsql.instances.update" AND NOT {who}:"deployer@"'
+    reason = check(excluding, cis("sql-instance-changes")).reason
+    assert reason is not None and reason.endswith(f'(it fails NOT {who}:"deployer@")')
 
 
 def test_an_undecided_comparison_is_named() -> None:

@@ -30,8 +30,9 @@ from tests.terraform.gcpplan import (
     golden_scan,
     scan,
     schema_problems,
+    set_actions,
 )
-from tests.terraform.planedit import values
+from tests.terraform.planedit import change, values
 
 # ----- the golden plan as the live scan would see the same estate ----------------------------
 
@@ -168,8 +169,9 @@ def test_destination_bucket_and_its_key() -> None:
     key = get(found, f"//cloudkms.googleapis.com/{ARCHIVE_KEY}")
     assert key.attrs["rotation_period_seconds"] == 90 * 86400
     assert key.links["protects"].targets == (ARCHIVE,)
-    # The provider sets nextRotationTime whenever it writes a rotation period.
-    assert key.attrs["next_rotation_time"] == "set by the provider on apply: apply time + 7776000s"
+    # The plan leaves the key alone: its nextRotationTime is what Cloud KMS holds, not in the
+    # plan.
+    assert isinstance(key.attrs["next_rotation_time"], Unknowable)
     # The provider reads the primary version back into state.
     assert key.attrs["primary_state"] == "ENABLED"
 
@@ -189,6 +191,7 @@ def test_key_rotation_period_and_next_rotation(
 ) -> None:
     plan = golden()
     address = "google_kms_crypto_key.archive"
+    set_actions(plan, address, ["create"])  # a new key: the provider writes both
     if isinstance(period, Unknowable):
         after_unknown(plan, address, "rotation_period")
     else:
@@ -277,3 +280,31 @@ def test_network_logging() -> None:
     )
     backend = get(found, f"{base}global/backendServices/web-backend").attrs
     assert (backend["protocol"], backend["logging_enabled"]) == ("HTTPS", False)
+
+
+@pytest.mark.parametrize(
+    ("actions", "before_period", "known"),
+    [
+        (["no-op"], "7776000s", False),
+        # An update that leaves rotation_period alone writes no nextRotationTime.
+        (["update"], "7776000s", False),
+        # Changing the period writes nextRotationTime with it.
+        (["update"], "31536000s", True),
+        (["delete", "create"], "7776000s", True),
+    ],
+    ids=["no-op", "update-other", "update-period", "replace"],
+)
+def test_next_rotation_is_known_only_when_the_provider_writes_it(
+    actions: list[str], before_period: str, known: bool
+) -> None:
+    """A key the plan leaves alone may have had its next rotation moved years ahead outside
+    Terraform: the plan cannot say it is due within 90 days (CIS 1.10)."""
+    plan = golden()
+    address = "google_kms_crypto_key.archive"
+    set_actions(plan, address, actions)
+    change(plan, address)["before"]["rotation_period"] = before_period
+    value = attr(scan(plan), f"//cloudkms.googleapis.com/{ARCHIVE_KEY}", "next_rotation_time")
+    if known:
+        assert value == "set by the provider on apply: apply time + 7776000s"
+    else:
+        assert isinstance(value, Unknowable) and not value.error

@@ -31,7 +31,7 @@ from tests.terraform.gcpplan import (
     schema_problems,
     set_actions,
 )
-from tests.terraform.planedit import change, expressions, values
+from tests.terraform.planedit import change, drop, expressions, values
 
 # ----- destroyed log stores ----------------------------------------------------------------
 
@@ -88,6 +88,93 @@ def test_destroying_a_bucket_no_sink_writes_to_is_not_a_log_store_change() -> No
     # Its retention is still locked: destroying it is a log store change all the same.
     assert set(_changes(scan(plan))) == {"google_storage_bucket.archive"}
     change(plan, "google_storage_bucket.archive")["before"]["retention_policy"] = []
+    assert _changes(scan(plan)) == {}
+
+
+LOGBUCKET_KEY = "google_kms_crypto_key.logbucket"
+ARCHIVE_KEY = "google_kms_crypto_key.archive"
+
+
+@pytest.mark.parametrize(
+    ("address", "actions", "expected"),
+    [
+        # The key of the audit-locked log bucket's CMEK settings.
+        (LOGBUCKET_KEY, ["delete"], Status.FAIL),
+        # The key of the bucket the folder sink writes to (replacing a key destroys its
+        # versions as well).
+        (ARCHIVE_KEY, ["delete", "create"], Status.FAIL),
+        (ARCHIVE_KEY, ["update"], Status.PASS),
+        # A project whose deletion_policy lets the provider delete it: its _Required and
+        # _Default log buckets and its sinks go with it.
+        ("google_project.dev_tools", ["delete"], Status.FAIL),
+        ("google_project.prod_app", ["create", "delete"], Status.FAIL),
+    ],
+)
+def test_destroying_a_log_stores_key_or_a_project_is_a_finding(
+    address: str, actions: list[str], expected: Status, store_policy: list[Any]
+) -> None:
+    plan = golden()
+    set_actions(plan, address, actions)
+    if address.startswith("google_project."):
+        # The golden projects keep the provider's default PREVENT.
+        change(plan, address)["before"]["deletion_policy"] = "DELETE"
+    found = scan(plan)
+    assert set(_changes(found)) == {address}
+    (finding,) = evaluate(store_policy, found.inventory)
+    assert finding.status is expected, finding.message
+
+
+def test_a_key_no_log_store_uses_is_not_a_log_store_change() -> None:
+    """The sibling: the archive bucket names no key any more (in the plan and in the
+    configuration): destroying the key destroys no log store's entries."""
+    plan = golden()
+    set_actions(plan, ARCHIVE_KEY, ["delete"])
+    for side in ("before", "after"):
+        change(plan, "google_storage_bucket.archive")[side]["encryption"] = []
+    expressions(plan, "google_storage_bucket.archive").pop("encryption")
+    assert _changes(scan(plan)) == {}
+
+
+def test_a_new_store_key_known_after_apply_is_found_by_the_configuration_reference() -> None:
+    """The bucket's key name is known only after apply (both are replaced): the configuration
+    reference still says the key is the store's."""
+    plan = golden()
+    set_actions(plan, ARCHIVE_KEY, ["delete", "create"])
+    for side in ("before", "after"):
+        change(plan, ARCHIVE_KEY)[side].pop("id", None)
+        change(plan, ARCHIVE_KEY)[side]["name"] = None
+    change(plan, "google_storage_bucket.archive")["after"]["encryption"] = [{}]
+    assert set(_changes(scan(plan))) == {ARCHIVE_KEY}
+
+
+@pytest.mark.parametrize(
+    ("before", "destroys"),
+    [
+        ({"deletion_policy": "DELETE"}, True),
+        ({"deletion_policy": "ABANDON"}, False),
+        ({"deletion_policy": "PREVENT"}, False),
+        ({"skip_delete": True}, False),
+        ({"skip_delete": False}, True),
+        ({}, True),
+    ],
+    ids=["DELETE", "ABANDON", "PREVENT", "skip_delete", "no-skip_delete", "neither"],
+)
+def test_a_project_the_provider_would_not_delete_is_not_a_finding(
+    before: dict[str, Any], destroys: bool
+) -> None:
+    plan = golden()
+    address = "google_project.dev_tools"
+    set_actions(plan, address, ["delete"])
+    for name in ("deletion_policy", "skip_delete"):
+        change(plan, address)["before"].pop(name, None)
+    change(plan, address)["before"].update(before)
+    assert set(_changes(scan(plan))) == ({address} if destroys else set())
+
+
+def test_an_updated_project_is_not_a_log_store_change() -> None:
+    plan = golden()
+    set_actions(plan, "google_project.dev_tools", ["update"])
+    change(plan, "google_project.dev_tools")["before"]["deletion_policy"] = "DELETE"
     assert _changes(scan(plan)) == {}
 
 
@@ -305,3 +392,61 @@ def test_dataset_access_entries_of_their_own_resource() -> None:
         }
     ]
     assert found.not_evaluated == {}
+
+
+# ----- key ring IAM (inherited by every key in the ring) ------------------------------------
+
+KEY_IDS = "//cloudkms.googleapis.com/"
+ARCHIVE_KEY_NAME = "projects/lw-logging/locations/us/keyRings/audit/cryptoKeys/archive"
+LOGBUCKET_KEY_NAME = "projects/lw-logging/locations/global/keyRings/audit/cryptoKeys/logbucket"
+AUDITORS = "google_kms_key_ring_iam_member.auditors"
+VIEWER = {
+    "role": "roles/cloudkms.viewer",
+    "members": ["group:security-auditors@example.org"],
+    "condition": None,
+}
+
+
+def _ring_bindings(found: PlanScan, key: str) -> Any:
+    return attr(found, KEY_IDS + key, "key_ring_bindings")
+
+
+def test_key_ring_bindings_of_the_golden_keys() -> None:
+    """The us ring's one grant reaches the archive key; the global ring, in the plan without a
+    grant, has none (as the live scan reads them)."""
+    found = scan(golden())
+    assert _ring_bindings(found, ARCHIVE_KEY_NAME) == [VIEWER]
+    assert _ring_bindings(found, LOGBUCKET_KEY_NAME) == []
+    assert schema_problems(found) == []
+
+
+@pytest.mark.parametrize(
+    "key_ring_id",
+    [
+        "projects/lw-logging/locations/us/keyRings/audit",
+        "lw-logging/us/audit",
+    ],
+)
+def test_key_ring_grant_by_literal_id(key_ring_id: str) -> None:
+    plan = golden()
+    values(plan, AUDITORS)["key_ring_id"] = key_ring_id
+    expressions(plan, AUDITORS)["key_ring_id"] = {"constant_value": key_ring_id}
+    assert _ring_bindings(scan(plan), ARCHIVE_KEY_NAME) == [VIEWER]
+
+
+def test_key_ring_outside_the_plan_is_unknown_not_none() -> None:
+    """Without the ring or a grant on it in the plan, its IAM policy is set elsewhere."""
+    plan = golden()
+    drop(plan, "google_kms_key_ring.audit_global")
+    ring = _ring_bindings(scan(plan), LOGBUCKET_KEY_NAME)
+    assert isinstance(ring, Unknowable) and not ring.error
+    assert "not in the plan" in ring.reason
+    # The sibling ring, still in the plan, keeps its grant.
+    assert _ring_bindings(scan(plan), ARCHIVE_KEY_NAME) == [VIEWER]
+
+
+def test_key_ring_grant_known_after_apply_makes_the_ring_bindings_unknown() -> None:
+    plan = golden()
+    after_unknown(plan, AUDITORS, "member")
+    ring = _ring_bindings(scan(plan), ARCHIVE_KEY_NAME)
+    assert isinstance(ring, Unknowable) and not ring.error

@@ -11,6 +11,7 @@ import json
 import pytest
 
 from scanner.model import Status, Unknowable
+from scanner.plan.inventory import PlanScan
 from scanner.policy.engine import evaluate
 from scanner.policy.loader import compile_policies, load_policies
 from tests.terraform.gcpplan import (
@@ -24,6 +25,7 @@ from tests.terraform.gcpplan import (
     RM,
     SUBNETS,
     TO_BQ,
+    add_resource,
     after_unknown,
     attr,
     get,
@@ -311,22 +313,144 @@ def test_primary_version_of_a_new_key_is_unknown() -> None:
     assert get(scan(plan), rid).attrs["primary_state"] is None
 
 
-def test_folder_sink_whose_include_children_is_known_after_apply_never_passes_a_project() -> None:
-    """Whether the sink will cover the projects below is known only after apply: it is not
-    counted as theirs, so no project passes on it (the policy fails them; unknown would need
-    the policy to read include_children of an ancestor's sink)."""
-    plan = golden()
-    after_unknown(plan, "google_logging_folder_sink.prod_audit", "include_children")
-    found = scan(plan)
-    sink = get(found, FOLDER_SINK)
-    assert isinstance(sink.attrs["include_children"], Unknowable)
-    assert sink.also_accounts == ()
+def _sink_all_entries(found: PlanScan) -> dict[str, Status]:
     policy = [
         c
         for c in compile_policies(load_policies(), {})
         if c.policy.id == "gcp-logging-sink-all-entries"
     ]
-    (finding,) = [
-        f for f in evaluate(policy, found.inventory) if f.resource_id == f"{RM}projects/prod-app"
+    return {
+        f.resource_id.removeprefix(f"{RM}projects/"): f.status
+        for f in evaluate(policy, found.inventory)
+    }
+
+
+@pytest.mark.parametrize(
+    ("include", "status"),
+    [(None, Status.UNKNOWN), (True, Status.PASS), (False, Status.FAIL)],
+    ids=["after-apply", "true", "false"],
+)
+def test_folder_sink_whose_include_children_is_known_after_apply_makes_projects_unknown(
+    include: bool | None, status: Status
+) -> None:
+    """Whether prod's folder sink will cover the projects below is known only after apply:
+    prod-app, which has no sink of its own, is unknown (the sink is counted as its, and the
+    policy requires include_children true of a folder's sink), never pass or fail; prod-data
+    passes on its own to-bq sink and the other projects keep their verdicts. The boundary:
+    known true passes prod-app, known false fails it."""
+    plan = golden()
+    address = "google_logging_folder_sink.prod_audit"
+    if include is None:
+        after_unknown(plan, address, "include_children")
+    else:
+        values(plan, address)["include_children"] = include
+    found = scan(plan)
+    sink = get(found, FOLDER_SINK)
+    assert isinstance(sink.attrs["include_children"], Unknowable) is (include is None)
+    assert sink.also_accounts == (() if include is False else ("prod-app", "prod-data"))
+    assert _sink_all_entries(found) == {
+        "prod-app": status,
+        "prod-data": Status.PASS,
+        "dev-sandbox": Status.FAIL,
+        "dev-tools": Status.FAIL,
+        "lw-logging": Status.PASS,
+    }
+
+
+# ----- a network no DNS policy of the plan names --------------------------------------------
+
+NETWORKS = "//compute.googleapis.com/projects/"
+
+
+def _dns_verdicts(plan: dict[str, object], assume_complete: bool) -> dict[str, Status]:
+    """`logward plan` (with or without --assume-complete) on the plan: gcp-dns-logging."""
+    from pathlib import Path
+    from tempfile import TemporaryDirectory
+
+    from scanner.plan.source import PlanSource
+    from scanner.source import silent
+
+    with TemporaryDirectory() as folder:
+        path = Path(folder) / "plan.json"
+        path.write_text(json.dumps(plan), encoding="utf-8")
+        collected = PlanSource(path, assume_complete).collect(silent)
+    policy = [c for c in compile_policies(load_policies(), {}) if c.policy.id == "gcp-dns-logging"]
+    return {
+        f.resource_id.removeprefix(NETWORKS): f.status
+        for f in evaluate(policy, collected.inventory)
+    }
+
+
+@pytest.mark.parametrize(
+    ("assume_complete", "status"), [(False, Status.UNKNOWN), (True, Status.FAIL)]
+)
+def test_network_no_dns_policy_of_the_plan_names_is_unknown_unless_complete(
+    assume_complete: bool, status: Status
+) -> None:
+    """A new network of prod-data that no google_dns_policy of the plan names: a policy of
+    another state may log its queries, so it is unknown; under --assume-complete the plan is
+    the whole estate and it fails. The networks the plan's DNS policies name keep their
+    verdicts either way (audit-vpc's policy logs, prod-app default's does not)."""
+    plan = golden()
+    add_resource(
+        plan,
+        "google_compute_network",
+        "data_vpc",
+        {"name": "data-vpc", "project": "prod-data", "auto_create_subnetworks": False},
+    )
+    verdicts = _dns_verdicts(plan, assume_complete)
+    assert verdicts == {
+        "prod-data/global/networks/data-vpc": status,
+        "lw-logging/global/networks/audit-vpc": Status.PASS,
+        "prod-app/global/networks/default": Status.FAIL,
+    }
+
+
+# ----- which metrics an alert policy fires on (the live scan's rule) --------------------------
+
+OWNERSHIP_ALERT = "google_monitoring_alert_policy.lw_logging_ownership_changes"
+CPU = 'metric.type="compute.googleapis.com/instance/cpu/utilization"'
+
+
+def _ownership_verdict(plan: dict[str, object]) -> Status:
+    policy = [
+        c
+        for c in compile_policies(load_policies(), {})
+        if c.policy.id == "gcp-monitoring-project-ownership-changes"
     ]
-    assert finding.status in (Status.FAIL, Status.UNKNOWN), finding.message
+    (finding,) = [
+        f
+        for f in evaluate(policy, scan(plan).inventory)
+        if f.resource_id == f"{RM}projects/lw-logging"
+    ]
+    return finding.status
+
+
+@pytest.mark.parametrize(
+    ("metric_kind", "combiner", "status"),
+    [
+        ("condition_threshold", "OR", Status.PASS),
+        # Absence of the metric fires when nothing happens, not on a change.
+        ("condition_absent", "OR", Status.FAIL),
+        # Under AND the unrelated CPU threshold gates the alert.
+        ("condition_threshold", "AND", Status.FAIL),
+    ],
+)
+def test_alert_credits_a_metric_only_through_a_threshold_condition_that_fires_alone(
+    metric_kind: str, combiner: str, status: Status
+) -> None:
+    """lw-logging's CIS 2.4 alert with a second, unrelated threshold condition: the plan links
+    the metric as the live scan does (links.fired_metric_types)."""
+    plan = golden()
+    alert = values(plan, OWNERSHIP_ALERT)
+    (on_metric,) = alert["conditions"]
+    cpu = copy.deepcopy(on_metric)
+    cpu["condition_threshold"][0]["filter"] = CPU
+    if metric_kind == "condition_absent":
+        on_metric["condition_absent"] = [
+            {"filter": on_metric["condition_threshold"][0]["filter"], "duration": "300s"}
+        ]
+        on_metric["condition_threshold"] = []
+    alert["conditions"] = [on_metric, cpu]
+    alert["combiner"] = combiner
+    assert _ownership_verdict(plan) is status

@@ -38,28 +38,45 @@ def lookup(inventory: Inventory) -> audit_config.Lookup:
     return lambda level: inventory.get(rm_id(level))
 
 
+def _public_rows(bindings: Any, granted_at: str) -> list[Any] | Unknowable:
+    if isinstance(bindings, Unknowable):
+        return bindings
+    rows: list[Any] = []
+    for binding in bindings or []:
+        if isinstance(binding, Unknowable):
+            rows.append(binding)
+            continue
+        rows += [
+            {"member": m, "role": binding.get("role"), "granted_at": granted_at}
+            for m in binding.get("members") or []
+            if m in PUBLIC
+        ]
+    return rows
+
+
+def _ring(key: Resource) -> str:
+    name = str(key.attrs.get("name") or key.id.removeprefix("//cloudkms.googleapis.com/"))
+    return name.split("/cryptoKeys/", 1)[0]
+
+
 def public_members(inventory: Inventory) -> Updates:
-    """public_members of every storage bucket and KMS key whose IAM policy was read."""
+    """public_members of every storage bucket and KMS key whose IAM policy was read. A key
+    also inherits the bindings of its key ring ("A key ring, inherited by all keys in that key
+    ring", cloud.google.com/kms/docs/iam): an unreadable ring policy makes the key's list
+    unknowable, since a partial list could hide a public grant."""
     out: Updates = {}
     for rtype in (BUCKET, KEY):
         for res in inventory.of_type(rtype):
-            bindings = res.attrs.get("bindings")
             if res.placeholder is not None or "bindings" not in res.attrs:
                 continue
-            if isinstance(bindings, Unknowable):
-                out[res.id] = {"public_members": bindings}
-                continue
-            rows: list[Any] = []
-            for binding in bindings or []:
-                if isinstance(binding, Unknowable):
-                    rows.append(binding)
-                    continue
-                rows += [
-                    {"member": m, "role": binding.get("role")}
-                    for m in binding.get("members") or []
-                    if m in PUBLIC
-                ]
-            out[res.id] = {"public_members": rows}
+            name = str(res.attrs.get("name") or res.name)
+            levels = [(res.attrs.get("bindings"), name)]
+            if rtype == KEY and "key_ring_bindings" in res.attrs:
+                levels.append((res.attrs["key_ring_bindings"], _ring(res)))
+            found = [_public_rows(bindings, granted_at) for bindings, granted_at in levels]
+            unread = [f for f in found if isinstance(f, Unknowable)]
+            rows = [r for f in found if not isinstance(f, Unknowable) for r in f]
+            out[res.id] = {"public_members": unread[0] if unread else rows}
     return out
 
 
@@ -226,6 +243,14 @@ def _store_rows(
         if isinstance(bindings, Unknowable):
             return [Unknowable(f"{store.kind} {store.name}: {bindings.reason}", bindings.error)]
         rows += tamper.grants(bindings or [], store.id, wanted, roles)
+    if store.type == KEY and "key_ring_bindings" in store.attrs:
+        # Roles granted on the key ring apply to every key in it (the usual KMS layout).
+        ring = store.attrs["key_ring_bindings"]
+        ring_id = f"//cloudkms.googleapis.com/{_ring(store)}"
+        if isinstance(ring, Unknowable):
+            rows.append(Unknowable(f"{store.kind} {store.name}: {ring.reason}", ring.error))
+        else:
+            rows += tamper.grants(ring or [], ring_id, wanted, roles)
     owner = find(f"projects/{store.account}")
     if owner is None or store.account.startswith(("folders/", "organizations/")):
         owner = find(store.account)

@@ -227,32 +227,44 @@ def live_refs(inventory: Inventory, scope: Scope | None = None) -> dict[str, dic
     return out
 
 
+def fired_metric_types(conditions: list[Any], combiner: Any) -> tuple[set[str], list[Unknowable]]:
+    """The metric types an alert policy fires on, and what could not be read: those of its
+    threshold conditions (CIS 2.4-2.11: "a condition ... stream is above a threshold"). An
+    absence condition fires when nothing happens, not on a change; an MQL/PromQL/SQL query is
+    not read. Under a combiner other than OR with several conditions, every condition must hold
+    for the policy to fire, so a type counts only when every condition is a threshold on it (an
+    unrelated condition beside it would gate the alert). Plans and live scans share this rule."""
+    every = len(conditions) > 1 and combiner != "OR"
+    if every and isinstance(combiner, Unknowable):
+        return set(), [combiner]
+    unread: list[Unknowable] = []
+    wanted: list[set[str]] = []
+    for condition in conditions:
+        types = condition.get("metric_types") if isinstance(condition, dict) else condition
+        if isinstance(types, Unknowable):
+            unread.append(types)
+            continue
+        wanted.append(set(types or []) if condition.get("kind") == "threshold" else set())
+    if unread and every:
+        return set(), unread
+    return (set.intersection(*wanted) if every else set().union(*wanted)), unread
+
+
 def _metric_refs(alert: Resource, metrics: Mapping[tuple[str, Any], str]) -> list[Ref]:
     conditions = alert.attrs.get("conditions")
     if isinstance(conditions, Unknowable):
         return [Ref(unknown=conditions)]
-    refs: list[Ref] = []
-    for condition in conditions or []:
-        if isinstance(condition, Unknowable):
-            refs.append(Ref(unknown=condition))
-            continue
-        types = condition.get("metric_types")
-        if isinstance(types, Unknowable):
-            refs.append(Ref(unknown=types))
-            continue
-        for metric_type in types or []:
-            rid = metrics.get((alert.account, metric_type))
-            if rid is not None:
-                refs.append(Ref(rid))
-            elif str(metric_type).startswith(_USER_METRIC):
-                name = str(metric_type).removeprefix(_USER_METRIC)
-                refs.append(
-                    Ref(
-                        full_name(
-                            "logging.googleapis.com", f"projects/{alert.account}/metrics/{name}"
-                        )
-                    )
-                )
+    fired, unread = fired_metric_types(list(conditions or []), alert.attrs.get("combiner"))
+    refs = [Ref(unknown=u) for u in unread]
+    for metric_type in sorted(fired):
+        rid = metrics.get((alert.account, metric_type))
+        if rid is not None:
+            refs.append(Ref(rid))
+        elif str(metric_type).startswith(_USER_METRIC):
+            name = str(metric_type).removeprefix(_USER_METRIC)
+            refs.append(
+                Ref(full_name("logging.googleapis.com", f"projects/{alert.account}/metrics/{name}"))
+            )
     return refs
 
 

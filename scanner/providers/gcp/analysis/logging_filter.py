@@ -226,6 +226,25 @@ def _entry_text(entry: Entry) -> str:
     return ", ".join(parts) or "no particular field"
 
 
+def _polar(expr: Expr, positive: bool = True) -> set[Literal]:
+    if isinstance(expr, Compare | Term | Call):
+        return {(expr, positive)}
+    if isinstance(expr, Not):
+        return _polar(expr.term, not positive)
+    return set().union(*(_polar(t, positive) for t in expr.terms))
+
+
+def _narrowing(expr: Expr, entry: Entry) -> str:
+    """The comparisons of M that the witness fails: what makes M narrower (an added
+    resource.type or logName restriction, say), so the finding names it."""
+    failed = sorted(
+        _literal_text((atom, positive))
+        for atom, positive in _polar(expr)
+        if holds(atom, entry) is (not positive)
+    )
+    return f" (it fails {', '.join(failed[:4])})" if failed else ""
+
+
 def _undecided_atoms(expr: Expr, entry: Entry, settled: dict[Atom, bool | None]) -> list[str]:
     """The comparisons of M that stop a verdict: true of the witness but not proven, or not
     decidable on it."""
@@ -280,7 +299,8 @@ def _check_conjunct(actual: Expr, conj: Conjunct) -> Coverage:
         if _kleene(actual, value) is False:
             return Coverage(
                 False,
-                f"an entry with {_entry_text(entry)} matches the required filter but not this one",
+                f"an entry with {_entry_text(entry)} matches the required filter but not this "
+                f"one{_narrowing(actual, entry)}",
             )
         undecided = undecided or _undecided_atoms(actual, entry, settled)
     if proof is False:

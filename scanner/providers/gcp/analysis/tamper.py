@@ -31,26 +31,44 @@ LOGGING = (
     "logging.exclusions.update",
     "logging.logs.delete",
 )
+# Deleting the project deletes its sinks and log buckets; moving it out from under a folder
+# whose sink has includeChildren ends that export (IAM is inherited, so a grant at a folder or
+# the organization counts for the projects below).
+PROJECT = ("resourcemanager.projects.delete", "resourcemanager.projects.move")
 SET_IAM = {
-    "projects": ("resourcemanager.projects.setIamPolicy",),
+    "projects": ("resourcemanager.projects.setIamPolicy", *PROJECT),
     "folders": (
         "resourcemanager.projects.setIamPolicy",
         "resourcemanager.folders.setIamPolicy",
+        *PROJECT,
     ),
     "organizations": (
         "resourcemanager.projects.setIamPolicy",
         "resourcemanager.folders.setIamPolicy",
         "resourcemanager.organizations.setIamPolicy",
+        *PROJECT,
     ),
 }
+# A new sink on an ancestor with includeChildren and interceptChildren takes every matching
+# entry away from the sinks below it (LogSink.interceptChildren, the rule analysis/intercept.py
+# applies), so creating a sink there reroutes the project's export; in the project itself a
+# new sink adds an export and removes none.
+ANCESTOR_LOGGING = ("logging.sinks.create",)
 STORAGE = (
     "storage.buckets.delete",
     "storage.buckets.update",
     "storage.buckets.setIamPolicy",
     "storage.objects.delete",
 )
-# Destroying (or disabling) the key versions makes every entry they encrypt unreadable.
-KMS = ("cloudkms.cryptoKeyVersions.destroy", "cloudkms.cryptoKeyVersions.update")
+# Destroying (or disabling) the key versions makes every entry they encrypt unreadable;
+# setIamPolicy on the key grants that to oneself, and updating the key changes its primary
+# version (to a disabled one, say) and its rotation.
+KMS = (
+    "cloudkms.cryptoKeyVersions.destroy",
+    "cloudkms.cryptoKeyVersions.update",
+    "cloudkms.cryptoKeys.setIamPolicy",
+    "cloudkms.cryptoKeys.update",
+)
 LIMITS = (
     "IAM deny policies and principal access boundary policies were not evaluated: they may "
     "make a listed grant ineffective.",
@@ -162,7 +180,8 @@ def grants(
 def level_permissions(level: str) -> tuple[str, ...]:
     """The tamper permissions that matter when bound at an RM level (`projects/p`, ...)."""
     kind = level.split("/", 1)[0]
-    return (*LOGGING, *SET_IAM.get(kind, ()))
+    ancestor = ANCESTOR_LOGGING if kind in ("folders", "organizations") else ()
+    return (*LOGGING, *ancestor, *SET_IAM.get(kind, ()))
 
 
 def unique(rows: Iterable[Row]) -> list[Row]:

@@ -12,6 +12,7 @@ writer roles below.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -50,6 +51,41 @@ KNOWN_WRITERS = {
     ),
 }
 PUBLIC = ("allUsers", "allAuthenticatedUsers")
+
+
+# The resource-name conditions the Logging docs show for a writer grant limited to one
+# destination (a bucketWriter grant on the destination project with
+# `resource.name.endsWith("buckets/<id>")`, and the like): one comparison of resource.name,
+# judged against the name IAM checks the write on. Anything else is not evaluated (unknown).
+_NAME_TEST = re.compile(
+    r'\s*resource\.name\s*(?:(==)\s*"([^"]*)"|\.(startsWith|endsWith)\(\s*"([^"]*)"\s*\))\s*'
+)
+
+
+def condition_holds(expression: str, dest: Resource) -> bool | None:
+    """Whether an IAM condition holds for the sink's writes to `dest`: None when it is not a
+    single resource.name comparison or its answer depends on the object written. Writes are
+    checked on the log bucket's name (logging.buckets.write) or, for Cloud Storage, on the
+    new object's name `projects/_/buckets/<b>/objects/<o>` (storage.objects.create)."""
+    m = _NAME_TEST.fullmatch(expression)
+    if m is None:
+        return None
+    op, value = (m[1], m[2]) if m[1] else (m[3], m[4])
+    if dest.type == "gcp.logging.bucket":
+        name = str(dest.attrs.get("name") or "")
+        if not name:
+            return None
+        return {"==": name == value, "startsWith": name.startswith(value)}.get(
+            op, name.endswith(value)
+        )
+    if dest.type == "gcp.storage.bucket":
+        prefix = f"projects/_/buckets/{dest.attrs.get('name') or dest.name}/objects/"
+        if op == "startsWith" and prefix.startswith(value):
+            return True  # every object of the bucket
+        if op != "endsWith" and not value.startswith(prefix):
+            return False  # no object of the bucket
+        return None  # depends on the object's name
+    return None
 
 
 class _Verdict:
@@ -128,7 +164,7 @@ def _own_grants(dest: Resource, who: str, roles: Roles, verdict: _Verdict) -> No
             {"role": e.get("role"), "members": [e.get("member")], "condition": e.get("condition")}
             for e in value or []
         ]
-    _check(value or [], who, dest.type, roles, verdict)
+    _check(value or [], who, dest, roles, verdict)
 
 
 def _inherited_grants(
@@ -153,10 +189,13 @@ def _inherited_grants(
         if isinstance(bindings, Unknowable):
             verdict.problems.append(bindings)
             continue
-        _check(bindings, who, dest.type, roles, verdict)
+        _check(bindings, who, dest, roles, verdict)
 
 
-def _check(bindings: Sequence[Any], who: str, rtype: str, roles: Roles, verdict: _Verdict) -> None:
+def _check(
+    bindings: Sequence[Any], who: str, dest: Resource, roles: Roles, verdict: _Verdict
+) -> None:
+    rtype = dest.type
     for binding in bindings:
         if isinstance(binding, Unknowable):
             verdict.problems.append(binding)
@@ -178,8 +217,10 @@ def _check(bindings: Sequence[Any], who: str, rtype: str, roles: Roles, verdict:
         if not writes:
             continue
         condition = binding.get("condition")
-        if isinstance(condition, dict) and condition.get("expression"):
-            verdict.conditional.append(f"{role}: {condition['expression']}")
-        else:
+        expression = condition.get("expression") if isinstance(condition, dict) else None
+        holds = condition_holds(str(expression), dest) if expression else True
+        if holds is None:
+            verdict.conditional.append(f"{role}: {expression}")
+        elif holds:
             verdict.granted = True
             return

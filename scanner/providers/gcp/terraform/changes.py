@@ -1,7 +1,16 @@
 """Which planned changes are changes of GCP log stores: sinks, log buckets and audit configs
 whatever their settings, and the Cloud Storage buckets and BigQuery datasets a sink writes to
 (named by its destination in the plan or its prior state, or by a configuration reference),
-or a bucket whose retention policy is locked."""
+or a bucket whose retention policy is locked. Also the Cloud KMS keys those stores encrypt
+with, and the deletion of a project.
+
+A key: "Destroying a Terraform-managed CryptoKey will remove it from state and delete all
+CryptoKeyVersions, rendering the key unusable" (provider docs, google_kms_crypto_key), so
+every entry the store encrypted with it is unreadable. A project: deleting it deletes its
+log buckets (_Required, with the Admin Activity audit logs, and _Default) and its sinks, so
+every project holds log stores; its deletion counts unless the prior state's
+deletion_policy is ABANDON or PREVENT (the provider then leaves the project or refuses the
+destroy) or, before deletion_policy, skip_delete is true (provider docs, google_project)."""
 
 from __future__ import annotations
 
@@ -28,6 +37,18 @@ LOG_STORE_TYPES = SINKS | {
     "google_organization_iam_audit_config",
 }
 DESTINATIONS = ("google_storage_bucket", "google_bigquery_dataset")
+KEY = "google_kms_crypto_key"
+PROJECT = "google_project"
+# Where each kind of store names its CMEK key: (block, argument).
+_KEY_ARGUMENTS = {
+    **{
+        t: ("cmek_settings", "kms_key_name")
+        for t in LOG_STORE_TYPES
+        if t.endswith("_bucket_config")
+    },
+    "google_storage_bucket": ("encryption", "default_kms_key_name"),
+    "google_bigquery_dataset": ("default_encryption_configuration", "kms_key_name"),
+}
 
 
 def log_stores(plan: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], bool]:
@@ -40,20 +61,103 @@ def log_stores(plan: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], bool]:
     written = _destinations(plan, changes)
     referenced = _referenced((plan.get("configuration") or {}).get("root_module") or {})
 
-    def test(change: Mapping[str, Any]) -> bool:
+    def is_store(change: Mapping[str, Any]) -> bool:
         rtype = str(change.get("type", ""))
         if rtype in LOG_STORE_TYPES:
             return True
         if rtype not in DESTINATIONS:
             return False
-        body = change.get("change") or {}
-        sides = [s for s in (body.get("before"), body.get("after")) if isinstance(s, Mapping)]
+        sides = _sides(change)
         if rtype == "google_storage_bucket" and any(_locked(s) for s in sides[:1]):
             return True
         names = {_destination_of(rtype, s) for s in sides} - {None}
         return bool(names & written) or address_key(str(change["address"])) in referenced
 
+    stores = [c for c in changes if is_store(c)]
+    keys = {k for c in stores for s in _sides(c) if (k := _key_of(str(c.get("type")), s))}
+    key_refs = _key_references(
+        (plan.get("configuration") or {}).get("root_module") or {},
+        {address_key(str(c.get("address"))) for c in stores},
+    )
+
+    def test(change: Mapping[str, Any]) -> bool:
+        rtype = str(change.get("type", ""))
+        if rtype == KEY:
+            named = {_key_name(s) for s in _sides(change)} - {None}
+            return bool(named & keys) or address_key(str(change.get("address"))) in key_refs
+        if rtype == PROJECT:
+            return _deletes_project(change)
+        return is_store(change)
+
     return test
+
+
+def _sides(change: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The values before and after the change (those the plan has)."""
+    body = change.get("change") or {}
+    return [s for s in (body.get("before"), body.get("after")) if isinstance(s, Mapping)]
+
+
+def _key_of(rtype: str, values: Mapping[str, Any]) -> str | None:
+    """The CMEK key a store's values name, without a `/cryptoKeyVersions/<n>` suffix."""
+    where = _KEY_ARGUMENTS.get(rtype)
+    blocks = values.get(where[0]) if where else None
+    first = blocks[0] if isinstance(blocks, list) and blocks else None
+    name = first.get(where[1]) if isinstance(first, Mapping) and where else None
+    return name.split("/cryptoKeyVersions/")[0] if isinstance(name, str) and name else None
+
+
+def _key_name(values: Mapping[str, Any]) -> str | None:
+    """A key's relative name: its id, else `<key_ring>/cryptoKeys/<name>`."""
+    if isinstance(values.get("id"), str) and values["id"]:
+        return str(values["id"])
+    ring, name = values.get("key_ring"), values.get("name")
+    if isinstance(ring, str) and isinstance(name, str) and ring and name:
+        return f"{ring}/cryptoKeys/{name}"
+    return None
+
+
+def _deletes_project(change: Mapping[str, Any]) -> bool:
+    body = change.get("change") or {}
+    if "delete" not in (body.get("actions") or []):
+        return False
+    before = body.get("before")
+    if not isinstance(before, Mapping):
+        return True
+    policy = before.get("deletion_policy")
+    if isinstance(policy, str) and policy:
+        return policy == "DELETE"
+    return before.get("skip_delete") is not True
+
+
+def _key_references(module: Mapping[str, Any], stores: set[str], prefix: str = "") -> set[str]:
+    """Addresses of keys a log store's configuration names (`kms_key_name =
+    google_kms_crypto_key.x.id`), which holds even when the key's name is known only after
+    apply."""
+    found: set[str] = set()
+    for resource in module.get("resources") or []:
+        if f"{prefix}{resource.get('type')}.{resource.get('name')}" not in stores:
+            continue
+        for ref in _references(resource.get("expressions") or {}):
+            parts = ref.split(".")
+            if len(parts) >= 2 and parts[0] == KEY:
+                found.add(f"{prefix}{KEY}.{parts[1]}")
+    for name, call in (module.get("module_calls") or {}).items():
+        found |= _key_references(call.get("module") or {}, stores, f"{prefix}module.{name}.")
+    return found
+
+
+def _references(expression: Any) -> Iterator[str]:
+    """Every reference anywhere in an expression tree (nested blocks are lists of dicts)."""
+    if isinstance(expression, list):
+        for item in expression:
+            yield from _references(item)
+    elif isinstance(expression, Mapping):
+        for key, value in expression.items():
+            if key == "references" and isinstance(value, list):
+                yield from (str(r) for r in value)
+            else:
+                yield from _references(value)
 
 
 def _locked(values: Mapping[str, Any]) -> bool:

@@ -144,11 +144,13 @@ def sink(res: PlanResource, ctx: PlanContext) -> Mapped:
         "writer_identity": writer if isinstance(writer, Unknowable) else known(writer),
     }
     built = build(ctx, res, SINK, attrs, (name, parent_account(parent, ctx), "global"))
-    if level != "project" and include is True and isinstance(parent, str):
-        # The plan's projects below the folder or organization: their account-scope
-        # policies count this sink as theirs, as the live scan's tree does. Only when it is
-        # known to include them: a policy counting a sink of the account does not read
-        # include_children again, so "known after apply" must not count as covering.
+    # The plan's projects below the folder or organization: their account-scope policies
+    # count this sink as theirs, as the live scan's tree does. Also when include_children is
+    # known only after apply: the policies that count a sink for a project require
+    # include_children true of a folder's or an organization's sink, so such a sink makes the
+    # projects below unknown, never pass (nor fail).
+    covers = include is True or isinstance(include, Unknowable)
+    if level != "project" and covers and isinstance(parent, str):
         built = replace(built, also_accounts=tuple(hierarchy.under(ctx, parent)))
     return Mapped(built, {"destination": target})
 

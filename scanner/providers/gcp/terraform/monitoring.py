@@ -14,6 +14,7 @@ from typing import Any
 
 from scanner.model import Unknowable
 from scanner.plan.context import Mapped, PlanContext, PlanResource, Target, block
+from scanner.providers.gcp import links
 from scanner.providers.gcp.terraform.common import build, default_bool, full_name, known, project_of
 
 POLICY = "gcp.monitoring.alert_policy"
@@ -89,26 +90,30 @@ def alert_policy(res: PlanResource, ctx: PlanContext) -> Mapped:
     display = known(v.get("display_name")) or res.name
     return Mapped(
         build(ctx, res, POLICY, attrs, (display, account, "global")),
-        {"notification_channels": targets, "metrics": _metrics(ctx, project, conditions)},
+        {
+            "notification_channels": targets,
+            "metrics": _metrics(ctx, project, conditions, attrs["combiner"]),
+        },
     )
 
 
-def _metrics(ctx: PlanContext, project: Any, conditions: Any) -> list[Target]:
-    """The plan's log-based metrics of the same project an alert policy's conditions ask
-    for by metric type (a condition known only after apply may ask for any)."""
+def _metrics(ctx: PlanContext, project: Any, conditions: Any, combiner: Any) -> list[Target]:
+    """The plan's log-based metrics of the same project an alert policy fires on, by the live
+    scan's rule (links.fired_metric_types: threshold conditions only; under AND every
+    condition); a condition known only after apply may ask for any."""
     if isinstance(conditions, Unknowable):
         return [Target(unknown=conditions)]
+    fired, unread = links.fired_metric_types(list(conditions), combiner)
     by_type = ctx.index(
         "gcp-metric-types",
         ("google_logging_metric",),
         lambda r: (project_of(ctx, r), f"logging.googleapis.com/user/{r.values.get('name')}"),
     )
-    found = []
-    for condition in conditions:
-        for metric_type in condition.get("metric_types") or []:
-            metric = by_type.get((project, metric_type))
-            if metric is not None:
-                found.append(Target(resource=metric))
+    found = [Target(unknown=u) for u in unread]
+    for metric_type in sorted(fired):
+        metric = by_type.get((project, metric_type))
+        if metric is not None:
+            found.append(Target(resource=metric))
     return found
 
 

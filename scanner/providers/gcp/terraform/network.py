@@ -10,9 +10,10 @@ compute_subnetwork#nested_log_config)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from scanner.model import Unknowable
+from scanner.model import Link, Unknowable
 from scanner.plan.context import Mapped, PlanContext, PlanResource, Target, block, settled
 from scanner.providers.gcp.terraform import refs
 from scanner.providers.gcp.terraform.common import build, default_bool, full_name, known, project_of
@@ -22,6 +23,10 @@ NETWORK = "gcp.compute.network"
 DNS = "gcp.dns.policy"
 BACKEND = "gcp.compute.backend_service"
 NETWORK_TYPES = ("google_compute_network",)
+NO_DNS_POLICY = (
+    "no DNS policy in this plan names the network; one outside the plan may (judged as none "
+    "only with --assume-complete)"
+)
 
 
 def _region(res: PlanResource, ctx: PlanContext) -> str | Unknowable:
@@ -153,7 +158,13 @@ def network(res: PlanResource, ctx: PlanContext) -> Mapped:
         # Provider docs: auto_create_subnetworks defaults to true.
         "auto_create_subnetworks": default_bool(v.get("auto_create_subnetworks"), True),
     }
-    return Mapped(build(ctx, res, NETWORK, attrs, (name, _account(project, ctx), "global")))
+    built = build(ctx, res, NETWORK, attrs, (name, _account(project, ctx), "global"))
+    if not ctx.complete:
+        # A DNS policy of another state (or made with gcloud) may serve this network: unless
+        # the plan is the whole estate, no policy of the plan naming it is not "none". The
+        # linker replaces this link with the plan's policies where some name the network.
+        built = replace(built, links={"dns_policies": Link((), Unknowable(NO_DNS_POLICY))})
+    return Mapped(built)
 
 
 def dns_policy_id(res: PlanResource, ctx: PlanContext) -> str:

@@ -29,6 +29,8 @@ DATASET = "gcp.bigquery.dataset"
 KEY = "gcp.kms.key"
 BUCKET_IAM = tuple(f"google_storage_bucket_iam_{k}" for k in ("member", "binding", "policy"))
 KEY_IAM = tuple(f"google_kms_crypto_key_iam_{k}" for k in ("member", "binding", "policy"))
+KEY_RING = "google_kms_key_ring"
+KEY_RING_IAM = tuple(f"google_kms_key_ring_iam_{k}" for k in ("member", "binding", "policy"))
 DATASET_ACCESS = "google_bigquery_dataset_access"
 # GCS default soft delete retention for a bucket that does not set one (7 days).
 SOFT_DELETE_DEFAULT = 604800
@@ -146,13 +148,27 @@ def _primary_state(res: PlanResource) -> Any:
     return Unknowable(f"the primary version of {res.address} is not in the plan")
 
 
-def _next_rotation(period: Any) -> Any:
+def _next_rotation(res: PlanResource, ctx: PlanContext, period: Any) -> Any:
     """The key's next rotation time as far as a plan knows it: the provider sets
-    nextRotationTime (apply time + rotation_period) whenever it writes a rotation_period
-    (resourceKMSCryptoKeyEncoder: "if rotationPeriod is set, nextRotationTime must also be
-    set"), and none without one; the timestamp itself exists only once applied."""
+    nextRotationTime (apply time + rotation_period) when it writes a rotation_period, that is
+    when it creates the key or changes its rotation_period (the create encoder: "if
+    rotationPeriod is set, nextRotationTime must also be set"; an update of rotation_period
+    updates nextRotationTime with it), and none without one; the timestamp itself exists only
+    once applied. An existing key the change leaves alone keeps the nextRotationTime Cloud KMS
+    holds, which the plan does not record (it may have been moved years ahead): unknown."""
     if isinstance(period, Unknowable) or not period:
         return period or None
+    change = (ctx.changes.get(res.address) or {}).get("change") or {}
+    actions = change.get("actions") or []
+    raw = change.get("before")
+    before: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    if "create" not in actions and not (
+        "update" in actions and seconds(before.get("rotation_period")) != period
+    ):
+        return Unknowable(
+            f"the plan does not change the rotation of {res.address}: its next rotation time "
+            "is the one Cloud KMS holds, which the plan does not record"
+        )
     return f"set by the provider on apply: apply time + {period}s"
 
 
@@ -190,15 +206,63 @@ def crypto_key(res: PlanResource, ctx: PlanContext) -> Mapped:
         # Provider docs: purpose defaults to ENCRYPT_DECRYPT.
         "purpose": v.get("purpose") or "ENCRYPT_DECRYPT",
         "rotation_period_seconds": period,
-        "next_rotation_time": _next_rotation(period),
+        "next_rotation_time": _next_rotation(res, ctx, period),
         "primary_state": _primary_state(res),
         # Provider docs: version_template.protection_level defaults to SOFTWARE.
         "protection_level": level or "SOFTWARE",
         "bindings": iam.bindings(_attached(ctx, res, KEY_IAM)),
+        "key_ring_bindings": _ring_bindings(res, ctx),
     }
     account = parts[1] if len(parts) > 3 and parts[0] == "projects" else ctx.account
     region = parts[3] if len(parts) > 3 and parts[2] == "locations" else "global"
     return Mapped(build(ctx, res, KEY, attrs, (parts[-1], account, region)))
+
+
+def ring_name(res: PlanResource, ctx: PlanContext) -> str | None:
+    """A google_kms_key_ring's `projects/<p>/locations/<l>/keyRings/<r>`."""
+    own = known(res.values.get("id"))
+    if own:
+        return own
+    project, location = project_of(ctx, res), known(res.values.get("location"))
+    name = known(res.values.get("name"))
+    if isinstance(project, str) and location and name:
+        return f"projects/{project}/locations/{location}/keyRings/{name}"
+    return None
+
+
+def _ring_of_grant(res: PlanResource, ctx: PlanContext) -> str | None:
+    """The key ring a google_kms_key_ring_iam_* grants on: by reference, else its
+    `key_ring_id`, written `projects/<p>/locations/<l>/keyRings/<r>`, `<p>/<l>/<r>` or
+    `<l>/<r>` (the provider's project) (provider docs, google_kms_key_ring_iam)."""
+    ring = ctx.resolve(res, ("key_ring_id",), (KEY_RING,))
+    if ring is not None:
+        return ring_name(ring, ctx)
+    value = known(res.values.get("key_ring_id"))
+    if value is None or value.startswith("projects/"):
+        return value
+    parts = value.split("/")
+    if len(parts) == 2:
+        project = project_of(ctx, res)
+        parts = [project, *parts] if isinstance(project, str) else []
+    if len(parts) != 3:
+        return None
+    return f"projects/{parts[0]}/locations/{parts[1]}/keyRings/{parts[2]}"
+
+
+def _ring_bindings(res: PlanResource, ctx: PlanContext) -> Any:
+    """The bindings of the key's key ring (inherited by every key in it): those the plan's
+    google_kms_key_ring_iam_* grant; unknown when the plan holds neither the key ring nor a
+    grant on it (its policy is set outside the plan)."""
+    own = ctx.resolve(res, ("key_ring",), (KEY_RING,))
+    ring = ring_name(own, ctx) if own is not None else known(res.values.get("key_ring"))
+    if ring is None:
+        return Unknowable(f"the key ring of {res.address} is known only after apply")
+    every = ctx.index("gcp-key-ring-grants", KEY_RING_IAM, lambda r: r.address).values()
+    grants = [r for r in every if _ring_of_grant(r, ctx) == ring]
+    rings = ctx.index("gcp-key-rings", (KEY_RING,), lambda r: ring_name(r, ctx))
+    if not grants and own is None and ring not in rings:
+        return Unknowable(f"key ring {ring} is not in the plan: its IAM policy is not known")
+    return iam.bindings(grants)
 
 
 # google_bigquery_dataset `access` block arguments -> Dataset.access[] REST fields.

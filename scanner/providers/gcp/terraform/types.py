@@ -55,5 +55,12 @@ ATTACHED: dict[str, Callable[[PlanResource, PlanContext], PlanResource | None]] 
 # of organizations, folders and projects (their `audit_configs`, `bindings` and
 # `cloudasset_enabled`), and the attached types above.
 CONSUMED: frozenset[str] = frozenset(
-    {*hierarchy.AUDIT, *hierarchy.IAM, hierarchy.SERVICE, "google_kms_key_ring", *ATTACHED}
+    {
+        *hierarchy.AUDIT,
+        *hierarchy.IAM,
+        hierarchy.SERVICE,
+        storage.KEY_RING,
+        *storage.KEY_RING_IAM,
+        *ATTACHED,
+    }
 )
