@@ -187,9 +187,10 @@ def _calls(fake: FakeGoogle) -> int:
 
 def test_calls_of_the_golden_scan_and_their_growth(estate_copy: Path) -> None:
     """The golden scan's calls, and per added project: getIamPolicy, sinks, log buckets and
-    metrics (four) and the service modules' nine, with the searches unchanged until a page
-    fills."""
+    metrics (four) and the service modules' nine, plus a search page per three projects of
+    a level."""
     counts = []
+    searches = []
     for extra in (0, 5, 10):
         _add_projects(estate_copy, extra)
         fake = FakeGoogle(estate_copy).start()
@@ -197,18 +198,23 @@ def test_calls_of_the_golden_scan_and_their_growth(estate_copy: Path) -> None:
             got = scan(fake)
             assert len(got.facts.accounts) == 5 + extra
             counts.append((_calls(fake), got.facts.api_calls))
+            searches.append(sum(r.path.endswith(":search") for r in fake.requests))
         finally:
             fake.stop()
-    # 38 for the hierarchy, IAM policies and Cloud Logging, 62 for the service modules (per
+    # 43 for the hierarchy, IAM policies and Cloud Logging, 62 for the service modules (per
     # project: alert policies, channels, subnetworks, networks, backend services, DNS
     # policies, the Cloud Asset API state, custom roles; plus the organization's custom roles
     # over two pages, eleven predefined roles, two keys with their policies and their two key
     # rings' policies, one dataset, two second pages), 5 for Cloud SQL (instances.list per
     # project). The gateway counts every request, failed ones included (dev-sandbox's
     # Monitoring lists, custom roles and Cloud SQL instances fail on their first page).
-    assert counts[0] == (105, 105)
-    assert counts[1][0] - counts[0][0] == 5 * 13
-    assert counts[2][0] - counts[1][0] == 5 * 13
+    # The hierarchy: folders.search and projects.search per level (organization, then its
+    # two folders in one batch; the fake pages scoped answers three at a time), and the
+    # cross-check's unscoped folder and project lists (two pages each).
+    assert counts[0] == (110, 110)
+    assert searches == [9, 10, 12]  # dev's 2, 7, 12 projects: 2, 3, 5 pages with prod's 2
+    assert counts[1][0] - counts[0][0] == 5 * 13 + 1
+    assert counts[2][0] - counts[1][0] == 5 * 13 + 2
 
 
 def _add_projects(estate: Path, upto: int) -> None:

@@ -4,9 +4,12 @@ call of the scan then carries the impersonated token."""
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 from click.testing import CliRunner
@@ -17,6 +20,23 @@ from scanner.cli import main
 from scanner.providers.gcp.fake import ESTATE, FakeGoogle
 
 SA = "scanner@lw-logging.iam.gserviceaccount.com"
+# The one scope Cloud KMS, Monitoring, IAM roles and Cloud SQL Admin accept besides their
+# own (`cloud-platform.read-only` is refused there with ACCESS_TOKEN_SCOPE_INSUFFICIENT).
+CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
+
+
+def _granted_scopes(auth: list[Any]) -> set[str]:
+    """The scopes the key's JWT-bearer token exchanges asked for (the `scope` claim)."""
+    scopes: set[str] = set()
+    for request in auth:
+        if request.host != "oauth2.googleapis.com":
+            continue
+        assertion = parse_qs(str(request.body))["assertion"][0]
+        payload = assertion.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        scopes.update(str(claims["scope"]).split())
+    assert scopes, "no token exchange seen"
+    return scopes
 
 
 def _estate(tmp_path: Path) -> Path:
@@ -97,6 +117,7 @@ def test_every_call_carries_the_chosen_credentials(
         # for service-account keys): credentials on every call either way.
         assert all((r.authorization or "").startswith("Bearer ") for r in api)
         assert "Bearer ya29.adc" in {r.authorization for r in api}
+        assert _granted_scopes(auth) == {CLOUD_PLATFORM}
         results = json.loads((tmp_path / "out" / "results.json").read_text())
         assert results["scan"]["caller"] == "ci@lw-logging.iam.gserviceaccount.com"
         return
@@ -104,6 +125,7 @@ def test_every_call_carries_the_chosen_credentials(
     (exchange,) = [r for r in auth if r.host == "iamcredentials.googleapis.com"]
     assert exchange.authorization == "Bearer ya29.adc"
     assert exchange.path.endswith(f"{SA}:generateAccessToken")
+    assert exchange.body["scope"] == [CLOUD_PLATFORM]
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert results["scan"]["caller"] == SA
 
@@ -116,3 +138,18 @@ def test_no_credentials_is_an_input_error(tmp_path: Path, monkeypatch: pytest.Mo
     assert result.exit_code == 2
     assert "no Google credentials" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_metadata_server_credentials_do_not_name_a_default_caller() -> None:
+    """GCE / Cloud Run credentials say "default" until their first refresh: that is no
+    account, so the scan names none rather than a wrong one (after the scan has refreshed
+    them, the real email is read)."""
+    from google.auth import compute_engine
+
+    from scanner.providers.gcp.adapter import _caller
+
+    creds = compute_engine.Credentials()
+    assert creds.service_account_email == "default"
+    assert _caller(creds) is None
+    creds._service_account_email = "scanner@ops.iam.gserviceaccount.com"
+    assert _caller(creds) == "scanner@ops.iam.gserviceaccount.com"

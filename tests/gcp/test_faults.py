@@ -5,9 +5,14 @@ full results for the rest, and every failed call in `errors`."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner
+
+from scanner.cli import main
 from scanner.model import Absent, Unknowable
 from scanner.providers.gcp.collect import Request
 from scanner.providers.gcp.fake import FakeGoogle
@@ -27,7 +32,10 @@ DISABLED = {
                 "@type": "type.googleapis.com/google.rpc.ErrorInfo",
                 "reason": "SERVICE_DISABLED",
                 "domain": "googleapis.com",
-                "metadata": {"service": "logging.googleapis.com", "consumer": "projects/3"},
+                "metadata": {
+                    "service": "logging.googleapis.com",
+                    "consumer": "projects/300000000005",
+                },
             }
         ],
     }
@@ -66,6 +74,26 @@ def test_a_disabled_api_on_one_project(fake: FakeGoogle) -> None:
     assert got.inventory.get(LOGGING + "projects/prod-data/sinks/to-bq") is not None
     assert len(got.inventory.of_type("gcp.logging.metric", "lw-logging")) == 8
     assert not got.inventory.type_errors("gcp.logging.sink", "prod-data")
+
+
+def test_an_api_disabled_in_the_callers_quota_project_names_that_project(
+    fake: FakeGoogle,
+) -> None:
+    """Resource Manager bills the caller's quota project: its SERVICE_DISABLED names that
+    project (ErrorInfo `consumer`), not the scanned organization, while an API disabled in a
+    scanned project itself (the sibling above) reads "API disabled: ..." as before."""
+    quota = json.loads(json.dumps(DISABLED))
+    quota["error"]["details"][0]["metadata"] = {
+        "service": "cloudresourcemanager.googleapis.com",
+        "consumer": "projects/424242",
+    }
+    fake.overrides.append(
+        answer("cloudresourcemanager.googleapis.com", "/v3/folders:search", 403, quota)
+    )
+    got = scan(fake)
+    (error, *_rest) = [e for e in got.inventory.errors if e.operation == "folders.search"]
+    assert error.code == "SERVICE_DISABLED"
+    assert error.message.startswith("API disabled in projects/424242 (the project this call")
 
 
 def test_a_429_that_persists_is_an_error_after_the_sdk_retries(fake: FakeGoogle) -> None:
@@ -254,10 +282,15 @@ def test_a_failed_project_search_is_an_error_for_the_whole_scope(fake: FakeGoogl
     )
     got = scan(fake)
     assert got.facts.accounts == []
-    (error,) = [e for e in got.inventory.errors if e.operation == "projects.search"]
+    # One error per failed search: the organization's level, its folders' level, and the
+    # cross-check's unscoped list.
+    error, below, cross = [e for e in got.inventory.errors if e.operation == "projects.search"]
+    assert cross.account == "organizations/100000000001"
     assert error.account == "organizations/100000000001"
     assert "gcp.project" in error.resource_types
     assert "the projects under organizations/100000000001 are not known" in error.message
+    assert below.account == "folders/200000000001,folders/200000000002"
+    assert "under folders/200000000001, folders/200000000002 are not known" in below.message
     # What could be read still is: the organization, its folders and their sinks.
     assert by_id(got, LOGGING + "folders/200000000001/sinks/prod-audit").also_accounts == ()
 
@@ -278,3 +311,36 @@ def test_a_named_project_that_cannot_be_read_is_scanned_as_errors(fake: FakeGoog
     # What the caller may still read of it is read.
     assert got.inventory.get(LOGGING + "projects/prod-data/sinks/to-bq") is not None
     assert by_id(got, RM + "projects/prod-app").attrs["display_name"] == "Prod app"
+
+
+def _cli_statuses(fake: FakeGoogle, out: Path, policy: str) -> dict[str, str]:
+    endpoints = ",".join(f"{host}={url}" for host, url in fake.endpoints.items())
+    args = ["scan", "gcp", "--organization", "100000000001", "--anonymous"]
+    result = CliRunner().invoke(
+        main, [*args, "--endpoint", endpoints, "--out", str(out), "--quiet"]
+    )
+    assert result.exit_code in (0, 1), result.output
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    return {
+        f["resource"]["id"].rsplit("/", 1)[-1]: f["status"]
+        for f in results["findings"]
+        if f["policy_id"] == policy
+    }
+
+
+def test_a_folder_whose_sinks_cannot_be_listed_errs_the_projects_below(
+    fake: FakeGoogle, tmp_path: Path
+) -> None:
+    """prod's sink `prod-audit` (includeChildren) is what routes prod-app's logs: when prod's
+    sinks.list answers 403, prod-app's coverage is unknown (error), not "no sink" (fail); dev's
+    projects keep their verdicts."""
+    before = _cli_statuses(fake, tmp_path / "before", "gcp-logging-sink-all-entries")
+    denied = {"error": {"code": 403, "message": "denied", "status": "PERMISSION_DENIED"}}
+    fake.overrides.append(
+        answer("logging.googleapis.com", "/v2/folders/200000000001/sinks", 403, denied)
+    )
+    after = _cli_statuses(fake, tmp_path / "after", "gcp-logging-sink-all-entries")
+    assert before["prod-app"] == "pass"
+    assert after["prod-app"] == "error" and after["prod-data"] == "error"
+    for project in ("dev-sandbox", "dev-tools", "lw-logging"):
+        assert after[project] == before[project], project

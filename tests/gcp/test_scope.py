@@ -82,6 +82,78 @@ def test_nested_folders_other_organizations_and_inactive_projects(estate_copy: P
     assert dev_sink == []  # no sink of its own, and dev has none to cover it
 
 
+def test_a_scan_reads_nothing_outside_its_roots(estate_copy: Path) -> None:
+    """Scoped searches: no other organization's folder or organization is read, no error
+    names one, and a project not ACTIVE gets no call at all."""
+    _reshape(estate_copy)
+    fake = FakeGoogle(estate_copy).start()
+    try:
+        got = scan(fake)
+    finally:
+        fake.stop()
+    paths = [r.path for r in fake.requests]
+    assert not [p for p in paths if "999" in p or "900000000001" in p or "/7" in p]
+    assert not [e for e in got.inventory.errors if "999" in e.account + e.message]
+    # Scoped searches walk the tree; the cross-check's unscoped lists (two pages each) are
+    # the only other searches, and nothing they return is read.
+    searches = [r for r in fake.requests if r.path.endswith(":search")]
+    unscoped = sorted(r.path for r in searches if not r.query.get("query"))
+    assert unscoped == ["/v3/folders:search"] * 2 + ["/v3/projects:search"] * 2
+    assert all("parent" in r.query["query"] for r in searches if r.query.get("query"))
+    assert not [r for r in fake.requests if "going-away" in r.path or "projects/6/" in r.path]
+    assert not [e for e in got.inventory.errors if e.account == "going-away"]
+
+
+def test_an_unreadable_folder_on_the_way_does_not_hide_the_projects_below(
+    estate_copy: Path,
+) -> None:
+    """Membership comes from the scoped search, so a folder whose `get` fails still has its
+    projects scanned."""
+    _reshape(estate_copy)
+    fake = FakeGoogle(estate_copy).start()
+    fake.overrides.append(_unavailable("/v3/folders/200000000003"))
+    try:
+        got = scan(fake)
+    finally:
+        fake.stop()
+    assert "deep-one" in got.facts.accounts
+    assert by_id(got, RM + "projects/deep-one").attrs["in_scan"] is True
+
+
+def test_a_project_under_a_folder_no_search_returns_is_named_never_dropped(
+    estate_copy: Path,
+) -> None:
+    """A folder the searches do not return (no `get` permission on it, or not yet indexed)
+    hides its projects from the scoped walk; the caller still sees the project itself, so
+    the cross-check names it in an error (its membership cannot be decided), and reads no
+    node outside the scan to decide it."""
+    _reshape(estate_copy)
+    rm = estate_copy / V3
+    folders = json.loads((rm / "folders@search.page2.json").read_text())
+    folders["folders"] = [f for f in folders["folders"] if f["name"] != "folders/200000000003"]
+    _write(rm / "folders@search.page2.json", folders)
+    fake = FakeGoogle(estate_copy).start()
+    fake.overrides.append(_unavailable("/v3/folders/200000000003"))
+    try:
+        got = scan(fake)
+    finally:
+        fake.stop()
+    assert "deep-one" not in got.facts.accounts
+    (error,) = [e for e in got.inventory.errors if e.code == "MEMBERSHIP_UNKNOWN"]
+    assert "deep-one (parent folders/200000000003)" in error.message
+    assert "not-ours" not in error.message  # its chain reaches organizations/999: not ours
+    assert not [r for r in fake.requests if "200000000003" in r.path or "999" in r.path]
+
+
+def _unavailable(prefix: str) -> Any:
+    def override(request: Seen) -> tuple[int, Any] | None:
+        if request.path.startswith(prefix):
+            return 503, {"error": {"code": 503, "message": "down", "status": "UNAVAILABLE"}}
+        return None
+
+    return override
+
+
 def test_projects_are_scanned_in_a_bounded_pool(fake: FakeGoogle) -> None:
     lock = threading.Lock()
     state = {"now": 0, "most": 0}

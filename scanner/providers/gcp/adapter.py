@@ -77,12 +77,21 @@ class LiveSource:
             ScanFacts(
                 accounts=[p.account for p in found.scope.projects()],
                 regions=("global",),
-                caller=self.caller,
+                caller=self.caller or _caller(self.creds),
                 api_calls=len(api.operations),
                 limits=[*LIVE_LIMITS, *found.notes],
                 started_at=started,
             ),
         )
+
+
+def _caller(creds: Any) -> str | None:
+    """The account the credentials act as, where they name it (a service account's key, the
+    metadata server's account; user credentials do not name theirs offline). Read after the
+    scan: GCE/Cloud Run credentials say "default" until their first refresh asks the
+    metadata server for the real email."""
+    email = getattr(creds, "service_account_email", None)
+    return str(email) if email and email != "default" else None
 
 
 def _ids(raw: str | None, flag: str, pattern: re.Pattern[str], prefix: str) -> list[str]:
@@ -171,10 +180,9 @@ class GcpAdapter:
         endpoints = parse_endpoints(options.get("endpoint"))
         impersonate = options.get("impersonate_service_account") or None
         creds = credentials(impersonate, bool(options.get("anonymous")), endpoints)
-        # Who the scan runs as, where the credentials say (a service account's key or its
-        # impersonation; user credentials do not name their account offline).
-        caller = impersonate or getattr(creds, "service_account_email", None)
-        return LiveSource(creds, request, evidence, endpoints, self.services, caller=caller)
+        # Who the scan runs as: the impersonated account, else what the credentials say once
+        # they have been used (`_caller`, read after the scan).
+        return LiveSource(creds, request, evidence, endpoints, self.services, caller=impersonate)
 
     def demo(self, evidence: EvidenceStore) -> AbstractContextManager[LiveSource]:
         """The golden estate served by the local fake, scanned through the real clients."""

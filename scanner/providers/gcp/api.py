@@ -144,6 +144,9 @@ class GcpApi:
         self.budget = retry_budget()
         self.operations: list[tuple[str, str, str]] = []
         self.failures: list[GcpCallError] = []
+        # Project ID -> number of the scanned projects (set once the hierarchy is known), to
+        # tell a disabled API of the scanned project from one of the caller's quota project.
+        self.project_numbers: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def retry(self) -> Any:
@@ -263,14 +266,14 @@ class GcpApi:
         except gx.RetryError as exc:
             cause = exc.cause
             code, message = (
-                _google(cause)
+                _google(cause, self._own(account))
                 if isinstance(cause, gx.GoogleAPICallError)
                 else ("RETRY_EXHAUSTED", str(exc))
             )
             message = f"still failing after retrying for {self.budget:g}s: {message}"
             raise self._failed(call, account, code, message, target) from exc
         except gx.GoogleAPICallError as exc:
-            code, message = _google(exc)
+            code, message = _google(exc, self._own(account))
             raise self._failed(call, account, code, message, target) from exc
         except ga.GoogleAuthError as exc:
             raise self._failed(call, account, "AUTH_FAILED", str(exc), target) from exc
@@ -283,6 +286,14 @@ class GcpApi:
         except Exception as exc:  # requests' own errors and the like: the call failed
             text = f"{type(exc).__name__}: {exc}"
             raise self._failed(call, account, "CALL_FAILED", text, target) from exc
+
+    def _own(self, account: str) -> frozenset[str]:
+        """The names a consumer project of `account` may be reported under."""
+        names = {account, f"projects/{account}"}
+        number = self.project_numbers.get(account)
+        if number:
+            names.add(f"projects/{number}")
+        return frozenset(names)
 
     def _failed(
         self, call: Call, account: str, code: str, message: str, target: str | None
@@ -297,9 +308,13 @@ def _converter(page: Any) -> Callable[[], dict[str, Any]]:
     return lambda: as_json(page)
 
 
-def _google(exc: Any) -> tuple[str, str]:
+def _google(exc: Any, own: frozenset[str] = frozenset()) -> tuple[str, str]:
     """(code, message) of a google.api_core error: the Google status name, SERVICE_DISABLED
-    named "API disabled" (ErrorInfo reason SERVICE_DISABLED, or the v1 `accessNotConfigured`)."""
+    named "API disabled" (ErrorInfo reason SERVICE_DISABLED, or the v1 `accessNotConfigured`).
+    When the ErrorInfo's `consumer` is not the call's own project (`own`: its names), the API
+    is disabled in the project the call is billed to (the credentials' quota project, e.g. a
+    service account's home project for Resource Manager, Service Usage and IAM), and the
+    message says so: the fix is there, not in the scanned project."""
     reasons = {str(exc.reason or "")}
     for item in exc.errors or ():
         if isinstance(item, Mapping):
@@ -307,6 +322,12 @@ def _google(exc: Any) -> tuple[str, str]:
     # The REST clients prefix the message with the request line ("POST https://...: ").
     message = _REQUEST_LINE.sub("", str(exc.message))
     if reasons & DISABLED_REASONS:
+        consumer = str((getattr(exc, "metadata", None) or {}).get("consumer") or "")
+        if consumer and consumer not in own:
+            return "SERVICE_DISABLED", (
+                f"API disabled in {consumer} (the project this call is billed to, not the"
+                f" scanned one: enable the API there): {message}"
+            )
         return "SERVICE_DISABLED", f"API disabled: {message}"
     status = getattr(exc, "grpc_status_code", None)
     name = getattr(status, "name", None) or _payload_status(exc) or STATUS.get(exc.code)

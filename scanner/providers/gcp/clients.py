@@ -33,7 +33,13 @@ from typing import Any
 
 from scanner.errors import InputError, RunError
 
-SCOPES = ("https://www.googleapis.com/auth/cloud-platform.read-only",)
+# `cloud-platform`, not `cloud-platform.read-only`: Cloud KMS (cryptoKeys.get/getIamPolicy),
+# Cloud Monitoring (alertPolicies, notificationChannels), IAM (roles.get/list) and Cloud SQL
+# Admin accept only their own scopes or `cloud-platform` ("Authorization scopes" of each
+# method reference, e.g. https://cloud.google.com/kms/docs/reference/rest/v1/projects.locations.keyRings.cryptoKeys/get),
+# so a read-only-scoped token gets 403 ACCESS_TOKEN_SCOPE_INSUFFICIENT there whatever IAM
+# grants. The scan stays read-only through the IAM role `logward permissions gcp` prints.
+SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
 OTEL_ENV = "DISABLE_GCS_PYTHON_CLIENT_OTEL_BUCKET_METADATA"
 
 

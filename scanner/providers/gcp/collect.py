@@ -67,7 +67,11 @@ class _Run:
         tasks: list[tuple[_Task, Any]] = []
         for node in self.scope.ordered():
             for lister in (x for s in services for x in s.listers):
-                if lister.scope == "project" and not (node.kind == "project" and node.in_scan):
+                # A project not scanned (not ACTIVE) gets no call at all: the limits say it
+                # was not scanned, so none of its calls' failures may appear as its errors.
+                if node.kind == "project" and not node.in_scan:
+                    continue
+                if lister.scope == "project" and node.kind != "project":
                     continue
                 if lister.scope == "node" and node.kind not in lister.kinds:
                     continue
@@ -150,6 +154,11 @@ def scan(
     say: Progress = progress or silent
     scope, tree = enumerate_scope(api, request.organization, request.folders, request.projects)
     say(f"gcp: {len(scope.projects())} project(s) in scope, {len(scope.nodes)} node(s)")
+    api.project_numbers = {
+        n.account: n.project_number
+        for n in scope.nodes.values()
+        if n.kind == "project" and n.project_number
+    }
     run = _Run(api, scope, say)
     for error in tree.errors:
         run.inventory.add_error(error)

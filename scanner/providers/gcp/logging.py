@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from scanner.model import Resource
+from scanner.model import CollectionError, Resource
 from scanner.providers.base import Call
-from scanner.providers.gcp.api import GcpApi, Page, items, json_pages
+from scanner.providers.gcp.api import READ_TIMEOUT, GcpApi, GcpCallError, Page, items, json_pages
 from scanner.providers.gcp.declare import Found, Lister, Node, Scope, Service
 from scanner.providers.gcp.names import full_name
 
@@ -40,7 +40,7 @@ def _list(api: GcpApi, call: Call, node: Node, path: str) -> list[Page]:
     def fetch(retry: Any) -> Any:
         def request(query: Mapping[str, str]) -> Any:
             return retry(connection.api_request)(
-                method="GET", path=path, query_params=dict(query), timeout=20.0
+                method="GET", path=path, query_params=dict(query), timeout=READ_TIMEOUT
             )
 
         return json_pages(request, {})
@@ -98,7 +98,12 @@ def _sink(data: Mapping[str, Any], node: Node, scope: Scope, page: Page) -> Reso
 
 
 def _sinks(api: GcpApi, scope: Scope, node: Node) -> Found:
-    pages = _list(api, SINKS, node, f"/{node.name}/sinks")
+    try:
+        pages = _list(api, SINKS, node, f"/{node.name}/sinks")
+    except GcpCallError as exc:
+        if node.kind == "project":
+            raise
+        return _ancestor_sinks_failed(exc, scope, node)
     return Found(
         resources=[
             _sink(d, node, scope, p)
@@ -106,6 +111,30 @@ def _sinks(api: GcpApi, scope: Scope, node: Node) -> Found:
             for d in items(api, SINKS, node.account, p, "sinks")
         ]
     )
+
+
+def _ancestor_sinks_failed(exc: GcpCallError, scope: Scope, node: Node) -> Found:
+    """A folder's or organization's sinks.list failed: any of its sinks with includeChildren
+    may route the logs of every scanned project below it, so that failure is also an error
+    for each of them ("no sink routes this project's logs" cannot be known), never a fail."""
+    exc.reported = True
+    own = CollectionError(
+        "gcp", node.account, "global", exc.operation, exc.code, exc.message, (SINK,)
+    )
+    below = [
+        CollectionError(
+            "gcp",
+            project,
+            "global",
+            exc.operation,
+            exc.code,
+            f"{exc.message} (the sinks of {node.name}, which may route this project's logs,"
+            " cannot be read)",
+            (SINK,),
+        )
+        for project in scope.projects_under(node.name)
+    ]
+    return Found(errors=[own, *below])
 
 
 def _bucket(data: Mapping[str, Any], node: Node, page: Page) -> Resource:

@@ -1,12 +1,14 @@
 """Resource Manager: the hierarchy a scan covers, and each node's IAM policy.
 
-Enumeration (before any other task): `--organization` is one paged `projects.search` and one
-paged `folders.search` (v3), the tree computed locally, so ancestry costs no call per
-project; `--folders` is the same search kept to the folders' subtrees; `--projects` is one
-`projects.get` each. Any parent the searches did not return is read with `folders.get` or
-`organizations.get`, once each (cached), up to the organization. A parent that cannot be read
-is kept as a node whose attributes are that error (the projects under it cannot know their
-full ancestry), and the failure is in `errors`.
+Enumeration (before any other task): `--organization` and `--folders` walk the subtree level
+by level with scoped searches (v3 `folders.search` and `projects.search` with the documented
+`parent` query field, a batch of parents per call), so the scan never enumerates or reads
+what lies outside its roots, and a project is in the scan because a search of a parent in
+the subtree returned it, not because its ancestry could be read (a search that fails is an
+error naming the parents whose children are therefore unknown). `--projects` is one
+`projects.get` each. The ancestors of the roots and of named projects are read with
+`folders.get` / `organizations.get`, once each, up to the organization. A node that cannot
+be read is kept as a node whose attributes are that error, and the failure is in `errors`.
 
 Then `getIamPolicy` (requestedPolicyVersion 3, so conditional bindings are returned whole)
 of every node: `bindings` and `audit_configs` in the contract's shape, or, where it fails,
@@ -21,7 +23,7 @@ from typing import Any
 
 from scanner.model import CollectionError
 from scanner.providers.base import Call
-from scanner.providers.gcp.api import GcpApi, GcpCallError, Page, items
+from scanner.providers.gcp.api import READ_TIMEOUT, GcpApi, GcpCallError, Page, items
 from scanner.providers.gcp.declare import Found, Lister, Node, NodeKind, Scope, Service
 
 S = "cloudresourcemanager"
@@ -105,7 +107,7 @@ def _get(api: GcpApi, tree: Tree, name: str) -> None:
         page = api.call(
             call,
             bare.account,
-            lambda retry: getattr(client, method)(name=name, retry=retry, timeout=20.0),
+            lambda retry: getattr(client, method)(name=name, retry=retry, timeout=READ_TIMEOUT),
             {"name": name},
             target=name,
         )
@@ -130,20 +132,41 @@ def _get(api: GcpApi, tree: Tree, name: str) -> None:
     tree.nodes[node.name] = node
 
 
-def _search(api: GcpApi, tree: Tree, kind: str, account: str) -> list[Node] | None:
-    """Every folder or project the caller may see (one paged search); None when it failed."""
+# Parents named in one search query: the query's fields are OR-ed (projects.search: "If
+# multiple fields are included in the query, then it will return results that match any of
+# the fields"; folders.search: the `OR` operator), so one call covers a batch of folders.
+# https://cloud.google.com/resource-manager/reference/rest/v3/projects/search
+BATCH = 10
+
+
+def _query(kind: str, parents: list[str]) -> str:
+    if kind == "project":
+        return " ".join(f"parent:{p}" for p in parents)
+    return " OR ".join(f"parent={p}" for p in parents)
+
+
+def _search(
+    api: GcpApi, tree: Tree, kind: str, parents: list[str], account: str = ""
+) -> list[Node] | None:
+    """The folders or projects whose parent is one of `parents` (one paged, scoped search;
+    no parents: everything the caller may see); None when it failed, the failure in
+    `tree.errors` naming the parents whose children are therefore not known."""
     call = PROJECTS_SEARCH if kind == "project" else FOLDERS_SEARCH
     client = _client(api, kind)
     method = "search_projects" if kind == "project" else "search_folders"
+    query = _query(kind, parents) if parents else ""
+    account = account or ",".join(parents)
     try:
         pages = api.pages(
             call,
             account,
-            lambda retry: getattr(client, method)(query="", retry=retry, timeout=20.0).pages,
-            {"query": ""},
+            lambda retry: (
+                getattr(client, method)(query=query, retry=retry, timeout=READ_TIMEOUT).pages
+            ),
+            {"query": query},
         )
         key = "projects" if kind == "project" else "folders"
-        return [_node(d, kind, p) for p in pages for d in items(api, call, account, p, key)]
+        found = [_node(d, kind, p) for p in pages for d in items(api, call, account, p, key)]
     except GcpCallError as exc:
         exc.reported = True
         tree.errors.append(
@@ -153,35 +176,113 @@ def _search(api: GcpApi, tree: Tree, kind: str, account: str) -> list[Node] | No
                 "global",
                 call.operation,
                 exc.code,
-                f"{exc.message} (so the {kind}s under {account} are not known)",
+                f"{exc.message} (so the {kind}s under {', '.join(parents or [account])} are"
+                " not known)",
                 NODE_TYPES,
             )
         )
         return None
+    # Only children of the asked parents: membership comes from the query, never from a
+    # guess (a search answer naming any other parent is not trusted into the scan).
+    return [n for n in found if n.parent in parents] if parents else found
 
 
-def _resolve_parents(api: GcpApi, tree: Tree) -> None:
-    """Read every parent not yet known, up to the organization (each name once)."""
-    pending = True
-    while pending:
-        pending = False
-        for node in list(tree.nodes.values()):
+def _subtree(api: GcpApi, tree: Tree, roots: list[str]) -> list[Node]:
+    """Every folder and project below `roots`, level by level with scoped searches, so the
+    scan reads nothing outside them and a project's membership never depends on reading its
+    ancestors (a folder the caller may not `get` is simply not below a searched parent). The
+    projects found, in search order."""
+    projects: list[Node] = []
+    # A root that could not be read is searched below all the same (search may be allowed).
+    level = list(dict.fromkeys(roots))
+    seen = set(level)
+    while level:
+        below: list[str] = []
+        for start in range(0, len(level), BATCH):
+            batch = level[start : start + BATCH]
+            for folder in _search(api, tree, "folder", batch) or []:
+                if folder.name not in seen:
+                    seen.add(folder.name)
+                    tree.nodes.setdefault(folder.name, folder)
+                    below.append(folder.name)
+            for project in _search(api, tree, "project", batch) or []:
+                if project.name not in tree.nodes:
+                    tree.nodes[project.name] = project
+                    projects.append(project)
+        level = below
+    return projects
+
+
+def _place(project: Node, index: Mapping[str, Node], roots: list[str]) -> str:
+    """ "in" when the parent chain (through what the searches returned) reaches a root, "out"
+    when it reaches another organization or ends, "unknown" at a folder nobody returned."""
+    node, seen = project, set()
+    while node.parent and node.parent not in seen:
+        parent = node.parent
+        seen.add(parent)
+        if parent in roots:
+            return "in"
+        if parent.startswith("organizations/") or parent not in index:
+            return "out" if parent.startswith("organizations/") else "unknown"
+        node = index[parent]
+    return "out"
+
+
+def _cross_check(api: GcpApi, tree: Tree, roots: list[str]) -> list[Node]:
+    """Every project the caller can see (an unscoped, paged search of folders and projects,
+    read as lists only: no node outside the scan is read), placed by its parent chain through
+    those lists. One the scoped walk missed (search is eventually consistent) but whose chain
+    reaches a root is scanned; one whose chain breaks at a folder the caller cannot see may
+    or may not be below the roots: it is not scanned and one error names it (never a silent
+    drop). Projects of other organizations are left alone."""
+    account = ",".join(roots)
+    folders = _search(api, tree, "folder", [], account)
+    projects = _search(api, tree, "project", [], account)
+    if folders is None or projects is None:
+        return []  # the failed search is already an error naming what is not known
+    index = {f.name: f for f in folders}
+    index.update(tree.nodes)
+    found: list[Node] = []
+    undecided: list[str] = []
+    for project in (p for p in projects if p.name not in tree.nodes):
+        place = _place(project, index, roots)
+        if place == "in":
+            parent = project.parent or ""
+            while parent in index and parent not in tree.nodes:
+                tree.nodes[parent] = index[parent]
+                parent = index[parent].parent or ""
+            tree.nodes[project.name] = project
+            found.append(project)
+        elif place == "unknown":
+            undecided.append(f"{project.account} (parent {project.parent})")
+    if undecided:
+        tree.errors.append(
+            CollectionError(
+                "gcp",
+                account,
+                "global",
+                PROJECTS_SEARCH.operation,
+                "MEMBERSHIP_UNKNOWN",
+                f"{len(undecided)} project(s) the caller can see are under a folder it cannot"
+                f" see, so whether they are under {account} is unknown; not scanned: "
+                + ", ".join(sorted(undecided)),
+                NODE_TYPES,
+            )
+        )
+    return found
+
+
+def _resolve_parents(api: GcpApi, tree: Tree, names: Iterable[str]) -> None:
+    """Read the ancestors of `names` not yet known, up to the organization (each once)."""
+    for name in names:
+        node = tree.nodes.get(name)
+        while node is not None and node.parent:
             parent = node.parent
-            if parent and parent not in tree.nodes and parent not in tree.unreadable:
+            if parent in tree.unreadable:
+                break
+            if parent not in tree.nodes:
                 _get(api, tree, parent)
-                pending = True
-
-
-def _under(tree: Tree, name: str, roots: Iterable[str]) -> bool:
-    wanted = set(roots)
-    seen: set[str] = set()
-    node = tree.nodes.get(name)
-    while node is not None and node.name not in seen:
-        if node.name in wanted:
-            return True
-        seen.add(node.name)
-        node = tree.nodes.get(node.parent or "")
-    return False
+            node = tree.nodes.get(parent)
 
 
 def enumerate_scope(
@@ -196,27 +297,15 @@ def enumerate_scope(
     roots += [f"folders/{f}" for f in folders]
     for root in roots:
         _get(api, tree, root)
-    wanted: list[Node] = []
-    if roots:
-        account = ",".join(roots)
-        found_folders = _search(api, tree, "folder", account) or []
-        for folder in found_folders:
-            tree.nodes.setdefault(folder.name, folder)
-        found = _search(api, tree, "project", account) or []
-        for project in found:
-            tree.nodes.setdefault(project.name, project)
-        _resolve_parents(api, tree)
-        keep = {n.name for n in tree.nodes.values() if _under(tree, n.name, roots)}
-        # The roots' own ancestors stay: their policies and sinks reach into the scan.
-        keep |= {a for root in roots for a in _chain(tree, root)}
-        wanted = [p for p in found if p.name in keep]
-        tree.nodes = {k: n for k, n in tree.nodes.items() if k in keep}
+    wanted = [*_subtree(api, tree, roots), *_cross_check(api, tree, roots)] if roots else []
     for project_id in projects:
         # A named project that cannot be read is still scanned: every call about it then
         # fails, and its rows are errors rather than missing.
         _get(api, tree, f"projects/{project_id}")
         wanted.append(tree.nodes[f"projects/{project_id}"])
-    _resolve_parents(api, tree)
+    # The roots' and named projects' own ancestors: their policies and sinks reach into the
+    # scan. Nodes found below a root need none (their parents were searched).
+    _resolve_parents(api, tree, [*roots, *(f"projects/{p}" for p in projects)])
     inactive = sorted(p.name for p in wanted if p.state not in (None, "ACTIVE"))
     if inactive:
         tree.notes.append(
@@ -227,16 +316,6 @@ def enumerate_scope(
             tree.nodes[project.name] = replace(tree.nodes[project.name], in_scan=True)
     org = next((n.name for n in tree.nodes.values() if n.kind == "organization"), None)
     return Scope(nodes=dict(tree.nodes), organization=org), tree
-
-
-def _chain(tree: Tree, name: str) -> list[str]:
-    """The known ancestors of a node, nearest first."""
-    found: list[str] = []
-    node = tree.nodes.get(name)
-    while node is not None and node.parent and node.parent not in found:
-        found.append(node.parent)
-        node = tree.nodes.get(node.parent)
-    return found
 
 
 def _policy(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -279,7 +358,7 @@ def _iam(api: GcpApi, scope: Scope, node: Node) -> Found:
     page = api.call(
         call,
         node.account,
-        lambda retry: client.get_iam_policy(request=request, retry=retry, timeout=20.0),
+        lambda retry: client.get_iam_policy(request=request, retry=retry, timeout=READ_TIMEOUT),
         {"resource": node.name, "options": {"requestedPolicyVersion": 3}},
         target=node.name,
     )

@@ -14,7 +14,7 @@ from typing import Any
 
 from scanner.model import Absent, Resource, Unknowable
 from scanner.providers.base import Call
-from scanner.providers.gcp.api import GcpApi, GcpCallError
+from scanner.providers.gcp.api import READ_TIMEOUT, GcpApi, GcpCallError
 from scanner.providers.gcp.declare import Collected, Detailer, Found, Scope, Service
 from scanner.providers.gcp.names import full_name
 
@@ -92,7 +92,7 @@ def _bucket(api: GcpApi, scope: Scope, item: tuple[str, str]) -> Found:
         page = api.call(
             GET,
             seen_from,
-            lambda retry: client.get_bucket(name, retry=retry, timeout=20.0)._properties,
+            lambda retry: client.get_bucket(name, retry=retry, timeout=READ_TIMEOUT)._properties,
             {"bucket": name},
             target=name,
         )
@@ -116,7 +116,7 @@ def _bucket(api: GcpApi, scope: Scope, item: tuple[str, str]) -> Found:
             account,
             lambda retry: (
                 storage.Bucket(client, name)
-                .get_iam_policy(requested_policy_version=3, retry=retry, timeout=20.0)
+                .get_iam_policy(requested_policy_version=3, retry=retry, timeout=READ_TIMEOUT)
                 .to_api_repr()
             ),
             {"bucket": name, "optionsRequestedPolicyVersion": 3},

@@ -23,6 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from scanner.providers.gcp.fake import search
+
 ESTATE = Path(__file__).resolve().parent / "estate"
 # Query parameters that never select an answer: paging (handled apart), output format.
 IGNORED = frozenset({"pageToken", "prettyPrint", "alt", "$alt", "fields", "projection"})
@@ -159,6 +161,10 @@ class FakeGoogle:
             if found is not None:
                 return found
         file = file_for(self.estate / request.host, request.path, request.query)
+        # A scoped Resource Manager search, unless a variant file answers that exact query.
+        scoped = search.answer(self.estate / request.host, request.path, dict(request.query))
+        if scoped is not None and (file is None or "[" not in file.name):
+            return scoped
         if file is None:
             return 404, _not_found(request.path)
         body = json.loads(file.read_text(encoding="utf-8"))
