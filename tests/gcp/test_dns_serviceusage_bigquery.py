@@ -116,7 +116,8 @@ def test_service_usage_errors_and_unspecified(estate_copy: Path) -> None:
 def test_golden_dataset_without_cmek() -> None:
     got, _, requests = golden()
     res = got.inventory.get(DATASET)
-    assert res is not None and (res.account, res.region) == ("prod-data", "US")
+    # region is the location in lower case (one spelling across types); location as returned.
+    assert res is not None and (res.account, res.region) == ("prod-data", "us")
     # The collected attributes (derivers add the policies' own, e.g. expirations in days).
     assert {k: res.attrs[k] for k in bigquery.dataset_attrs({})} == {
         "dataset_id": "audit",

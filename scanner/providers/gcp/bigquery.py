@@ -130,7 +130,9 @@ def dataset(
         placeholder=placeholder,
         provider="gcp",
         account=attrs["project"],
-        region=location if isinstance(location, str) else "unknown",
+        # One spelling of a location across types: lower case, as Compute, Cloud KMS and
+        # Cloud Storage buckets are keyed (`US` -> `us`); `location` keeps the API's value.
+        region=location.lower() if isinstance(location, str) else "unknown",
         type=DATASET,
         id=full_name(HOST, f"projects/{attrs['project']}/datasets/{attrs['dataset_id']}"),
         name=attrs["dataset_id"],

@@ -17,6 +17,10 @@ A flag absent from `databaseFlags` takes the Cloud SQL default; `log_flags` and
 `pgaudit_flags` carry the effective value and say where it came from, so a finding reads
 `log_statement is "none" (not set: the Cloud SQL default)`. No google SDK is imported at
 module import: the Terraform mapper (`terraform/sql.py`) reuses `flag_attrs`.
+
+OAuth: `instances.list` accepts only the `cloud-platform` or `sqlservice.admin` scope (not
+`cloud-platform.read-only`); the client gets the scan's credentials, which request
+`cloud-platform` (`clients.SCOPES`, pinned by tests/gcp/test_oauth_scopes.py).
 """
 
 from __future__ import annotations

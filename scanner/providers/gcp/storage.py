@@ -75,11 +75,13 @@ def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:
 
 
 def _account(scope: Scope, number: str, fallback: str) -> str:
-    """The project ID of a project number, where the scan knows it."""
+    """The project ID of a project number, where the scan knows it; else the bare number
+    (an account is a project ID or number, never a `projects/...` name, which is how the
+    organization's and folders' own accounts are spelled)."""
     for node in scope.nodes.values():
         if node.kind == "project" and node.project_number == number:
             return node.account
-    return f"projects/{number}" if number else fallback
+    return number or fallback
 
 
 def _bucket(api: GcpApi, scope: Scope, item: tuple[str, str]) -> Found:

@@ -349,5 +349,6 @@ def dataset(res: PlanResource, ctx: PlanContext) -> Mapped:
     }
     name = known(v.get("dataset_id")) or res.name
     account = project if isinstance(project, str) else ctx.account
-    region = location if isinstance(location, str) else "global"
+    # As the live scan keys it: the location in lower case (`us`, `europe-west1`).
+    region = location.lower() if isinstance(location, str) else "global"
     return Mapped(build(ctx, res, DATASET, attrs, (name, account, region)), {"kms_key": target})
