@@ -450,3 +450,31 @@ def test_key_ring_grant_known_after_apply_makes_the_ring_bindings_unknown() -> N
     after_unknown(plan, AUDITORS, "member")
     ring = _ring_bindings(scan(plan), ARCHIVE_KEY_NAME)
     assert isinstance(ring, Unknowable) and not ring.error
+
+
+def test_a_public_key_ring_grant_makes_its_log_store_keys_public() -> None:
+    """allUsers on the us ring reaches the archive key through key_ring_bindings (derived
+    public_members), so gcp-kms-log-key-not-public fails it; the global ring's key is not
+    touched."""
+    plan = golden()
+    add_resource(
+        plan,
+        "google_kms_key_ring_iam_member",
+        "public",
+        {
+            "key_ring_id": "projects/lw-logging/locations/us/keyRings/audit",
+            "role": "roles/cloudkms.cryptoKeyDecrypter",
+            "member": "allUsers",
+            "condition": [],
+        },
+    )
+    policy = [
+        c
+        for c in compile_policies(load_policies(), {})
+        if c.policy.id == "gcp-kms-log-key-not-public"
+    ]
+    verdicts = {
+        f.resource_id.removeprefix(KEY_IDS): f.status
+        for f in evaluate(policy, scan(plan).inventory)
+    }
+    assert verdicts == {ARCHIVE_KEY_NAME: Status.FAIL, LOGBUCKET_KEY_NAME: Status.PASS}

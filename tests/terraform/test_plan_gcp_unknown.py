@@ -334,10 +334,10 @@ def test_folder_sink_whose_include_children_is_known_after_apply_makes_projects_
     include: bool | None, status: Status
 ) -> None:
     """Whether prod's folder sink will cover the projects below is known only after apply:
-    prod-app, which has no sink of its own, is unknown (the sink is counted as its, and the
-    policy requires include_children true of a folder's sink), never pass or fail; prod-data
-    passes on its own to-bq sink and the other projects keep their verdicts. The boundary:
-    known true passes prod-app, known false fails it."""
+    prod-app, which has no sink of its own, is unknown (the sink is counted as the project's,
+    and the policy requires include_children true of a folder's sink), never pass or fail;
+    prod-data passes on its own to-bq sink and the other projects keep their verdicts. The
+    boundary: known true passes prod-app, known false fails it."""
     plan = golden()
     address = "google_logging_folder_sink.prod_audit"
     if include is None:
