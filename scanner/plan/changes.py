@@ -18,6 +18,31 @@ def change_type(cloud: str) -> str:
     return f"{cloud}.plan.log_store_change"
 
 
+def managed_changes(plan: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The plan's changes to managed resources (data sources are read, not deployed)."""
+    return [
+        c
+        for c in plan.get("resource_changes") or []
+        if isinstance(c, Mapping) and c.get("mode", "managed") == "managed"
+    ]
+
+
+def configuration_root(plan: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The root module of the plan's configuration (its expressions and references)."""
+    root: Mapping[str, Any] = (plan.get("configuration") or {}).get("root_module") or {}
+    return root
+
+
+def prior_state_resources(plan: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """Every resource of the plan's prior state, child modules included."""
+    values = (plan.get("prior_state") or {}).get("values") or {}
+    stack = [values.get("root_module") or {}]
+    while stack:
+        module = stack.pop()
+        yield from module.get("resources") or []
+        stack.extend(module.get("child_modules") or [])
+
+
 def log_store_changes(
     plan: Mapping[str, Any], account: str, clouds: Sequence[Adapter]
 ) -> Iterator[Resource]:
@@ -27,9 +52,7 @@ def log_store_changes(
         for cloud in clouds
         if cloud.terraform is not None
     ]
-    for change in plan.get("resource_changes") or []:
-        if not isinstance(change, Mapping) or change.get("mode", "managed") != "managed":
-            continue
+    for change in managed_changes(plan):
         body = change.get("change") or {}
         actions = [str(a) for a in body.get("actions") or []]
         if actions in (["no-op"], ["read"]) or not actions:

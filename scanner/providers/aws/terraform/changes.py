@@ -4,9 +4,10 @@ its prior state, or by a configuration reference)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from scanner.plan.changes import configuration_root, managed_changes, prior_state_resources
 from scanner.plan.sources import address_key
 
 # Terraform types that hold audit logs or their protection, whatever their settings.
@@ -23,13 +24,9 @@ LOG_STORE_TYPES = frozenset(
 
 def log_stores(plan: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], bool]:
     """A test of one resource change: does it change an AWS log store?"""
-    changes = [
-        c
-        for c in plan.get("resource_changes") or []
-        if isinstance(c, Mapping) and c.get("mode", "managed") == "managed"
-    ]
+    changes = managed_changes(plan)
     trail_buckets = _trail_buckets(plan, changes)
-    referenced = _referenced_buckets((plan.get("configuration") or {}).get("root_module") or {})
+    referenced = _referenced_buckets(configuration_root(plan))
 
     def test(change: Mapping[str, Any]) -> bool:
         rtype = str(change.get("type", ""))
@@ -56,7 +53,7 @@ def _trail_buckets(plan: Mapping[str, Any], changes: list[Mapping[str, Any]]) ->
                 values = (change.get("change") or {}).get(side)
                 if isinstance(values, Mapping) and isinstance(values.get("s3_bucket_name"), str):
                     names.add(values["s3_bucket_name"])
-    for resource in _state_resources((plan.get("prior_state") or {}).get("values") or {}):
+    for resource in prior_state_resources(plan):
         values = resource.get("values") or {}
         if resource.get("type") == "aws_cloudtrail" and isinstance(
             values.get("s3_bucket_name"), str
@@ -80,11 +77,3 @@ def _referenced_buckets(module: Mapping[str, Any], prefix: str = "") -> set[str]
     for name, call in (module.get("module_calls") or {}).items():
         found |= _referenced_buckets(call.get("module") or {}, f"{prefix}module.{name}.")
     return found
-
-
-def _state_resources(values: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-    stack = [values.get("root_module") or {}]
-    while stack:
-        module = stack.pop()
-        yield from module.get("resources") or []
-        stack.extend(module.get("child_modules") or [])

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from scanner.plan.changes import configuration_root, managed_changes, prior_state_resources
 from scanner.plan.sources import address_key
 
 SINKS = frozenset(
@@ -53,13 +54,9 @@ _KEY_ARGUMENTS = {
 
 def log_stores(plan: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], bool]:
     """A test of one resource change: does it change a GCP log store?"""
-    changes = [
-        c
-        for c in plan.get("resource_changes") or []
-        if isinstance(c, Mapping) and c.get("mode", "managed") == "managed"
-    ]
+    changes = managed_changes(plan)
     written = _destinations(plan, changes)
-    referenced = _referenced((plan.get("configuration") or {}).get("root_module") or {})
+    referenced = _referenced(configuration_root(plan))
 
     def is_store(change: Mapping[str, Any]) -> bool:
         rtype = str(change.get("type", ""))
@@ -76,7 +73,7 @@ def log_stores(plan: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], bool]:
     stores = [c for c in changes if is_store(c)]
     keys = {k for c in stores for s in _sides(c) if (k := _key_of(str(c.get("type")), s))}
     key_refs = _key_references(
-        (plan.get("configuration") or {}).get("root_module") or {},
+        configuration_root(plan),
         {address_key(str(c.get("address"))) for c in stores},
     )
 
@@ -185,7 +182,7 @@ def _destinations(plan: Mapping[str, Any], changes: list[Mapping[str, Any]]) -> 
                 values = (change.get("change") or {}).get(side)
                 if isinstance(values, Mapping) and isinstance(values.get("destination"), str):
                     names.add(values["destination"])
-    for resource in _state_resources((plan.get("prior_state") or {}).get("values") or {}):
+    for resource in prior_state_resources(plan):
         values = resource.get("values") or {}
         if resource.get("type") in SINKS and isinstance(values.get("destination"), str):
             names.add(values["destination"])
@@ -208,11 +205,3 @@ def _referenced(module: Mapping[str, Any], prefix: str = "") -> set[str]:
     for name, call in (module.get("module_calls") or {}).items():
         found |= _referenced(call.get("module") or {}, f"{prefix}module.{name}.")
     return found
-
-
-def _state_resources(values: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-    stack = [values.get("root_module") or {}]
-    while stack:
-        module = stack.pop()
-        yield from module.get("resources") or []
-        stack.extend(module.get("child_modules") or [])
