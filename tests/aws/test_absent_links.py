@@ -18,57 +18,41 @@ import pytest
 
 from scanner.model import Absent, Finding, Status, Unknowable
 from tests.aws.helpers import assess
-from tests.aws.test_regressions import ACCOUNT, EAST, OUTSIDER, collect, finding, get, group_arn
+from tests.aws.test_regressions import (
+    ACCOUNT,
+    EAST,
+    OUTSIDER,
+    collect,
+    finding,
+    get,
+    group_arn,
+    watched_estate,
+)
 
 WEST = "us-west-2"
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
 ROOT_USAGE = "aws-monitoring-root-usage"
 ROTATION = "aws-kms-log-key-rotation"
-ROOT_PATTERN = (
-    '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS '
-    '&& $.eventType != "AwsServiceEvent" }'
-)
+
+
+def main_trail(session: Any, **settings: str) -> None:
+    """Bucket trail-logs-1 and trail main-trail delivering to it, with `settings`."""
+    session.client("s3", region_name=EAST).create_bucket(Bucket="trail-logs-1")
+    session.client("cloudtrail", region_name=EAST).create_trail(
+        Name="main-trail", S3BucketName="trail-logs-1", **settings
+    )
+
+
+def to_log_group(name: str) -> dict[str, str]:
+    """Trail settings delivering to log group `name` through the usual role."""
+    return {
+        "CloudWatchLogsLogGroupArn": f"{group_arn(name)}:*",
+        "CloudWatchLogsRoleArn": f"arn:aws:iam::{ACCOUNT}:role/TrailToLogs",
+    }
 
 
 def topic_arn(name: str, region: str = EAST, account: str = ACCOUNT) -> str:
     return f"arn:aws:sns:{region}:{account}:{name}"
-
-
-def watched_estate(session: Any, actions: Callable[[Any], list[str]]) -> None:
-    """A logging multi-region trail delivering to a log group whose root-usage filter has an
-    alarm notifying `actions(sns client)`: everything CIS 4.3 asks, but the topics."""
-    session.client("s3", region_name=EAST).create_bucket(Bucket="watched-trail-logs")
-    logs = session.client("logs", region_name=EAST)
-    logs.create_log_group(logGroupName="/trail/watched")
-    logs.put_metric_filter(
-        logGroupName="/trail/watched",
-        filterName="root-usage",
-        filterPattern=ROOT_PATTERN,
-        metricTransformations=[
-            {"metricName": "RootUsage", "metricNamespace": "Security", "metricValue": "1"}
-        ],
-    )
-    session.client("cloudwatch", region_name=EAST).put_metric_alarm(
-        AlarmName="root-usage-alarm",
-        MetricName="RootUsage",
-        Namespace="Security",
-        Statistic="Sum",
-        Period=300,
-        EvaluationPeriods=1,
-        Threshold=1,
-        ComparisonOperator="GreaterThanOrEqualToThreshold",
-        AlarmActions=actions(session.client("sns", region_name=EAST)),
-    )
-    ct = session.client("cloudtrail", region_name=EAST)
-    ct.create_trail(
-        Name="watched",
-        S3BucketName="watched-trail-logs",
-        IsMultiRegionTrail=True,
-        IncludeGlobalServiceEvents=True,
-        CloudWatchLogsLogGroupArn=f"{group_arn('/trail/watched')}:*",
-        CloudWatchLogsRoleArn=f"arn:aws:iam::{ACCOUNT}:role/TrailToLogs",
-    )
-    ct.start_logging(Name="watched")
 
 
 def _alerts(sns: Any) -> str:
@@ -142,13 +126,7 @@ def test_a_trail_delivering_to_a_log_group_that_does_not_exist(
     prepared: Any, moto_session: Any
 ) -> None:
     s = moto_session
-    s.client("s3", region_name=EAST).create_bucket(Bucket="trail-logs-1")
-    s.client("cloudtrail", region_name=EAST).create_trail(
-        Name="main-trail",
-        S3BucketName="trail-logs-1",
-        CloudWatchLogsLogGroupArn=f"{group_arn('/trail/deleted')}:*",
-        CloudWatchLogsRoleArn=f"arn:aws:iam::{ACCOUNT}:role/TrailToLogs",
-    )
+    main_trail(s, **to_log_group("/trail/deleted"))
     collected = collect(s)
     missing = group_arn("/trail/deleted")
     assert isinstance(get(collected, missing).placeholder, Absent)
@@ -163,13 +141,7 @@ def test_a_log_group_listing_that_failed_stays_an_error(
     prepared: Any, moto_session: Any, deny: Callable[..., Any]
 ) -> None:
     s = moto_session
-    s.client("s3", region_name=EAST).create_bucket(Bucket="trail-logs-1")
-    s.client("cloudtrail", region_name=EAST).create_trail(
-        Name="main-trail",
-        S3BucketName="trail-logs-1",
-        CloudWatchLogsLogGroupArn=f"{group_arn('/trail/deleted')}:*",
-        CloudWatchLogsRoleArn=f"arn:aws:iam::{ACCOUNT}:role/TrailToLogs",
-    )
+    main_trail(s, **to_log_group("/trail/deleted"))
     deny(s, "cloudwatch-logs", "DescribeLogGroups")
     collected = collect(s)
     placeholder = get(collected, group_arn("/trail/deleted")).placeholder
@@ -193,10 +165,7 @@ def test_a_trail_encrypting_with_a_key_that_does_not_exist(
     prepared: Any, moto_session: Any, key: str, expected: Status, says: str
 ) -> None:
     s = moto_session
-    s.client("s3", region_name=EAST).create_bucket(Bucket="trail-logs-1")
-    s.client("cloudtrail", region_name=EAST).create_trail(
-        Name="main-trail", S3BucketName="trail-logs-1", KmsKeyId=key
-    )
+    main_trail(s, KmsKeyId=key)
     collected = collect(s)
     got = finding(assess(prepared, collected), "aws-cloudtrail-kms-encryption", trail("main-trail"))
     assert got.status is expected, got.message
@@ -207,10 +176,7 @@ def test_a_describe_key_that_failed_stays_an_error(
     prepared: Any, moto_session: Any, deny: Callable[..., Any]
 ) -> None:
     s = moto_session
-    s.client("s3", region_name=EAST).create_bucket(Bucket="trail-logs-1")
-    s.client("cloudtrail", region_name=EAST).create_trail(
-        Name="main-trail", S3BucketName="trail-logs-1", KmsKeyId="alias/deleted"
-    )
+    main_trail(s, KmsKeyId="alias/deleted")
     deny(s, "kms", "DescribeKey")
     findings = assess(prepared, collect(s))
     rotation = [f for f in findings if f.policy_id == ROTATION]
@@ -222,10 +188,7 @@ def test_an_absent_key_of_an_audit_store_fails_the_rotation_policy(
     prepared: Any, moto_session: Any
 ) -> None:
     s = moto_session
-    s.client("s3", region_name=EAST).create_bucket(Bucket="trail-logs-1")
-    s.client("cloudtrail", region_name=EAST).create_trail(
-        Name="main-trail", S3BucketName="trail-logs-1", KmsKeyId="alias/deleted"
-    )
+    main_trail(s, KmsKeyId="alias/deleted")
     collected = collect(s)
     alias = f"arn:aws:kms:{EAST}:{ACCOUNT}:alias/deleted"
     assert isinstance(get(collected, alias).placeholder, Absent)
@@ -274,13 +237,7 @@ def keyed_groups(session: Any) -> tuple[str, str]:
     logs.create_log_group(logGroupName="/app/web", kmsKeyId=app_key)
     logs.create_log_group(logGroupName="/app/api", kmsKeyId=log_key)
     logs.create_log_group(logGroupName="/trail/audit", kmsKeyId=log_key)
-    session.client("s3", region_name=EAST).create_bucket(Bucket="trail-logs-1")
-    session.client("cloudtrail", region_name=EAST).create_trail(
-        Name="main-trail",
-        S3BucketName="trail-logs-1",
-        CloudWatchLogsLogGroupArn=f"{group_arn('/trail/audit')}:*",
-        CloudWatchLogsRoleArn=f"arn:aws:iam::{ACCOUNT}:role/TrailToLogs",
-    )
+    main_trail(session, **to_log_group("/trail/audit"))
     return app_key, log_key
 
 

@@ -399,34 +399,27 @@ def test_log_group_level_resource_policy_is_read_for_exposure(
     _assert_shared_group_fails(prepared, collected)
 
 
-# --------------------------------------------------------------------------------------------
-# 5. Subscriptions are asked per notified topic; other topics stay unknown, harmlessly
-# --------------------------------------------------------------------------------------------
+ROOT_PATTERN = (
+    '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS '
+    '&& $.eventType != "AwsServiceEvent" }'
+)
 
 
-def test_notified_topic_gets_subscriptions_and_others_stay_unknown(
-    prepared: Any, moto_session: Any
-) -> None:
-    s = moto_session
-    s.client("s3", region_name=EAST).create_bucket(Bucket="watched-trail-logs")
-    logs = s.client("logs", region_name=EAST)
+def watched_estate(session: Any, actions: Callable[[Any], list[str]]) -> None:
+    """A logging multi-region trail delivering to a log group whose root-usage filter has an
+    alarm notifying `actions(sns client)`: everything CIS 4.3 asks, but the topics."""
+    session.client("s3", region_name=EAST).create_bucket(Bucket="watched-trail-logs")
+    logs = session.client("logs", region_name=EAST)
     logs.create_log_group(logGroupName="/trail/watched")
     logs.put_metric_filter(
         logGroupName="/trail/watched",
         filterName="root-usage",
-        filterPattern='{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS '
-        '&& $.eventType != "AwsServiceEvent" }',
+        filterPattern=ROOT_PATTERN,
         metricTransformations=[
             {"metricName": "RootUsage", "metricNamespace": "Security", "metricValue": "1"}
         ],
     )
-    sns = s.client("sns", region_name=EAST)
-    alerts = sns.create_topic(Name="sec-alerts")["TopicArn"]
-    sns.subscribe(TopicArn=alerts, Protocol="https", Endpoint="https://hooks.example.com/sec")
-    sns.subscribe(TopicArn=alerts, Protocol="email", Endpoint="soc@example.com")
-    quiet = sns.create_topic(Name="newsletter")["TopicArn"]
-    sns.subscribe(TopicArn=quiet, Protocol="email", Endpoint="news@example.com")
-    s.client("cloudwatch", region_name=EAST).put_metric_alarm(
+    session.client("cloudwatch", region_name=EAST).put_metric_alarm(
         AlarmName="root-usage-alarm",
         MetricName="RootUsage",
         Namespace="Security",
@@ -435,9 +428,9 @@ def test_notified_topic_gets_subscriptions_and_others_stay_unknown(
         EvaluationPeriods=1,
         Threshold=1,
         ComparisonOperator="GreaterThanOrEqualToThreshold",
-        AlarmActions=[alerts],
+        AlarmActions=actions(session.client("sns", region_name=EAST)),
     )
-    ct = s.client("cloudtrail", region_name=EAST)
+    ct = session.client("cloudtrail", region_name=EAST)
     ct.create_trail(
         Name="watched",
         S3BucketName="watched-trail-logs",
@@ -447,6 +440,24 @@ def test_notified_topic_gets_subscriptions_and_others_stay_unknown(
         CloudWatchLogsRoleArn=f"arn:aws:iam::{ACCOUNT}:role/TrailToLogs",
     )
     ct.start_logging(Name="watched")
+
+
+# --------------------------------------------------------------------------------------------
+# 5. Subscriptions are asked per notified topic; other topics stay unknown, harmlessly
+# --------------------------------------------------------------------------------------------
+
+
+def test_notified_topic_gets_subscriptions_and_others_stay_unknown(
+    prepared: Any, moto_session: Any
+) -> None:
+    s = moto_session
+    sns = s.client("sns", region_name=EAST)
+    alerts = sns.create_topic(Name="sec-alerts")["TopicArn"]
+    sns.subscribe(TopicArn=alerts, Protocol="https", Endpoint="https://hooks.example.com/sec")
+    sns.subscribe(TopicArn=alerts, Protocol="email", Endpoint="soc@example.com")
+    quiet = sns.create_topic(Name="newsletter")["TopicArn"]
+    sns.subscribe(TopicArn=quiet, Protocol="email", Endpoint="news@example.com")
+    watched_estate(s, lambda _sns: [alerts])
 
     collected = collect(s)
     asked = [(op, region) for service, op, region in collected.api.operations if service == "sns"]
