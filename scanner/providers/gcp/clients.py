@@ -142,15 +142,19 @@ class Clients:
             self.creds, Request(), address, ssl_credentials=local
         )
 
+    def _on_local_channel(self, cls: type, url: str) -> Any:
+        """A GAPIC client whose gRPC transport runs on a local channel to a `grpc://` URL."""
+        channel = self.local_channel(url.removeprefix("grpc://"))
+        transport = cls.get_transport_class("grpc")(channel=channel)  # type: ignore[attr-defined]
+        return cls(transport=transport)
+
     def gapic(self, host: str, cls: type) -> Any:
         """A GAPIC client: REST transport (gRPC to a `grpc://` override)."""
 
         def build() -> Any:
             url = self.endpoint(host)
             if url is not None and url.startswith("grpc://"):
-                channel = self.local_channel(url.removeprefix("grpc://"))
-                transport = cls.get_transport_class("grpc")(channel=channel)  # type: ignore[attr-defined]
-                return cls(transport=transport)
+                return self._on_local_channel(cls, url)
             options = {"api_endpoint": url} if url else None
             return cls(credentials=self.creds, transport="rest", client_options=options)
 
@@ -162,9 +166,7 @@ class Clients:
         def build() -> Any:
             url = self.endpoint(host)
             if url is not None and url.startswith("grpc://"):
-                channel = self.local_channel(url.removeprefix("grpc://"))
-                transport = cls.get_transport_class("grpc")(channel=channel)  # type: ignore[attr-defined]
-                return cls(transport=transport)
+                return self._on_local_channel(cls, url)
             options = {"api_endpoint": url.split("://", 1)[-1]} if url else None
             return cls(credentials=self.creds, client_options=options)
 

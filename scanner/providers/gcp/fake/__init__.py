@@ -125,7 +125,10 @@ class FakeGoogle:
     ) -> tuple[int, Any] | None:
         """A gRPC request recorded and answered like the REST GET it stands for."""
         query = {"pageToken": token} if token else {}
-        request = Request(host, "GET", f"/{path}", query, None, authorization)
+        return self._record(Request(host, "GET", f"/{path}", query, None, authorization))
+
+    def _record(self, request: Request) -> tuple[int, Any] | None:
+        """Record a request; the answer of the first override that gives one, if any."""
         with self._lock:
             self.requests.append(request)
             overrides = list(self.overrides)
@@ -153,13 +156,9 @@ class FakeGoogle:
 
     def answer(self, request: Request) -> tuple[int, Any]:
         """The status and JSON body for a request: an override, else its file, else 404."""
-        with self._lock:
-            self.requests.append(request)
-            overrides = list(self.overrides)
-        for override in overrides:
-            found = override(request)
-            if found is not None:
-                return found
+        found = self._record(request)
+        if found is not None:
+            return found
         file = file_for(self.estate / request.host, request.path, request.query)
         # A scoped Resource Manager search, unless a variant file answers that exact query.
         scoped = search.answer(self.estate / request.host, request.path, dict(request.query))
