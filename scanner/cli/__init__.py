@@ -40,14 +40,39 @@ def entry() -> None:
     worker threads: their results are no longer wanted, and every staging folder is already
     gone (removed while the interrupt unwound the run)."""
     interrupts.install()
+    code: object = None
+    try:
+        code = _run()
+        _finish(code)
+    except interrupts.Interrupted as exc:
+        # The signal came after the command ended (its exit code stands) or while its
+        # handler was writing the message. The handler fires once, so no further signal
+        # raises while this finishes.
+        if code is None:
+            _say(exc)
+            code = exc.exit_code
+        _finish(code)
+
+
+def _run() -> object:
+    """Run the command line; its exit code."""
     try:
         main()
     except interrupts.Interrupted as exc:  # outside a command: parsing, --help
-        with contextlib.suppress(OSError, ValueError):
-            sys.stderr.write(f"interrupted by {exc}\n")
-        code: object = exc.exit_code
+        _say(exc)
+        return exc.exit_code
     except SystemExit as exc:
-        code = exc.code
+        return exc.code
+    return None
+
+
+def _say(exc: interrupts.Interrupted) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(f"interrupted by {exc}\n")
+
+
+def _finish(code: object) -> None:
+    """Exit with `code`: at once after an interrupt, else once signals are ignored."""
     if code in (130, 143):
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError, ValueError):
