@@ -262,15 +262,17 @@ def targets_of(
 
 
 def limits(inventory: Inventory, subscriptions: Iterable[str]) -> list[str]:
-    """What the analysis did not see for these subscriptions, and what it never evaluates."""
+    """What the analysis did not see for these subscriptions (PIM eligibility the
+    authorization lister could not read: `role_eligibility_limit`), and what it never
+    evaluates."""
     out = list(LIMITS)
     for sub in sorted(set(subscriptions)):
-        errors = inventory.type_errors(ELIGIBILITY, sub)
-        if errors:
+        found = inventory.get(subscription_id(sub))
+        why = found.attrs.get("role_eligibility_limit") if found is not None else None
+        if isinstance(why, str) and why:
             out.append(
-                f"PIM-eligible role assignments of subscription {sub} were not read "
-                f"({errors[0].reason}): an eligible principal can activate a role and is not "
-                "listed."
+                f"PIM-eligible role assignments of subscription {sub} were not read ({why}): "
+                "a principal eligible for a tamper role can activate it and is not listed."
             )
     return out
 
