@@ -21,12 +21,15 @@ The resource schemas' `x-links` say the same (a test compares them). Every id is
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.inventory import Inventory
 from scanner.link import Join, LinkSpec, Ref
 from scanner.model import Absent, Resource, Unknowable
 from scanner.providers.azure.names import canonical, provider_type_of, subscription_of
+
+if TYPE_CHECKING:
+    from scanner.providers.azure.declare import Tenancy
 
 TENANT = "azure.tenant"
 MANAGEMENT_GROUP = "azure.management_group"
@@ -162,8 +165,10 @@ def _flow_target(flow_log: Resource) -> list[Ref]:
     return [ref] if ref is not None else []
 
 
-def live_refs(inventory: Inventory, scope: Any = None) -> dict[str, dict[str, list[Ref]]]:
-    """The references of the collected resources, for the core linker (`scope` is unused:
+def live_refs(
+    inventory: Inventory, tenancy: Tenancy | None = None
+) -> dict[str, dict[str, list[Ref]]]:
+    """The references of the collected resources, for the core linker (`tenancy` is unused:
     every reference is named in the attributes)."""
     out: dict[str, dict[str, list[Ref]]] = {}
     for setting in inventory.of_type(DIAGNOSTIC):
@@ -255,7 +260,10 @@ def scanned(inventory: Inventory) -> set[str]:
     }
 
 
-def live_gaps(inventory: Inventory, scope: Any = None, locations: Iterable[str] = ()) -> AzureGaps:
-    """The gaps of a live scan of `inventory`: the subscriptions it read. Every region is
-    looked at (ARM lists are per subscription), so `locations` changes nothing."""
-    return AzureGaps(inventory)
+def live_gaps(inventory: Inventory, tenancy: Tenancy | None = None) -> AzureGaps:
+    """The gaps of a live scan of `inventory`: the subscriptions it scanned (from `tenancy`
+    when given, else the subscriptions marked in_scan). ARM lists are per subscription, every
+    region at once, so a location is never the reason a target is missing."""
+    if tenancy is None:
+        return AzureGaps(inventory)
+    return AzureGaps(inventory, [s.subscription_id for s in tenancy.scanned()])
