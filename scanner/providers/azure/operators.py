@@ -8,6 +8,9 @@
   bare activity log category (``ServiceHealth``). ``analysis/alert_match.py`` holds the
   semantics. A failure names the closest alert and why it does not count.
 
+* ``includes_all`` (``analysis/categories.py``): a list of log categories includes every
+  operand item, case-insensitively, category groups expanded.
+
 What cannot be known (an alert value known only after apply, an action group outside the scan
 or whose listing failed) makes the comparison unknown with the reason, never a pass. A failed
 listing of the subscription's alerts makes the attribute itself an error before the operator
@@ -21,6 +24,7 @@ from typing import Any
 
 from scanner.policy.operators import Context, Operator, Undecided
 from scanner.providers.azure.analysis.alert_match import Wanted, coverage, operand_problem
+from scanner.providers.azure.analysis.categories import CATEGORY_OPERATORS
 
 
 def _has_alert(actual: Any, expected: Any, ctx: Context) -> bool:
@@ -56,4 +60,6 @@ OPERATORS: Mapping[str, Operator] = {
     "has_activity_log_alert": Operator(
         "has_activity_log_alert", _has_alert, _expect, _problem, _explain
     ),
+    # Diagnostic-setting categories compared with their groups expanded (az-policies).
+    **CATEGORY_OPERATORS,
 }
