@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from scanner.providers.azure import authorization as authz
+from scanner.providers.azure import rbac as authz
 
 TENANT = Path(authz.__file__).parent / "fake" / "tenant"
 TENANT_ID = "11111111-1111-1111-1111-111111111111"
