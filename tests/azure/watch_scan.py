@@ -47,9 +47,7 @@ def scan(
 
 def errors(collected: Collected, types: Sequence[str]) -> list[CollectionError]:
     """The collection errors naming one of `types`, in order."""
-    return [
-        e for e in collected.inventory.errors if any(t in e.resource_types for t in types)
-    ]
+    return [e for e in collected.inventory.errors if any(t in e.resource_types for t in types)]
 
 
 def subscription(collected: Collected, n: int) -> Any:
