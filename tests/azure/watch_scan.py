@@ -55,3 +55,23 @@ def subscription(collected: Collected, n: int) -> Any:
     found = collected.inventory.get(f"/subscriptions/{SUBS[n]}")
     assert found is not None
     return found
+
+
+def schema_errors(collected: Collected, types: Sequence[str]) -> list[str]:
+    """Every way a collected resource of `types` breaks its type's JSON Schema."""
+    import jsonschema
+
+    from scanner.model import _jsonable
+    from scanner.providers import resource_schemas
+
+    found: list[str] = []
+    schemas = resource_schemas()
+    for rtype in types:
+        validator = jsonschema.Draft202012Validator(schemas[rtype])
+        for resource in collected.inventory.of_type(rtype):
+            if resource.placeholder is not None:
+                continue
+            for error in validator.iter_errors({"attrs": _jsonable(resource.attrs)}):
+                where = "/".join(map(str, error.absolute_path))
+                found.append(f"{resource.id}: {where}: {error.message}")
+    return found
