@@ -103,6 +103,10 @@ def test_golden_deny_assignment() -> None:
         authz.DENY_ASSIGNMENT,
     )
     assert deny.attrs["scope"] == f"/subscriptions/{SUB2}/resourcegroups/rg-prod"
+    assert (deny.attrs["scope_type"], deny.attrs["description"]) == (
+        "resource_group",
+        "Created by Azure Blueprints",
+    )
     assert deny.attrs["principals"] == [
         {"id": "00000000-0000-0000-0000-000000000000", "type": "SystemDefined"}
     ]
@@ -225,3 +229,4 @@ def test_eligibility_instance() -> None:
         OWNER,
     )
     assert found.attrs["end_date_time"] is None and found.attrs["scope_type"] == "subscription"
+    assert (found.attrs["status"], found.attrs["member_type"]) == ("Provisioned", "Direct")

@@ -100,7 +100,8 @@ LIST_ELIGIBILITY = Op(
     "2020-10-01",
     "Microsoft.Authorization/roleEligibilityScheduleInstances/read",
 )
-# The subscription attribute saying why PIM eligibility was not read (None: it was).
+# The subscription attributes saying whether PIM eligibility was read, and why not.
+ELIGIBILITY_READ = "role_eligibility_read"
 ELIGIBILITY_LIMIT = "role_eligibility_limit"
 
 
@@ -147,8 +148,10 @@ def _eligibility(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Fou
             f"PIM-eligible role assignments not read: {exc.operation} of subscription"
             f" {sub.subscription_id} failed: {exc.code}: {exc.message}"
         )
-        return Found(attrs={sub.id: {ELIGIBILITY_LIMIT: limit}}, notes=[limit])
-    return Found(resources=found, attrs={sub.id: {ELIGIBILITY_LIMIT: None}})
+        return Found(
+            attrs={sub.id: {ELIGIBILITY_READ: False, ELIGIBILITY_LIMIT: limit}}, notes=[limit]
+        )
+    return Found(resources=found, attrs={sub.id: {ELIGIBILITY_READ: True, ELIGIBILITY_LIMIT: None}})
 
 
 def _missing(found: Collected) -> Iterable[tuple[str, str, Any]]:

@@ -172,7 +172,10 @@ def vnet_attrs(raw: dict[str, Any]) -> dict[str, Any]:
     subnets = props.get("subnets") or []
     if not isinstance(subnets, list):
         raise ValueError(f"subnets: expected a list, got {subnets!r}")
-    nsgs = [_ref((s.get("properties") or {}).get("networkSecurityGroup")) for s in subnets]
+    nsg_of = {
+        canonical(s["id"]): _ref((s.get("properties") or {}).get("networkSecurityGroup"))
+        for s in subnets
+    }
     in_use = [canonical(s["id"]) for s in subnets if subnet_in_use(s)]
     return {
         "name": raw["name"],
@@ -181,7 +184,10 @@ def vnet_attrs(raw: dict[str, Any]) -> dict[str, Any]:
         "subnets": [canonical(s["id"]) for s in subnets],
         "subnets_in_use": in_use,
         "in_use": bool(in_use),
-        "subnet_nsgs": sorted({n for n in nsgs if n}),
+        "subnet_nsgs": sorted({n for n in nsg_of.values() if n}),
+        # Which NSG (None: none) each subnet has, so NSG flow-log coverage of the subnets in
+        # use can be told exactly.
+        "subnet_nsg_map": nsg_of,
     }
 
 

@@ -143,7 +143,10 @@ def deny_attrs(raw: dict[str, Any]) -> dict[str, Any]:
     return {
         "name": raw["name"],
         "arm_id": raw["id"],
+        "deny_assignment_name": props.get("denyAssignmentName"),
+        "description": props.get("description"),
         "scope": scope,
+        "scope_type": scope_type(scope),
         "permissions": permissions(props.get("permissions")),
         "principals": _principals(props.get("principals"), "principals"),
         "exclude_principals": _principals(props.get("excludePrincipals"), "excludePrincipals"),
@@ -166,7 +169,12 @@ def eligibility_attrs(raw: dict[str, Any]) -> dict[str, Any]:
         "scope": scope,
         "scope_type": scope_type(scope),
         "condition": props.get("condition"),
+        "condition_version": props.get("conditionVersion"),
+        "status": props.get("status"),
+        "start_date_time": props.get("startDateTime"),
         "end_date_time": props.get("endDateTime"),
+        # Direct, Group (through a group) or Inherited (from a scope above).
+        "member_type": props.get("memberType"),
     }
 
 
@@ -233,7 +241,7 @@ def denies(
     for raw in value(page):
         attrs = deny_attrs(raw)
         account = scope_account(attrs["scope"], subscription, tenant_id)
-        name = str(raw["properties"].get("denyAssignmentName") or attrs["name"])
+        name = str(attrs["deny_assignment_name"] or attrs["name"])
         found.append(resource_of(DENY_ASSIGNMENT, account, attrs, evidence, name))
     return found
 
