@@ -4,8 +4,7 @@ A new module is one line here."""
 
 from __future__ import annotations
 
-from scanner.providers.azure import diagnostics, tenancy
-from scanner.providers.azure import keyvault, locks, loganalytics, storage
+from scanner.providers.azure import diagnostics, keyvault, locks, loganalytics, storage, tenancy
 from scanner.providers.azure.declare import Service
 
 SERVICES: tuple[Service, ...] = (
