@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 BUILTIN: dict[str, str] = {
     "aws": "scanner.providers.aws:ADAPTER",
     "gcp": "scanner.providers.gcp:ADAPTER",
+    "azure": "scanner.providers.azure:ADAPTER",
 }
 ENV = "LOGWARD_PROVIDERS"
 
