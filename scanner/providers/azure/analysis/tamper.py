@@ -1,0 +1,303 @@
+"""Who can delete or redirect a subscription's activity log: the role assignments (active, and
+PIM-eligible where read) whose scope contains the subscription or a store its diagnostic
+settings write to, with each role definition resolved to the tamper operations it allows
+(`rbac.py`: actions minus notActions, data actions minus notDataActions, wildcards, any case).
+
+What counts, by target:
+- the subscription: rewriting or deleting its diagnostic settings redirects or stops the
+  export; writing role assignments grants any of the rest;
+- a storage account a setting writes to: deleting the account or a container, deleting or
+  rewriting a container's (unlocked) immutability policy, deleting blobs (a data action),
+  listing the account keys (shared-key access reaches every blob, whatever RBAC says:
+  role-definitions#data-actions-example), deleting the lock that protects it, writing role
+  assignments;
+- a Log Analytics workspace a setting sends to: deleting it, shortening its retention or a
+  table's, purging data, deleting its lock, writing role assignments.
+
+Deny assignments are reported beside, never subtracted (their exclusions and child-scope
+rules are not evaluated here); assignment conditions are not evaluated (the row is marked
+conditional). Both are named in `limits`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from scanner.inventory import Inventory
+from scanner.model import Absent, Resource, Unknowable
+from scanner.providers.azure.analysis import rbac
+from scanner.providers.azure.links import (
+    ASSIGNMENT,
+    DEFINITION,
+    DENY,
+    DIAGNOSTIC,
+    ELIGIBILITY,
+    STORAGE,
+    WORKSPACE,
+    subscription_id,
+)
+
+GRANT = "Microsoft.Authorization/roleAssignments/write"
+UNLOCK = "Microsoft.Authorization/locks/delete"
+SUBSCRIPTION_OPS = (
+    "Microsoft.Insights/diagnosticSettings/write",
+    "Microsoft.Insights/diagnosticSettings/delete",
+    GRANT,
+)
+STORAGE_OPS = (
+    "Microsoft.Storage/storageAccounts/delete",
+    "Microsoft.Storage/storageAccounts/blobServices/containers/delete",
+    "Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies/delete",
+    "Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies/write",
+    "Microsoft.Storage/storageAccounts/listKeys/action",
+    UNLOCK,
+    GRANT,
+)
+STORAGE_DATA_OPS = ("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete",)
+WORKSPACE_OPS = (
+    "Microsoft.OperationalInsights/workspaces/delete",
+    "Microsoft.OperationalInsights/workspaces/write",
+    "Microsoft.OperationalInsights/workspaces/tables/write",
+    "Microsoft.OperationalInsights/workspaces/purge/action",
+    UNLOCK,
+    GRANT,
+)
+LIMITS = (
+    "Role assignment conditions were not evaluated: a conditional assignment is listed, "
+    "marked conditional.",
+    "Deny assignments are reported in deny_assignments, not subtracted: they may make a "
+    "listed assignment ineffective.",
+    "Entra ID directory roles (a Global Administrator can elevate to User Access "
+    "Administrator at the root scope) and classic subscription administrators were not "
+    "evaluated.",
+)
+
+Row = dict[str, Any] | Unknowable
+
+
+@dataclass(frozen=True)
+class Target:
+    """A scope whose tampering matters, and the operations that tamper with it there."""
+
+    id: str
+    subscription: str
+    ops: tuple[str, ...]
+    data_ops: tuple[str, ...] = ()
+
+
+class Roles:
+    """Role definitions by GUID (the same role is listed under every subscription)."""
+
+    def __init__(self, inventory: Inventory) -> None:
+        self.by_key: dict[str, Resource] = {}
+        for role in inventory.of_type(DEFINITION):
+            if role.placeholder is None:
+                self.by_key.setdefault(rbac.role_key(role.id), role)
+
+    def get(self, role_definition_id: str) -> Resource | Unknowable:
+        """The role definition, or why it is not known."""
+        found = self.by_key.get(rbac.role_key(role_definition_id))
+        if found is None:
+            return Unknowable(
+                f"role definition {role_definition_id} was not collected, so what it grants "
+                "is not known"
+            )
+        return found
+
+
+def _ancestors(inventory: Inventory, sub: str) -> Sequence[str]:
+    found = inventory.get(subscription_id(sub))
+    groups = found.attrs.get("management_groups") if found is not None else None
+    return [str(g) for g in groups] if isinstance(groups, list) else []
+
+
+def _applies(assignment: Resource, target: Target, inventory: Inventory) -> bool:
+    scope = str(assignment.attrs.get("scope") or "")
+    inside = rbac.contains(scope, target.id, _ancestors(inventory, target.subscription))
+    if inside is True:
+        return True
+    # A management-group assignment that the target subscription's own listing returned is
+    # inherited there, whatever the collected hierarchy says.
+    listed_in = {assignment.account.lower(), *(a.lower() for a in assignment.also_accounts)}
+    return rbac.scope_type(scope) == "management_group" and target.subscription in listed_in
+
+
+def _row(
+    assignment: Resource, targets: Sequence[Target], roles: Roles, eligible: bool
+) -> Row | None:
+    role_id = str(assignment.attrs.get("role_definition_id") or "")
+    principal = assignment.attrs.get("principal_id")
+    role = roles.get(role_id)
+    if isinstance(role, Unknowable):
+        return Unknowable(
+            f"{principal} holds a role at {assignment.attrs.get('scope')}: {role.reason}"
+        )
+    permissions = role.attrs.get("permissions")
+    if isinstance(permissions, Unknowable):
+        return Unknowable(
+            f"the permissions of role {role.attrs.get('role_name')}: {permissions.reason}",
+            permissions.error,
+        )
+    actions: dict[str, None] = {}
+    reached: list[str] = []
+    for target in targets:
+        held = rbac.granted(permissions or [], target.ops, target.data_ops)
+        if held:
+            reached.append(target.id)
+            actions.update(dict.fromkeys(held))
+    if not actions:
+        return None
+    condition = assignment.attrs.get("condition")
+    scope = str(assignment.attrs.get("scope") or "")
+    return {
+        "principal_id": principal,
+        "principal_type": assignment.attrs.get("principal_type"),
+        "role": role.attrs.get("role_name"),
+        "role_definition_id": role_id,
+        "scope": scope,
+        "scope_type": rbac.scope_type(scope),
+        "targets": reached,
+        "actions": sorted(actions, key=str.lower),
+        "conditional": isinstance(condition, str) and bool(condition),
+        "condition": condition if isinstance(condition, str) else None,
+        "eligible": eligible,
+    }
+
+
+def rows(inventory: Inventory, targets: Sequence[Target], roles: Roles) -> list[Row]:
+    """One row per assignment (active or eligible) that grants a tamper operation on any of
+    `targets` at a scope containing it."""
+    found: list[Row] = []
+    for rtype, eligible in ((ASSIGNMENT, False), (ELIGIBILITY, True)):
+        for assignment in inventory.of_type(rtype):
+            if assignment.placeholder is not None:
+                continue
+            mine = [t for t in targets if _applies(assignment, t, inventory)]
+            row = _row(assignment, mine, roles, eligible) if mine else None
+            if row is not None:
+                found.append(row)
+    return found
+
+
+def denials(inventory: Inventory, targets: Sequence[Target]) -> list[dict[str, Any]]:
+    """The deny assignments whose scope contains a target and that deny a tamper operation."""
+    out = []
+    for deny in inventory.of_type(DENY):
+        if deny.placeholder is not None:
+            continue
+        permissions = deny.attrs.get("permissions")
+        if not isinstance(permissions, list):
+            continue
+        mine = [t for t in targets if _applies(deny, t, inventory)]
+        held = sorted({a for t in mine for a in rbac.granted(permissions, t.ops, t.data_ops)})
+        if held:
+            out.append(
+                {
+                    "name": deny.name,
+                    "scope": deny.attrs.get("scope"),
+                    "actions": held,
+                    "principals": deny.attrs.get("principals"),
+                    "exclude_principals": deny.attrs.get("exclude_principals"),
+                }
+            )
+    return out
+
+
+def stores(inventory: Inventory, sub: Resource) -> Iterable[Resource]:
+    """The storage accounts and workspaces the subscription's diagnostic settings write to."""
+    seen: set[str] = set()
+    for setting in inventory.of_type(DIAGNOSTIC):
+        target = setting.links.get("target")
+        if target is None or sub.id not in target.targets:
+            continue
+        for name in ("storage_account_id", "workspace_id"):
+            link = setting.links.get(name)
+            for rid in link.targets if link else ():
+                store = inventory.get(rid)
+                if store is not None and rid not in seen:
+                    seen.add(rid)
+                    yield store
+
+
+def targets_of(
+    inventory: Inventory, sub: Resource, scanned: set[str]
+) -> tuple[list[Target], list[Row]]:
+    """The targets of a subscription, and rows saying which stores cannot be analysed."""
+    found = [Target(sub.id, sub.account.lower(), SUBSCRIPTION_OPS)]
+    problems: list[Row] = []
+    for store in stores(inventory, sub):
+        owner = store.account.lower()
+        if isinstance(store.placeholder, Absent):
+            continue  # nothing to tamper with; the missing destination fails elsewhere
+        what = f"{store.kind} {store.name}"
+        if store.placeholder is not None and owner not in scanned:
+            problems.append(
+                Unknowable(
+                    f"who can tamper with {what} cannot be told: {store.placeholder.reason}",
+                    store.placeholder.error,
+                )
+            )
+            continue
+        if owner not in scanned:
+            problems.append(
+                Unknowable(
+                    f"who can tamper with {what} cannot be told: its subscription {owner} is "
+                    "outside the scan, so its role assignments were not read"
+                )
+            )
+            continue
+        errors = inventory.type_errors(ASSIGNMENT, owner)
+        if errors:
+            problems.append(
+                Unknowable(f"who can tamper with {what}: {errors[0].reason}", error=True)
+            )
+            continue
+        if store.type == STORAGE:
+            found.append(Target(store.id, owner, STORAGE_OPS, STORAGE_DATA_OPS))
+        elif store.type == WORKSPACE:
+            found.append(Target(store.id, owner, WORKSPACE_OPS))
+    return found, problems
+
+
+def limits(inventory: Inventory, subscriptions: Iterable[str]) -> list[str]:
+    """What the analysis did not see for these subscriptions (PIM eligibility the
+    authorization lister could not read: `role_eligibility_limit`), and what it never
+    evaluates."""
+    out = list(LIMITS)
+    for sub in sorted(set(subscriptions)):
+        found = inventory.get(subscription_id(sub))
+        why = found.attrs.get("role_eligibility_limit") if found is not None else None
+        if isinstance(why, str) and why:
+            out.append(
+                f"PIM-eligible role assignments of subscription {sub} were not read ({why}): "
+                "a principal eligible for a tamper role can activate it and is not listed."
+            )
+    return out
+
+
+def unique(found: Iterable[Row]) -> list[Row]:
+    """Rows without repeats (the same unknowable reason reached twice is said once)."""
+    out: list[Row] = []
+    seen: set[Any] = set()
+    for row in found:
+        key = (
+            row
+            if isinstance(row, Unknowable)
+            else tuple(sorted((k, str(v)) for k, v in row.items()))
+        )
+        if key not in seen:
+            seen.add(key)
+            out.append(row)
+    return out
+
+
+def subscription_problem(inventory: Inventory, sub: Resource) -> Unknowable | None:
+    """Why the subscription's own tamper list cannot be complete: its role assignments or
+    definitions could not be listed."""
+    for rtype in (ASSIGNMENT, DEFINITION):
+        errors = inventory.type_errors(rtype, sub.account)
+        if errors:
+            return Unknowable(errors[0].reason, error=True)
+    return None
