@@ -27,6 +27,11 @@ from scanner.providers.azure.links import (
     TENANT,
     scanned,
 )
+from scanner.providers.azure.analysis.alert_facts import derive_alert_facts
+from scanner.providers.azure.analysis.network_facts import (
+    derive_flow_log_routes,
+    derive_watcher_gaps,
+)
 from scanner.providers.base import Deriver
 
 Updates = dict[str, dict[str, Any]]
@@ -167,4 +172,8 @@ DERIVERS: tuple[Deriver, ...] = (
     entra_categories,
     container_immutability,
     tamper_principals,
+    # The alert and network derivers (az-alerts).
+    derive_alert_facts,
+    derive_flow_log_routes,
+    derive_watcher_gaps,
 )
