@@ -4,7 +4,13 @@ A new module is one line here."""
 
 from __future__ import annotations
 
-from scanner.providers.azure import tenancy
+from scanner.providers.azure import keyvault, locks, loganalytics, storage, tenancy
 from scanner.providers.azure.declare import Service
 
-SERVICES: tuple[Service, ...] = (tenancy.SERVICE,)
+SERVICES: tuple[Service, ...] = (
+    tenancy.SERVICE,
+    locks.SERVICE,
+    storage.SERVICE,
+    loganalytics.SERVICE,
+    keyvault.SERVICE,
+)
