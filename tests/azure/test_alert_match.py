@@ -271,3 +271,17 @@ def test_a_covering_alert_wins_over_closer_looking_ones() -> None:
 )
 def test_operand(operand: Any, ok: bool) -> None:
     assert (operand_problem(operand) is None) is ok
+
+
+def test_a_bad_operation_parameter_is_refused_when_the_policy_compiles() -> None:
+    from scanner.data import data_dir
+    from scanner.errors import InputError
+    from scanner.policy.loader import compile_policies, load_policies
+
+    policy = next(
+        p for p in load_policies([data_dir("policies")]) if p.id == "azure-monitor-alert-nsg-write"
+    )
+    with pytest.raises(InputError, match="neither an ARM operation name"):
+        compile_policies([policy], {policy.id: {"operation": "Microsoft.Network"}})
+    # Sibling: another well-formed operation name compiles.
+    compile_policies([policy], {policy.id: {"operation": "Microsoft.Network/routeTables/write"}})

@@ -132,8 +132,9 @@ def operand_problem(operand: Any) -> str | None:
             )
         return None
     if operand not in CATEGORIES:
-        return f"{operand!r} is not an activity log category; expected one of " + ", ".join(
-            CATEGORIES
+        return (
+            f"{operand!r} is neither an ARM operation name (Namespace/resourceType/.../action) "
+            "nor an activity log category (" + ", ".join(CATEGORIES) + ")"
         )
     return None
 
