@@ -171,6 +171,14 @@ def test_narrowing_reason_names_the_leaf() -> None:
 
 def test_unknowable_condition_is_undecided() -> None:
     assert isinstance(condition_problems(Unknowable("known after apply"), NSG_WRITE), Unknowable)
+    # An unknown element of containsAny: cannot tell ...
+    later = leaf("operationname", contains_any=[Unknowable("after apply")])
+    assert isinstance(condition_problems(cond(ADMIN, later), NSG_WRITE), Unknowable)
+    # ... unless another leaf of its anyOf admits the operation ...
+    assert condition_problems(cond(ADMIN, {"any_of": [later, OP]}), NSG_WRITE) == []
+    # ... and a narrowing leaf elsewhere is a fact that decides.
+    narrowed = condition_problems(cond(ADMIN, later, leaf("caller", "x")), NSG_WRITE)
+    assert isinstance(narrowed, list) and "caller equals 'x'" in narrowed[0]
     mixed = cond(
         ADMIN, {"field": "operationname", "equals": Unknowable("after apply"), "contains_any": None}
     )
