@@ -25,7 +25,9 @@ class TerraformProvider:
     are the attributes a literal may use to name a resource. `scope` builds the account and
     location resources of the plan; `literal` turns a literal that names a link target (a
     bucket name, an ARN) into a reference; `log_stores(plan)` says which planned changes are
-    changes of log stores (destroying one is a finding).
+    changes of log stores (destroying one is a finding); `change_attrs(plan)`, when a cloud
+    has it, adds its own attributes to each such change (Azure: whether an update weakens an
+    immutability policy, a lock or a retention).
     """
 
     provider: str
@@ -37,6 +39,7 @@ class TerraformProvider:
     scope: Callable[[PlanContext, Sequence[Resource]], list[Resource]]
     literal: Callable[[str, str, Resource, PlanContext], Ref]
     log_stores: Callable[[Mapping[str, Any]], Callable[[Change], bool]]
+    change_attrs: Callable[[Mapping[str, Any]], Callable[[Change], Mapping[str, Any]]] | None = None
 
     def holds(self, tf_type: str) -> bool:
         """Whether a Terraform type belongs to this provider (`aws_` types to aws)."""

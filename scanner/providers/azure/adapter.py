@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +23,7 @@ from scanner.providers.azure.derive import DERIVERS
 from scanner.providers.azure.links import JOINS, LINKS, live_gaps, live_refs
 from scanner.providers.azure.operators import OPERATORS
 from scanner.providers.azure.services import SERVICES
+from scanner.providers.azure.terraform import TERRAFORM
 from scanner.providers.base import Deriver, Option
 from scanner.source import Collected, Deadline, Progress, ScanFacts, SourceInfo, now_iso
 
@@ -143,8 +144,8 @@ class AzureAdapter:
     joins: tuple[Join, ...] = JOINS
     derivers: tuple[Deriver, ...] = DERIVERS
     operators: Mapping[str, Operator] = OPERATORS
-    # The azurerm_* Terraform mappings (None until scanner/providers/azure/terraform lands).
-    terraform: TerraformProvider | None = None
+    # The azurerm_* Terraform mappings (scanner/providers/azure/terraform; no azure SDK import).
+    terraform: TerraformProvider | None = TERRAFORM
     # OCSF 1.3.0's account.type_id enum (the version logward writes) has 4 "Azure AD Account"
     # (an Entra identity, not a subscription) and no Azure subscription type, so 99 "Other",
     # as for GCP projects.
@@ -196,9 +197,8 @@ class AzureAdapter:
         return LiveSource(cred, request, evidence, endpoint, verify, self.services)
 
     def demo(self, evidence: EvidenceStore) -> AbstractContextManager[LiveSource] | None:
-        """The golden tenant served by the local fake, scanned through the real clients
-        (None until the fake serves it)."""
-        return None
+        """The golden tenant served by the local fake, scanned through the real clients."""
+        return _demo(evidence, self.services)
 
     def permissions(self) -> str:
         """A custom role definition (az role definition create --role-definition) with
@@ -223,3 +223,11 @@ class AzureAdapter:
     def partition(self, resource_id: str) -> str | None:
         """Azure has no partitions in its resource ids."""
         return None
+
+
+@contextmanager
+def _demo(evidence: EvidenceStore, services: Sequence[Service]) -> Iterator[LiveSource]:
+    from scanner.providers.azure.demo import demo_source
+
+    with demo_source(evidence, services) as source:
+        yield source

@@ -1,0 +1,236 @@
+"""Azure RBAC: who could delete or redirect the logs. Role assignments, role definitions, deny
+assignments and PIM-eligible assignments of every scanned subscription.
+
+One call per subscription and kind (pages followed through `nextLink`):
+- `roleAssignments` list for the subscription without a filter returns the assignments "at,
+  above, and below the specified scope" (learn.microsoft.com/azure/role-based-access-control/
+  role-assignments-list-rest, the filter table: "(no filter)"), so the assignments at the
+  management groups above it and at the root `/` are in the subscription's own list: no
+  management-group call is needed to see an Owner granted at `mg-platform`. They come back
+  from every subscription below that group and are one resource each (canonical id).
+- `roleDefinitions` list at the subscription returns the built-in and custom roles "applicable
+  at scope and above" (rest/api/authorization/role-definitions/list). A definition's name is
+  a GUID unique in the tenant, but ARM prefixes its id with the scope it was read at, so the
+  resource id is the tenant-wide `/providers/microsoft.authorization/roledefinitions/<guid>`
+  (DECISIONS.md) and the lists of all subscriptions deduplicate into one set. A role only
+  assignable below the subscription (a resource group's custom role) is not in that list:
+  `roleDefinitions` get-by-id reads each one an assignment names and no list returned.
+- `denyAssignments` list (same at/above/below rule): reported beside the assignments.
+- `roleEligibilityScheduleInstances` list at the subscription (PIM, api-version 2020-10-01,
+  rest/api/authorization/role-eligibility-schedule-instances/list-for-scope): eligible
+  assignments a principal can activate. Reading them needs Microsoft Entra ID P2 / PIM and
+  the permission; a failure here is a limit named on the subscription
+  (`role_eligibility_limit`), never an error finding, because active assignments are judged
+  without it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from functools import partial
+from typing import Any
+
+from scanner.model import Absent
+from scanner.providers.azure.api import ArmApi, ArmError
+from scanner.providers.azure.declare import (
+    Collected,
+    Detailer,
+    Found,
+    Lister,
+    Op,
+    Service,
+    Subscription,
+    Tenancy,
+)
+from scanner.providers.azure.listed import listed, not_registered
+from scanner.providers.azure.names import subscription_of
+from scanner.providers.azure.rbac import (
+    DENY_ASSIGNMENT,
+    ROLE_ASSIGNMENT,
+    ROLE_DEFINITION,
+    ROLE_ELIGIBILITY,
+    assignments,
+    definition,
+    definitions,
+    denies,
+    eligibilities,
+    resource_of,
+)
+
+# learn.microsoft.com/rest/api/authorization/role-assignments/list-for-subscription,
+# .../role-definitions/list, .../role-definitions/get-by-id, .../deny-assignments/
+# list-for-subscription (api-version 2022-04-01, the first with assignment conditions) and
+# .../role-eligibility-schedule-instances/list-for-scope (2020-10-01). Each page names the action
+# under "Permissions" (Microsoft.Authorization/roleAssignments/read, ...).
+AUTH_VERSION = "2022-04-01"
+LIST_ASSIGNMENTS = Op(
+    "authorization",
+    "Authorization/roleAssignments.listForSubscription",
+    "/subscriptions/{subscription}/providers/Microsoft.Authorization/roleAssignments",
+    AUTH_VERSION,
+    "Microsoft.Authorization/roleAssignments/read",
+)
+LIST_DEFINITIONS = Op(
+    "authorization",
+    "Authorization/roleDefinitions.list",
+    "/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions",
+    AUTH_VERSION,
+    "Microsoft.Authorization/roleDefinitions/read",
+)
+GET_DEFINITION = Op(
+    "authorization",
+    "Authorization/roleDefinitions.get",
+    "/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions/{guid}",
+    AUTH_VERSION,
+    "Microsoft.Authorization/roleDefinitions/read",
+)
+LIST_DENIES = Op(
+    "authorization",
+    "Authorization/denyAssignments.listForSubscription",
+    "/subscriptions/{subscription}/providers/Microsoft.Authorization/denyAssignments",
+    AUTH_VERSION,
+    "Microsoft.Authorization/denyAssignments/read",
+)
+LIST_ELIGIBILITY = Op(
+    "authorization",
+    "Authorization/roleEligibilityScheduleInstances.listForScope",
+    "/subscriptions/{subscription}/providers/Microsoft.Authorization/"
+    "roleEligibilityScheduleInstances",
+    "2020-10-01",
+    "Microsoft.Authorization/roleEligibilityScheduleInstances/read",
+)
+# The subscription attributes saying whether PIM eligibility was read, and why not.
+ELIGIBILITY_READ = "role_eligibility_read"
+ELIGIBILITY_LIMIT = "role_eligibility_limit"
+
+
+def _assignments(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Found:
+    assert sub is not None
+    build = partial(assignments, sub.account, tenancy.tenant_id)
+    try:
+        found = listed(api, LIST_ASSIGNMENTS, sub.account, build, subscription=sub.subscription_id)
+    except ArmError as exc:
+        return not_registered(exc, sub, "role assignments")
+    return Found(resources=found)
+
+
+def _definitions(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Found:
+    assert sub is not None
+    build = partial(definitions, sub.account)
+    try:
+        found = listed(api, LIST_DEFINITIONS, sub.account, build, subscription=sub.subscription_id)
+    except ArmError as exc:
+        return not_registered(exc, sub, "role definitions")
+    return Found(resources=found)
+
+
+def _denies(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Found:
+    assert sub is not None
+    build = partial(denies, sub.account, tenancy.tenant_id)
+    try:
+        found = listed(api, LIST_DENIES, sub.account, build, subscription=sub.subscription_id)
+    except ArmError as exc:
+        return not_registered(exc, sub, "deny assignments")
+    return Found(resources=found)
+
+
+def _eligibility(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Found:
+    """PIM eligibility: any failure (403 without the permission, 400 without an Entra ID P2
+    licence) is a limit named on the subscription, never an error finding."""
+    assert sub is not None
+    build = partial(eligibilities, sub.account, tenancy.tenant_id)
+    try:
+        found = listed(api, LIST_ELIGIBILITY, sub.account, build, subscription=sub.subscription_id)
+    except ArmError as exc:
+        exc.reported = True
+        limit = (
+            f"PIM-eligible role assignments not read: {exc.operation} of subscription"
+            f" {sub.subscription_id} failed: {exc.code}: {exc.message}"
+        )
+        return Found(
+            attrs={sub.id: {ELIGIBILITY_READ: False, ELIGIBILITY_LIMIT: limit}}, notes=[limit]
+        )
+    return Found(resources=found, attrs={sub.id: {ELIGIBILITY_READ: True, ELIGIBILITY_LIMIT: None}})
+
+
+def _missing(found: Collected) -> Iterable[tuple[str, str, Any]]:
+    """The role definitions an assignment or eligibility in a subscription names that no
+    list returned (a custom role only assignable below the subscription), once each; none
+    where that subscription's definitions could not be listed (that failure says it)."""
+    listed_ids = {r.id for r in found.of_type(ROLE_DEFINITION)}
+    failed = {e.account for e in found.errors if ROLE_DEFINITION in e.resource_types}
+    wanted: dict[str, str] = {}
+    for rtype in (ROLE_ASSIGNMENT, ROLE_ELIGIBILITY):
+        for r in found.of_type(rtype):
+            key = str(r.attrs["role_definition_id"])
+            sub = subscription_of(str(r.attrs["scope"]))
+            if key in listed_ids or sub is None or sub in failed:
+                continue
+            wanted.setdefault(key, sub)
+    for key, sub in sorted(wanted.items()):
+        yield f"role definition {key}", sub, (sub, key)
+
+
+def _get_definition(api: ArmApi, tenancy: Tenancy, item: tuple[str, str]) -> Found:
+    sub, key = item
+    guid = key.rsplit("/", 1)[-1]
+    try:
+        page = api.get(GET_DEFINITION, account=sub, subscription=sub, guid=guid)
+    except ArmError as exc:
+        # A definition that does not exist grants nothing: a fact (Absent), not a failure.
+        exc.reported = exc.code == "NOT_FOUND"
+        arm_id = f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+        value = exc.unknowable()
+        attrs: dict[str, Any] = {
+            "name": guid,
+            "arm_id": arm_id,
+            **dict.fromkeys(("role_name", "role_type", "permissions", "assignable_scopes"), value),
+        }
+        resource = resource_of(ROLE_DEFINITION, sub, attrs, (), guid)
+        if exc.code == "NOT_FOUND":
+            why = f"role definition {key} does not exist ({exc.operation} answered 404)"
+            resource = replace(resource, attrs={}, placeholder=Absent(why))
+        return Found(resources=[resource])
+    target = GET_DEFINITION.path.format(subscription=sub, guid=guid)
+    made = api.shaped(GET_DEFINITION, sub, target, lambda: definition(sub, dict(page), (page.ref,)))
+    return Found(resources=[made])
+
+
+SERVICE = Service(
+    name="authorization",
+    listers=(
+        Lister(
+            "role assignments",
+            "subscription",
+            (ROLE_ASSIGNMENT,),
+            (LIST_ASSIGNMENTS,),
+            _assignments,
+        ),
+        Lister(
+            "role definitions",
+            "subscription",
+            (ROLE_DEFINITION,),
+            (LIST_DEFINITIONS,),
+            _definitions,
+        ),
+        Lister("deny assignments", "subscription", (DENY_ASSIGNMENT,), (LIST_DENIES,), _denies),
+        Lister(
+            "PIM eligibility",
+            "subscription",
+            (ROLE_ELIGIBILITY,),
+            (LIST_ELIGIBILITY,),
+            _eligibility,
+        ),
+    ),
+    detailers=(
+        Detailer(
+            "role definitions no list returned",
+            2,
+            (ROLE_DEFINITION,),
+            (GET_DEFINITION,),
+            _missing,
+            _get_definition,
+        ),
+    ),
+)
