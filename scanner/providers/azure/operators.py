@@ -7,6 +7,8 @@
   name (category Administrative: ``Microsoft.Network/networkSecurityGroups/write``) or a
   bare activity log category (``ServiceHealth``). ``analysis/alert_match.py`` holds the
   semantics. A failure names the closest alert and why it does not count.
+* ``includes_all`` (az-policies): a list of diagnostic categories holds every required one
+  (``analysis/categories.py``).
 
 What cannot be known (an alert value known only after apply, an action group outside the scan
 or whose listing failed) makes the comparison unknown with the reason, never a pass. A failed
@@ -21,6 +23,7 @@ from typing import Any
 
 from scanner.policy.operators import Context, Operator, Undecided
 from scanner.providers.azure.analysis.alert_match import Wanted, coverage, operand_problem
+from scanner.providers.azure.analysis.categories import CATEGORY_OPERATORS
 
 
 def _has_alert(actual: Any, expected: Any, ctx: Context) -> bool:
@@ -53,6 +56,7 @@ def _expect(operand: Any) -> str:
 
 
 OPERATORS: Mapping[str, Operator] = {
+    **CATEGORY_OPERATORS,
     "has_activity_log_alert": Operator(
         "has_activity_log_alert", _has_alert, _expect, _problem, _explain
     ),
