@@ -4,7 +4,7 @@ A new module is one line here."""
 
 from __future__ import annotations
 
-from scanner.providers.azure import keyvault, locks, loganalytics, storage, tenancy
+from scanner.providers.azure import diagnostics, keyvault, locks, loganalytics, storage, tenancy
 from scanner.providers.azure.declare import Service
 
 SERVICES: tuple[Service, ...] = (
@@ -13,4 +13,5 @@ SERVICES: tuple[Service, ...] = (
     storage.SERVICE,
     loganalytics.SERVICE,
     keyvault.SERVICE,
+    diagnostics.SERVICE,
 )
