@@ -25,6 +25,7 @@ from scanner.model import Absent, CollectionError, EvidenceRef, Resource, Unknow
 from scanner.providers.azure import locks as mlocks
 from scanner.providers.azure.api import ArmApi, ArmError
 from scanner.providers.azure.declare import (
+    READABLE_STATES,
     Collected,
     Detailer,
     Found,
@@ -131,6 +132,12 @@ def _listed(found: Collected, sub: str) -> bool:
     return not any(e.account == sub and WORKSPACE in e.resource_types for e in found.errors)
 
 
+def _readable(sub: Subscription) -> bool:
+    """A subscription outside the scan whose resources may be read (not Disabled or Deleted;
+    a state that could not be read is tried)."""
+    return sub.state is None or sub.state in READABLE_STATES
+
+
 def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:
     collected = {r.id: r for r in found.of_type(WORKSPACE)}
     for rid in _named(found):
@@ -141,7 +148,7 @@ def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:
             days = have.attrs.get("retention_days")
             item = ("read", rid, str(have.attrs["arm_id"]), have.region, days)
             yield f"workspace {have.name} tables", sub, item
-        elif known is not None and not known.in_scan:
+        elif known is not None and not known.in_scan and _readable(known):
             yield f"workspace {rid}", sub, ("get", rid, rid, "global", None)
         elif known is not None and _listed(found, sub):
             yield f"workspace {rid}", sub, ("absent", rid, rid, "global", None)

@@ -9,9 +9,9 @@ from scanner.providers.azure.declare import Service
 
 SERVICES: tuple[Service, ...] = (
     tenancy.SERVICE,
+    diagnostics.SERVICE,
     locks.SERVICE,
     storage.SERVICE,
     loganalytics.SERVICE,
     keyvault.SERVICE,
-    diagnostics.SERVICE,
 )

@@ -33,6 +33,7 @@ from scanner.providers.azure import locks as mlocks
 from scanner.providers.azure import storage_shapes as shapes
 from scanner.providers.azure.api import ArmApi, ArmError
 from scanner.providers.azure.declare import (
+    READABLE_STATES,
     Collected,
     Detailer,
     Found,
@@ -175,6 +176,12 @@ def _listed(found: Collected, sub: str) -> bool:
     return not any(e.account == sub and ACCOUNT in e.resource_types for e in found.errors)
 
 
+def _readable(sub: Subscription) -> bool:
+    """A subscription outside the scan whose resources may be read (not Disabled or Deleted;
+    a state that could not be read is tried)."""
+    return sub.state is None or sub.state in READABLE_STATES
+
+
 def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:
     collected = {r.id: r for r in found.of_type(ACCOUNT)}
     for rid in _named(found):
@@ -187,7 +194,7 @@ def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:
                 sub,
                 ("read", rid, str(have.attrs["arm_id"]), have.region),
             )
-        elif known is not None and not known.in_scan:
+        elif known is not None and not known.in_scan and _readable(known):
             yield f"storage account {rid}", sub, ("get", rid, rid, "global")
         elif known is not None and _listed(found, sub):
             yield f"storage account {rid}", sub, ("absent", rid, rid, "global")
