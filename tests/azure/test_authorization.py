@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from scanner.providers.azure import authorization as authz
+from scanner.providers.azure import rbac as authz
 
 TENANT = Path(authz.__file__).parent / "fake" / "tenant"
 TENANT_ID = "11111111-1111-1111-1111-111111111111"
@@ -103,6 +103,10 @@ def test_golden_deny_assignment() -> None:
         authz.DENY_ASSIGNMENT,
     )
     assert deny.attrs["scope"] == f"/subscriptions/{SUB2}/resourcegroups/rg-prod"
+    assert (deny.attrs["scope_type"], deny.attrs["description"]) == (
+        "resource_group",
+        "Created by Azure Blueprints",
+    )
     assert deny.attrs["principals"] == [
         {"id": "00000000-0000-0000-0000-000000000000", "type": "SystemDefined"}
     ]
@@ -225,3 +229,4 @@ def test_eligibility_instance() -> None:
         OWNER,
     )
     assert found.attrs["end_date_time"] is None and found.attrs["scope_type"] == "subscription"
+    assert (found.attrs["status"], found.attrs["member_type"]) == ("Provisioned", "Direct")

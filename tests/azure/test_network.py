@@ -36,6 +36,10 @@ def test_golden_hub_network() -> None:
         "westeurope",
         "Succeeded",
     )
+    nsg_id = (
+        f"/subscriptions/{SUB1}/resourcegroups/rg-network/providers/microsoft.network/"
+        "networksecuritygroups/nsg-hub"
+    )
     (vnet,) = network.vnets(
         SUB1, _fixture(f"subscriptions/{SUB1}/providers/microsoft.network/virtualnetworks")
     )
@@ -51,10 +55,8 @@ def test_golden_hub_network() -> None:
         "subnets": [f"{vnet_id}/subnets/snet-shared"],
         "subnets_in_use": [f"{vnet_id}/subnets/snet-shared"],
         "in_use": True,
-        "subnet_nsgs": [
-            f"/subscriptions/{SUB1}/resourcegroups/rg-network/providers/microsoft.network/"
-            "networksecuritygroups/nsg-hub"
-        ],
+        "subnet_nsgs": [nsg_id],
+        "subnet_nsg_map": {f"{vnet_id}/subnets/snet-shared": nsg_id},
     }
     (flow,) = network.flow_logs(SUB1, WATCHER1, _fixture(WATCHER1.lstrip("/") + "/flowlogs"))
     assert flow.id == f"{WATCHER1}/flowlogs/fl-vnet-hub"
@@ -132,6 +134,31 @@ def _subnet(**props: Any) -> dict[str, Any]:
 )
 def test_subnet_in_use(props: dict[str, Any], in_use: bool) -> None:
     assert network.subnet_in_use(_subnet(**props)) is in_use
+
+
+def test_subnet_nsg_map_names_subnets_without_an_nsg() -> None:
+    raw = {
+        "id": f"{NET}/virtualNetworks/v",
+        "name": "v",
+        "properties": {
+            "subnets": [
+                {
+                    "id": f"{NET}/virtualNetworks/v/subnets/A",
+                    "properties": {
+                        "networkSecurityGroup": {"id": f"{NET}/networkSecurityGroups/G"}
+                    },
+                },
+                {"id": f"{NET}/virtualNetworks/v/subnets/b", "properties": {}},
+            ]
+        },
+    }
+    attrs = network.vnet_attrs(raw)
+    base = NET.lower()
+    assert attrs["subnet_nsg_map"] == {
+        f"{base}/virtualnetworks/v/subnets/a": f"{base}/networksecuritygroups/g",
+        f"{base}/virtualnetworks/v/subnets/b": None,
+    }
+    assert attrs["subnet_nsgs"] == [f"{base}/networksecuritygroups/g"]
 
 
 def test_vnet_without_subnets_is_not_in_use() -> None:

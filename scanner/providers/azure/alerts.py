@@ -17,13 +17,38 @@ REST references (learn.microsoft.com):
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 from scanner.model import EvidenceRef, Resource
+from scanner.providers.azure.api import ArmApi, ArmError
+from scanner.providers.azure.declare import Found, Lister, Op, Service, Subscription, Tenancy
+from scanner.providers.azure.listed import listed, not_registered
 from scanner.providers.azure.names import canonical, region
 
 ALERT = "azure.monitor.activity_log_alert"
 ACTION_GROUP = "azure.monitor.action_group"
+
+# "Activity Log Alerts - List By Subscription Id" (api-version 2020-10-01):
+# learn.microsoft.com/rest/api/monitor/activity-log-alerts/list-by-subscription-id. The action
+# is the one "Azure permissions for Monitor" names for reading activity log alerts
+# (learn.microsoft.com/azure/role-based-access-control/permissions/monitor).
+LIST_ALERTS = Op(
+    "monitor",
+    "Insights/activityLogAlerts.listBySubscriptionId",
+    "/subscriptions/{subscription}/providers/Microsoft.Insights/activityLogAlerts",
+    "2020-10-01",
+    "Microsoft.Insights/ActivityLogAlerts/Read",
+)
+# "Action Groups - List By Subscription Id" (api-version 2023-01-01, the current GA):
+# learn.microsoft.com/rest/api/monitor/action-groups/list-by-subscription-id.
+LIST_ACTION_GROUPS = Op(
+    "monitor",
+    "Insights/actionGroups.listBySubscriptionId",
+    "/subscriptions/{subscription}/providers/Microsoft.Insights/actionGroups",
+    "2023-01-01",
+    "Microsoft.Insights/ActionGroups/Read",
+)
 
 # The receiver arrays of an action group (ActionGroup properties, 2023-01-01), by REST key.
 RECEIVER_KINDS = {
@@ -183,3 +208,36 @@ def _value(page: dict[str, Any]) -> list[dict[str, Any]]:
     if not isinstance(found, list) or not all(isinstance(i, dict) for i in found):
         raise ValueError("value: expected a list of objects")
     return found
+
+
+def _alerts(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Found:
+    assert sub is not None
+    build = partial(alerts, sub.account)
+    try:
+        found = listed(api, LIST_ALERTS, sub.account, build, subscription=sub.subscription_id)
+    except ArmError as exc:
+        return not_registered(exc, sub, "activity log alerts")
+    return Found(resources=found)
+
+
+def _action_groups(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Found:
+    assert sub is not None
+    build = partial(action_groups, sub.account)
+    try:
+        found = listed(
+            api, LIST_ACTION_GROUPS, sub.account, build, subscription=sub.subscription_id
+        )
+    except ArmError as exc:
+        return not_registered(exc, sub, "action groups")
+    return Found(resources=found)
+
+
+SERVICE = Service(
+    name="monitor alerts",
+    listers=(
+        Lister("activity log alerts", "subscription", (ALERT,), (LIST_ALERTS,), _alerts),
+        Lister(
+            "action groups", "subscription", (ACTION_GROUP,), (LIST_ACTION_GROUPS,), _action_groups
+        ),
+    ),
+)

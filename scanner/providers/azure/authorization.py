@@ -26,249 +26,211 @@ One call per subscription and kind (pages followed through `nextLink`):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
+from functools import partial
 from typing import Any
 
-from scanner.model import EvidenceRef, Resource
-from scanner.providers.azure.names import canonical
+from scanner.model import Absent
+from scanner.providers.azure.api import ArmApi, ArmError
+from scanner.providers.azure.declare import (
+    Collected,
+    Detailer,
+    Found,
+    Lister,
+    Op,
+    Service,
+    Subscription,
+    Tenancy,
+)
+from scanner.providers.azure.listed import listed, not_registered
+from scanner.providers.azure.names import subscription_of
+from scanner.providers.azure.rbac import (
+    DENY_ASSIGNMENT,
+    ROLE_ASSIGNMENT,
+    ROLE_DEFINITION,
+    ROLE_ELIGIBILITY,
+    assignments,
+    definition,
+    definitions,
+    denies,
+    eligibilities,
+    resource_of,
+)
 
-ROLE_ASSIGNMENT = "azure.authorization.role_assignment"
-ROLE_DEFINITION = "azure.authorization.role_definition"
-DENY_ASSIGNMENT = "azure.authorization.deny_assignment"
-ROLE_ELIGIBILITY = "azure.authorization.role_eligibility"
-
-MG_PREFIX = "/providers/microsoft.management/managementgroups/"
-ROLE_DEFINITIONS = "/providers/microsoft.authorization/roledefinitions/"
-
-
-def role_definition_key(arm_id: str) -> str:
-    """The tenant-wide id of a role definition: `/providers/microsoft.authorization/
-    roledefinitions/<guid>`, whatever scope ARM prefixed it with."""
-    ident = canonical(arm_id)
-    marker = ident.rfind("/roledefinitions/")
-    if marker < 0:
-        raise ValueError(f"not a role definition id: {arm_id!r}")
-    guid = ident[marker + len("/roledefinitions/") :].split("/", 1)[0]
-    if not guid:
-        raise ValueError(f"not a role definition id: {arm_id!r}")
-    return ROLE_DEFINITIONS + guid
-
-
-def scope_type(scope: str) -> str:
-    """`tenant`, `management_group`, `subscription`, `resource_group` or `resource`."""
-    parts = [p for p in canonical(scope).split("/") if p]
-    if not parts:
-        return "tenant"
-    if canonical(scope).startswith(MG_PREFIX):
-        return "management_group"
-    if parts[0] == "subscriptions":
-        if len(parts) == 2:
-            return "subscription"
-        if len(parts) == 4 and parts[2] == "resourcegroups":
-            return "resource_group"
-    return "resource"
-
-
-def scope_account(scope: str, subscription: str, tenant_id: str | None) -> str:
-    """The account an assignment is reported under: its own scope's (the subscription GUID,
-    `managementGroups/<name>`, or the tenant id for `/`); the listing subscription when the
-    scope names none of those."""
-    ident = canonical(scope)
-    kind = scope_type(ident)
-    if kind == "management_group":
-        return "managementGroups/" + ident[len(MG_PREFIX) :].split("/", 1)[0]
-    if kind == "tenant":
-        return tenant_id or subscription
-    parts = [p for p in ident.split("/") if p]
-    if parts and parts[0] == "subscriptions" and len(parts) > 1:
-        return parts[1]
-    return subscription
+# learn.microsoft.com/rest/api/authorization/role-assignments/list-for-subscription,
+# .../role-definitions/list, .../role-definitions/get-by-id, .../deny-assignments/
+# list-for-subscription (api-version 2022-04-01, the first with assignment conditions) and
+# .../role-eligibility-schedule-instances/list-for-scope (2020-10-01). Each page names the action
+# under "Permissions" (Microsoft.Authorization/roleAssignments/read, ...).
+AUTH_VERSION = "2022-04-01"
+LIST_ASSIGNMENTS = Op(
+    "authorization",
+    "Authorization/roleAssignments.listForSubscription",
+    "/subscriptions/{subscription}/providers/Microsoft.Authorization/roleAssignments",
+    AUTH_VERSION,
+    "Microsoft.Authorization/roleAssignments/read",
+)
+LIST_DEFINITIONS = Op(
+    "authorization",
+    "Authorization/roleDefinitions.list",
+    "/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions",
+    AUTH_VERSION,
+    "Microsoft.Authorization/roleDefinitions/read",
+)
+GET_DEFINITION = Op(
+    "authorization",
+    "Authorization/roleDefinitions.get",
+    "/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions/{guid}",
+    AUTH_VERSION,
+    "Microsoft.Authorization/roleDefinitions/read",
+)
+LIST_DENIES = Op(
+    "authorization",
+    "Authorization/denyAssignments.listForSubscription",
+    "/subscriptions/{subscription}/providers/Microsoft.Authorization/denyAssignments",
+    AUTH_VERSION,
+    "Microsoft.Authorization/denyAssignments/read",
+)
+LIST_ELIGIBILITY = Op(
+    "authorization",
+    "Authorization/roleEligibilityScheduleInstances.listForScope",
+    "/subscriptions/{subscription}/providers/Microsoft.Authorization/"
+    "roleEligibilityScheduleInstances",
+    "2020-10-01",
+    "Microsoft.Authorization/roleEligibilityScheduleInstances/read",
+)
+# The subscription attributes saying whether PIM eligibility was read, and why not.
+ELIGIBILITY_READ = "role_eligibility_read"
+ELIGIBILITY_LIMIT = "role_eligibility_limit"
 
 
-def _strings(value: Any, what: str) -> list[str]:
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"{what}: expected a list of strings, got {value!r}")
-    return list(value)
+def _assignments(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Found:
+    assert sub is not None
+    build = partial(assignments, sub.account, tenancy.tenant_id)
+    try:
+        found = listed(api, LIST_ASSIGNMENTS, sub.account, build, subscription=sub.subscription_id)
+    except ArmError as exc:
+        return not_registered(exc, sub, "role assignments")
+    return Found(resources=found)
 
 
-def permissions(raw: Any) -> list[dict[str, Any]]:
-    """`permissions` of a role definition or deny assignment, each `{actions, not_actions,
-    data_actions, not_data_actions}` exactly as written (wildcards and case kept)."""
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise ValueError(f"permissions: expected a list, got {raw!r}")
-    return [
-        {
-            "actions": _strings(p.get("actions"), "actions"),
-            "not_actions": _strings(p.get("notActions"), "notActions"),
-            "data_actions": _strings(p.get("dataActions"), "dataActions"),
-            "not_data_actions": _strings(p.get("notDataActions"), "notDataActions"),
+def _definitions(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Found:
+    assert sub is not None
+    build = partial(definitions, sub.account)
+    try:
+        found = listed(api, LIST_DEFINITIONS, sub.account, build, subscription=sub.subscription_id)
+    except ArmError as exc:
+        return not_registered(exc, sub, "role definitions")
+    return Found(resources=found)
+
+
+def _denies(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Found:
+    assert sub is not None
+    build = partial(denies, sub.account, tenancy.tenant_id)
+    try:
+        found = listed(api, LIST_DENIES, sub.account, build, subscription=sub.subscription_id)
+    except ArmError as exc:
+        return not_registered(exc, sub, "deny assignments")
+    return Found(resources=found)
+
+
+def _eligibility(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Found:
+    """PIM eligibility: any failure (403 without the permission, 400 without an Entra ID P2
+    licence) is a limit named on the subscription, never an error finding."""
+    assert sub is not None
+    build = partial(eligibilities, sub.account, tenancy.tenant_id)
+    try:
+        found = listed(api, LIST_ELIGIBILITY, sub.account, build, subscription=sub.subscription_id)
+    except ArmError as exc:
+        exc.reported = True
+        limit = (
+            f"PIM-eligible role assignments not read: {exc.operation} of subscription"
+            f" {sub.subscription_id} failed: {exc.code}: {exc.message}"
+        )
+        return Found(
+            attrs={sub.id: {ELIGIBILITY_READ: False, ELIGIBILITY_LIMIT: limit}}, notes=[limit]
+        )
+    return Found(resources=found, attrs={sub.id: {ELIGIBILITY_READ: True, ELIGIBILITY_LIMIT: None}})
+
+
+def _missing(found: Collected) -> Iterable[tuple[str, str, Any]]:
+    """The role definitions an assignment or eligibility in a subscription names that no
+    list returned (a custom role only assignable below the subscription), once each; none
+    where that subscription's definitions could not be listed (that failure says it)."""
+    listed_ids = {r.id for r in found.of_type(ROLE_DEFINITION)}
+    failed = {e.account for e in found.errors if ROLE_DEFINITION in e.resource_types}
+    wanted: dict[str, str] = {}
+    for rtype in (ROLE_ASSIGNMENT, ROLE_ELIGIBILITY):
+        for r in found.of_type(rtype):
+            key = str(r.attrs["role_definition_id"])
+            sub = subscription_of(str(r.attrs["scope"]))
+            if key in listed_ids or sub is None or sub in failed:
+                continue
+            wanted.setdefault(key, sub)
+    for key, sub in sorted(wanted.items()):
+        yield f"role definition {key}", sub, (sub, key)
+
+
+def _get_definition(api: ArmApi, tenancy: Tenancy, item: tuple[str, str]) -> Found:
+    sub, key = item
+    guid = key.rsplit("/", 1)[-1]
+    try:
+        page = api.get(GET_DEFINITION, account=sub, subscription=sub, guid=guid)
+    except ArmError as exc:
+        # A definition that does not exist grants nothing: a fact (Absent), not a failure.
+        exc.reported = exc.code == "NOT_FOUND"
+        arm_id = f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+        value = exc.unknowable()
+        attrs: dict[str, Any] = {
+            "name": guid,
+            "arm_id": arm_id,
+            **dict.fromkeys(("role_name", "role_type", "permissions", "assignable_scopes"), value),
         }
-        for p in raw
-    ]
+        resource = resource_of(ROLE_DEFINITION, sub, attrs, (), guid)
+        if exc.code == "NOT_FOUND":
+            why = f"role definition {key} does not exist ({exc.operation} answered 404)"
+            resource = replace(resource, attrs={}, placeholder=Absent(why))
+        return Found(resources=[resource])
+    target = GET_DEFINITION.path.format(subscription=sub, guid=guid)
+    made = api.shaped(GET_DEFINITION, sub, target, lambda: definition(sub, dict(page), (page.ref,)))
+    return Found(resources=[made])
 
 
-def assignment_attrs(raw: dict[str, Any]) -> dict[str, Any]:
-    """The contract attributes of one RoleAssignment (REST JSON, 2022-04-01)."""
-    props = raw["properties"]
-    scope = canonical(props["scope"])
-    return {
-        "name": raw["name"],
-        "arm_id": raw["id"],
-        "principal_id": props["principalId"],
-        # Absent on assignments made before principalType existed: unknown type, not a guess.
-        "principal_type": props.get("principalType"),
-        "role_definition_id": role_definition_key(props["roleDefinitionId"]),
-        "scope": scope,
-        "scope_type": scope_type(scope),
-        "condition": props.get("condition"),
-        "condition_version": props.get("conditionVersion"),
-    }
-
-
-def definition_attrs(raw: dict[str, Any]) -> dict[str, Any]:
-    """The contract attributes of one RoleDefinition (REST JSON, 2022-04-01)."""
-    props = raw["properties"]
-    return {
-        "name": raw["name"],
-        "arm_id": raw["id"],
-        "role_name": props.get("roleName"),
-        "role_type": props.get("type"),
-        "permissions": permissions(props.get("permissions")),
-        "assignable_scopes": [
-            canonical(s) for s in _strings(props.get("assignableScopes"), "assignableScopes")
-        ],
-    }
-
-
-def _principals(raw: Any, what: str) -> list[dict[str, Any]]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise ValueError(f"{what}: expected a list, got {raw!r}")
-    return [{"id": p.get("id"), "type": p.get("type")} for p in raw]
-
-
-def deny_attrs(raw: dict[str, Any]) -> dict[str, Any]:
-    """The attributes of one DenyAssignment (REST JSON, 2022-04-01; DECISIONS.md)."""
-    props = raw["properties"]
-    scope = canonical(props["scope"])
-    return {
-        "name": raw["name"],
-        "arm_id": raw["id"],
-        "scope": scope,
-        "permissions": permissions(props.get("permissions")),
-        "principals": _principals(props.get("principals"), "principals"),
-        "exclude_principals": _principals(props.get("excludePrincipals"), "excludePrincipals"),
-        "does_not_apply_to_child_scopes": bool(props.get("doNotApplyToChildScopes", False)),
-        "is_system_protected": bool(props.get("isSystemProtected", False)),
-    }
-
-
-def eligibility_attrs(raw: dict[str, Any]) -> dict[str, Any]:
-    """The attributes of one RoleEligibilityScheduleInstance (REST JSON, 2020-10-01;
-    DECISIONS.md)."""
-    props = raw["properties"]
-    scope = canonical(props["scope"])
-    return {
-        "name": raw["name"],
-        "arm_id": raw["id"],
-        "principal_id": props["principalId"],
-        "principal_type": props.get("principalType"),
-        "role_definition_id": role_definition_key(props["roleDefinitionId"]),
-        "scope": scope,
-        "scope_type": scope_type(scope),
-        "condition": props.get("condition"),
-        "end_date_time": props.get("endDateTime"),
-    }
-
-
-def _resource(
-    rtype: str, account: str, attrs: dict[str, Any], evidence: tuple[EvidenceRef, ...], name: str
-) -> Resource:
-    arm_id = attrs["arm_id"]
-    rid = role_definition_key(arm_id) if rtype == ROLE_DEFINITION else canonical(arm_id)
-    return Resource(
-        provider="azure",
-        account=account,
-        region="global",
-        type=rtype,
-        id=rid,
-        name=name,
-        attrs=attrs,
-        evidence=evidence,
-    )
-
-
-def assignments(
-    subscription: str,
-    tenant_id: str | None,
-    page: dict[str, Any],
-    evidence: tuple[EvidenceRef, ...] = (),
-) -> list[Resource]:
-    """The role assignments of one list page."""
-    found = []
-    for raw in value(page):
-        attrs = assignment_attrs(raw)
-        account = scope_account(attrs["scope"], subscription, tenant_id)
-        found.append(_resource(ROLE_ASSIGNMENT, account, attrs, evidence, attrs["name"]))
-    return found
-
-
-def definitions(
-    subscription: str, page: dict[str, Any], evidence: tuple[EvidenceRef, ...] = ()
-) -> list[Resource]:
-    """The role definitions of one list (or get) page, by tenant-wide id."""
-    found = []
-    for raw in value(page):
-        found.append(definition(subscription, raw, evidence))
-    return found
-
-
-def definition(
-    account: str, raw: dict[str, Any], evidence: tuple[EvidenceRef, ...] = ()
-) -> Resource:
-    """One role definition resource (from a list item or a get-by-id answer)."""
-    attrs = definition_attrs(raw)
-    return _resource(ROLE_DEFINITION, account, attrs, evidence, attrs["role_name"] or attrs["name"])
-
-
-def denies(
-    subscription: str,
-    tenant_id: str | None,
-    page: dict[str, Any],
-    evidence: tuple[EvidenceRef, ...] = (),
-) -> list[Resource]:
-    """The deny assignments of one list page."""
-    found = []
-    for raw in value(page):
-        attrs = deny_attrs(raw)
-        account = scope_account(attrs["scope"], subscription, tenant_id)
-        name = str(raw["properties"].get("denyAssignmentName") or attrs["name"])
-        found.append(_resource(DENY_ASSIGNMENT, account, attrs, evidence, name))
-    return found
-
-
-def eligibilities(
-    subscription: str,
-    tenant_id: str | None,
-    page: dict[str, Any],
-    evidence: tuple[EvidenceRef, ...] = (),
-) -> list[Resource]:
-    """The PIM eligibility schedule instances of one list page."""
-    found = []
-    for raw in value(page):
-        attrs = eligibility_attrs(raw)
-        account = scope_account(attrs["scope"], subscription, tenant_id)
-        found.append(_resource(ROLE_ELIGIBILITY, account, attrs, evidence, attrs["name"]))
-    return found
-
-
-def value(page: dict[str, Any]) -> list[dict[str, Any]]:
-    """The `value` list of an ARM list page (absent: empty); any other shape is malformed."""
-    found = page.get("value", [])
-    if not isinstance(found, list) or not all(isinstance(i, dict) for i in found):
-        raise ValueError("value: expected a list of objects")
-    return found
+SERVICE = Service(
+    name="authorization",
+    listers=(
+        Lister(
+            "role assignments",
+            "subscription",
+            (ROLE_ASSIGNMENT,),
+            (LIST_ASSIGNMENTS,),
+            _assignments,
+        ),
+        Lister(
+            "role definitions",
+            "subscription",
+            (ROLE_DEFINITION,),
+            (LIST_DEFINITIONS,),
+            _definitions,
+        ),
+        Lister("deny assignments", "subscription", (DENY_ASSIGNMENT,), (LIST_DENIES,), _denies),
+        Lister(
+            "PIM eligibility",
+            "subscription",
+            (ROLE_ELIGIBILITY,),
+            (LIST_ELIGIBILITY,),
+            _eligibility,
+        ),
+    ),
+    detailers=(
+        Detailer(
+            "role definitions no list returned",
+            2,
+            (ROLE_DEFINITION,),
+            (GET_DEFINITION,),
+            _missing,
+            _get_definition,
+        ),
+    ),
+)

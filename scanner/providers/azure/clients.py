@@ -271,4 +271,12 @@ class Clients:
             found = getattr(client, attr, None)
             if callable(found):
                 return found  # type: ignore[no-any-return]
-        return client._client.send_request  # type: ignore[no-any-return]
+        inner = client._client
+
+        def send(request: Any, **kwargs: Any) -> Any:
+            # PipelineClient.send_request does not join a relative URL with the base URL
+            # (the generated clients' send_request does it first): do what they do.
+            request.url = inner.format_url(request.url)
+            return inner.send_request(request, **kwargs)
+
+        return send

@@ -17,15 +17,57 @@ networks, and `network_watcher_regions`, the regions with a watcher provisioned.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from scanner.model import EvidenceRef, Resource
+from scanner.model import CollectionError, EvidenceRef, Resource
+from scanner.providers.azure.api import ArmApi, ArmError
+from scanner.providers.azure.declare import Found, Lister, Op, Service, Subscription, Tenancy
+from scanner.providers.azure.listed import listed, not_registered, unregistered
 from scanner.providers.azure.names import canonical, provider_type_of, region
 
 WATCHER = "azure.network.watcher"
 FLOW_LOG = "azure.network.flow_log"
 VNET = "azure.network.vnet"
 NSG = "azure.network.nsg"
+
+# Every op's page: learn.microsoft.com/rest/api/network-watcher/network-watchers/list-all,
+# .../network-watcher/flow-logs/list, .../virtualnetwork/virtual-networks/list-all,
+# .../virtualnetwork/network-security-groups/list-all. The actions are the read actions of
+# "Azure permissions for Networking"
+# (learn.microsoft.com/azure/role-based-access-control/permissions/networking).
+API_VERSION = "2024-05-01"
+LIST_WATCHERS = Op(
+    "network",
+    "Network/networkWatchers.listAll",
+    "/subscriptions/{subscription}/providers/Microsoft.Network/networkWatchers",
+    API_VERSION,
+    "Microsoft.Network/networkWatchers/read",
+)
+LIST_FLOW_LOGS = Op(
+    "network",
+    "Network/flowLogs.list",
+    "{id}/flowLogs",
+    API_VERSION,
+    "Microsoft.Network/networkWatchers/flowLogs/read",
+)
+LIST_VNETS = Op(
+    "network",
+    "Network/virtualNetworks.listAll",
+    "/subscriptions/{subscription}/providers/Microsoft.Network/virtualNetworks",
+    API_VERSION,
+    "Microsoft.Network/virtualNetworks/read",
+)
+LIST_NSGS = Op(
+    "network",
+    "Network/networkSecurityGroups.listAll",
+    "/subscriptions/{subscription}/providers/Microsoft.Network/networkSecurityGroups",
+    API_VERSION,
+    "Microsoft.Network/networkSecurityGroups/read",
+)
+# The subscription attributes the listers set (DECISIONS.md, az-watch 01:10).
+REGIONS_IN_USE = "regions_in_use"
+WATCHER_REGIONS = "network_watcher_regions"
 
 # What a flow log's `targetResourceId` names, by ARM type.
 TARGET_TYPES = {
@@ -130,7 +172,10 @@ def vnet_attrs(raw: dict[str, Any]) -> dict[str, Any]:
     subnets = props.get("subnets") or []
     if not isinstance(subnets, list):
         raise ValueError(f"subnets: expected a list, got {subnets!r}")
-    nsgs = [_ref((s.get("properties") or {}).get("networkSecurityGroup")) for s in subnets]
+    nsg_of = {
+        canonical(s["id"]): _ref((s.get("properties") or {}).get("networkSecurityGroup"))
+        for s in subnets
+    }
     in_use = [canonical(s["id"]) for s in subnets if subnet_in_use(s)]
     return {
         "name": raw["name"],
@@ -139,7 +184,10 @@ def vnet_attrs(raw: dict[str, Any]) -> dict[str, Any]:
         "subnets": [canonical(s["id"]) for s in subnets],
         "subnets_in_use": in_use,
         "in_use": bool(in_use),
-        "subnet_nsgs": sorted({n for n in nsgs if n}),
+        "subnet_nsgs": sorted({n for n in nsg_of.values() if n}),
+        # Which NSG (None: none) each subnet has, so NSG flow-log coverage of the subnets in
+        # use can be told exactly.
+        "subnet_nsg_map": nsg_of,
     }
 
 
@@ -230,3 +278,90 @@ def value(page: dict[str, Any]) -> list[dict[str, Any]]:
     if not isinstance(found, list) or not all(isinstance(i, dict) for i in found):
         raise ValueError("value: expected a list of objects")
     return found
+
+
+def _flow_logs(api: ArmApi, sub: Subscription, watcher: Resource) -> Found:
+    """The flow logs of one watcher; a watcher whose list fails keeps its flow logs an error
+    (for the subscription, naming the watcher), never an empty list."""
+    arm_id = str(watcher.attrs["arm_id"])
+    build = partial(flow_logs, sub.account, watcher.id)
+    try:
+        return Found(resources=listed(api, LIST_FLOW_LOGS, sub.account, build, id=arm_id))
+    except ArmError as exc:
+        exc.reported = True
+        error = CollectionError(
+            "azure",
+            sub.account,
+            "global",
+            exc.operation,
+            exc.code,
+            exc.message,
+            (FLOW_LOG,),
+            watcher.id,
+        )
+        return Found(errors=[error])
+
+
+def _watchers(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Found:
+    assert sub is not None
+    build = partial(watchers, sub.account)
+    try:
+        found = listed(api, LIST_WATCHERS, sub.account, build, subscription=sub.subscription_id)
+    except ArmError as exc:
+        note = unregistered(exc, sub, "network watchers")
+        if note is None:
+            raise
+        return Found(attrs={sub.id: {WATCHER_REGIONS: []}}, notes=[note])
+    out = Found(resources=list(found), attrs={sub.id: {WATCHER_REGIONS: watcher_regions(found)}})
+    for watcher in found:
+        more = _flow_logs(api, sub, watcher)
+        out.resources.extend(more.resources)
+        out.errors.extend(more.errors)
+    return out
+
+
+def _vnets(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Found:
+    assert sub is not None
+    build = partial(vnets, sub.account)
+    try:
+        found = listed(api, LIST_VNETS, sub.account, build, subscription=sub.subscription_id)
+    except ArmError as exc:
+        note = unregistered(exc, sub, "virtual networks")
+        if note is None:
+            raise
+        return Found(attrs={sub.id: {REGIONS_IN_USE: []}}, notes=[note])
+    return Found(resources=found, attrs={sub.id: {REGIONS_IN_USE: regions_in_use(found)}})
+
+
+def _nsgs(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Found:
+    assert sub is not None
+    build = partial(nsgs, sub.account)
+    try:
+        found = listed(api, LIST_NSGS, sub.account, build, subscription=sub.subscription_id)
+    except ArmError as exc:
+        return not_registered(exc, sub, "network security groups")
+    return Found(resources=found)
+
+
+SERVICE = Service(
+    name="network",
+    listers=(
+        Lister(
+            "network watchers and flow logs",
+            "subscription",
+            (WATCHER, FLOW_LOG),
+            (LIST_WATCHERS, LIST_FLOW_LOGS),
+            _watchers,
+            attrs=(WATCHER_REGIONS,),
+        ),
+        Lister(
+            "virtual networks",
+            "subscription",
+            (VNET,),
+            (LIST_VNETS,),
+            _vnets,
+            attrs=(REGIONS_IN_USE,),
+        ),
+        Lister("network security groups", "subscription", (NSG,), (LIST_NSGS,), _nsgs),
+    ),
+)

@@ -4,7 +4,17 @@ A new module is one line here."""
 
 from __future__ import annotations
 
-from scanner.providers.azure import diagnostics, keyvault, locks, loganalytics, storage, tenancy
+from scanner.providers.azure import (
+    alerts,
+    authorization,
+    diagnostics,
+    keyvault,
+    locks,
+    loganalytics,
+    network,
+    storage,
+    tenancy,
+)
 from scanner.providers.azure.declare import Service
 
 SERVICES: tuple[Service, ...] = (
@@ -14,4 +24,7 @@ SERVICES: tuple[Service, ...] = (
     storage.SERVICE,
     loganalytics.SERVICE,
     keyvault.SERVICE,
+    alerts.SERVICE,
+    network.SERVICE,
+    authorization.SERVICE,
 )

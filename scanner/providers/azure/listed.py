@@ -1,0 +1,54 @@
+"""One subscription-wide ARM list, read and normalized page by page: the helper the alert,
+network and authorization collectors share.
+
+Every page is normalized with its own evidence; a page the normalizer cannot read makes the
+whole list a malformed answer (a failed call), never a shorter list. An unregistered
+resource provider (409 MissingSubscriptionRegistration: "The subscription is not registered
+to use namespace ...", learn.microsoft.com/azure/azure-resource-manager/troubleshooting/
+error-register-resource-provider) means the subscription has none of that provider's
+resources: an empty list and a note, never an error (`unregistered`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from scanner.model import EvidenceRef, Resource
+from scanner.providers.azure.api import ArmApi, ArmError
+from scanner.providers.azure.declare import Found, Op, Subscription
+
+# (page JSON, evidence of the page) -> the resources it holds.
+Build = Callable[[dict[str, Any], tuple[EvidenceRef, ...]], list[Resource]]
+
+
+def listed(api: ArmApi, op: Op, account: str, build: Build, **params: str) -> list[Resource]:
+    """Every page of `op` (nextLink followed by the gateway), normalized by `build`."""
+    target = op.path.format(**params)
+    found: list[Resource] = []
+    for page in api.pages(op, query=None, account=account, **params):
+        api.items(op, page, account, target)
+        found.extend(api.shaped(op, account, target, partial(build, dict(page), (page.ref,))))
+    return found
+
+
+def unregistered(exc: ArmError, sub: Subscription, what: str) -> str | None:
+    """The note for a list answered "provider not registered" (the failure is then not an
+    error: `reported`), or None for any other failure, which the caller re-raises."""
+    if exc.code != "NOT_REGISTERED":
+        return None
+    exc.reported = True
+    return (
+        f"subscription {sub.subscription_id}: {exc.operation} answered that its resource"
+        f" provider is not registered, so the subscription has no {what} ({exc.message})"
+    )
+
+
+def not_registered(exc: ArmError, sub: Subscription, what: str) -> Found:
+    """An empty `Found` with the note for an unregistered provider; any other failure is
+    re-raised (the task fails: an error for the subscription)."""
+    note = unregistered(exc, sub, what)
+    if note is None:
+        raise exc
+    return Found(notes=[note])
