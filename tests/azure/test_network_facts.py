@@ -82,6 +82,21 @@ def test_nsg_route_until_retirement_and_unprovable_coverage() -> None:
     assert got[0]["uncovered"] == []
 
 
+def test_nsg_route_with_the_subnet_map() -> None:
+    # Failing case: db is in use and has no NSG, so NSG flow logs cannot cover it.
+    got = routes([vnet(subnet_nsg_map={APP: NSG, DB: None}), flow_log("fl", NSG)])
+    assert got[0]["uncovered"] == [DB]
+    # Sibling: both subnets behind the logged NSG.
+    got = routes([vnet(subnet_nsg_map={APP: NSG, DB: NSG}), flow_log("fl", NSG)])
+    assert got[0]["uncovered"] == []
+    # Boundary: db has an NSG of its own without a flow log.
+    other = f"{NET}/networksecuritygroups/nsg-db"
+    got = routes(
+        [vnet(subnet_nsg_map={APP: NSG, DB: other}, subnet_nsgs=[NSG, other]), flow_log("fl", NSG)]
+    )
+    assert got[0]["uncovered"] == [DB]
+
+
 def test_no_flow_log_no_route_and_listing_error() -> None:
     assert routes([vnet()]) == []
     got = routes(

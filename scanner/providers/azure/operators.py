@@ -10,6 +10,9 @@
 * ``includes_all`` (az-policies): a list of diagnostic categories holds every required one
   (``analysis/categories.py``).
 
+* ``includes_all`` (``analysis/categories.py``): a list of log categories includes every
+  operand item, case-insensitively, category groups expanded.
+
 What cannot be known (an alert value known only after apply, an action group outside the scan
 or whose listing failed) makes the comparison unknown with the reason, never a pass. A failed
 listing of the subscription's alerts makes the attribute itself an error before the operator
@@ -60,4 +63,6 @@ OPERATORS: Mapping[str, Operator] = {
     "has_activity_log_alert": Operator(
         "has_activity_log_alert", _has_alert, _expect, _problem, _explain
     ),
+    # Diagnostic-setting categories compared with their groups expanded (az-policies).
+    **CATEGORY_OPERATORS,
 }

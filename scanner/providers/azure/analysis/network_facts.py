@@ -4,12 +4,13 @@
   `{via, flow_logs, uncovered, usable_until}`:
   - `vnet`: one route per flow log whose target is the VNet itself (covers every subnet);
   - `subnets`: the flow logs on its subnets, `uncovered` the in-use subnets without one;
-  - `nsgs`: the NSG flow logs on the NSGs of its subnets, `uncovered` the NSGs without one;
+  - `nsgs`: the NSG flow logs on the NSGs of its in-use subnets (`subnet_nsg_map`),
+    `uncovered` the in-use subnets with no NSG or whose NSG has no flow log;
     `usable_until` 2027-09-30, the retirement of NSG flow logs ("NSG flow logs will be retired
     on September 30, 2027; no new NSG flow logs after June 30, 2025",
-    https://learn.microsoft.com/azure/network-watcher/nsg-flow-logs-overview). Which in-use
-    subnet each NSG protects is not among the VNet's attributes (only `subnet_nsgs`): when
-    there are fewer NSGs than subnets in use, some subnet may have none, so `uncovered` is
+    https://learn.microsoft.com/azure/network-watcher/nsg-flow-logs-overview). A source
+    without `subnet_nsg_map` (only `subnet_nsgs`) cannot say which subnet each NSG protects:
+    with fewer NSGs than subnets in use some subnet may have none, so `uncovered` is
     unknowable rather than a false "covered".
   Azure allows one flow log per target, so "every in-use subnet has a good flow log" is
   "the route's flow logs are all good and nothing is uncovered".
@@ -69,24 +70,40 @@ def _routes(vnet: Resource, by_target: Mapping[str, list[Resource]]) -> list[dic
                 "usable_until": None,
             }
         )
-    nsgs = _ids(vnet.attrs.get("subnet_nsgs"))
-    if any(by_target.get(n) for n in nsgs):
-        uncovered: Any = [n for n in nsgs if not by_target.get(n)]
+    nsg_route = _nsg_route(vnet, subnets, by_target)
+    if nsg_route is not None:
+        routes.append(nsg_route)
+    return routes
+
+
+def _nsg_route(
+    vnet: Resource, subnets: list[str], by_target: Mapping[str, list[Resource]]
+) -> dict[str, Any] | None:
+    """NSG flow logs on the NSGs of the in-use subnets; None when none has one."""
+    mapping = vnet.attrs.get("subnet_nsg_map")
+    uncovered: Any
+    if isinstance(mapping, Mapping):
+        # Exact: each in-use subnet's own NSG (none: that subnet cannot be NSG-logged).
+        own = {s: str(mapping[s]).lower() if mapping.get(s) else None for s in subnets}
+        nsgs = sorted({n for n in own.values() if n})
+        uncovered = [s for s, n in own.items() if n is None or not by_target.get(n)]
+    else:
+        nsgs = _ids(vnet.attrs.get("subnet_nsgs"))
+        uncovered = [n for n in nsgs if not by_target.get(n)]
         if not uncovered and len(nsgs) < len(subnets):
             uncovered = Unknowable(
                 f"{len(subnets)} subnets are in use but only {len(nsgs)} NSGs are attached to "
                 "the VNet's subnets, and which subnet each protects was not collected: some "
                 "subnet may have no NSG, so no NSG flow log"
             )
-        routes.append(
-            {
-                "via": "nsgs",
-                "flow_logs": [_fact(log) for n in nsgs for log in by_target.get(n, [])],
-                "uncovered": uncovered,
-                "usable_until": NSG_RETIREMENT,
-            }
-        )
-    return routes
+    if not any(by_target.get(n) for n in nsgs):
+        return None
+    return {
+        "via": "nsgs",
+        "flow_logs": [_fact(log) for n in nsgs for log in by_target.get(n, [])],
+        "uncovered": uncovered,
+        "usable_until": NSG_RETIREMENT,
+    }
 
 
 def derive_flow_log_routes(inventory: Inventory) -> Mapping[str, Mapping[str, Any]]:
