@@ -20,8 +20,13 @@ SHARED = "22222222-0000-0000-0000-000000000004"
 AUDIT = f"/subscriptions/{LOGGING}/resourcegroups/rg-audit/providers"
 ARCHIVE = f"{AUDIT}/microsoft.storage/storageaccounts/lwauditarchive"
 LAW = f"{AUDIT}/microsoft.operationalinsights/workspaces/law-central"
-PRODLOGS = f"/subscriptions/{PROD}/resourcegroups/rg-prod/providers/microsoft.storage/storageaccounts/lwprodlogs"
-KV_PROD = f"/subscriptions/{PROD}/resourcegroups/rg-prod/providers/microsoft.keyvault/vaults/kv-prod"
+PRODLOGS = (
+    f"/subscriptions/{PROD}/resourcegroups/rg-prod/providers/microsoft.storage/storageaccounts/"
+    "lwprodlogs"
+)
+KV_PROD = (
+    f"/subscriptions/{PROD}/resourcegroups/rg-prod/providers/microsoft.keyvault/vaults/kv-prod"
+)
 EXTARCHIVE = (
     "/subscriptions/99999999-0000-0000-0000-000000000009/resourcegroups/rg-ext/providers/"
     "microsoft.storage/storageaccounts/lwextarchive"

@@ -273,6 +273,8 @@ def vnet(res: PlanResource, ctx: PlanContext) -> Mapped:
         "subnets_in_use": in_use,
         "in_use": bool(in_use) if isinstance(in_use, list) else in_use,
         "subnet_nsgs": marker or sorted({n for n in nsgs.values() if isinstance(n, str)}),
+        # Which NSG (None: none) each subnet has, as the live scan maps them.
+        "subnet_nsg_map": marker or {s: nsgs.get(s) for s in subnets},
     }
     return Mapped(build(ctx, res, VNET, attrs, (name, account_of(sub, ctx), where)))
 
