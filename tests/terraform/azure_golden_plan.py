@@ -36,15 +36,15 @@ def arm(sub: str, group: str, kind: str, name: str) -> str:
 
 ARCHIVE = arm(LOGGING, "rg-audit", "Microsoft.Storage/storageAccounts", "lwauditarchive")
 LAW = arm(LOGGING, "rg-audit", "Microsoft.OperationalInsights/workspaces", "law-central")
-LAW_GUID = "33333333-0000-0000-0000-000000000001"
-AG_SECOPS = arm(LOGGING, "rg-audit", "Microsoft.Insights/actionGroups", "ag-secops")
+LAW_GUID = "55555555-0000-0000-0000-000000000001"
+AG_SECOPS = arm(LOGGING, "rg-security", "Microsoft.Insights/actionGroups", "ag-secops")
 PRODLOGS = arm(PROD, "rg-prod", "Microsoft.Storage/storageAccounts", "lwprodlogs")
 AG_PROD = arm(PROD, "rg-prod", "Microsoft.Insights/actionGroups", "ag-prod")
 KV_PROD = arm(PROD, "rg-prod", "Microsoft.KeyVault/vaults", "kv-prod")
-EXTARCHIVE = arm(OUTSIDE, "rg-archive", "Microsoft.Storage/storageAccounts", "lwextarchive")
-CMK_KEY = "https://kv-audit-keys.vault.azure.net/keys/lwauditarchive"
+EXTARCHIVE = arm(OUTSIDE, "rg-ext", "Microsoft.Storage/storageAccounts", "lwextarchive")
+CMK_KEY = "https://kv-audit-keys.vault.azure.net/keys/archive-cmk"
 IDENTITY = arm(
-    LOGGING, "rg-audit", "Microsoft.ManagedIdentity/userAssignedIdentities", "id-lwauditarchive"
+    LOGGING, "rg-audit", "Microsoft.ManagedIdentity/userAssignedIdentities", "id-archive-cmk"
 )
 
 
@@ -58,6 +58,8 @@ class R:
     values: dict[str, Any]
     refs: dict[str, str] = field(default_factory=dict)
     provider: str = "azurerm"
+    # Arguments the configuration leaves out, whose value the provider read back from Azure.
+    computed: tuple[str, ...] = ()
 
     @property
     def address(self) -> str:
@@ -88,7 +90,7 @@ def _container(name: str, account: str, ref: str, provider: str = "azurerm", tf:
     )
 
 
-def _policy(container: R, days: int, locked: bool, ref: str) -> R:
+def _policy(container: R, days: int, locked: bool, ref: str, append: bool = True) -> R:
     rid = container.values["id"]
     container.values["has_immutability_policy"] = True
     return R(
@@ -100,7 +102,7 @@ def _policy(container: R, days: int, locked: bool, ref: str) -> R:
             "immutability_period_in_days": days,
             "locked": locked,
             "protected_append_writes_all_enabled": False,
-            "protected_append_writes_enabled": True,
+            "protected_append_writes_enabled": append,
         },
         {"storage_container_resource_manager_id": ref},
     )
@@ -208,7 +210,7 @@ def _alert(
     sub: str, group: str, name: str, criteria: dict[str, Any], action: str | None
 ) -> dict[str, Any]:
     full: dict[str, Any] = {k: [] if k.endswith("s") else "" for k in _CRITERIA_KEYS}
-    full.update(resource_health=[], service_health=[], **criteria)
+    full.update({"resource_health": [], "service_health": [], **criteria})
     return {
         "id": arm(sub, group, "Microsoft.Insights/activityLogAlerts", name),
         "name": name,
@@ -223,7 +225,7 @@ def _alert(
     }
 
 
-def _group(sub: str, group: str, name: str, short: str, email: str) -> dict[str, Any]:
+def _group(sub: str, group: str, name: str, short: str, who: str, email: str) -> dict[str, Any]:
     blocks = [
         "arm_role_receiver",
         "automation_runbook_receiver",
@@ -243,9 +245,7 @@ def _group(sub: str, group: str, name: str, short: str, email: str) -> dict[str,
         "location": "global",
         "short_name": short,
         "enabled": True,
-        "email_receiver": [
-            {"name": "secops-mail", "email_address": email, "use_common_alert_schema": True}
-        ],
+        "email_receiver": [{"name": who, "email_address": email, "use_common_alert_schema": True}],
         **{b: [] for b in blocks},
         "tags": {},
     }
@@ -256,6 +256,8 @@ def logging_subscription() -> list[R]:
     sa = "azurerm_storage_account.auditarchive"
     activity = _container("insights-activity-logs", ARCHIVE, sa)
     auditevent = _container("insights-logs-auditevent", ARCHIVE, sa)
+    # A legal hold (tag case2026) set outside Terraform: the provider reads has_legal_hold back.
+    auditevent.values["has_legal_hold"] = True
     found = [
         R(
             "azurerm_resource_group",
@@ -287,7 +289,10 @@ def logging_subscription() -> list[R]:
         activity,
         auditevent,
         _policy(activity, 400, True, "azurerm_storage_container.insights_activity_logs"),
-        _policy(auditevent, 400, False, "azurerm_storage_container.insights_logs_auditevent"),
+        _policy(
+            auditevent, 400, False, "azurerm_storage_container.insights_logs_auditevent", False
+        ),
+        _container("exports", ARCHIVE, sa),
         R(
             "azurerm_management_lock",
             "rg_audit",
@@ -332,8 +337,14 @@ def logging_subscription() -> list[R]:
                     "total_retention_in_days": total,
                 },
                 {"workspace_id": "azurerm_log_analytics_workspace.central"},
+                computed=(unset,),
             )
-            for table, retention, total in (("AzureActivity", 90, 400), ("AuditLogs", 730, 730))
+            # AzureActivity keeps the workspace's 30 days interactive, 400 in total; AuditLogs
+            # sets 730 interactive, and its total follows.
+            for table, retention, total, unset in (
+                ("AzureActivity", 30, 400, "retention_in_days"),
+                ("AuditLogs", 730, 730, "total_retention_in_days"),
+            )
         ],
         R(
             "azurerm_monitor_diagnostic_setting",
@@ -377,7 +388,9 @@ def logging_subscription() -> list[R]:
         R(
             "azurerm_monitor_action_group",
             "secops",
-            _group(LOGGING, "rg-audit", "ag-secops", "secops", "secops@example.org"),
+            _group(
+                LOGGING, "rg-security", "ag-secops", "secops", "secops-oncall", "secops@example.org"
+            ),
         ),
     ]
     for slug, operation in OPERATIONS.items():
@@ -386,12 +399,21 @@ def logging_subscription() -> list[R]:
             R(
                 "azurerm_monitor_activity_log_alert",
                 slug.replace("-", "_"),
-                _alert(LOGGING, "rg-audit", f"alert-{slug}", criteria, AG_SECOPS),
+                _alert(LOGGING, "rg-security", f"cis-{slug}", criteria, AG_SECOPS),
                 {"action.0.action_group_id": "azurerm_monitor_action_group.secops"},
             )
         )
     health = _alert(
-        LOGGING, "rg-audit", "alert-service-health", {"category": "ServiceHealth"}, AG_SECOPS
+        LOGGING,
+        "rg-security",
+        "cis-service-health",
+        {
+            "category": "ServiceHealth",
+            "service_health": [
+                {"events": ["Incident", "Maintenance"], "locations": [], "services": []}
+            ],
+        },
+        AG_SECOPS,
     )
     found.append(
         R(
@@ -446,6 +468,8 @@ def production_subscription() -> list[R]:
                 allow_nested_items_to_be_public=True,
                 min_tls_version="TLS1_0",
                 shared_access_key_enabled=True,
+                account_replication_type="LRS",
+                blob_properties=[],
             ),
             provider=p,
         ),
@@ -456,7 +480,7 @@ def production_subscription() -> list[R]:
             "azurerm_monitor_diagnostic_setting",
             "kv_prod_audit",
             _setting(
-                "kv-prod-audit", KV_PROD, [{"category_group": "audit"}], storage_account_id=PRODLOGS
+                "kv-audit", KV_PROD, [{"category_group": "audit"}], storage_account_id=PRODLOGS
             ),
             {"target_resource_id": "azurerm_key_vault.prod", "storage_account_id": sa},
             p,
@@ -464,7 +488,7 @@ def production_subscription() -> list[R]:
         R(
             "azurerm_monitor_action_group",
             "prod",
-            _group(PROD, "rg-prod", "ag-prod", "prodops", "prodops@example.org"),
+            _group(PROD, "rg-prod", "ag-prod", "prodops", "prod-oncall", "prodops@example.org"),
             provider=p,
         ),
         R(
@@ -473,7 +497,7 @@ def production_subscription() -> list[R]:
             _alert(
                 PROD,
                 "rg-prod",
-                "alert-policy-assignment-create",
+                "policy-assignment-create",
                 {
                     "category": "Administrative",
                     "operation_name": OPERATIONS["policy-assignment-create"],
@@ -490,7 +514,7 @@ def production_subscription() -> list[R]:
             _alert(
                 PROD,
                 "rg-prod",
-                "alert-policy-assignment-delete",
+                "policy-assignment-delete",
                 {
                     "category": "Administrative",
                     "operation_name": OPERATIONS["policy-assignment-delete"],
@@ -507,9 +531,9 @@ def shared_subscription() -> list[R]:
     return [
         R(
             "azurerm_monitor_diagnostic_setting",
-            "activity_external",
+            "activity_shared",
             _setting(
-                "activity-external",
+                "activity-shared",
                 f"/subscriptions/{SHARED}",
                 [{"category": "Administrative"}],
                 storage_account_id=EXTARCHIVE,
@@ -519,15 +543,183 @@ def shared_subscription() -> list[R]:
     ]
 
 
+def _vnet(sub: str, name: str, location: str, subnet: str, nsg: str | None) -> R:
+    rid = arm(sub, _NET[sub], "Microsoft.Network/virtualNetworks", name)
+    block = {
+        "name": subnet,
+        "id": f"{rid}/subnets/{subnet}",
+        "address_prefixes": ["10.0.0.0/24"],
+        "security_group": nsg or "",
+        "default_outbound_access_enabled": True,
+        "delegation": [],
+        "private_endpoint_network_policies": "Disabled",
+        "private_link_service_network_policies_enabled": True,
+        "route_table_id": "",
+        "service_endpoints": [],
+        "service_endpoint_policy_ids": [],
+    }
+    values = {
+        "id": rid,
+        "name": name,
+        "resource_group_name": _NET[sub],
+        "location": location,
+        "address_space": ["10.0.0.0/16"],
+        "subnet": [block],
+        "dns_servers": [],
+        "tags": {},
+    }
+    return R("azurerm_virtual_network", name.replace("-", "_"), values, provider=_PROVIDER[sub])
+
+
+def _nsg(sub: str, name: str, location: str) -> R:
+    values = {
+        "id": arm(sub, _NET[sub], "Microsoft.Network/networkSecurityGroups", name),
+        "name": name,
+        "resource_group_name": _NET[sub],
+        "location": location,
+        "security_rule": [],
+        "tags": {},
+    }
+    return R(
+        "azurerm_network_security_group", name.replace("-", "_"), values, provider=_PROVIDER[sub]
+    )
+
+
+def _nic(sub: str, name: str, subnet: str, ref: str) -> R:
+    values = {
+        "id": arm(sub, _NET[sub], "Microsoft.Network/networkInterfaces", name),
+        "name": name,
+        "resource_group_name": _NET[sub],
+        "location": "westeurope" if name != "nic-app-2" else "eastus",
+        "ip_configuration": [
+            {
+                "name": "ipconfig1",
+                "subnet_id": subnet,
+                "private_ip_address_allocation": "Dynamic",
+                "primary": True,
+            }
+        ],
+        "tags": {},
+    }
+    return R(
+        "azurerm_network_interface",
+        name.replace("-", "_"),
+        values,
+        {"ip_configuration.0.subnet_id": ref},
+        _PROVIDER[sub],
+    )
+
+
+def _watcher(sub: str) -> R:
+    values = {
+        "id": arm(sub, "NetworkWatcherRG", "Microsoft.Network/networkWatchers", WATCHER),
+        "name": WATCHER,
+        "resource_group_name": "NetworkWatcherRG",
+        "location": "westeurope",
+        "tags": {},
+    }
+    return R("azurerm_network_watcher", "westeurope", values, provider=_PROVIDER[sub])
+
+
+def _flow_log(sub: str, name: str, vnet: R, storage: str, days: int, store_ref: str) -> R:
+    watcher = arm(sub, "NetworkWatcherRG", "Microsoft.Network/networkWatchers", WATCHER)
+    values = {
+        "id": f"{watcher}/flowLogs/{name}",
+        "name": name,
+        "network_watcher_name": WATCHER,
+        "resource_group_name": "NetworkWatcherRG",
+        "location": "westeurope",
+        "target_resource_id": vnet.values["id"],
+        "network_security_group_id": None,
+        "storage_account_id": storage,
+        "enabled": True,
+        "version": 2,
+        "retention_policy": [{"enabled": True, "days": days}],
+        "traffic_analytics": [
+            {
+                "enabled": True,
+                "workspace_id": LAW_GUID,
+                "workspace_region": "westeurope",
+                "workspace_resource_id": LAW,
+                "interval_in_minutes": 10,
+            }
+        ],
+        "tags": {},
+    }
+    return R(
+        "azurerm_network_watcher_flow_log",
+        name.replace("-", "_"),
+        values,
+        {
+            "target_resource_id": vnet.address,
+            "storage_account_id": store_ref,
+            "traffic_analytics.0.workspace_resource_id": "azurerm_log_analytics_workspace.central",
+        },
+        _PROVIDER[sub],
+    )
+
+
+WATCHER = "NetworkWatcher_westeurope"
+_NET = {LOGGING: "rg-network", PROD: "rg-prod-network"}
+_PROVIDER = {LOGGING: "azurerm", PROD: "azurerm.prod"}
+
+
+def networks() -> list[R]:
+    """The watchers, VNets, NSGs, NICs and VNet flow logs of ...0001 and ...0002."""
+    hub_nsg = _nsg(LOGGING, "nsg-hub", "westeurope")
+    hub = _vnet(LOGGING, "vnet-hub", "westeurope", "snet-shared", hub_nsg.values["id"])
+    hub.refs["subnet.0.security_group"] = hub_nsg.address
+    prod_nsg = _nsg(PROD, "nsg-prod", "westeurope")
+    weu = _vnet(PROD, "vnet-prod-weu", "westeurope", "snet-app", prod_nsg.values["id"])
+    weu.refs["subnet.0.security_group"] = prod_nsg.address
+    eus = _vnet(PROD, "vnet-prod-eus", "eastus", "snet-app", None)
+    prod_watcher = _watcher(PROD)
+    prod_watcher.name = "prod_westeurope"
+    hub_lock = R(
+        "azurerm_management_lock",
+        "hub_read_only",
+        {
+            "id": f"{hub.values['id']}/providers/Microsoft.Authorization/locks/hub-read-only",
+            "name": "hub-read-only",
+            "scope": hub.values["id"],
+            "lock_level": "ReadOnly",
+            "notes": "Hub network.",
+        },
+        {"scope": hub.address},
+    )
+    return [
+        hub_nsg,
+        hub,
+        _nic(LOGGING, "nic-jump", hub.values["subnet"][0]["id"], hub.address),
+        _watcher(LOGGING),
+        _flow_log(LOGGING, "fl-vnet-hub", hub, ARCHIVE, 0, "azurerm_storage_account.auditarchive"),
+        hub_lock,
+        prod_nsg,
+        _nsg(PROD, "nsg-unused", "eastus"),
+        weu,
+        eus,
+        _nic(PROD, "nic-app-1", weu.values["subnet"][0]["id"], weu.address),
+        _nic(PROD, "nic-app-2", eus.values["subnet"][0]["id"], eus.address),
+        prod_watcher,
+        _flow_log(PROD, "fl-vnet-prod-weu", weu, PRODLOGS, 30, "azurerm_storage_account.prodlogs"),
+    ]
+
+
 def resources() -> list[R]:
     """Every resource of the golden configuration."""
-    return [*logging_subscription(), *production_subscription(), *shared_subscription()]
+    return [
+        *logging_subscription(),
+        *production_subscription(),
+        *shared_subscription(),
+        *networks(),
+    ]
 
 
 def _expressions(res: R) -> dict[str, Any]:
     """The configuration expressions: a reference where the argument names a resource, a
     constant otherwise (computed attributes are not in configuration)."""
     computed = {"id", "resource_manager_id", "url", "has_immutability_policy", "has_legal_hold"}
+    computed.update(res.computed)
     out: dict[str, Any] = {}
     for key, value in res.values.items():
         if key in computed or value is None or value == [] or value == {}:

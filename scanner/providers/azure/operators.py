@@ -7,6 +7,8 @@
   name (category Administrative: ``Microsoft.Network/networkSecurityGroups/write``) or a
   bare activity log category (``ServiceHealth``). ``analysis/alert_match.py`` holds the
   semantics. A failure names the closest alert and why it does not count.
+* ``includes_all`` (az-policies): a list of diagnostic categories holds every required one
+  (``analysis/categories.py``).
 
 * ``includes_all`` (``analysis/categories.py``): a list of log categories includes every
   operand item, case-insensitively, category groups expanded.
@@ -57,6 +59,7 @@ def _expect(operand: Any) -> str:
 
 
 OPERATORS: Mapping[str, Operator] = {
+    **CATEGORY_OPERATORS,
     "has_activity_log_alert": Operator(
         "has_activity_log_alert", _has_alert, _expect, _problem, _explain
     ),
