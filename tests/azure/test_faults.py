@@ -202,5 +202,5 @@ def test_past_max_duration_nothing_more_is_called(fake: FakeArm) -> None:
     collected = scan(fake, ScanRequest(subscriptions=(SUB[1],)), deadline=deadline)
     assert fake.requests == []
     codes = {e[2] for e in errors(collected)}
-    assert codes == {"DEADLINE"}
+    assert codes == {"RunDeadlineExceeded"}
     assert "--max-duration" in collected.inventory.errors[0].message
