@@ -207,3 +207,25 @@ def test_the_caller_is_who_the_token_names(fake: FakeArm, token: str, who: str |
         fake.ca_file,
     )
     assert source.collect(silent).facts.caller == who
+
+
+class _NoCredential:
+    """What DefaultAzureCredential does where no source has a token."""
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.core.exceptions import ClientAuthenticationError
+
+        raise ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token")
+
+
+def test_no_token_at_all_stops_the_scan(fake: FakeArm) -> None:
+    from scanner.errors import RunError
+    from scanner.evidence import EvidenceStore
+    from scanner.providers.azure.adapter import LiveSource
+    from scanner.source import silent
+
+    source = LiveSource(_NoCredential(), ScanRequest(), EvidenceStore(), fake.base, fake.ca_file)
+    with pytest.raises(RunError, match=r"no Azure credentials: .*failed to retrieve a token"):
+        source.collect(silent)
+    # The bearer policy asks for the token before anything is sent.
+    assert fake.requests == []
