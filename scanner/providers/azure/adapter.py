@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -196,9 +196,8 @@ class AzureAdapter:
         return LiveSource(cred, request, evidence, endpoint, verify, self.services)
 
     def demo(self, evidence: EvidenceStore) -> AbstractContextManager[LiveSource] | None:
-        """The golden tenant served by the local fake, scanned through the real clients
-        (None until the fake serves it)."""
-        return None
+        """The golden tenant served by the local fake, scanned through the real clients."""
+        return _demo(evidence, self.services)
 
     def permissions(self) -> str:
         """A custom role definition (az role definition create --role-definition) with
@@ -223,3 +222,11 @@ class AzureAdapter:
     def partition(self, resource_id: str) -> str | None:
         """Azure has no partitions in its resource ids."""
         return None
+
+
+@contextmanager
+def _demo(evidence: EvidenceStore, services: Sequence[Service]) -> Iterator[LiveSource]:
+    from scanner.providers.azure.demo import demo_source
+
+    with demo_source(evidence, services) as source:
+        yield source

@@ -4,11 +4,12 @@ A new module is one line here."""
 
 from __future__ import annotations
 
-from scanner.providers.azure import alerts, authorization, network, tenancy
+from scanner.providers.azure import alerts, authorization, diagnostics, network, tenancy
 from scanner.providers.azure.declare import Service
 
 SERVICES: tuple[Service, ...] = (
     tenancy.SERVICE,
+    diagnostics.SERVICE,
     alerts.SERVICE,
     network.SERVICE,
     authorization.SERVICE,

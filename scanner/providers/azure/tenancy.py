@@ -323,7 +323,6 @@ def scope_resources(tenancy: Tenancy, found: Enumeration) -> list[Resource]:
                     "name": str(name),
                     "arm_id": found.tenant.get("id") or f"/tenants/{tenancy.tenant_id}",
                     "tenant_id": tenancy.tenant_id,
-                    "default_domain": found.tenant.get("defaultDomain"),
                 },
                 evidence=tuple(found.tenant_evidence),
             )
