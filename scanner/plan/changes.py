@@ -52,6 +52,11 @@ def log_store_changes(
         for cloud in clouds
         if cloud.terraform is not None
     ]
+    extra = {
+        cloud.name: cloud.terraform.change_attrs(plan)
+        for cloud in clouds
+        if cloud.terraform is not None and cloud.terraform.change_attrs is not None
+    }
     for change in managed_changes(plan):
         body = change.get("change") or {}
         actions = [str(a) for a in body.get("actions") or []]
@@ -75,5 +80,6 @@ def log_store_changes(
                 "actions": actions,
                 # Replacement deletes the old object first or last: its logs go either way.
                 "destroys": "delete" in actions,
+                **(extra[owner.name](change) if owner.name in extra else {}),
             },
         )

@@ -23,6 +23,7 @@ from scanner.providers.azure.derive import DERIVERS
 from scanner.providers.azure.links import JOINS, LINKS, live_gaps, live_refs
 from scanner.providers.azure.operators import OPERATORS
 from scanner.providers.azure.services import SERVICES
+from scanner.providers.azure.terraform import TERRAFORM
 from scanner.providers.base import Deriver, Option
 from scanner.source import Collected, Deadline, Progress, ScanFacts, SourceInfo, now_iso
 
@@ -143,8 +144,8 @@ class AzureAdapter:
     joins: tuple[Join, ...] = JOINS
     derivers: tuple[Deriver, ...] = DERIVERS
     operators: Mapping[str, Operator] = OPERATORS
-    # The azurerm_* Terraform mappings (None until scanner/providers/azure/terraform lands).
-    terraform: TerraformProvider | None = None
+    # The azurerm_* Terraform mappings (scanner/providers/azure/terraform; no azure SDK import).
+    terraform: TerraformProvider | None = TERRAFORM
     # OCSF 1.3.0's account.type_id enum (the version logward writes) has 4 "Azure AD Account"
     # (an Entra identity, not a subscription) and no Azure subscription type, so 99 "Other",
     # as for GCP projects.

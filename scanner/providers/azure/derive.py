@@ -18,6 +18,11 @@ from typing import Any
 from scanner.inventory import Inventory
 from scanner.model import Absent, Link, Resource, Unknowable
 from scanner.providers.azure.analysis import categories, immutability, tamper
+from scanner.providers.azure.analysis.alert_facts import derive_alert_facts
+from scanner.providers.azure.analysis.network_facts import (
+    derive_flow_log_routes,
+    derive_watcher_gaps,
+)
 from scanner.providers.azure.links import (
     ASSIGNMENT,
     CONTAINER,
@@ -167,4 +172,8 @@ DERIVERS: tuple[Deriver, ...] = (
     entra_categories,
     container_immutability,
     tamper_principals,
+    # az-alerts: the alert candidates and the network facts the alert and network policies judge.
+    derive_alert_facts,
+    derive_flow_log_routes,
+    derive_watcher_gaps,
 )

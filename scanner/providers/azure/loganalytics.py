@@ -1,0 +1,248 @@
+"""Log Analytics workspaces of every scanned subscription (one list each), and the tables of
+every workspace a diagnostic setting sends to: the activity-log and Entra ID tables keep their
+own retention, which may override the workspace default, so retention is judged per table.
+
+Stage 1 lists the workspaces (`workspaces.list`). Stage 3, after the resource-level
+diagnostic settings of stage 2, takes every `workspace_id` a diagnostic setting names
+(subscription, Entra ID and resource settings alike, followed by id):
+- a workspace stage 1 collected: its tables (`tables.listByWorkspace`, one call), kept to
+  `LOG_TABLES`;
+- one of a subscription the credential sees but the scan does not cover: read by id
+  (`workspaces.get`; 404 `Absent`, 403 every attribute an error), its subscription's locks,
+  then its tables;
+- one missing from a subscription whose list succeeded: `Absent`;
+- one of a subscription the credential does not see: not attempted (the linker's unknown).
+A failed tables list is an error for azure.loganalytics.table of that workspace, never an
+empty list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+from typing import Any
+
+from scanner.model import Absent, CollectionError, EvidenceRef, Resource, Unknowable
+from scanner.providers.azure import locks as mlocks
+from scanner.providers.azure.api import ArmApi, ArmError
+from scanner.providers.azure.declare import (
+    READABLE_STATES,
+    Collected,
+    Detailer,
+    Found,
+    Lister,
+    Op,
+    Service,
+    Subscription,
+    Tenancy,
+)
+from scanner.providers.azure.loganalytics_shapes import LOG_TABLES, table_attrs, workspace_attrs
+from scanner.providers.azure.names import canonical, region, subscription_of
+
+# Workspaces and Tables of the Log Analytics REST reference at one documented version
+# (https://learn.microsoft.com/en-us/rest/api/loganalytics/workspaces/list,
+# https://learn.microsoft.com/en-us/rest/api/loganalytics/tables/list-by-workspace);
+# permissions: "Azure permissions for Monitor", Microsoft.OperationalInsights
+# (https://learn.microsoft.com/en-us/azure/role-based-access-control/permissions/monitor).
+API_VERSION = "2023-09-01"
+LIST = Op(
+    "loganalytics",
+    "OperationalInsights/workspaces.list",
+    "/subscriptions/{subscription}/providers/Microsoft.OperationalInsights/workspaces",
+    API_VERSION,
+    "Microsoft.OperationalInsights/workspaces/read",
+)
+GET = Op(
+    "loganalytics",
+    "OperationalInsights/workspaces.get",
+    "{id}",
+    API_VERSION,
+    "Microsoft.OperationalInsights/workspaces/read",
+)
+TABLES = Op(
+    "loganalytics",
+    "OperationalInsights/tables.listByWorkspace",
+    "{id}/tables",
+    API_VERSION,
+    "Microsoft.OperationalInsights/workspaces/tables/read",
+)
+WORKSPACE = "azure.loganalytics.workspace"
+TABLE = "azure.loganalytics.table"
+DIAGNOSTIC_SETTING = "azure.monitor.diagnostic_setting"
+WORKSPACE_ATTRS = (
+    "customer_id",
+    "location",
+    "retention_days",
+    "sku",
+    "public_network_access_for_ingestion",
+    "public_network_access_for_query",
+    "locks",
+)
+
+
+def workspace(
+    attrs: dict[str, Any],
+    evidence: tuple[EvidenceRef, ...] = (),
+    placeholder: Absent | None = None,
+) -> Resource:
+    """One azure.loganalytics.workspace resource from its attributes."""
+    arm_id = str(attrs["arm_id"])
+    location = attrs.get("location")
+    return Resource(
+        provider="azure",
+        account=subscription_of(arm_id) or "",
+        region=region(location) if isinstance(location, str) and location else "global",
+        type=WORKSPACE,
+        id=canonical(arm_id),
+        name=str(attrs["name"]),
+        attrs=attrs,
+        evidence=evidence,
+        placeholder=placeholder,
+    )
+
+
+def _list(api: ArmApi, tenancy: Tenancy, subscription: Subscription | None) -> Found:
+    assert subscription is not None
+    sub = subscription.subscription_id
+    try:
+        listing = api.list(LIST, subscription=sub)
+    except ArmError as exc:
+        if exc.code != "NOT_REGISTERED":
+            raise
+        exc.reported = True
+        note = f"Log Analytics workspaces of subscription {sub}: none ({exc.message})"
+        return Found(notes=[note])
+    found = Found()
+    for raw, ref in zip(listing, listing.item_refs, strict=True):
+        attrs = api.shaped(LIST, sub, f"/subscriptions/{sub}", partial(workspace_attrs, raw))
+        attrs["locks"] = mlocks.not_yet(sub)
+        found.resources.append(workspace(attrs, (ref,)))
+    return found
+
+
+def _named(found: Collected) -> list[str]:
+    named: dict[str, None] = {}
+    for setting in found.of_type(DIAGNOSTIC_SETTING):
+        target = setting.attrs.get("workspace_id")
+        if isinstance(target, str) and target:
+            named.setdefault(canonical(target), None)
+    return list(named)
+
+
+def _listed(found: Collected, sub: str) -> bool:
+    return not any(e.account == sub and WORKSPACE in e.resource_types for e in found.errors)
+
+
+def _readable(sub: Subscription) -> bool:
+    """A subscription outside the scan whose resources may be read (not Disabled or Deleted;
+    a state that could not be read is tried)."""
+    return sub.state is None or sub.state in READABLE_STATES
+
+
+def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:
+    collected = {r.id: r for r in found.of_type(WORKSPACE)}
+    for rid in _named(found):
+        sub = subscription_of(rid) or ""
+        known = found.tenancy.subscriptions.get(sub)
+        have = collected.get(rid)
+        if have is not None:
+            days = have.attrs.get("retention_days")
+            item = ("read", rid, str(have.attrs["arm_id"]), have.region, days)
+            yield f"workspace {have.name} tables", sub, item
+        elif known is not None and not known.in_scan and _readable(known):
+            yield f"workspace {rid}", sub, ("get", rid, rid, "global", None)
+        elif known is not None and _listed(found, sub):
+            yield f"workspace {rid}", sub, ("absent", rid, rid, "global", None)
+
+
+def _tables(api: ArmApi, tenancy: Tenancy, item: tuple[str, str, str, str, Any]) -> Found:
+    how, rid, arm_id, where, days = item
+    name = rid.rsplit("/", 1)[-1]
+    if how == "absent":
+        why = Absent(
+            f"Log Analytics workspace {rid} does not exist: it is not among the workspaces of"
+            f" subscription {subscription_of(rid)} ({LIST.name})"
+        )
+        return Found(resources=[workspace({"arm_id": rid, "name": name}, (), why)])
+    found = Found()
+    if how == "get":
+        try:
+            page = api.get(GET, id=rid)
+            attrs = api.shaped(GET, subscription_of(rid) or "", rid, lambda: workspace_attrs(page))
+        except ArmError as exc:
+            if exc.code == "NOT_FOUND":
+                exc.reported = True
+                why = Absent(
+                    f"Log Analytics workspace {rid} does not exist ({GET.name} answered 404)"
+                )
+                return Found(resources=[workspace({"arm_id": rid, "name": name}, (), why)])
+            value = exc.unknowable()
+            attrs = {"arm_id": rid, "name": name, **dict.fromkeys(WORKSPACE_ATTRS, value)}
+            return Found(resources=[workspace(attrs)])
+        lock_list, lock_refs = mlocks.read(api, subscription_of(rid) or "")
+        attrs["locks"] = (
+            lock_list if isinstance(lock_list, Unknowable) else mlocks.applying(lock_list, rid)
+        )
+        found.resources.append(workspace(attrs, (page.ref, *lock_refs)))
+        arm_id, days = str(attrs["arm_id"]), attrs["retention_days"]
+        where = found.resources[0].region
+    tables, errors = _read_tables(api, rid, arm_id, where, days)
+    found.resources.extend(tables)
+    found.errors.extend(errors)
+    return found
+
+
+def _read_tables(
+    api: ArmApi, rid: str, arm_id: str, where: str, days: Any
+) -> tuple[list[Resource], list[CollectionError]]:
+    """The log tables of a workspace, or the error that leaves them uncollected."""
+    sub = subscription_of(rid) or ""
+    workspace_days = days if isinstance(days, int) else None
+    try:
+        listing = api.list(TABLES, id=arm_id)
+        kept = [
+            (raw, ref)
+            for raw, ref in zip(listing, listing.item_refs, strict=True)
+            if raw.get("name") in LOG_TABLES
+        ]
+        tables = [
+            (api.shaped(TABLES, sub, arm_id, partial(table_attrs, raw, rid, workspace_days)), ref)
+            for raw, ref in kept
+        ]
+    except ArmError as exc:
+        exc.reported = True
+        error = CollectionError(
+            "azure", sub, "global", exc.operation, exc.code, exc.message, (TABLE,), rid
+        )
+        return [], [error]
+    return [
+        Resource(
+            provider="azure",
+            account=sub,
+            region=where,
+            type=TABLE,
+            id=canonical(str(attrs["arm_id"])),
+            name=str(attrs["name"]),
+            attrs=attrs,
+            evidence=(ref,),
+        )
+        for attrs, ref in tables
+    ], []
+
+
+# Stage 3: after the resource-level diagnostic settings (stage 2), which name stores too
+# (a key vault's AuditEvent to an account or workspace).
+SERVICE = Service(
+    name="loganalytics",
+    listers=(Lister("log analytics workspaces", "subscription", (WORKSPACE,), (LIST,), _list),),
+    detailers=(
+        Detailer(
+            "log analytics workspaces diagnostic settings send to",
+            3,
+            (TABLE,),
+            (GET, TABLES, mlocks.LIST),
+            _select,
+            _tables,
+        ),
+    ),
+)
