@@ -151,7 +151,7 @@ def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:
             yield f"workspace {have.name} tables", sub, item
         elif known is not None and not known.in_scan and _readable(known):
             yield f"workspace {rid}", sub, ("get", rid, rid, "global", None)
-        elif known is not None and _listed(found, sub):
+        elif known is not None and known.in_scan and _listed(found, sub):
             yield f"workspace {rid}", sub, ("absent", rid, rid, "global", None)
 
 

@@ -197,7 +197,7 @@ def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:
             )
         elif known is not None and not known.in_scan and _readable(known):
             yield f"storage account {rid}", sub, ("get", rid, rid, "global")
-        elif known is not None and _listed(found, sub):
+        elif known is not None and known.in_scan and _listed(found, sub):
             yield f"storage account {rid}", sub, ("absent", rid, rid, "global")
 
 
