@@ -291,3 +291,18 @@ def test_which_named_accounts_are_read_absent_or_left_to_the_linker() -> None:
     assert [i[0] for _l, _a, i in detailer.select(Collected(collected.resources, {}, scanned))] == [
         "absent"
     ]
+
+
+def test_a_non_log_containers_unsaid_policy_is_unknown_without_a_call(tmp_path: Path) -> None:
+    root = copy_tenant(tmp_path / "tenant")
+    page = root / CONTAINERS.lower().lstrip("/")
+    page = page.with_suffix(".json")
+    data = json.loads(page.read_text())
+    exports = next(c for c in data["value"] if c["name"] == "exports")
+    exports["properties"]["hasImmutabilityPolicy"] = True
+    page.write_text(json.dumps(data))
+    got, requests = scan_tenant(root)
+    attrs = _container(got, ARCHIVE, "exports").attrs
+    value = attrs["immutability_state"]
+    assert isinstance(value, Unknowable) and not value.error
+    assert not [r for r in requests if "exports/" in r.path]
