@@ -110,7 +110,8 @@ def _list(api: ArmApi, tenancy: Tenancy, subscription: Subscription | None) -> F
         if exc.code != "NOT_REGISTERED":
             raise
         exc.reported = True
-        note = f"Log Analytics workspaces of subscription {sub}: none ({exc.message})"
+        what = f"Log Analytics workspaces of subscription {sub}"
+        note = f"{what}: none (provider not registered: {exc.message})"
         return Found(notes=[note])
     found = Found()
     for raw, ref in zip(listing, listing.item_refs, strict=True):
