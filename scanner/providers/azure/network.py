@@ -131,8 +131,8 @@ def watcher_attrs(raw: dict[str, Any]) -> dict[str, Any]:
 
 def flow_log_attrs(raw: dict[str, Any], watcher: str) -> dict[str, Any]:
     """The contract attributes of one FlowLog (REST JSON) of the watcher `watcher` (canonical
-    id). Retention and traffic analytics are as returned, never defaulted: `days` 0 means
-    "retain forever" only while retention is enabled, which the policy must see."""
+    id). Retention and traffic analytics are as returned, never defaulted (`days` 0 with
+    retention enabled is "keep forever" for CIS 8.8; a policy must see both fields)."""
     props = raw["properties"]
     retention = props.get("retentionPolicy") or {}
     analytics = (props.get("flowAnalyticsConfiguration") or {}).get(
