@@ -56,6 +56,8 @@ STORAGE_OPS = (
     GRANT,
 )
 STORAGE_DATA_OPS = ("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete",)
+# From a container's scope: delete it, its immutability policy, its blobs, or grant that.
+STORAGE_CHILD_OPS = (*STORAGE_OPS[1:4], GRANT)
 WORKSPACE_OPS = (
     "Microsoft.OperationalInsights/workspaces/delete",
     "Microsoft.OperationalInsights/workspaces/write",
@@ -64,6 +66,8 @@ WORKSPACE_OPS = (
     UNLOCK,
     GRANT,
 )
+# From a table's scope: shorten that table's retention, or grant that.
+WORKSPACE_CHILD_OPS = ("Microsoft.OperationalInsights/workspaces/tables/write", GRANT)
 LIMITS = (
     "Role assignment conditions were not evaluated: a conditional assignment is listed, "
     "marked conditional.",
@@ -85,6 +89,16 @@ class Target:
     subscription: str
     ops: tuple[str, ...]
     data_ops: tuple[str, ...] = ()
+    # What an assignment at a scope below the target (a container of the account, a table of
+    # the workspace) can still do to the logs there.
+    child_ops: tuple[str, ...] = ()
+    child_data_ops: tuple[str, ...] = ()
+
+    def below(self) -> Target | None:
+        """The target as seen from a scope inside it (None: nothing tampers from there)."""
+        if not (self.child_ops or self.child_data_ops):
+            return None
+        return Target(self.id, self.subscription, self.child_ops, self.child_data_ops)
 
 
 class Roles:
@@ -113,15 +127,25 @@ def _ancestors(inventory: Inventory, sub: str) -> Sequence[str]:
     return [str(g) for g in groups] if isinstance(groups, list) else []
 
 
-def _applies(assignment: Resource, target: Target, inventory: Inventory) -> bool:
+def _reach(assignment: Resource, target: Target, inventory: Inventory) -> Target | None:
+    """The target with the operations an assignment can exercise on it: all of them from a
+    scope containing it, the child operations from a scope inside it, None otherwise."""
     scope = str(assignment.attrs.get("scope") or "")
-    inside = rbac.contains(scope, target.id, _ancestors(inventory, target.subscription))
-    if inside is True:
-        return True
+    if rbac.contains(scope, target.id, _ancestors(inventory, target.subscription)) is True:
+        return target
     # A management-group assignment that the target subscription's own listing returned is
     # inherited there, whatever the collected hierarchy says.
     listed_in = {assignment.account.lower(), *(a.lower() for a in assignment.also_accounts)}
-    return rbac.scope_type(scope) == "management_group" and target.subscription in listed_in
+    if rbac.scope_type(scope) == "management_group" and target.subscription in listed_in:
+        return target
+    if rbac.contains(target.id, scope, []) is True:
+        return target.below()
+    return None
+
+
+def _reached(assignment: Resource, targets: Sequence[Target], inventory: Inventory) -> list[Target]:
+    found = (_reach(assignment, t, inventory) for t in targets)
+    return [t for t in found if t is not None]
 
 
 def _row(
@@ -174,7 +198,7 @@ def rows(inventory: Inventory, targets: Sequence[Target], roles: Roles) -> list[
         for assignment in inventory.of_type(rtype):
             if assignment.placeholder is not None:
                 continue
-            mine = [t for t in targets if _applies(assignment, t, inventory)]
+            mine = _reached(assignment, targets, inventory)
             row = _row(assignment, mine, roles, eligible) if mine else None
             if row is not None:
                 found.append(row)
@@ -190,7 +214,7 @@ def denials(inventory: Inventory, targets: Sequence[Target]) -> list[dict[str, A
         permissions = deny.attrs.get("permissions")
         if not isinstance(permissions, list):
             continue
-        mine = [t for t in targets if _applies(deny, t, inventory)]
+        mine = _reached(deny, targets, inventory)
         held = sorted({a for t in mine for a in rbac.granted(permissions, t.ops, t.data_ops)})
         if held:
             out.append(
@@ -255,9 +279,18 @@ def targets_of(
             )
             continue
         if store.type == STORAGE:
-            found.append(Target(store.id, owner, STORAGE_OPS, STORAGE_DATA_OPS))
+            found.append(
+                Target(
+                    store.id,
+                    owner,
+                    STORAGE_OPS,
+                    STORAGE_DATA_OPS,
+                    STORAGE_CHILD_OPS,
+                    STORAGE_DATA_OPS,
+                )
+            )
         elif store.type == WORKSPACE:
-            found.append(Target(store.id, owner, WORKSPACE_OPS))
+            found.append(Target(store.id, owner, WORKSPACE_OPS, child_ops=WORKSPACE_CHILD_OPS))
     return found, problems
 
 
