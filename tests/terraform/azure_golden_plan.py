@@ -705,6 +705,106 @@ def networks() -> list[R]:
     ]
 
 
+JANITOR = "7a1b2c3d-1111-4222-8333-444455556666"
+ROLES = "/providers/Microsoft.Authorization/roleDefinitions/"
+
+
+def _assignment(name: str, scope: str, role: str, principal: tuple[str, str]) -> dict[str, Any]:
+    return {
+        "id": f"{scope}/providers/Microsoft.Authorization/roleAssignments/{name}",
+        "name": name,
+        "scope": scope,
+        "role_definition_id": role,
+        "role_definition_name": "",
+        "principal_id": principal[0],
+        "principal_type": principal[1],
+        "condition": "",
+        "condition_version": "",
+        "description": "",
+        "skip_service_principal_aad_check": False,
+        "delegated_managed_identity_resource_id": "",
+    }
+
+
+def authorization() -> list[R]:
+    """The role assignments of the golden tenant and its one custom role, Log Janitor."""
+    platform = "/providers/Microsoft.Management/managementGroups/mg-platform"
+    janitor = R(
+        "azurerm_role_definition",
+        "log_janitor",
+        {
+            "id": f"/subscriptions/{PROD}{ROLES}{JANITOR}|/subscriptions/{PROD}",
+            "role_definition_id": JANITOR,
+            "role_definition_resource_id": f"/subscriptions/{PROD}{ROLES}{JANITOR}",
+            "name": "Log Janitor",
+            "scope": f"/subscriptions/{PROD}",
+            "description": "Tidies diagnostic settings.",
+            "permissions": [
+                {
+                    "actions": [
+                        "Microsoft.Insights/diagnosticSettings/*",
+                        "Microsoft.Insights/diagnosticSettings/read",
+                    ],
+                    "not_actions": [],
+                    "data_actions": [],
+                    "not_data_actions": [],
+                }
+            ],
+            "assignable_scopes": [f"/subscriptions/{PROD}"],
+        },
+        provider="azurerm.prod",
+    )
+    owner = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+    monitoring = "43d0d8ad-25c7-4714-9337-8ba259a9fe05"
+    reader = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+    return [
+        janitor,
+        R(
+            "azurerm_role_assignment",
+            "secops_owner",
+            _assignment(
+                "a0000000-0000-4000-8000-000000000001",
+                platform,
+                f"{platform}{ROLES}{owner}",
+                ("55555555-0000-0000-0000-000000000001", "Group"),
+            ),
+        ),
+        R(
+            "azurerm_role_assignment",
+            "monitoring_reader",
+            _assignment(
+                "a0000000-0000-4000-8000-000000000002",
+                f"/subscriptions/{LOGGING}",
+                f"/subscriptions/{LOGGING}{ROLES}{monitoring}",
+                ("77777777-0000-0000-0000-000000000001", "ServicePrincipal"),
+            ),
+        ),
+        R(
+            "azurerm_role_assignment",
+            "ops_log_janitor",
+            _assignment(
+                "a0000000-0000-4000-8000-000000000003",
+                f"/subscriptions/{PROD}",
+                janitor.values["role_definition_resource_id"],
+                ("88888888-0000-0000-0000-000000000001", "User"),
+            ),
+            {"role_definition_id": janitor.address},
+            "azurerm.prod",
+        ),
+        R(
+            "azurerm_role_assignment",
+            "shared_reader",
+            _assignment(
+                "a0000000-0000-4000-8000-000000000004",
+                f"/subscriptions/{SHARED}",
+                f"/subscriptions/{SHARED}{ROLES}{reader}",
+                ("88888888-0000-0000-0000-000000000002", "User"),
+            ),
+            provider="azurerm.shared",
+        ),
+    ]
+
+
 def resources() -> list[R]:
     """Every resource of the golden configuration."""
     return [
@@ -712,6 +812,7 @@ def resources() -> list[R]:
         *production_subscription(),
         *shared_subscription(),
         *networks(),
+        *authorization(),
     ]
 
 

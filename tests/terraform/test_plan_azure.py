@@ -13,6 +13,7 @@ from typing import Any
 from scanner.model import Unknowable
 from scanner.providers.azure import alerts as live_alerts
 from scanner.providers.azure import network as live_network
+from scanner.providers.azure import rbac as live_rbac
 from tests.terraform import azure_golden_plan
 from tests.terraform.azureplan import (
     ARCHIVE,
@@ -60,6 +61,8 @@ def test_golden_plan_maps_every_azurerm_resource() -> None:
     assert found.not_evaluated == {}
     types = sorted({r.type for r in found.inventory if r.provider == "azure" and not r.placeholder})
     assert types == [
+        "azure.authorization.role_assignment",
+        "azure.authorization.role_definition",
         "azure.keyvault.vault",
         "azure.loganalytics.table",
         "azure.loganalytics.workspace",
@@ -284,6 +287,30 @@ def test_network_as_the_live_normalizers() -> None:
     )
     unused = f"{PROD_NETWORK}networksecuritygroups/nsg-unused"
     assert attr(found, unused, "in_use") is False
+
+
+def test_role_assignments_and_definitions_as_the_live_normalizers() -> None:
+    found = golden_scan()
+    for sub in (LOGGING, PROD, SHARED):
+        path = f"subscriptions/{sub}/providers/microsoft.authorization/roleassignments"
+        for raw in json.loads((FAKE / f"{path}.json").read_text())["value"]:
+            expected = live_rbac.assignment_attrs(raw)
+            assert get(found, expected["arm_id"].lower()).attrs == expected
+    raw = _fixture(
+        f"subscriptions/{PROD}/providers/microsoft.authorization/roledefinitions",
+        "7a1b2c3d-1111-4222-8333-444455556666",
+    )
+    janitor = get(
+        found,
+        "/providers/microsoft.authorization/roledefinitions/7a1b2c3d-1111-4222-8333-444455556666",
+    )
+    assert janitor.attrs == live_rbac.definition_attrs(raw)
+    assert janitor.account == PROD
+    owner = get(
+        found,
+        "/providers/microsoft.management/managementgroups/mg-platform/providers/microsoft.authorization/roleassignments/a0000000-0000-4000-8000-000000000001",
+    )
+    assert owner.account == "managementGroups/mg-platform"
 
 
 def test_without_assume_complete_what_the_plan_does_not_hold_is_unknown() -> None:
