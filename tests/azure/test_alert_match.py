@@ -171,6 +171,14 @@ def test_narrowing_reason_names_the_leaf() -> None:
 
 def test_unknowable_condition_is_undecided() -> None:
     assert isinstance(condition_problems(Unknowable("known after apply"), NSG_WRITE), Unknowable)
+    # An unknown element of containsAny: cannot tell ...
+    later = leaf("operationname", contains_any=[Unknowable("after apply")])
+    assert isinstance(condition_problems(cond(ADMIN, later), NSG_WRITE), Unknowable)
+    # ... unless another leaf of its anyOf admits the operation ...
+    assert condition_problems(cond(ADMIN, {"any_of": [later, OP]}), NSG_WRITE) == []
+    # ... and a narrowing leaf elsewhere is a fact that decides.
+    narrowed = condition_problems(cond(ADMIN, later, leaf("caller", "x")), NSG_WRITE)
+    assert isinstance(narrowed, list) and "caller equals 'x'" in narrowed[0]
     mixed = cond(
         ADMIN, {"field": "operationname", "equals": Unknowable("after apply"), "contains_any": None}
     )
@@ -271,3 +279,17 @@ def test_a_covering_alert_wins_over_closer_looking_ones() -> None:
 )
 def test_operand(operand: Any, ok: bool) -> None:
     assert (operand_problem(operand) is None) is ok
+
+
+def test_a_bad_operation_parameter_is_refused_when_the_policy_compiles() -> None:
+    from scanner.data import data_dir
+    from scanner.errors import InputError
+    from scanner.policy.loader import compile_policies, load_policies
+
+    policy = next(
+        p for p in load_policies([data_dir("policies")]) if p.id == "azure-monitor-alert-nsg-write"
+    )
+    with pytest.raises(InputError, match="neither an ARM operation name"):
+        compile_policies([policy], {policy.id: {"operation": "Microsoft.Network"}})
+    # Sibling: another well-formed operation name compiles.
+    compile_policies([policy], {policy.id: {"operation": "Microsoft.Network/routeTables/write"}})

@@ -2,8 +2,9 @@
 every workspace a diagnostic setting sends to: the activity-log and Entra ID tables keep their
 own retention, which may override the workspace default, so retention is judged per table.
 
-Stage 1 lists the workspaces (`workspaces.list`). Stage 2 takes every `workspace_id` a
-diagnostic setting names (subscription, Entra ID and resource settings alike, followed by id):
+Stage 1 lists the workspaces (`workspaces.list`). Stage 3, after the resource-level
+diagnostic settings of stage 2, takes every `workspace_id` a diagnostic setting names
+(subscription, Entra ID and resource settings alike, followed by id):
 - a workspace stage 1 collected: its tables (`tables.listByWorkspace`, one call), kept to
   `LOG_TABLES`;
 - one of a subscription the credential sees but the scan does not cover: read by id
@@ -229,13 +230,15 @@ def _read_tables(
     ], []
 
 
+# Stage 3: after the resource-level diagnostic settings (stage 2), which name stores too
+# (a key vault's AuditEvent to an account or workspace).
 SERVICE = Service(
     name="loganalytics",
     listers=(Lister("log analytics workspaces", "subscription", (WORKSPACE,), (LIST,), _list),),
     detailers=(
         Detailer(
             "log analytics workspaces diagnostic settings send to",
-            2,
+            3,
             (TABLE,),
             (GET, TABLES, mlocks.LIST),
             _select,

@@ -3,8 +3,9 @@ settings write to: their blob containers with immutability and legal hold, their
 delete, and, for an account in a subscription outside the scan, the account itself read by id.
 
 Stage 1 lists the accounts (`storageAccounts.list`, one call and its pages per subscription).
-Stage 2 takes every `storage_account_id` a diagnostic setting names (followed by id across
-subscriptions, never matched by name):
+Stage 3, after the resource-level diagnostic settings of stage 2, takes every
+`storage_account_id` a diagnostic setting names (followed by id across subscriptions, never
+matched by name):
 - an account stage 1 collected: its containers (`blobContainers.list`) and blob service
   properties are read, and set on it (`containers_read`, `blob_soft_delete_days`);
 - an account of a subscription the credential sees but the scan does not cover: read by id
@@ -322,13 +323,15 @@ def _container(
     )
 
 
+# Stage 3: after the resource-level diagnostic settings (stage 2), which name stores too
+# (a key vault's AuditEvent to an account or workspace).
 SERVICE = Service(
     name="storage",
     listers=(Lister("storage accounts", "subscription", (ACCOUNT,), (LIST,), _list),),
     detailers=(
         Detailer(
             "storage accounts diagnostic settings write to",
-            2,
+            3,
             (CONTAINER,),
             (GET, CONTAINERS, POLICY, BLOB_SERVICE, mlocks.LIST),
             _select,

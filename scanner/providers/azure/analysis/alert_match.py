@@ -132,8 +132,9 @@ def operand_problem(operand: Any) -> str | None:
             )
         return None
     if operand not in CATEGORIES:
-        return f"{operand!r} is not an activity log category; expected one of " + ", ".join(
-            CATEGORIES
+        return (
+            f"{operand!r} is neither an ARM operation name (Namespace/resourceType/.../action) "
+            "nor an activity log category (" + ", ".join(CATEGORIES) + ")"
         )
     return None
 
@@ -145,9 +146,11 @@ def _values(leaf: Mapping[str, Any]) -> list[str] | Unknowable:
     contains = leaf.get("contains_any")
     if isinstance(contains, Unknowable):
         return contains
-    found = [equals] if isinstance(equals, str) else []
-    found += [v for v in contains or [] if isinstance(v, str)]
-    return [v.lower() for v in found]
+    items = [equals, *(contains or [])]
+    unknown = next((v for v in items if isinstance(v, Unknowable)), None)
+    if unknown is not None:
+        return unknown
+    return [v.lower() for v in items if isinstance(v, str)]
 
 
 def _leaf_text(leaf: Mapping[str, Any]) -> str:
@@ -157,16 +160,17 @@ def _leaf_text(leaf: Mapping[str, Any]) -> str:
 
 
 def _admits(leaves: Sequence[Mapping[str, Any]], wanted: Wanted) -> bool | Unknowable:
-    """Whether the OR of `leaves` is met by every wanted event."""
+    """Whether the OR of `leaves` is met by every wanted event (unknowable when that rests
+    on a value that is not known)."""
     fixed = wanted.fixed()
     by_field: dict[str, set[str]] = {}
+    unknown: Unknowable | None = None
     for leaf in leaves:
         name = leaf.get("field")
-        if isinstance(name, Unknowable):
-            return name
-        found = _values(leaf)
+        found = name if isinstance(name, Unknowable) else _values(leaf)
         if isinstance(found, Unknowable):
-            return found
+            unknown = unknown or found
+            continue
         by_field.setdefault(str(name).lower(), set()).update(found)
     for name, values in by_field.items():
         if name in fixed:
@@ -174,7 +178,7 @@ def _admits(leaves: Sequence[Mapping[str, Any]], wanted: Wanted) -> bool | Unkno
                 return True
         elif name == "level" and values >= LEVELS:
             return True
-    return False
+    return unknown if unknown is not None else False
 
 
 @dataclass
@@ -215,8 +219,12 @@ def condition_problems(conditions: Any, wanted: Wanted) -> list[str] | Unknowabl
     if not isinstance(items, list) or not items:
         return ["its condition has no allOf items"]
     problems: list[str] = []
+    unknown: Unknowable | None = None
     has_category = False
     for item in items:
+        if isinstance(item, Unknowable):
+            unknown = unknown or item
+            continue
         if not isinstance(item, Mapping):
             return Unknowable(f"condition item {item!r} is not a leaf or an anyOf")
         group = item.get("any_of")
@@ -225,12 +233,13 @@ def condition_problems(conditions: Any, wanted: Wanted) -> list[str] | Unknowabl
         has_category = has_category or "category" in fields
         verdict = _admits(leaves, wanted)
         if isinstance(verdict, Unknowable):
-            return verdict
-        if not verdict:
+            unknown = unknown or verdict
+        elif not verdict:
             problems.append(_narrowing(leaves, group is not None, wanted))
-    if not has_category:
+    if not has_category and unknown is None:
         problems.append("its condition has no category leaf (Azure rejects such a rule)")
-    return problems
+    # A fact against the alert decides even where another part of it is not known.
+    return problems if problems or unknown is None else unknown
 
 
 def _narrowing(leaves: Sequence[Mapping[str, Any]], grouped: bool, wanted: Wanted) -> str:
