@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from scanner.providers.azure import alerts
+from scanner.source import Collected
+from tests.azure.watch_scan import SUBS, copy_tenant, errors, scan, schema_errors
 
 TENANT = Path(alerts.__file__).parent / "fake" / "tenant"
 SUB1 = "22222222-0000-0000-0000-000000000001"
@@ -249,3 +251,105 @@ def test_disabled_action_group_and_absent_enabled() -> None:
 def test_a_page_whose_value_is_not_a_list_is_malformed() -> None:
     with pytest.raises(ValueError, match="value"):
         alerts.alerts(SUB1, {"value": {"id": "x"}})
+
+
+# -- through the real MonitorManagementClient pipeline against the fake ARM server ----------
+
+
+@pytest.fixture(scope="module")
+def golden() -> tuple[Collected, list[Any]]:
+    return scan()
+
+
+def test_scan_follows_next_link_and_records_each_page(golden: tuple[Collected, list[Any]]) -> None:
+    collected, requests = golden
+    path = f"/subscriptions/{SUB1}/providers/Microsoft.Insights/activityLogAlerts"
+    asked = [dict(r.query) for r in requests if r.path == path]
+    assert asked == [
+        {"api-version": "2020-10-01"},
+        {"api-version": "2020-10-01", "$skiptoken": "page2"},
+    ]
+    found = collected.inventory.of_type(alerts.ALERT, SUB1)
+    assert len(found) == 11
+    # Each alert points at the page it came from.
+    first = next(r for r in found if r.name == "cis-policy-assignment-create")
+    last = next(r for r in found if r.name == "cis-service-health")
+    assert first.evidence[0].params["page"] == 1 and last.evidence[0].params["page"] == 2
+    nsg = next(r for r in found if r.name == "cis-nsg-write")
+    operation = nsg.attrs["conditions"]["all_of"][1]["equals"]
+    assert operation == "microsoft.network/networksecuritygroups/write"
+    assert [r.name for r in collected.inventory.of_type(alerts.ALERT, SUBS[2])] == [
+        "policy-assignment-create",
+        "policy-assignment-delete",
+    ]
+    assert collected.inventory.of_type(alerts.ALERT, SUBS[4]) == []
+    (group,) = collected.inventory.of_type(alerts.ACTION_GROUP, SUB1)
+    assert nsg.attrs["action_groups"] == [group.id]
+    assert schema_errors(collected, (alerts.ALERT, alerts.ACTION_GROUP)) == []
+
+
+def test_a_subscription_that_answers_403_errs_alone(golden: tuple[Collected, list[Any]]) -> None:
+    collected, _ = golden
+    found = errors(collected, (alerts.ALERT, alerts.ACTION_GROUP))
+    assert [(e.account, e.operation, e.code, e.resource_types) for e in found] == [
+        (SUBS[3], "Insights/activityLogAlerts.listBySubscriptionId", "FORBIDDEN", (alerts.ALERT,)),
+        (
+            SUBS[3],
+            "Insights/actionGroups.listBySubscriptionId",
+            "FORBIDDEN",
+            (alerts.ACTION_GROUP,),
+        ),
+    ]
+    assert "needs Microsoft.Insights/ActivityLogAlerts/Read" in found[0].message
+    assert collected.inventory.of_type(alerts.ALERT, SUBS[3]) == []
+
+
+def test_unregistered_provider_is_no_alerts_and_a_note(tmp_path: Path) -> None:
+    root = copy_tenant(tmp_path / "tenant")
+    body = {
+        "_status": 409,
+        "error": {
+            "code": "MissingSubscriptionRegistration",
+            "message": "The subscription is not registered to use namespace 'microsoft.insights'.",
+        },
+    }
+    insights = root / f"subscriptions/{SUBS[4]}/providers/microsoft.insights"
+    for name in ("activitylogalerts", "actiongroups"):
+        (insights / f"{name}.json").write_text(json.dumps(body))
+    collected, _ = scan(root)
+    assert errors(collected, (alerts.ALERT, alerts.ACTION_GROUP))[-1].account == SUBS[3]
+    notes = [n for n in collected.facts.limits if SUBS[4] in n and "Insights" in n]
+    assert len(notes) == 2 and "has no activity log alerts" in notes[0]
+    assert not [e for e in collected.inventory.errors if e.account == SUBS[4]]
+
+
+def _fail_page2(status: int, body: Any) -> Any:
+    def override(request: Any) -> Any:
+        if request.path.lower().endswith("/activitylogalerts") and request.query.get("$skiptoken"):
+            return status, body
+        return None
+
+    return override
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "code"),
+    [
+        (500, {"error": {"code": "InternalServerError", "message": "boom"}}, "UNAVAILABLE"),
+        # A page whose alert has no condition is not the documented shape.
+        (200, {"value": [{"id": "/x", "name": "x", "properties": {}}]}, "MALFORMED_RESPONSE"),
+    ],
+)
+def test_a_failing_second_page_errs_rather_than_shortens(
+    monkeypatch: pytest.MonkeyPatch, status: int, body: Any, code: str
+) -> None:
+    monkeypatch.setenv("LOGWARD_AZURE_RETRY_TOTAL", "0")
+    collected, _ = scan(overrides=[_fail_page2(status, body)])
+    assert collected.inventory.of_type(alerts.ALERT, SUB1) == []
+    (error,) = [e for e in errors(collected, (alerts.ALERT,)) if e.account == SUB1]
+    assert (error.operation, error.code) == (
+        "Insights/activityLogAlerts.listBySubscriptionId",
+        code,
+    )
+    # The other subscriptions keep their alerts.
+    assert len(collected.inventory.of_type(alerts.ALERT, SUBS[2])) == 2

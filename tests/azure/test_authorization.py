@@ -10,7 +10,10 @@ from typing import Any
 
 import pytest
 
+from scanner.model import Absent
 from scanner.providers.azure import rbac as authz
+from scanner.source import Collected
+from tests.azure.watch_scan import SUBS, copy_tenant, errors, scan, schema_errors, subscription
 
 TENANT = Path(authz.__file__).parent / "fake" / "tenant"
 TENANT_ID = "11111111-1111-1111-1111-111111111111"
@@ -230,3 +233,156 @@ def test_eligibility_instance() -> None:
     )
     assert found.attrs["end_date_time"] is None and found.attrs["scope_type"] == "subscription"
     assert (found.attrs["status"], found.attrs["member_type"]) == ("Provisioned", "Direct")
+
+
+# -- through the real AuthorizationManagementClient pipeline against the fake ARM server ----
+
+
+@pytest.fixture(scope="module")
+def golden() -> tuple[Collected, list[Any]]:
+    return scan()
+
+
+def test_scan_golden_rbac(golden: tuple[Collected, list[Any]]) -> None:
+    collected, requests = golden
+    inventory = collected.inventory
+    # The Owner granted at mg-platform comes back from subscription 1's list: one resource.
+    owners = [
+        r
+        for r in inventory.of_type(authz.ROLE_ASSIGNMENT)
+        if r.attrs["role_definition_id"] == OWNER
+    ]
+    assert [(r.account, r.attrs["scope_type"]) for r in owners] == [
+        ("managementGroups/mg-platform", "management_group")
+    ]
+    definitions = inventory.of_type(authz.ROLE_DEFINITION)
+    # Six built-in roles listed by three subscriptions, deduplicated, plus Log Janitor.
+    assert len(definitions) == 7
+    assert {r.id for r in definitions} >= {OWNER, JANITOR}
+    janitor = inventory.get(JANITOR)
+    assert janitor is not None and janitor.account == SUB2
+    paged = [
+        dict(r.query)
+        for r in requests
+        if r.path == f"/subscriptions/{SUB1}/providers/Microsoft.Authorization/roleDefinitions"
+    ]
+    assert paged == [
+        {"api-version": "2022-04-01"},
+        {"api-version": "2022-04-01", "$skiptoken": "page2"},
+    ]
+    (deny,) = inventory.of_type(authz.DENY_ASSIGNMENT)
+    assert deny.account == SUB2
+    # Every definition an assignment names was listed: no get-by-id was needed.
+    assert not [r for r in requests if "/roleDefinitions/" in r.path]
+    types = (
+        authz.ROLE_ASSIGNMENT,
+        authz.ROLE_DEFINITION,
+        authz.DENY_ASSIGNMENT,
+        authz.ROLE_ELIGIBILITY,
+        "azure.subscription",
+    )
+    assert schema_errors(collected, types) == []
+
+
+def test_pim_eligibility_unreadable_is_a_limit_not_an_error(
+    golden: tuple[Collected, list[Any]],
+) -> None:
+    collected, _ = golden
+    production = subscription(collected, 2).attrs
+    assert production["role_eligibility_read"] is False
+    limit = production["role_eligibility_limit"]
+    assert (
+        "FORBIDDEN" in limit
+        and "Microsoft.Authorization/roleEligibilityScheduleInstances/read" in limit
+    )
+    assert limit in collected.facts.limits
+    logging = subscription(collected, 1).attrs
+    assert (logging["role_eligibility_read"], logging["role_eligibility_limit"]) == (True, None)
+    # No error row anywhere for eligibility, not even for the subscription that is all 403.
+    assert errors(collected, (authz.ROLE_ELIGIBILITY,)) == []
+    assert not [e for e in collected.inventory.errors if "roleEligibility" in e.operation]
+
+
+def test_forbidden_subscription_errs_for_every_rbac_list(
+    golden: tuple[Collected, list[Any]],
+) -> None:
+    collected, _ = golden
+    types = (authz.ROLE_ASSIGNMENT, authz.ROLE_DEFINITION, authz.DENY_ASSIGNMENT)
+    assert [(e.account, e.operation, e.code) for e in errors(collected, types)] == [
+        (SUBS[3], "Authorization/roleAssignments.listForSubscription", "FORBIDDEN"),
+        (SUBS[3], "Authorization/roleDefinitions.list", "FORBIDDEN"),
+        (SUBS[3], "Authorization/denyAssignments.listForSubscription", "FORBIDDEN"),
+    ]
+
+
+def test_pim_without_a_licence_is_a_limit() -> None:
+    def unlicensed(request: Any) -> Any:
+        if request.path.startswith(f"/subscriptions/{SUB1}/") and "Eligibility" in request.path:
+            message = "The tenant needs to have Microsoft Entra ID P2 or Governance license."
+            return 400, {"error": {"code": "AadPremiumLicenseRequired", "message": message}}
+        return None
+
+    collected, _ = scan(overrides=[unlicensed])
+    attrs = subscription(collected, 1).attrs
+    assert attrs["role_eligibility_read"] is False
+    assert "AadPremiumLicenseRequired" in attrs["role_eligibility_limit"]
+
+
+def test_role_definitions_no_list_returned_are_read_by_id(tmp_path: Path) -> None:
+    root = copy_tenant(tmp_path / "tenant")
+    auth = root / f"subscriptions/{SUBS[4]}/providers/microsoft.authorization"
+    listing = json.loads((auth / "roleassignments.json").read_text())
+    scope = f"/subscriptions/{SUBS[4]}/resourceGroups/rg-shared"
+    for guid, role in (
+        ("a4", "c0ffee00-0000-4000-8000-000000000001"),
+        ("a5", "dead0000-0000-4000-8000-000000000001"),
+    ):
+        listing["value"].append(
+            {
+                "id": f"{scope}/providers/Microsoft.Authorization/roleAssignments/{guid}",
+                "name": guid,
+                "properties": {
+                    "roleDefinitionId": (
+                        f"/subscriptions/{SUBS[4]}/providers/Microsoft.Authorization/"
+                        f"roleDefinitions/{role}"
+                    ),
+                    "principalId": "99999999-0000-0000-0000-000000000001",
+                    "principalType": "User",
+                    "scope": scope,
+                },
+            }
+        )
+    (auth / "roleassignments.json").write_text(json.dumps(listing))
+    # A custom role assignable only at the resource group: no subscription list returns it.
+    (auth / "roledefinitions").mkdir()
+    (auth / "roledefinitions/c0ffee00-0000-4000-8000-000000000001.json").write_text(
+        json.dumps(
+            {
+                "id": (
+                    f"/subscriptions/{SUBS[4]}/providers/Microsoft.Authorization/roleDefinitions/"
+                    "c0ffee00-0000-4000-8000-000000000001"
+                ),
+                "name": "c0ffee00-0000-4000-8000-000000000001",
+                "type": "Microsoft.Authorization/roleDefinitions",
+                "properties": {
+                    "roleName": "Shared Lock Breaker",
+                    "type": "CustomRole",
+                    "assignableScopes": [scope],
+                    "permissions": [{"actions": ["Microsoft.Authorization/locks/delete"]}],
+                },
+            }
+        )
+    )
+    collected, requests = scan(root)
+    got = [r for r in requests if "/roleDefinitions/" in r.path]
+    assert sorted(r.path.rsplit("/", 1)[-1] for r in got) == [
+        "c0ffee00-0000-4000-8000-000000000001",
+        "dead0000-0000-4000-8000-000000000001",
+    ]
+    found = collected.inventory.get(authz.ROLE_DEFINITIONS + "c0ffee00-0000-4000-8000-000000000001")
+    assert found is not None and found.name == "Shared Lock Breaker"
+    assert found.attrs["permissions"][0]["actions"] == ["Microsoft.Authorization/locks/delete"]
+    # A role that does not exist grants nothing: absent, and not a failed call.
+    gone = collected.inventory.get(authz.ROLE_DEFINITIONS + "dead0000-0000-4000-8000-000000000001")
+    assert gone is not None and isinstance(gone.placeholder, Absent)
+    assert not [e for e in collected.inventory.errors if e.account == SUBS[4]]

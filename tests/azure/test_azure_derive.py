@@ -158,6 +158,21 @@ def test_a_destination_outside_the_scan_still_counts_as_a_destination() -> None:
     assert attr(inv, f"/subscriptions/{S2}", "activity_log_categories") == ["Administrative"]
 
 
+def test_a_destination_known_only_after_apply_leaves_only_its_own_categories_unknown() -> None:
+    later = Unknowable("storage_account_id is known after apply")
+    inv = derived(
+        sub(S2, []),
+        res("azure.storage.account", ARCHIVE, S1, {}),
+        setting(
+            "known", f"/subscriptions/{S2}", S2, [log("Administrative")], storage_account_id=ARCHIVE
+        ),
+        setting("planned", f"/subscriptions/{S2}", S2, [log("Security")], storage_account_id=later),
+    )
+    found = attr(inv, f"/subscriptions/{S2}", "activity_log_categories")
+    assert found[0] == "Administrative" and isinstance(found[1], Unknowable)
+    assert "planned" in found[1].reason and "after apply" in found[1].reason
+
+
 def test_a_failed_listing_makes_the_categories_an_error() -> None:
     failed = CollectionError(
         "azure",

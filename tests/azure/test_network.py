@@ -10,7 +10,10 @@ from typing import Any
 
 import pytest
 
+from scanner.model import Unknowable
 from scanner.providers.azure import network
+from scanner.source import Collected
+from tests.azure.watch_scan import SUBS, errors, scan, schema_errors, subscription
 
 TENANT = Path(network.__file__).parent / "fake" / "tenant"
 SUB1 = "22222222-0000-0000-0000-000000000001"
@@ -254,3 +257,92 @@ def test_watcher_regions_count_provisioned_watchers(state: str | None, counted: 
     }
     found = network.watchers("s", {"value": [raw]})
     assert network.watcher_regions(found) == (["northeurope"] if counted else [])
+
+
+# -- through the real NetworkManagementClient pipeline against the fake ARM server ----------
+
+
+@pytest.fixture(scope="module")
+def golden() -> tuple[Collected, list[Any]]:
+    return scan()
+
+
+def test_scan_golden_networks(golden: tuple[Collected, list[Any]]) -> None:
+    collected, requests = golden
+    inventory = collected.inventory
+    assert [r.name for r in inventory.of_type(network.FLOW_LOG)] == [
+        "fl-vnet-hub",
+        "fl-vnet-prod-weu",
+    ]
+    flow = inventory.get(f"{WATCHER1}/flowlogs/fl-vnet-hub")
+    assert flow is not None and flow.attrs["watcher"] == WATCHER1
+    assert flow.attrs["retention_days"] == 0
+    # The flow logs were asked of the watcher by its id as ARM wrote it, with the version.
+    asked = [r for r in requests if r.path.lower().endswith("/flowlogs")]
+    assert [(r.path.split("/")[2], dict(r.query)) for r in asked] == [
+        (SUB1, {"api-version": "2024-05-01"}),
+        (SUB2, {"api-version": "2024-05-01"}),
+    ]
+    assert "/resourceGroups/NetworkWatcherRG/" in asked[0].path
+    assert {r.name: r.attrs["in_use"] for r in inventory.of_type(network.NSG, SUB2)} == {
+        "nsg-prod": True,
+        "nsg-unused": False,
+    }
+    types = (network.WATCHER, network.FLOW_LOG, network.VNET, network.NSG, "azure.subscription")
+    assert schema_errors(collected, types) == []
+
+
+@pytest.mark.parametrize(
+    ("n", "in_use", "watched"),
+    [
+        (1, ["westeurope"], ["westeurope"]),
+        (2, ["eastus", "westeurope"], ["westeurope"]),
+        # Microsoft.Network not registered: nothing in use, known (not an error).
+        (4, [], []),
+    ],
+)
+def test_subscription_regions(
+    golden: tuple[Collected, list[Any]], n: int, in_use: list[str], watched: list[str]
+) -> None:
+    attrs = subscription(golden[0], n).attrs
+    assert (attrs["regions_in_use"], attrs["network_watcher_regions"]) == (in_use, watched)
+
+
+def test_forbidden_and_unregistered_subscriptions(golden: tuple[Collected, list[Any]]) -> None:
+    collected, _ = golden
+    types = (network.WATCHER, network.FLOW_LOG, network.VNET, network.NSG)
+    assert [(e.account, e.operation, e.code) for e in errors(collected, types)] == [
+        (SUBS[3], "Network/networkWatchers.listAll", "FORBIDDEN"),
+        (SUBS[3], "Network/virtualNetworks.listAll", "FORBIDDEN"),
+        (SUBS[3], "Network/networkSecurityGroups.listAll", "FORBIDDEN"),
+    ]
+    forbidden = subscription(collected, 3).attrs
+    for attr in ("regions_in_use", "network_watcher_regions"):
+        assert isinstance(forbidden[attr], Unknowable) and forbidden[attr].error
+    assert "Microsoft.Network/virtualNetworks/read" in forbidden["regions_in_use"].reason
+    notes = [n for n in collected.facts.limits if SUBS[4] in n]
+    assert len(notes) == 3 and all("not registered" in n for n in notes)
+    assert not [e for e in collected.inventory.errors if e.account == SUBS[4]]
+
+
+def test_a_watcher_whose_flow_logs_fail_keeps_them_an_error() -> None:
+    def forbid(request: Any) -> Any:
+        if request.path.lower().startswith(
+            f"/subscriptions/{SUB2}/"
+        ) and request.path.lower().endswith("/flowlogs"):
+            return 403, {"error": {"code": "AuthorizationFailed", "message": "no flow logs"}}
+        return None
+
+    collected, _ = scan(overrides=[forbid])
+    (error,) = [e for e in errors(collected, (network.FLOW_LOG,)) if e.account == SUB2]
+    watcher2 = WATCHER1.replace(SUB1, SUB2)
+    assert (error.account, error.code, error.resource_types, error.resource_id) == (
+        SUB2,
+        "FORBIDDEN",
+        (network.FLOW_LOG,),
+        watcher2,
+    )
+    # The watcher itself and the regions stay known; only its flow logs are not.
+    assert collected.inventory.get(watcher2) is not None
+    assert subscription(collected, 2).attrs["network_watcher_regions"] == ["westeurope"]
+    assert collected.inventory.of_type(network.FLOW_LOG, SUB2) == []
