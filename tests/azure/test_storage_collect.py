@@ -266,3 +266,43 @@ def test_an_account_outside_the_scan_that_does_not_exist_is_absent(tmp_path: Pat
     [account] = found.resources
     assert isinstance(account.placeholder, Absent)
     assert "answered 404" in account.placeholder.reason
+
+
+def test_which_named_accounts_are_read_absent_or_left_to_the_linker() -> None:
+    collected, _ = _outside(ARCHIVE_ARM)
+    detailer = storage.SERVICE.detailers[0]
+    # Seen and not scanned: read by id.
+    assert [i[0] for _l, _a, i in detailer.select(collected)] == ["get"]
+    # A disabled subscription is not read (its stores stay the linker's unknown) and never
+    # counts as listed.
+    disabled = Tenancy(
+        collected.tenancy.tenant_id,
+        {**collected.tenancy.subscriptions, SUB1: Subscription(SUB1, state="Disabled")},
+    )
+    assert not list(detailer.select(Collected(collected.resources, {}, disabled)))
+    # Not seen at all (golden lwextarchive): not attempted.
+    other = ARCHIVE_ARM.replace(SUB1, "99999999-0000-0000-0000-000000000009")
+    unseen, _ = _outside(other)
+    assert not list(detailer.select(unseen))
+    # Scanned and listed without it: absent, no call.
+    scanned = Tenancy(
+        collected.tenancy.tenant_id, {SUB1: Subscription(SUB1, state="Enabled", in_scan=True)}
+    )
+    assert [i[0] for _l, _a, i in detailer.select(Collected(collected.resources, {}, scanned))] == [
+        "absent"
+    ]
+
+
+def test_a_non_log_containers_unsaid_policy_is_unknown_without_a_call(tmp_path: Path) -> None:
+    root = copy_tenant(tmp_path / "tenant")
+    page = root / CONTAINERS.lower().lstrip("/")
+    page = page.with_suffix(".json")
+    data = json.loads(page.read_text())
+    exports = next(c for c in data["value"] if c["name"] == "exports")
+    exports["properties"]["hasImmutabilityPolicy"] = True
+    page.write_text(json.dumps(data))
+    got, requests = scan_tenant(root)
+    attrs = _container(got, ARCHIVE, "exports").attrs
+    value = attrs["immutability_state"]
+    assert isinstance(value, Unknowable) and not value.error
+    assert not [r for r in requests if "exports/" in r.path]

@@ -179,6 +179,14 @@ def test_a_provider_that_is_not_registered_is_an_empty_list_and_a_note() -> None
     assert any(f"storage accounts of subscription {SUB1}: none" in n for n in got.facts.limits)
 
 
+def test_key_vault_provider_not_registered_is_no_vaults_and_a_note() -> None:
+    path = f"/subscriptions/{SUB2}/providers/Microsoft.KeyVault/vaults"
+    got, _ = scan_tenant(overrides=[fault(path, 409, "MissingSubscriptionRegistration")])
+    assert not got.inventory.of_type(keyvault.VAULT, SUB2)
+    assert not errors(got, lambda e: e.account == SUB2)
+    assert any(f"key vaults of subscription {SUB2}: none" in n for n in got.facts.limits)
+
+
 def test_a_failed_lock_list_leaves_only_locks_unknown(tmp_path: Path) -> None:
     path = f"/subscriptions/{SUB1}/providers/Microsoft.Authorization/locks"
     got, _ = scan_tenant(overrides=[fault(path, 403, "AuthorizationFailed")])

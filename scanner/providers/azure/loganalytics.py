@@ -110,7 +110,8 @@ def _list(api: ArmApi, tenancy: Tenancy, subscription: Subscription | None) -> F
         if exc.code != "NOT_REGISTERED":
             raise
         exc.reported = True
-        note = f"Log Analytics workspaces of subscription {sub}: none ({exc.message})"
+        what = f"Log Analytics workspaces of subscription {sub}"
+        note = f"{what}: none (provider not registered: {exc.message})"
         return Found(notes=[note])
     found = Found()
     for raw, ref in zip(listing, listing.item_refs, strict=True):
@@ -151,7 +152,7 @@ def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:
             yield f"workspace {have.name} tables", sub, item
         elif known is not None and not known.in_scan and _readable(known):
             yield f"workspace {rid}", sub, ("get", rid, rid, "global", None)
-        elif known is not None and _listed(found, sub):
+        elif known is not None and known.in_scan and _listed(found, sub):
             yield f"workspace {rid}", sub, ("absent", rid, rid, "global", None)
 
 

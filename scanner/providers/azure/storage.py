@@ -197,7 +197,7 @@ def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:
             )
         elif known is not None and not known.in_scan and _readable(known):
             yield f"storage account {rid}", sub, ("get", rid, rid, "global")
-        elif known is not None and _listed(found, sub):
+        elif known is not None and known.in_scan and _listed(found, sub):
             yield f"storage account {rid}", sub, ("absent", rid, rid, "global")
 
 
@@ -294,23 +294,26 @@ def _container(
     where: str,
     refs: tuple[EvidenceRef, ...],
 ) -> Resource:
-    """One container; a log container whose policy the list item cannot say is completed from
-    its immutabilityPolicies/default (a failure leaves the policy fields errors)."""
+    """One container. A container whose item says it has a policy but not its state and
+    period: a log container's is read from its immutabilityPolicies/default (a failure leaves
+    the policy fields errors); any other's is left unknown (no policy judges it, so no call)."""
     evidence = list(refs)
     props = raw.get("properties") or {}
-    if (
-        attrs["is_log_container"]
-        and attrs["has_immutability_policy"]
-        and not shapes.policy_is_complete(props.get("immutabilityPolicy"))
+    if attrs["has_immutability_policy"] and not shapes.policy_is_complete(
+        props.get("immutabilityPolicy")
     ):
         cid = str(raw["id"])
         sub = subscription_of(cid) or ""
-        try:
-            policy = api.get(POLICY, id=cid)
-            attrs.update(api.shaped(POLICY, sub, cid, lambda: shapes.policy_fields(policy)))
-            evidence.append(policy.ref)
-        except ArmError as exc:
-            attrs.update(dict.fromkeys(shapes.policy_fields(None), exc.unknowable()))
+        if not attrs["is_log_container"]:
+            why = Unknowable("the container list does not say; not read for a non-log container")
+            attrs.update(dict.fromkeys(shapes.policy_fields(None), why))
+        else:
+            try:
+                policy = api.get(POLICY, id=cid)
+                attrs.update(api.shaped(POLICY, sub, cid, lambda: shapes.policy_fields(policy)))
+                evidence.append(policy.ref)
+            except ArmError as exc:
+                attrs.update(dict.fromkeys(shapes.policy_fields(None), exc.unknowable()))
     return Resource(
         provider="azure",
         account=subscription_of(attrs["account"]) or "",
