@@ -404,16 +404,7 @@ def logging_subscription() -> list[R]:
             )
         )
     health = _alert(
-        LOGGING,
-        "rg-security",
-        "cis-service-health",
-        {
-            "category": "ServiceHealth",
-            "service_health": [
-                {"events": ["Incident", "Maintenance"], "locations": [], "services": []}
-            ],
-        },
-        AG_SECOPS,
+        LOGGING, "rg-security", "cis-service-health", {"category": "ServiceHealth"}, AG_SECOPS
     )
     found.append(
         R(

@@ -32,7 +32,6 @@ from tests.terraform.azureplan import (
     KV_PROD,
     LAW,
     PROD,
-    PRODLOGS,
 )
 from tests.terraform.planedit import values
 
@@ -70,16 +69,7 @@ PLAN_ONLY: dict[Key, str] = {
 }
 # What the contract's golden tenant says the live scan judges and it does not yet: a row here
 # fails once the live scan judges it, so it is removed then.
-LIVE_GAPS: dict[Key, str] = {
-    (
-        "azure-storage-log-container-immutable",
-        f"{PRODLOGS}/blobservices/default/containers/insights-logs-auditevent",
-    ): (
-        "lwprodlogs receives only kv-prod's resource-level setting, read after the live "
-        "container detailer chose its accounts, so the live scan lists none of its containers "
-        "(STATUS.md 01:36); the contract has this container fail, as the plan says"
-    ),
-}
+LIVE_GAPS: dict[Key, str] = {}
 
 
 @cache
@@ -230,10 +220,11 @@ def _disabled_alerts(plan: dict[str, Any]) -> None:
             raw["values"]["enabled"] = False
 
 
-def _health_alert_unnarrowed(plan: dict[str, Any]) -> None:
+def _health_alert_narrowed(plan: dict[str, Any]) -> None:
+    """Service Health events of two incident types only: not every Service Health event."""
     values(plan, "azurerm_monitor_activity_log_alert.service_health")["criteria"][0][
         "service_health"
-    ] = []
+    ] = [{"events": ["Incident", "Maintenance"], "locations": [], "services": []}]
 
 
 def _long_flow_log(plan: dict[str, Any]) -> None:
@@ -298,7 +289,7 @@ VARIANTS: list[tuple[str, str, Callable[[dict[str, Any]], None], Status]] = [
         PASS,
     ),
     ("azure-monitor-subscription-diagnostic-setting", SUB1, _short_activity, FAIL),
-    ("azure-monitor-alert-service-health", SUB1, _health_alert_unnarrowed, PASS),
+    ("azure-monitor-alert-service-health", SUB1, _health_alert_narrowed, FAIL),
     (
         "azure-network-vnet-flow-logs",
         f"{SUB2}/resourcegroups/rg-prod-network/providers/microsoft.network/virtualnetworks/vnet-prod-weu",
