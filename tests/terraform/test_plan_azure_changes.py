@@ -180,6 +180,30 @@ def _unrelated_account(plan: dict[str, Any]) -> None:
     )
 
 
+def _key(name: str, key_id: str) -> Callable[[dict[str, Any]], None]:
+    """A Key Vault key the plan destroys."""
+
+    def edit(plan: dict[str, Any]) -> None:
+        vault = "https://kv-audit-keys.vault.azure.net"
+        values_ = {
+            "id": f"{vault}/keys/{key_id}/4d1c7e2a9b0f4a55a0f1a2b3c4d5e6f7",
+            "versionless_id": f"{vault}/keys/{key_id}",
+            "name": key_id,
+            "key_type": "RSA",
+        }
+        plan["resource_changes"].append(
+            {
+                "address": f"azurerm_key_vault_key.{name}",
+                "mode": "managed",
+                "type": "azurerm_key_vault_key",
+                "name": name,
+                "change": {"actions": ["delete"], "before": values_, "after": None},
+            }
+        )
+
+    return edit
+
+
 # (address, edit, destroys, weakens) -- weakens None: unknown; no row at all: not a log store.
 CHANGES: list[tuple[str, Callable[[dict[str, Any]], None], Any]] = [
     (
@@ -215,7 +239,10 @@ CHANGES: list[tuple[str, Callable[[dict[str, Any]], None], Any]] = [
     ("azurerm_log_analytics_workspace_table.azureactivity", _shorten_table, (False, True)),
     ("azurerm_log_analytics_workspace_table.azureactivity", _lengthen_table, (False, False)),
     (SETTING, _recategorize, (False, False)),
-    # Not log stores: a lock on the hub network, an account nothing writes to.
+    # The key lwauditarchive is encrypted with (its customer_managed_key block): a log store.
+    ("azurerm_key_vault_key.archive", _key("archive", "ARCHIVE-CMK"), (True, False)),
+    # Not log stores: a lock on the hub network, an account nothing writes to, another key.
+    ("azurerm_key_vault_key.other", _key("other", "app-key"), None),
     (
         "azurerm_management_lock.hub_read_only",
         _actions("azurerm_management_lock.hub_read_only", ["delete"]),
