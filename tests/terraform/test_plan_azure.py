@@ -14,7 +14,7 @@ from scanner.model import Unknowable
 from scanner.providers.azure import alerts as live_alerts
 from scanner.providers.azure import network as live_network
 from scanner.providers.azure import rbac as live_rbac
-from tests.terraform import azure_golden_plan
+from tests.terraform import azure_golden
 from tests.terraform.azureplan import (
     ARCHIVE,
     CONTAINERS,
@@ -53,7 +53,7 @@ def _fixture(path: str, name: str) -> dict[str, Any]:
 
 
 def test_golden_json_is_the_generated_table() -> None:
-    assert GOLDEN.read_text(encoding="utf-8") == azure_golden_plan.render()
+    assert GOLDEN.read_text(encoding="utf-8") == azure_golden.render()
 
 
 def test_golden_plan_maps_every_azurerm_resource() -> None:
