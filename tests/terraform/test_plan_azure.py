@@ -36,9 +36,12 @@ from tests.terraform.azureplan import (
     WATCHERS,
     attr,
     get,
+    golden,
     golden_scan,
+    scan,
     schema_problems,
 )
+from tests.terraform.planedit import values
 
 ROOT = Path(__file__).resolve().parents[2]
 FAKE = ROOT / "scanner" / "providers" / "azure" / "fake" / "tenant"
@@ -149,6 +152,22 @@ def test_destinations_are_followed_by_id_across_subscriptions() -> None:
         "microsoft.keyvault/vaults",
     )
     assert get(found, KV_PROD).links["diagnostic_settings"].targets == (vault.id,)
+
+
+def test_a_literal_destination_outside_the_plan_is_a_placeholder_of_its_own_type() -> None:
+    plan = golden()
+    outside = (
+        "/subscriptions/99999999-0000-0000-0000-000000000009/resourceGroups/rg-ext/providers/"
+        "Microsoft.OperationalInsights/workspaces/law-ext"
+    )
+    values(plan, "azurerm_monitor_diagnostic_setting.activity_shared")[
+        "log_analytics_workspace_id"
+    ] = outside
+    found = scan(plan, complete=True)
+    placeholder = get(found, outside.lower())
+    assert placeholder.type == "azure.loganalytics.workspace"
+    assert placeholder.placeholder is not None
+    assert placeholder.account == "99999999-0000-0000-0000-000000000009"
 
 
 def test_entra_setting_targets_the_tenant() -> None:
