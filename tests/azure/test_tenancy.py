@@ -45,19 +45,30 @@ def test_the_whole_tenant(fake: FakeArm) -> None:
     assert sorted(collected.facts.accounts) == sorted(SUB.values())
 
 
-def test_named_subscriptions_are_read_one_by_one(fake: FakeArm) -> None:
+def test_named_subscriptions_are_scanned_and_the_others_known(fake: FakeArm) -> None:
     collected = scan(fake, ScanRequest(subscriptions=(SUB[2],)))
     assert collected.facts.accounts == [SUB[2]]
-    assert not [r for r in fake.requests if r.path == "/subscriptions"]
-    assert next(r.path for r in fake.requests if r.path.startswith("/subscriptions/")) == (
+    # The list shows subscription 2, so it is not read again one by one.
+    assert [r.path for r in fake.requests if r.path.startswith("/subscriptions/")].count(
         f"/subscriptions/{SUB[2]}"
-    )
+    ) == 0
     assert by_id(collected, f"/subscriptions/{SUB[2]}").attrs["management_groups"] == [
         WORKLOADS,
         ROOT,
     ]
-    # Nothing of the other subscriptions is read.
-    assert not [r for r in fake.requests if SUB[1] in r.path or SUB[4] in r.path]
+    # The subscriptions the credential sees but the scan does not cover are known (a log
+    # store named in one is read by id) and get no listing of their own.
+    other = by_id(collected, f"/subscriptions/{SUB[4]}").attrs
+    assert (other["in_scan"], other["state"]) == (False, "Enabled")
+    assert not [r for r in fake.requests if r.path.startswith(f"/subscriptions/{SUB[4]}/")]
+    assert not [
+        r
+        for r in fake.requests
+        if r.path.lower()
+        == f"/subscriptions/{SUB[1]}/providers/microsoft.insights/diagnosticsettings"
+    ]
+    # Nothing of them is in the limits: they were not asked for.
+    assert not [limit for limit in collected.facts.limits if SUB[4] in limit]
 
 
 @pytest.mark.parametrize(
@@ -90,7 +101,15 @@ def test_a_named_subscription_that_cannot_be_read_is_never_dropped(
 def test_a_management_group_scans_what_lies_below_it(fake: FakeArm) -> None:
     collected = scan(fake, ScanRequest(management_group="mg-workloads"))
     assert sorted(collected.facts.accounts) == [SUB[2], SUB[3], SUB[4]]
-    assert not [r for r in fake.requests if SUB[1] in r.path]
+    assert by_id(collected, f"/subscriptions/{SUB[1]}").attrs["in_scan"] is False
+    # Subscription 1 is outside: none of its own listings run; only the log stores that
+    # subscription 2's setting names are read by id (with the locks that apply to them).
+    listed = [
+        r.path.lower() for r in fake.requests if r.path.startswith(f"/subscriptions/{SUB[1]}/")
+    ]
+    locks = f"/subscriptions/{SUB[1]}/providers/microsoft.authorization/locks"
+    assert listed
+    assert [p for p in listed if "/resourcegroups/rg-audit/" not in p and p != locks] == []
     assert by_id(collected, f"/subscriptions/{SUB[4]}").attrs["management_groups"] == [
         WORKLOADS,
         ROOT,
