@@ -67,7 +67,9 @@ TENANTS_LIST = Op(
     "2022-12-01",
     # Any signed-in principal may list its tenants; the action is the one Microsoft.Resources
     # names for it ("Azure permissions for Management and governance",
-    # https://learn.microsoft.com/azure/role-based-access-control/permissions/management-and-governance).
+    # https://learn.microsoft.com/azure/role-based-access-control/permissions/management-and-governance;
+    # this action and descendants/read below were not found in the reference search used
+    # when they were declared: check them against that page).
     "Microsoft.Resources/tenants/read",
 )
 # "Management Groups - Get Descendants" and "Management Groups - Get" ($expand=ancestors):
