@@ -12,6 +12,7 @@ every request is recorded (`FakeArm.requests`).
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import re
 import shutil
@@ -35,6 +36,7 @@ DROP = -1
 SKIPTOKEN = "$skiptoken"
 
 
+@functools.cache
 def _post_patterns() -> tuple[re.Pattern[str], ...]:
     """The documented POST list operations the scan declares (their path templates)."""
     from scanner.providers.azure.declare import all_ops
