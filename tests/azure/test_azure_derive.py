@@ -307,6 +307,27 @@ def test_a_data_role_on_the_account_and_a_pim_eligible_conditional_one() -> None
     assert rows["on-call"]["eligible"] is True and rows["on-call"]["scope_type"] == "resource_group"
 
 
+def test_assignments_below_a_store_reach_what_they_can_do_there() -> None:
+    container = ARCHIVE + "/blobservices/default/containers/insights-activity-logs"
+    other = ARCHIVE.replace("lwauditarchive", "appdata")
+    extra = (
+        assign("c1", "container-admin", BLOB_OWNER, container, S1),
+        assign("c2", "other-account", BLOB_OWNER, other, S1),
+        assign("c3", "rg-diag", JANITOR, f"/subscriptions/{S2}/resourcegroups/rg-prod", S2),
+    )
+    rows = _rows(_tamper_estate(*extra))
+    assert rows["container-admin"]["targets"] == [ARCHIVE]
+    # The test role's containers/* covers the container's immutability policy too.
+    assert rows["container-admin"]["actions"] == [
+        "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete",
+        "Microsoft.Storage/storageAccounts/blobServices/containers/delete",
+        "Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies/delete",
+        "Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies/write",
+    ]
+    # Another account, and diagnostic settings of a resource group, touch none of the logs.
+    assert "other-account" not in rows and "rg-diag" not in rows
+
+
 def test_a_role_definition_that_was_not_collected_makes_its_row_unknown() -> None:
     rows = attr(
         _tamper_estate(

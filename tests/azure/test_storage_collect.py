@@ -306,3 +306,10 @@ def test_a_non_log_containers_unsaid_policy_is_unknown_without_a_call(tmp_path: 
     value = attrs["immutability_state"]
     assert isinstance(value, Unknowable) and not value.error
     assert not [r for r in requests if "exports/" in r.path]
+
+
+def test_an_account_whose_subscription_is_not_found_is_left_unknown() -> None:
+    # 404 SubscriptionNotFound says nothing of the account: no absent placeholder (the linker's
+    # unknown stands), no error.
+    found, requests = _run_outside(overrides=(fault(ARCHIVE_ARM, 404, "SubscriptionNotFound"),))
+    assert (found.resources, found.errors, len(requests)) == ([], [], 1)

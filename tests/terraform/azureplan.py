@@ -10,7 +10,7 @@ from typing import Any
 from scanner.model import Resource
 from scanner.plan.inventory import PlanScan, plan_inventory
 from scanner.plan.read import load_plan
-from tests.terraform.azure_golden_plan import OUT as GOLDEN
+from tests.terraform.azure_golden import OUT as GOLDEN
 from tests.terraform.planedit import change, unknown, values
 
 TENANT = "11111111-1111-1111-1111-111111111111"

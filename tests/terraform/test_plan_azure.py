@@ -13,7 +13,8 @@ from typing import Any
 from scanner.model import Unknowable
 from scanner.providers.azure import alerts as live_alerts
 from scanner.providers.azure import network as live_network
-from tests.terraform import azure_golden_plan
+from scanner.providers.azure import rbac as live_rbac
+from tests.terraform import azure_golden
 from tests.terraform.azureplan import (
     ARCHIVE,
     CONTAINERS,
@@ -35,9 +36,12 @@ from tests.terraform.azureplan import (
     WATCHERS,
     attr,
     get,
+    golden,
     golden_scan,
+    scan,
     schema_problems,
 )
+from tests.terraform.planedit import values
 
 ROOT = Path(__file__).resolve().parents[2]
 FAKE = ROOT / "scanner" / "providers" / "azure" / "fake" / "tenant"
@@ -52,7 +56,7 @@ def _fixture(path: str, name: str) -> dict[str, Any]:
 
 
 def test_golden_json_is_the_generated_table() -> None:
-    assert GOLDEN.read_text(encoding="utf-8") == azure_golden_plan.render()
+    assert GOLDEN.read_text(encoding="utf-8") == azure_golden.render()
 
 
 def test_golden_plan_maps_every_azurerm_resource() -> None:
@@ -60,6 +64,8 @@ def test_golden_plan_maps_every_azurerm_resource() -> None:
     assert found.not_evaluated == {}
     types = sorted({r.type for r in found.inventory if r.provider == "azure" and not r.placeholder})
     assert types == [
+        "azure.authorization.role_assignment",
+        "azure.authorization.role_definition",
         "azure.keyvault.vault",
         "azure.loganalytics.table",
         "azure.loganalytics.workspace",
@@ -146,6 +152,22 @@ def test_destinations_are_followed_by_id_across_subscriptions() -> None:
         "microsoft.keyvault/vaults",
     )
     assert get(found, KV_PROD).links["diagnostic_settings"].targets == (vault.id,)
+
+
+def test_a_literal_destination_outside_the_plan_is_a_placeholder_of_its_own_type() -> None:
+    plan = golden()
+    outside = (
+        "/subscriptions/99999999-0000-0000-0000-000000000009/resourceGroups/rg-ext/providers/"
+        "Microsoft.OperationalInsights/workspaces/law-ext"
+    )
+    values(plan, "azurerm_monitor_diagnostic_setting.activity_shared")[
+        "log_analytics_workspace_id"
+    ] = outside
+    found = scan(plan, complete=True)
+    placeholder = get(found, outside.lower())
+    assert placeholder.type == "azure.loganalytics.workspace"
+    assert placeholder.placeholder is not None
+    assert placeholder.account == "99999999-0000-0000-0000-000000000009"
 
 
 def test_entra_setting_targets_the_tenant() -> None:
@@ -284,6 +306,30 @@ def test_network_as_the_live_normalizers() -> None:
     )
     unused = f"{PROD_NETWORK}networksecuritygroups/nsg-unused"
     assert attr(found, unused, "in_use") is False
+
+
+def test_role_assignments_and_definitions_as_the_live_normalizers() -> None:
+    found = golden_scan()
+    for sub in (LOGGING, PROD, SHARED):
+        path = f"subscriptions/{sub}/providers/microsoft.authorization/roleassignments"
+        for raw in json.loads((FAKE / f"{path}.json").read_text())["value"]:
+            expected = live_rbac.assignment_attrs(raw)
+            assert get(found, expected["arm_id"].lower()).attrs == expected
+    raw = _fixture(
+        f"subscriptions/{PROD}/providers/microsoft.authorization/roledefinitions",
+        "7a1b2c3d-1111-4222-8333-444455556666",
+    )
+    janitor = get(
+        found,
+        "/providers/microsoft.authorization/roledefinitions/7a1b2c3d-1111-4222-8333-444455556666",
+    )
+    assert janitor.attrs == live_rbac.definition_attrs(raw)
+    assert janitor.account == PROD
+    owner = get(
+        found,
+        "/providers/microsoft.management/managementgroups/mg-platform/providers/microsoft.authorization/roleassignments/a0000000-0000-4000-8000-000000000001",
+    )
+    assert owner.account == "managementGroups/mg-platform"
 
 
 def test_without_assume_complete_what_the_plan_does_not_hold_is_unknown() -> None:

@@ -158,6 +158,7 @@ def tamper_principals(inventory: Inventory) -> Updates:
     if not (inventory.of_type(DEFINITION) or inventory.any_errors((ASSIGNMENT, DEFINITION))):
         return {}
     roles = tamper.Roles(inventory)
+    grants = tamper.Grants(inventory)
     inside = scanned(inventory)
     out: Updates = {}
     for sub in inventory.of_type(SUBSCRIPTION):
@@ -168,14 +169,14 @@ def tamper_principals(inventory: Inventory) -> Updates:
         rows: list[Any] | Unknowable = (
             problem
             if problem is not None
-            else tamper.unique([*tamper.rows(inventory, targets, roles), *problems])
+            else tamper.unique([*tamper.rows(grants, targets, roles), *problems])
         )
         before = sub.attrs.get("limits")
         kept = list(before) if isinstance(before, list) else []
         found = tamper.limits(inventory, {t.subscription for t in targets})
         out[sub.id] = {
             "tamper_principals": rows,
-            "deny_assignments": tamper.denials(inventory, targets),
+            "deny_assignments": tamper.denials(grants, targets),
             "limits": [*kept, *(x for x in found if x not in kept)],
         }
     return out

@@ -171,6 +171,10 @@ def _tables(api: ArmApi, tenancy: Tenancy, item: tuple[str, str, str, str, Any])
             page = api.get(GET, id=rid)
             attrs = api.shaped(GET, subscription_of(rid) or "", rid, lambda: workspace_attrs(page))
         except ArmError as exc:
+            if exc.code == "NOT_FOUND" and "SubscriptionNotFound" in exc.message:
+                # The subscription itself is not there: the linker's unknown.
+                exc.reported = True
+                return Found()
             if exc.code == "NOT_FOUND":
                 exc.reported = True
                 why = Absent(

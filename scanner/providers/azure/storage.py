@@ -222,6 +222,12 @@ def _log_account(api: ArmApi, tenancy: Tenancy, item: tuple[str, str, str, str])
     return found
 
 
+def _gone_subscription(exc: ArmError) -> bool:
+    """A 404 that says the subscription, not the resource, is missing (SubscriptionNotFound):
+    nothing can be said of the resource."""
+    return "SubscriptionNotFound" in exc.message
+
+
 def _foreign(api: ArmApi, rid: str) -> Found:
     """An account of a subscription outside the scan, read by id, with its locks."""
     name = rid.rsplit("/", 1)[-1]
@@ -229,6 +235,10 @@ def _foreign(api: ArmApi, rid: str) -> Found:
         page = api.get(GET, id=rid)
         attrs = api.shaped(GET, subscription_of(rid) or "", rid, lambda: shapes.account_attrs(page))
     except ArmError as exc:
+        if exc.code == "NOT_FOUND" and _gone_subscription(exc):
+            # The subscription itself is not there for this credential: the linker's unknown.
+            exc.reported = True
+            return Found()
         if exc.code == "NOT_FOUND":
             exc.reported = True
             why = Absent(f"storage account {rid} does not exist ({GET.name} answered 404)")

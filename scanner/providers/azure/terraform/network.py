@@ -139,7 +139,7 @@ def flow_log(res: PlanResource, ctx: PlanContext) -> Mapped:
         "retention_days": integer(_field(retention, "days", None)),
         "storage_id": storage,
         "traffic_analytics_enabled": ta_on if ta_on is not None else False,
-        "traffic_analytics_workspace_id": workspace if ta_on is not False else workspace or None,
+        "traffic_analytics_workspace_id": workspace,
         # Provider docs: interval_in_minutes defaults to 60.
         "traffic_analytics_interval": integer(_field(analytics, "interval_in_minutes", 60))
         if isinstance(analytics, dict | Unknowable)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from scanner.plan.context import PlanContext, PlanResource, TypeMapping
 from scanner.providers.azure.terraform import (
     alerts,
+    authorization,
     common,
     diagnostics,
     keyvault,
@@ -42,6 +43,12 @@ TYPES: dict[str, TypeMapping] = {
     ),
     "azurerm_virtual_network": TypeMapping(network.VNET, network.vnet_id, network.vnet),
     "azurerm_network_security_group": TypeMapping(network.NSG, network.nsg_id, network.nsg),
+    "azurerm_role_assignment": TypeMapping(
+        authorization.ASSIGNMENT, authorization.assignment_id, authorization.assignment
+    ),
+    authorization.DEFINITION_TYPE: TypeMapping(
+        authorization.DEFINITION, authorization.definition_id, authorization.definition
+    ),
 }
 common.ID_FUNCTIONS.update({t: m.resource_id for t, m in TYPES.items()})
 # Settings split into resources of their own: Terraform type -> (the argument naming the
