@@ -116,7 +116,7 @@ def test_plan_verdicts_agree_with_the_live_scan_of_the_fake() -> None:
     assert not differ, "\n".join(map(str, differ))
     # What only the live scan judges is subscription 0003's (error), and nothing else.
     only_live = {k: live[k].status for k in set(live) - set(planned)}
-    assert all(_development(k) for k in only_live), sorted(only_live)
+    assert all(_development(k) for k in only_live), (NOT_IN_PLANS, sorted(only_live))
     assert set(only_live.values()) == {Status.ERROR}
     # What only the plan judges is named, with the reason.
     only_plan = {k for k in set(planned) - set(live) if k[0] != PLAN_ONLY_POLICY}
