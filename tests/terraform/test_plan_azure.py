@@ -337,9 +337,25 @@ def test_without_assume_complete_what_the_plan_does_not_hold_is_unknown() -> Non
     assert isinstance(attr(found, PRODLOGS, "locks"), Unknowable)
     assert isinstance(attr(found, PRODLOGS, "private_endpoints"), Unknowable)
     assert isinstance(attr(found, f"/subscriptions/{PROD}", "regions_in_use"), Unknowable)
+    entra = get(found, f"/tenants/{TENANT}").attrs["entra_categories"]
+    assert isinstance(entra, Unknowable) and not entra.error
     # What the plan does hold stays known.
     assert attr(found, ARCHIVE, "locks")[0]["level"] == "CanNotDelete"
     assert attr(found, f"{NETWORK}virtualnetworks/vnet-hub", "in_use") is True
+
+
+def test_a_state_of_the_tenant_maps_as_its_plan_does() -> None:
+    """`terraform show -json` of the state (values, no changes) gives the same resources."""
+    plan = golden()
+    state = {
+        "format_version": "1.0",
+        "terraform_version": plan["terraform_version"],
+        "values": plan["prior_state"]["values"],
+    }
+    from_state = scan(state, complete=True)
+    assert from_state.not_evaluated == {}
+    ids = sorted(r.id for r in golden_scan().inventory if r.provider == "azure")
+    assert sorted(r.id for r in from_state.inventory if r.provider == "azure") == ids
 
 
 def test_plan_of_azure_runs_without_any_azure_sdk(tmp_path: Path) -> None:

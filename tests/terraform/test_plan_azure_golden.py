@@ -3,8 +3,8 @@ golden expectations name (tests/azure/golden/expected.yaml, written by hand: pol
 resource id -> status; fragments `expected-*.yaml` are read too until they are merged into it).
 
 Where a plan cannot give the live verdict, test_plan_catalogue_azure.py's tables say why:
-subscription ...0003 answers 403 to every call (error live, absent from any plan), and the
-tables only a plan implies (PLAN_ONLY)."""
+subscription ...0003 answers 403 to every call (error live, absent from any plan), and what
+only a plan judges (PLAN_ONLY, empty on the golden tenant)."""
 
 from __future__ import annotations
 

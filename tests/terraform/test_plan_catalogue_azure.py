@@ -52,21 +52,7 @@ NOT_IN_PLANS = (
 # (policy, resource) -> (the status a plan gives, why it cannot give the live one).
 PLAN_CANNOT_KNOW: dict[Key, tuple[Status, str]] = {}
 # What the plan judges and the live scan of the fake does not, with the reason.
-ENTRA_TABLES = (
-    "entra-to-law writes these Entra ID categories to law-central, so the workspace holds their "
-    "tables, which a plan implies with the workspace's 30 days (scope.py); the fake's "
-    "tables.list of law-central serves only AzureActivity, SigninLogs, AuditLogs and two "
-    "others, where a real workspace lists every table it has"
-)
-PLAN_ONLY: dict[Key, str] = {
-    ("azure-loganalytics-log-table-retention", f"{LAW}/tables/{t}"): ENTRA_TABLES
-    for t in (
-        "aadmanagedidentitysigninlogs",
-        "aadnoninteractiveusersigninlogs",
-        "aadprovisioninglogs",
-        "aadserviceprincipalsigninlogs",
-    )
-}
+PLAN_ONLY: dict[Key, str] = {}
 # What the contract's golden tenant says the live scan judges and it does not yet: a row here
 # fails once the live scan judges it, so it is removed then.
 LIVE_GAPS: dict[Key, str] = {}
@@ -130,7 +116,7 @@ def test_plan_verdicts_agree_with_the_live_scan_of_the_fake() -> None:
     assert not differ, "\n".join(map(str, differ))
     # What only the live scan judges is subscription 0003's (error), and nothing else.
     only_live = {k: live[k].status for k in set(live) - set(planned)}
-    assert all(_development(k) for k in only_live), sorted(only_live)
+    assert all(_development(k) for k in only_live), (NOT_IN_PLANS, sorted(only_live))
     assert set(only_live.values()) == {Status.ERROR}
     # What only the plan judges is named, with the reason.
     only_plan = {k for k in set(planned) - set(live) if k[0] != PLAN_ONLY_POLICY}

@@ -29,7 +29,6 @@ from scanner.providers.azure.terraform.common import (
     flag,
     id_or_address,
     known,
-    plan_id,
     region,
     subscription,
 )
@@ -239,8 +238,3 @@ def group(res: PlanResource, ctx: PlanContext) -> Mapped:
         "receiver_count": len(receivers) if isinstance(receivers, list) else receivers,
     }
     return Mapped(build(ctx, res, GROUP, attrs, (name, account_of(sub, ctx), where)))
-
-
-def plan_scope_id(res: PlanResource, ctx: PlanContext) -> str | None:
-    """The id a referenced scope resource stands for (see `_scope_of`)."""
-    return _scope_of(res, ctx) or plan_id(ctx, res)

@@ -36,16 +36,28 @@ def subscription(ctx: PlanContext, res: PlanResource) -> str | Unknowable:
 
 
 def tenant(ctx: PlanContext, res: PlanResource | None = None) -> str | Unknowable:
-    """The tenant id of the provider configuration (`tenant_id`), lowercased."""
+    """The tenant id (lowercased): the provider configuration's `tenant_id`, else the one
+    tenant the plan's key vaults name (`tenant_id` is required on azurerm_key_vault), as a
+    state file, which has no configuration, says it."""
     if res is None:
         config = ctx.provider_config.get(PROVIDER)
         expr = ((config or {}).get("expressions") or {}).get("tenant_id") or {}
         value = expr.get("constant_value") if isinstance(expr, dict) else None
-        if isinstance(value, str) and value:
-            return value.lower()
-        return Unknowable("the tenant_id of the azurerm provider is not known from the plan")
-    found = ctx.provider_argument(res, "tenant_id", PROVIDER)
-    return found.lower() if isinstance(found, str) else found
+        found: Any = value if isinstance(value, str) and value else None
+    else:
+        found = ctx.provider_argument(res, "tenant_id", PROVIDER)
+    if isinstance(found, str) and found:
+        return found.lower()
+    vaults = {
+        str(r.values["tenant_id"]).lower()
+        for r in ctx.resources
+        if r.type == "azurerm_key_vault" and known(r.values.get("tenant_id"))
+    }
+    if len(vaults) == 1:
+        return vaults.pop()
+    if isinstance(found, Unknowable):
+        return found
+    return Unknowable("the tenant_id of the azurerm provider is not known from the plan")
 
 
 def arm_id(

@@ -173,12 +173,6 @@ def account(res: PlanResource, ctx: PlanContext) -> Mapped:
     return Mapped(build(ctx, res, ACCOUNT, attrs, (name, account_of(sub, ctx), where)))
 
 
-def cmk_owner(res: PlanResource, ctx: PlanContext) -> PlanResource | None:
-    """The plan's account a customer-managed-key or network-rules resource configures."""
-    _, hit = refs.target(ctx, res, ("storage_account_id",), (refs.STORAGE_ACCOUNT,))
-    return hit.resource
-
-
 # ----- containers -------------------------------------------------------------------------
 
 
