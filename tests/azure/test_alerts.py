@@ -275,6 +275,8 @@ def test_scan_follows_next_link_and_records_each_page(golden: tuple[Collected, l
     first = next(r for r in found if r.name == "cis-policy-assignment-create")
     last = next(r for r in found if r.name == "cis-service-health")
     assert first.evidence[0].params["page"] == 1 and last.evidence[0].params["page"] == 2
+    assert first.evidence[0].params["request"] == f"GET {path}?api-version=2020-10-01"
+    assert first.evidence[0].operation == "Insights/activityLogAlerts.listBySubscriptionId"
     nsg = next(r for r in found if r.name == "cis-nsg-write")
     operation = nsg.attrs["conditions"]["all_of"][1]["equals"]
     assert operation == "microsoft.network/networksecuritygroups/write"

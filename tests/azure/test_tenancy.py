@@ -172,3 +172,60 @@ def test_the_fake_checks_the_api_version(fake: FakeArm) -> None:
     wrong = fake.answer(Seen("GET", "/subscriptions", {"api-version": "2016-06-01"}, None))
     assert wrong[0] == 400 and wrong[1]["error"]["code"] == "InvalidApiVersionParameter"
     assert fake.answer(Seen("GET", "/subscriptions", {"api-version": "2022-12-01"}, None))[0] == 200
+
+
+def _jwt(claims: dict[str, str]) -> str:
+    import base64
+
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    return f"eyJhbGciOiJub25lIn0.{body}.sig"
+
+
+@pytest.mark.parametrize(
+    ("token", "who"),
+    [
+        (_jwt({"upn": "scanner@example.org", "appid": "a"}), "scanner@example.org"),
+        (
+            _jwt({"appid": "44444444-0000-0000-0000-000000000004"}),
+            "application 44444444-0000-0000-0000-000000000004",
+        ),
+        (_jwt({"oid": "x"}), None),
+        ("logward-local-fake", None),
+    ],
+)
+def test_the_caller_is_who_the_token_names(fake: FakeArm, token: str, who: str | None) -> None:
+    from scanner.evidence import EvidenceStore
+    from scanner.providers.azure.adapter import LiveSource
+    from scanner.providers.azure.clients import StaticToken
+    from scanner.source import silent
+
+    source = LiveSource(
+        StaticToken(token),
+        ScanRequest(subscriptions=(SUB[1],)),
+        EvidenceStore(),
+        fake.base,
+        fake.ca_file,
+    )
+    assert source.collect(silent).facts.caller == who
+
+
+class _NoCredential:
+    """What DefaultAzureCredential does where no source has a token."""
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.core.exceptions import ClientAuthenticationError
+
+        raise ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token")
+
+
+def test_no_token_at_all_stops_the_scan(fake: FakeArm) -> None:
+    from scanner.errors import RunError
+    from scanner.evidence import EvidenceStore
+    from scanner.providers.azure.adapter import LiveSource
+    from scanner.source import silent
+
+    source = LiveSource(_NoCredential(), ScanRequest(), EvidenceStore(), fake.base, fake.ca_file)
+    with pytest.raises(RunError, match=r"no Azure credentials: .*failed to retrieve a token"):
+        source.collect(silent)
+    # The bearer policy asks for the token before anything is sent.
+    assert fake.requests == []

@@ -2,12 +2,17 @@
 assignments and PIM-eligible assignments of every scanned subscription.
 
 One call per subscription and kind (pages followed through `nextLink`):
-- `roleAssignments` list for the subscription without a filter returns the assignments "at,
-  above, and below the specified scope" (learn.microsoft.com/azure/role-based-access-control/
-  role-assignments-list-rest, the filter table: "(no filter)"), so the assignments at the
-  management groups above it and at the root `/` are in the subscription's own list: no
-  management-group call is needed to see an Owner granted at `mg-platform`. They come back
-  from every subscription below that group and are one resource each (canonical id).
+- `roleAssignments` list for the subscription, without a filter, returns the assignments at,
+  above and below it: the REST reference says `$filter=atScope()` narrows it to "all role
+  assignments at or above the scope" (rest/api/authorization/role-assignments/list-for-scope)
+  and the how-to that atScope() lists them "not including the role assignments at subscopes"
+  (azure/role-based-access-control/role-assignments-list-rest), so the unfiltered list holds
+  both. The assignments at the management groups above the subscription and at the root `/`
+  are therefore in the subscription's own list: no management-group call is needed to see an
+  Owner granted at `mg-platform`. They come back from every subscription below that group and
+  are one resource each (canonical id). Deny assignments follow the same rule (the how-to's
+  filter table for them: "(no filter) Lists all deny assignments at, above, and below the
+  specified scope").
 - `roleDefinitions` list at the subscription with `$filter=type eq 'CustomRole'` returns the
   custom roles "applicable at scope and above" (rest/api/authorization/role-definitions/list;
   the type filter: azure/role-based-access-control/custom-roles-rest, "List all custom role
@@ -20,7 +25,7 @@ One call per subscription and kind (pages followed through `nextLink`):
   the tenant, but ARM prefixes its id with the scope it was read at, so the resource id is
   the tenant-wide `/providers/microsoft.authorization/roledefinitions/<guid>` (DECISIONS.md)
   and every subscription's answers deduplicate into one set.
-- `denyAssignments` list (same at/above/below rule): reported beside the assignments.
+- `denyAssignments` list: reported beside the assignments.
 - `roleEligibilityScheduleInstances` list at the subscription (PIM, api-version 2020-10-01,
   rest/api/authorization/role-eligibility-schedule-instances/list-for-scope): eligible
   assignments a principal can activate. Reading them needs Microsoft Entra ID P2 / PIM and

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from scanner.errors import RunError
 from scanner.model import CollectionError, EvidenceRef, Resource
 from scanner.providers.azure.api import ArmApi, ArmError
 from scanner.providers.azure.declare import (
@@ -132,6 +133,10 @@ def _visible(api: ArmApi, found: Enumeration) -> dict[str, Subscription] | None:
     try:
         listing = api.list(SUBSCRIPTIONS_LIST, account="tenant")
     except ArmError as exc:
+        if exc.code == "AUTH_FAILED":
+            # No token at all: every call would fail alike, so the scan cannot run (exit 3),
+            # rather than report every control as an error.
+            raise RunError(f"no Azure credentials: {exc.message}") from exc
         found.errors.append(_error(exc, SUBSCRIPTION_TYPES))
         return None
     subs: dict[str, Subscription] = {}
