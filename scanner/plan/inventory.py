@@ -136,7 +136,12 @@ def plan_inventory(
         assert cloud.terraform is not None
         if _present(cloud.terraform.provider, resources, ctx):
             mine = [i.resource for i in mapped if i.resource.provider == cloud.name]
-            inventory.extend(cloud.terraform.scope(ctx, mine))
+            for built in cloud.terraform.scope(ctx, mine):
+                if isinstance(built, Mapped):
+                    mapped.append(built)  # its links are resolved with the others'
+                    inventory.add(built.resource)
+                else:
+                    inventory.add(built)
     declared = Declared(
         [s for c in clouds for s in c.links],
         [j for c in clouds for j in c.joins],

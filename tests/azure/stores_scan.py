@@ -93,3 +93,20 @@ def fault(path: str, status: int, code: str, token: str | None = None) -> Overri
         return status, {"error": {"code": code, "message": f"injected {status} {code}"}}
 
     return answer
+
+
+@contextmanager
+def gateway(root: Path = TENANT) -> Iterator[tuple[Any, FakeArm]]:
+    """The real gateway (every declared op) against the fake, for driving one task directly."""
+    from scanner.providers.azure.api import ArmApi
+    from scanner.providers.azure.clients import Clients
+    from scanner.providers.azure.declare import all_ops
+    from scanner.providers.azure.services import SERVICES
+
+    fake = FakeArm(root).start()
+    try:
+        with _quick_retries():
+            clients = Clients(StaticToken(), fake.base, fake.ca_file)
+            yield ArmApi(clients, EvidenceStore(), all_ops(SERVICES)), fake
+    finally:
+        fake.stop()

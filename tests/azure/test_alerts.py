@@ -275,6 +275,8 @@ def test_scan_follows_next_link_and_records_each_page(golden: tuple[Collected, l
     first = next(r for r in found if r.name == "cis-policy-assignment-create")
     last = next(r for r in found if r.name == "cis-service-health")
     assert first.evidence[0].params["page"] == 1 and last.evidence[0].params["page"] == 2
+    assert first.evidence[0].params["request"] == f"GET {path}?api-version=2020-10-01"
+    assert first.evidence[0].operation == "Insights/activityLogAlerts.listBySubscriptionId"
     nsg = next(r for r in found if r.name == "cis-nsg-write")
     operation = nsg.attrs["conditions"]["all_of"][1]["equals"]
     assert operation == "microsoft.network/networksecuritygroups/write"
@@ -318,7 +320,8 @@ def test_unregistered_provider_is_no_alerts_and_a_note(tmp_path: Path) -> None:
         (insights / f"{name}.json").write_text(json.dumps(body))
     collected, _ = scan(root)
     assert errors(collected, (alerts.ALERT, alerts.ACTION_GROUP))[-1].account == SUBS[3]
-    notes = [n for n in collected.facts.limits if SUBS[4] in n and "Insights" in n]
+    ops = ("Insights/activityLogAlerts.", "Insights/actionGroups.")
+    notes = [n for n in collected.facts.limits if SUBS[4] in n and any(o in n for o in ops)]
     assert len(notes) == 2 and "has no activity log alerts" in notes[0]
     assert not [e for e in collected.inventory.errors if e.account == SUBS[4]]
 

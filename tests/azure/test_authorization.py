@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from scanner.model import Absent
+from scanner.model import Absent, Unknowable
 from scanner.providers.azure import rbac as authz
 from scanner.source import Collected
 from tests.azure.watch_scan import SUBS, copy_tenant, errors, scan, schema_errors, subscription
@@ -62,16 +62,13 @@ def test_golden_assignments_inherited_from_a_management_group() -> None:
     )
 
 
-def test_golden_definitions_deduplicate_across_subscriptions_and_pages() -> None:
+def test_golden_definitions_by_tenant_wide_id() -> None:
     first = authz.definitions(SUB1, _fixture(SUB1, "roledefinitions"))
     second = authz.definitions(SUB1, _fixture(SUB1, "roledefinitions", ".page2"))
     assert "$skiptoken=page2" in _fixture(SUB1, "roledefinitions")["nextLink"]
-    other = authz.definitions(SUB2, _fixture(SUB2, "roledefinitions"))
-    ids1 = {r.id for r in first + second}
-    ids2 = {r.id for r in other}
-    # The built-in roles have the same id whichever subscription listed them.
-    assert ids2 - ids1 == {JANITOR}
-    janitor = next(r for r in other if r.id == JANITOR)
+    assert [r.name for r in first + second] == ["Audit Reader", "Archive Operator"]
+    (janitor,) = authz.definitions(SUB2, _fixture(SUB2, "roledefinitions"))
+    assert janitor.id == JANITOR
     assert (janitor.name, janitor.account) == ("Log Janitor", SUB2)
     assert janitor.attrs == {
         "name": "7a1b2c3d-1111-4222-8333-444455556666",
@@ -255,25 +252,37 @@ def test_scan_golden_rbac(golden: tuple[Collected, list[Any]]) -> None:
     assert [(r.account, r.attrs["scope_type"]) for r in owners] == [
         ("managementGroups/mg-platform", "management_group")
     ]
-    definitions = inventory.of_type(authz.ROLE_DEFINITION)
-    # Six built-in roles listed by three subscriptions, deduplicated, plus Log Janitor.
-    assert len(definitions) == 7
-    assert {r.id for r in definitions} >= {OWNER, JANITOR}
-    janitor = inventory.get(JANITOR)
-    assert janitor is not None and janitor.account == SUB2
+    # The custom roles listed (three, one list over two pages), and the built-in roles in use
+    # read by id once each, in the first subscription whose assignments name them.
+    names = {r.name: r.account for r in inventory.of_type(authz.ROLE_DEFINITION)}
+    assert names == {
+        "Audit Reader": SUB1,
+        "Archive Operator": SUB1,
+        "Log Janitor": SUB2,
+        "Owner": SUB1,
+        "Monitoring Reader": SUB1,
+        "Reader": SUBS[4],
+    }
+    owner = inventory.get(OWNER)
+    assert owner is not None and owner.attrs["permissions"][0]["actions"] == ["*"]
+    custom = "type eq 'CustomRole'"
     paged = [
         dict(r.query)
         for r in requests
         if r.path == f"/subscriptions/{SUB1}/providers/Microsoft.Authorization/roleDefinitions"
     ]
     assert paged == [
-        {"api-version": "2022-04-01"},
-        {"api-version": "2022-04-01", "$skiptoken": "page2"},
+        {"api-version": "2022-04-01", "$filter": custom},
+        {"api-version": "2022-04-01", "$filter": custom, "$skiptoken": "page2"},
+    ]
+    by_id = [r.path.split("/") for r in requests if "/roleDefinitions/" in r.path]
+    assert sorted((p[2], p[-1]) for p in by_id) == [
+        (SUB1, "43d0d8ad-25c7-4714-9337-8ba259a9fe05"),
+        (SUB1, "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"),
+        (SUBS[4], "acdd72a7-3385-48ef-bd42-f606fba81ae7"),
     ]
     (deny,) = inventory.of_type(authz.DENY_ASSIGNMENT)
     assert deny.account == SUB2
-    # Every definition an assignment names was listed: no get-by-id was needed.
-    assert not [r for r in requests if "/roleDefinitions/" in r.path]
     types = (
         authz.ROLE_ASSIGNMENT,
         authz.ROLE_DEFINITION,
@@ -354,7 +363,6 @@ def test_role_definitions_no_list_returned_are_read_by_id(tmp_path: Path) -> Non
         )
     (auth / "roleassignments.json").write_text(json.dumps(listing))
     # A custom role assignable only at the resource group: no subscription list returns it.
-    (auth / "roledefinitions").mkdir()
     (auth / "roledefinitions/c0ffee00-0000-4000-8000-000000000001.json").write_text(
         json.dumps(
             {
@@ -374,8 +382,9 @@ def test_role_definitions_no_list_returned_are_read_by_id(tmp_path: Path) -> Non
         )
     )
     collected, requests = scan(root)
-    got = [r for r in requests if "/roleDefinitions/" in r.path]
+    got = [r for r in requests if "/roleDefinitions/" in r.path and SUBS[4] in r.path]
     assert sorted(r.path.rsplit("/", 1)[-1] for r in got) == [
+        "acdd72a7-3385-48ef-bd42-f606fba81ae7",  # Reader, built in
         "c0ffee00-0000-4000-8000-000000000001",
         "dead0000-0000-4000-8000-000000000001",
     ]
@@ -386,3 +395,30 @@ def test_role_definitions_no_list_returned_are_read_by_id(tmp_path: Path) -> Non
     gone = collected.inventory.get(authz.ROLE_DEFINITIONS + "dead0000-0000-4000-8000-000000000001")
     assert gone is not None and isinstance(gone.placeholder, Absent)
     assert not [e for e in collected.inventory.errors if e.account == SUBS[4]]
+
+
+def test_a_role_definition_that_cannot_be_read_is_an_error_for_that_role() -> None:
+    def forbid(request: Any) -> Any:
+        if request.path.endswith("/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635"):
+            return 403, {"error": {"code": "AuthorizationFailed", "message": "no roles"}}
+        return None
+
+    collected, _ = scan(overrides=[forbid])
+    owner = collected.inventory.get(OWNER)
+    assert owner is not None and owner.placeholder is None
+    for attr in ("role_name", "role_type", "permissions", "assignable_scopes"):
+        value = owner.attrs[attr]
+        assert isinstance(value, Unknowable) and value.error and "FORBIDDEN" in value.reason
+    # Listed once in errors, naming the role it was about; no type is an error for it.
+    (error,) = [
+        e for e in collected.inventory.errors if e.operation.endswith("roleDefinitions.get")
+    ]
+    assert (error.account, error.code, error.resource_types) == (SUB1, "FORBIDDEN", ())
+    assert error.resource_id is not None and error.resource_id.endswith(
+        "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+    )
+    # The other roles in use are read all the same.
+    reader = collected.inventory.get(
+        authz.ROLE_DEFINITIONS + "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+    )
+    assert reader is not None and reader.attrs["role_name"] == "Reader"

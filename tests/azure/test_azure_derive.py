@@ -158,6 +158,21 @@ def test_a_destination_outside_the_scan_still_counts_as_a_destination() -> None:
     assert attr(inv, f"/subscriptions/{S2}", "activity_log_categories") == ["Administrative"]
 
 
+def test_a_destination_known_only_after_apply_leaves_only_its_own_categories_unknown() -> None:
+    later = Unknowable("storage_account_id is known after apply")
+    inv = derived(
+        sub(S2, []),
+        res("azure.storage.account", ARCHIVE, S1, {}),
+        setting(
+            "known", f"/subscriptions/{S2}", S2, [log("Administrative")], storage_account_id=ARCHIVE
+        ),
+        setting("planned", f"/subscriptions/{S2}", S2, [log("Security")], storage_account_id=later),
+    )
+    found = attr(inv, f"/subscriptions/{S2}", "activity_log_categories")
+    assert found[0] == "Administrative" and isinstance(found[1], Unknowable)
+    assert "planned" in found[1].reason and "after apply" in found[1].reason
+
+
 def test_a_failed_listing_makes_the_categories_an_error() -> None:
     failed = CollectionError(
         "azure",
@@ -290,6 +305,27 @@ def test_a_data_role_on_the_account_and_a_pim_eligible_conditional_one() -> None
     )
     assert deleter["conditional"] is True and deleter["eligible"] is False
     assert rows["on-call"]["eligible"] is True and rows["on-call"]["scope_type"] == "resource_group"
+
+
+def test_assignments_below_a_store_reach_what_they_can_do_there() -> None:
+    container = ARCHIVE + "/blobservices/default/containers/insights-activity-logs"
+    other = ARCHIVE.replace("lwauditarchive", "appdata")
+    extra = (
+        assign("c1", "container-admin", BLOB_OWNER, container, S1),
+        assign("c2", "other-account", BLOB_OWNER, other, S1),
+        assign("c3", "rg-diag", JANITOR, f"/subscriptions/{S2}/resourcegroups/rg-prod", S2),
+    )
+    rows = _rows(_tamper_estate(*extra))
+    assert rows["container-admin"]["targets"] == [ARCHIVE]
+    # The test role's containers/* covers the container's immutability policy too.
+    assert rows["container-admin"]["actions"] == [
+        "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete",
+        "Microsoft.Storage/storageAccounts/blobServices/containers/delete",
+        "Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies/delete",
+        "Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies/write",
+    ]
+    # Another account, and diagnostic settings of a resource group, touch none of the logs.
+    assert "other-account" not in rows and "rg-diag" not in rows
 
 
 def test_a_role_definition_that_was_not_collected_makes_its_row_unknown() -> None:

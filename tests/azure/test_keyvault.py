@@ -46,3 +46,16 @@ def test_vault_attributes(props: dict[str, Any], expected: tuple[Any, ...]) -> N
 def test_a_malformed_flag_is_an_error() -> None:
     with pytest.raises(ValueError, match="boolean"):
         vault_attrs({"id": VAULT, "name": "kv", "properties": {"enableSoftDelete": "true"}})
+
+
+def test_the_golden_vaults_have_their_diagnostic_settings_read() -> None:
+    from scanner.providers.azure import keyvault
+    from tests.azure.stores_scan import golden
+
+    got, _ = golden()
+    vaults = {r.name: r for r in got.inventory.of_type(keyvault.VAULT)}
+    assert sorted(vaults) == ["kv-prod", "kv-prod-2"]
+    # Read by the diagnostics module for the type this module names.
+    assert keyvault.VAULT in keyvault.SERVICE.diagnostic_targets
+    assert all(v.attrs["diagnostic_settings_read"] is True for v in vaults.values())
+    assert [len(v.links["diagnostic_settings"].targets) for v in vaults.values()] == [1, 0]

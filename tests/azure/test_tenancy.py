@@ -45,19 +45,30 @@ def test_the_whole_tenant(fake: FakeArm) -> None:
     assert sorted(collected.facts.accounts) == sorted(SUB.values())
 
 
-def test_named_subscriptions_are_read_one_by_one(fake: FakeArm) -> None:
+def test_named_subscriptions_are_scanned_and_the_others_known(fake: FakeArm) -> None:
     collected = scan(fake, ScanRequest(subscriptions=(SUB[2],)))
     assert collected.facts.accounts == [SUB[2]]
-    assert not [r for r in fake.requests if r.path == "/subscriptions"]
-    assert next(r.path for r in fake.requests if r.path.startswith("/subscriptions/")) == (
+    # The list shows subscription 2, so it is not read again one by one.
+    assert [r.path for r in fake.requests if r.path.startswith("/subscriptions/")].count(
         f"/subscriptions/{SUB[2]}"
-    )
+    ) == 0
     assert by_id(collected, f"/subscriptions/{SUB[2]}").attrs["management_groups"] == [
         WORKLOADS,
         ROOT,
     ]
-    # Nothing of the other subscriptions is read.
-    assert not [r for r in fake.requests if SUB[1] in r.path or SUB[4] in r.path]
+    # The subscriptions the credential sees but the scan does not cover are known (a log
+    # store named in one is read by id) and get no listing of their own.
+    other = by_id(collected, f"/subscriptions/{SUB[4]}").attrs
+    assert (other["in_scan"], other["state"]) == (False, "Enabled")
+    assert not [r for r in fake.requests if r.path.startswith(f"/subscriptions/{SUB[4]}/")]
+    assert not [
+        r
+        for r in fake.requests
+        if r.path.lower()
+        == f"/subscriptions/{SUB[1]}/providers/microsoft.insights/diagnosticsettings"
+    ]
+    # Nothing of them is in the limits: they were not asked for.
+    assert not [limit for limit in collected.facts.limits if SUB[4] in limit]
 
 
 @pytest.mark.parametrize(
@@ -90,7 +101,15 @@ def test_a_named_subscription_that_cannot_be_read_is_never_dropped(
 def test_a_management_group_scans_what_lies_below_it(fake: FakeArm) -> None:
     collected = scan(fake, ScanRequest(management_group="mg-workloads"))
     assert sorted(collected.facts.accounts) == [SUB[2], SUB[3], SUB[4]]
-    assert not [r for r in fake.requests if SUB[1] in r.path]
+    assert by_id(collected, f"/subscriptions/{SUB[1]}").attrs["in_scan"] is False
+    # Subscription 1 is outside: none of its own listings run; only the log stores that
+    # subscription 2's setting names are read by id (with the locks that apply to them).
+    listed = [
+        r.path.lower() for r in fake.requests if r.path.startswith(f"/subscriptions/{SUB[1]}/")
+    ]
+    locks = f"/subscriptions/{SUB[1]}/providers/microsoft.authorization/locks"
+    assert listed
+    assert [p for p in listed if "/resourcegroups/rg-audit/" not in p and p != locks] == []
     assert by_id(collected, f"/subscriptions/{SUB[4]}").attrs["management_groups"] == [
         WORKLOADS,
         ROOT,
@@ -153,3 +172,60 @@ def test_the_fake_checks_the_api_version(fake: FakeArm) -> None:
     wrong = fake.answer(Seen("GET", "/subscriptions", {"api-version": "2016-06-01"}, None))
     assert wrong[0] == 400 and wrong[1]["error"]["code"] == "InvalidApiVersionParameter"
     assert fake.answer(Seen("GET", "/subscriptions", {"api-version": "2022-12-01"}, None))[0] == 200
+
+
+def _jwt(claims: dict[str, str]) -> str:
+    import base64
+
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    return f"eyJhbGciOiJub25lIn0.{body}.sig"
+
+
+@pytest.mark.parametrize(
+    ("token", "who"),
+    [
+        (_jwt({"upn": "scanner@example.org", "appid": "a"}), "scanner@example.org"),
+        (
+            _jwt({"appid": "44444444-0000-0000-0000-000000000004"}),
+            "application 44444444-0000-0000-0000-000000000004",
+        ),
+        (_jwt({"oid": "x"}), None),
+        ("logward-local-fake", None),
+    ],
+)
+def test_the_caller_is_who_the_token_names(fake: FakeArm, token: str, who: str | None) -> None:
+    from scanner.evidence import EvidenceStore
+    from scanner.providers.azure.adapter import LiveSource
+    from scanner.providers.azure.clients import StaticToken
+    from scanner.source import silent
+
+    source = LiveSource(
+        StaticToken(token),
+        ScanRequest(subscriptions=(SUB[1],)),
+        EvidenceStore(),
+        fake.base,
+        fake.ca_file,
+    )
+    assert source.collect(silent).facts.caller == who
+
+
+class _NoCredential:
+    """What DefaultAzureCredential does where no source has a token."""
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.core.exceptions import ClientAuthenticationError
+
+        raise ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token")
+
+
+def test_no_token_at_all_stops_the_scan(fake: FakeArm) -> None:
+    from scanner.errors import RunError
+    from scanner.evidence import EvidenceStore
+    from scanner.providers.azure.adapter import LiveSource
+    from scanner.source import silent
+
+    source = LiveSource(_NoCredential(), ScanRequest(), EvidenceStore(), fake.base, fake.ca_file)
+    with pytest.raises(RunError, match=r"no Azure credentials: .*failed to retrieve a token"):
+        source.collect(silent)
+    # The bearer policy asks for the token before anything is sent.
+    assert fake.requests == []

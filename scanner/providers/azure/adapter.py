@@ -75,7 +75,7 @@ class LiveSource:
     def collect(self, progress: Progress, deadline: Deadline | None = None) -> Collected:
         """Enumerate, collect and link; what `deadline` cuts short is an error."""
         from scanner.providers.azure.api import ArmApi
-        from scanner.providers.azure.clients import Clients
+        from scanner.providers.azure.clients import Clients, caller_of
         from scanner.providers.azure.collect import scan
 
         started = now_iso()
@@ -90,7 +90,7 @@ class LiveSource:
             ScanFacts(
                 accounts=[s.account for s in found.tenancy.scanned()],
                 regions=found.regions,
-                caller=self.caller,
+                caller=self.caller or caller_of(self.credential, clients.scope),
                 api_calls=len(api.operations),
                 limits=[*LIVE_LIMITS, *found.notes],
                 started_at=started,

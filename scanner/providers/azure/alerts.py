@@ -23,7 +23,7 @@ from typing import Any
 from scanner.model import EvidenceRef, Resource
 from scanner.providers.azure.api import ArmApi, ArmError
 from scanner.providers.azure.declare import Found, Lister, Op, Service, Subscription, Tenancy
-from scanner.providers.azure.listed import listed, not_registered
+from scanner.providers.azure.listed import listed, not_registered, values
 from scanner.providers.azure.names import canonical, region
 
 ALERT = "azure.monitor.activity_log_alert"
@@ -189,7 +189,7 @@ def alerts(
     subscription: str, page: dict[str, Any], evidence: tuple[EvidenceRef, ...] = ()
 ) -> list[Resource]:
     """The activity log alerts of one list page."""
-    return [_resource(ALERT, subscription, r, alert_attrs(r), evidence) for r in _value(page)]
+    return [_resource(ALERT, subscription, r, alert_attrs(r), evidence) for r in values(page)]
 
 
 def action_groups(
@@ -198,16 +198,8 @@ def action_groups(
     """The action groups of one list page."""
     return [
         _resource(ACTION_GROUP, subscription, r, action_group_attrs(r), evidence)
-        for r in _value(page)
+        for r in values(page)
     ]
-
-
-def _value(page: dict[str, Any]) -> list[dict[str, Any]]:
-    """The `value` list of an ARM list page (absent: empty); any other shape is malformed."""
-    found = page.get("value", [])
-    if not isinstance(found, list) or not all(isinstance(i, dict) for i in found):
-        raise ValueError("value: expected a list of objects")
-    return found
 
 
 def _alerts(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Found:

@@ -25,8 +25,9 @@ op needs), NOT_FOUND (404), NOT_REGISTERED (MissingSubscriptionRegistration: the
 provider is not registered, so the subscription has none of its resources; collectors make
 it an empty list plus a note), THROTTLED (429 past the retries), UNAVAILABLE (5xx or a
 connection failure past the retries), INVALID_REQUEST (any other 4xx), AUTH_FAILED (no token
-could be had), MALFORMED_RESPONSE, DEADLINE (--max-duration). The gateway keeps each in
-`failures`, so the scan lists every failed call in `errors`.
+could be had), MALFORMED_RESPONSE, RunDeadlineExceeded (--max-duration; the code AWS and
+GCP use). The gateway keeps each in `failures`, so the scan lists every failed call in
+`errors`.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ CODES = (
     "INVALID_REQUEST",
     "AUTH_FAILED",
     "MALFORMED_RESPONSE",
-    "DEADLINE",
+    "RunDeadlineExceeded",
 )
 # ARM error codes of an unregistered resource provider ("Resolve errors for resource
 # provider registration",
@@ -253,7 +254,7 @@ class ArmApi:
             raise AssertionError(f"{op.name} is declared by no module")
         deadline = self.deadline
         if deadline is not None and deadline.passed():
-            raise self._failed("DEADLINE", None, deadline.reason, call)
+            raise self._failed("RunDeadlineExceeded", None, deadline.reason, call)
         with self._lock:
             self.operations.append((op.name, call.account))
         request = HttpRequest(op.method, url, params=dict(query) or None)
@@ -290,7 +291,7 @@ class ArmApi:
         except ax.ClientAuthenticationError as exc:
             raise self._failed("AUTH_FAILED", None, str(exc), call) from exc
         except (ax.ServiceRequestTimeoutError, ax.ServiceResponseTimeoutError) as exc:
-            code = "DEADLINE" if self._past() else "UNAVAILABLE"
+            code = "RunDeadlineExceeded" if self._past() else "UNAVAILABLE"
             raise self._failed(code, None, f"retries ran out of time: {exc}", call) from exc
         except (ax.ServiceRequestError, ax.ServiceResponseError) as exc:
             message = f"{type(exc).__name__}: {exc}"

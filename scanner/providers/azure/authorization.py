@@ -2,20 +2,30 @@
 assignments and PIM-eligible assignments of every scanned subscription.
 
 One call per subscription and kind (pages followed through `nextLink`):
-- `roleAssignments` list for the subscription without a filter returns the assignments "at,
-  above, and below the specified scope" (learn.microsoft.com/azure/role-based-access-control/
-  role-assignments-list-rest, the filter table: "(no filter)"), so the assignments at the
-  management groups above it and at the root `/` are in the subscription's own list: no
-  management-group call is needed to see an Owner granted at `mg-platform`. They come back
-  from every subscription below that group and are one resource each (canonical id).
-- `roleDefinitions` list at the subscription returns the built-in and custom roles "applicable
-  at scope and above" (rest/api/authorization/role-definitions/list). A definition's name is
-  a GUID unique in the tenant, but ARM prefixes its id with the scope it was read at, so the
-  resource id is the tenant-wide `/providers/microsoft.authorization/roledefinitions/<guid>`
-  (DECISIONS.md) and the lists of all subscriptions deduplicate into one set. A role only
-  assignable below the subscription (a resource group's custom role) is not in that list:
-  `roleDefinitions` get-by-id reads each one an assignment names and no list returned.
-- `denyAssignments` list (same at/above/below rule): reported beside the assignments.
+- `roleAssignments` list for the subscription, without a filter, returns the assignments at,
+  above and below it: the REST reference says `$filter=atScope()` narrows it to "all role
+  assignments at or above the scope" (rest/api/authorization/role-assignments/list-for-scope)
+  and the how-to that atScope() lists them "not including the role assignments at subscopes"
+  (azure/role-based-access-control/role-assignments-list-rest), so the unfiltered list holds
+  both. The assignments at the management groups above the subscription and at the root `/`
+  are therefore in the subscription's own list: no management-group call is needed to see an
+  Owner granted at `mg-platform`. They come back from every subscription below that group and
+  are one resource each (canonical id). Deny assignments follow the same rule (the how-to's
+  filter table for them: "(no filter) Lists all deny assignments at, above, and below the
+  specified scope").
+- `roleDefinitions` list at the subscription with `$filter=type eq 'CustomRole'` returns the
+  custom roles "applicable at scope and above" (rest/api/authorization/role-definitions/list;
+  the type filter: azure/role-based-access-control/custom-roles-rest, "List all custom role
+  definitions"): the roles that differ between tenants and subscriptions. The ~600 built-in
+  roles are the same everywhere, so they are not listed again in every subscription (a
+  tenant of 300 subscriptions would hold 180,000 copies): `roleDefinitions` get-by-id reads,
+  once per scan, each role an assignment or eligibility names that no list returned (the
+  built-in roles in use, and custom roles only assignable below the subscription), in a
+  subscription whose list returned that assignment. A definition's name is a GUID unique in
+  the tenant, but ARM prefixes its id with the scope it was read at, so the resource id is
+  the tenant-wide `/providers/microsoft.authorization/roledefinitions/<guid>` (DECISIONS.md)
+  and every subscription's answers deduplicate into one set.
+- `denyAssignments` list: reported beside the assignments.
 - `roleEligibilityScheduleInstances` list at the subscription (PIM, api-version 2020-10-01,
   rest/api/authorization/role-eligibility-schedule-instances/list-for-scope): eligible
   assignments a principal can activate. Reading them needs Microsoft Entra ID P2 / PIM and
@@ -44,7 +54,6 @@ from scanner.providers.azure.declare import (
     Tenancy,
 )
 from scanner.providers.azure.listed import listed, not_registered
-from scanner.providers.azure.names import subscription_of
 from scanner.providers.azure.rbac import (
     DENY_ASSIGNMENT,
     ROLE_ASSIGNMENT,
@@ -77,6 +86,7 @@ LIST_DEFINITIONS = Op(
     "/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions",
     AUTH_VERSION,
     "Microsoft.Authorization/roleDefinitions/read",
+    query=(("$filter", "type eq 'CustomRole'"),),
 )
 GET_DEFINITION = Op(
     "authorization",
@@ -100,6 +110,9 @@ LIST_ELIGIBILITY = Op(
     "2020-10-01",
     "Microsoft.Authorization/roleEligibilityScheduleInstances/read",
 )
+# What the assignment and eligibility listers stage: (listing subscription, role definition
+# id) of every role they name, for the get-by-id of those no list returned.
+STAGED_ROLES = "role_definition_refs"
 # The subscription attributes saying whether PIM eligibility was read, and why not.
 ELIGIBILITY_READ = "role_eligibility_read"
 ELIGIBILITY_LIMIT = "role_eligibility_limit"
@@ -112,7 +125,11 @@ def _assignments(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Fou
         found = listed(api, LIST_ASSIGNMENTS, sub.account, build, subscription=sub.subscription_id)
     except ArmError as exc:
         return not_registered(exc, sub, "role assignments")
-    return Found(resources=found)
+    return Found(resources=found, staged={STAGED_ROLES: _refs(sub, found)})
+
+
+def _refs(sub: Subscription, found: list[Any]) -> list[tuple[str, str]]:
+    return sorted({(sub.account, str(r.attrs["role_definition_id"])) for r in found})
 
 
 def _definitions(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Found:
@@ -151,22 +168,23 @@ def _eligibility(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Fou
         return Found(
             attrs={sub.id: {ELIGIBILITY_READ: False, ELIGIBILITY_LIMIT: limit}}, notes=[limit]
         )
-    return Found(resources=found, attrs={sub.id: {ELIGIBILITY_READ: True, ELIGIBILITY_LIMIT: None}})
+    return Found(
+        resources=found,
+        attrs={sub.id: {ELIGIBILITY_READ: True, ELIGIBILITY_LIMIT: None}},
+        staged={STAGED_ROLES: _refs(sub, found)},
+    )
 
 
 def _missing(found: Collected) -> Iterable[tuple[str, str, Any]]:
-    """The role definitions an assignment or eligibility in a subscription names that no
-    list returned (a custom role only assignable below the subscription), once each; none
-    where that subscription's definitions could not be listed (that failure says it)."""
+    """The role definitions an assignment or eligibility names that no list returned (the
+    built-in roles in use; custom roles only assignable below a subscription), once each,
+    read in the first subscription (by id) whose lists named it and whose definitions list
+    answered (where it failed, that failure already makes its roles an error)."""
     listed_ids = {r.id for r in found.of_type(ROLE_DEFINITION)}
     failed = {e.account for e in found.errors if ROLE_DEFINITION in e.resource_types}
     wanted: dict[str, str] = {}
-    for rtype in (ROLE_ASSIGNMENT, ROLE_ELIGIBILITY):
-        for r in found.of_type(rtype):
-            key = str(r.attrs["role_definition_id"])
-            sub = subscription_of(str(r.attrs["scope"]))
-            if key in listed_ids or sub is None or sub in failed:
-                continue
+    for sub, key in sorted(found.staged.get(STAGED_ROLES, [])):
+        if key not in listed_ids and sub not in failed:
             wanted.setdefault(key, sub)
     for key, sub in sorted(wanted.items()):
         yield f"role definition {key}", sub, (sub, key)

@@ -89,6 +89,30 @@ class StaticToken:
         return AccessToken(self.token, int(time.time()) + 3600)
 
 
+def caller_of(cred: Any, scope: str = ARM_SCOPE) -> str | None:
+    """Who the token says the scan ran as (a user's `upn`, else an application's `appid`),
+    read from the claims of the ARM token the credential already holds (asked for after the
+    scan, so it comes from the credential's cache). None when the token is not a JWT or
+    names no one: the claims are read, not verified (the scan's calls were the check)."""
+    import base64
+    import json
+
+    try:
+        token = str(cred.get_token(scope).token)
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except Exception:  # no token now, or not a JWT: the caller is simply not known
+        return None
+    if not isinstance(claims, dict):
+        return None
+    for key in ("upn", "unique_name", "preferred_username"):
+        if isinstance(claims.get(key), str):
+            return str(claims[key])
+    if isinstance(claims.get("appid"), str):
+        return f"application {claims['appid']}"
+    return None
+
+
 def is_loopback(url: str) -> bool:
     """True for an https URL whose host is this machine (127.0.0.0/8, ::1, localhost)."""
     parts = urllib.parse.urlsplit(url)

@@ -47,16 +47,19 @@ def setting_categories(inventory: Inventory) -> Updates:
     }
 
 
-def _alive(inventory: Inventory, setting: Resource, names: tuple[str, ...]) -> bool:
+def _alive(inventory: Inventory, setting: Resource, names: tuple[str, ...]) -> bool | Unknowable:
     """Whether a destination named on these links exists (or may: a placeholder outside the
-    scan counts; one looked for and absent does not)."""
+    scan counts; one looked for and absent does not); unknowable when a link could not be
+    resolved (a plan's id known only after apply) and nothing else decides."""
+    unresolved: Unknowable | None = None
     for name in names:
-        link = setting.links.get(name)
-        for rid in link.targets if link else ():
+        link = setting.links.get(name, Link())
+        unresolved = unresolved or link.unresolved
+        for rid in link.targets:
             found = inventory.get(rid)
             if found is None or not isinstance(found.placeholder, Absent):
                 return True
-    return False
+    return unresolved if unresolved is not None else False
 
 
 def delivers(inventory: Inventory, setting: Resource, retained: bool) -> bool | Unknowable:
@@ -67,12 +70,16 @@ def delivers(inventory: Inventory, setting: Resource, retained: bool) -> bool | 
         return has
     if has is not True:
         return False
-    if _alive(inventory, setting, ("storage_account_id", "workspace_id")):
-        return True
-    streams = (
+    alive = _alive(inventory, setting, ("storage_account_id", "workspace_id"))
+    if alive is True or retained:
+        return alive
+    streams = [
         setting.attrs.get(a) for a in ("event_hub_authorization_rule_id", "marketplace_partner_id")
-    )
-    return not retained and any(v is not None for v in streams)
+    ]
+    if any(v is not None and not isinstance(v, Unknowable) for v in streams):
+        return True
+    unknown = next((v for v in streams if isinstance(v, Unknowable)), None)
+    return unknown or alive
 
 
 def _from_settings(inventory: Inventory, owner: Resource, retained: bool) -> list[Any] | Unknowable:
@@ -90,7 +97,15 @@ def _from_settings(inventory: Inventory, owner: Resource, retained: bool) -> lis
         found = setting.attrs.get("effective_categories")
         if found is None:
             found = categories.effective(setting.attrs, setting.name)
-        lists.append(sends if isinstance(sends, Unknowable) else found)
+        if isinstance(sends, Unknowable):
+            # What it would send may still be covered by another setting: an element, so a
+            # required category only it could carry is unknown, not the whole list.
+            found = [
+                Unknowable(
+                    f"whether {setting.kind} {setting.name} delivers cannot be told: {sends.reason}"
+                )
+            ]
+        lists.append(found)
     return categories.union(lists)
 
 
@@ -143,6 +158,7 @@ def tamper_principals(inventory: Inventory) -> Updates:
     if not (inventory.of_type(DEFINITION) or inventory.any_errors((ASSIGNMENT, DEFINITION))):
         return {}
     roles = tamper.Roles(inventory)
+    grants = tamper.Grants(inventory)
     inside = scanned(inventory)
     out: Updates = {}
     for sub in inventory.of_type(SUBSCRIPTION):
@@ -153,14 +169,14 @@ def tamper_principals(inventory: Inventory) -> Updates:
         rows: list[Any] | Unknowable = (
             problem
             if problem is not None
-            else tamper.unique([*tamper.rows(inventory, targets, roles), *problems])
+            else tamper.unique([*tamper.rows(grants, targets, roles), *problems])
         )
         before = sub.attrs.get("limits")
         kept = list(before) if isinstance(before, list) else []
         found = tamper.limits(inventory, {t.subscription for t in targets})
         out[sub.id] = {
             "tamper_principals": rows,
-            "deny_assignments": tamper.denials(inventory, targets),
+            "deny_assignments": tamper.denials(grants, targets),
             "limits": [*kept, *(x for x in found if x not in kept)],
         }
     return out

@@ -63,7 +63,8 @@ def _list(api: ArmApi, tenancy: Tenancy, subscription: Subscription | None) -> F
         if exc.code != "NOT_REGISTERED":
             raise
         exc.reported = True
-        return Found(notes=[f"key vaults of subscription {sub}: none ({exc.message})"])
+        note = f"key vaults of subscription {sub}: none (provider not registered: {exc.message})"
+        return Found(notes=[note])
     found = Found()
     for raw, ref in zip(listing, listing.item_refs, strict=True):
         attrs = api.shaped(LIST, sub, f"/subscriptions/{sub}", partial(vault_attrs, raw))

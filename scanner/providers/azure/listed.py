@@ -23,6 +23,14 @@ from scanner.providers.azure.declare import Found, Op, Subscription
 Build = Callable[[dict[str, Any], tuple[EvidenceRef, ...]], list[Resource]]
 
 
+def values(page: dict[str, Any]) -> list[dict[str, Any]]:
+    """The `value` list of an ARM list page (absent: empty); any other shape is malformed."""
+    found = page.get("value", [])
+    if not isinstance(found, list) or not all(isinstance(i, dict) for i in found):
+        raise ValueError("value: expected a list of objects")
+    return found
+
+
 def listed(api: ArmApi, op: Op, account: str, build: Build, **params: str) -> list[Resource]:
     """Every page of `op` (nextLink followed by the gateway), normalized by `build`."""
     target = op.path.format(**params)

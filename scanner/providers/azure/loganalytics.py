@@ -2,8 +2,9 @@
 every workspace a diagnostic setting sends to: the activity-log and Entra ID tables keep their
 own retention, which may override the workspace default, so retention is judged per table.
 
-Stage 1 lists the workspaces (`workspaces.list`). Stage 2 takes every `workspace_id` a
-diagnostic setting names (subscription, Entra ID and resource settings alike, followed by id):
+Stage 1 lists the workspaces (`workspaces.list`). Stage 3, after the resource-level
+diagnostic settings of stage 2, takes every `workspace_id` a diagnostic setting names
+(subscription, Entra ID and resource settings alike, followed by id):
 - a workspace stage 1 collected: its tables (`tables.listByWorkspace`, one call), kept to
   `LOG_TABLES`;
 - one of a subscription the credential sees but the scan does not cover: read by id
@@ -109,7 +110,8 @@ def _list(api: ArmApi, tenancy: Tenancy, subscription: Subscription | None) -> F
         if exc.code != "NOT_REGISTERED":
             raise
         exc.reported = True
-        note = f"Log Analytics workspaces of subscription {sub}: none ({exc.message})"
+        what = f"Log Analytics workspaces of subscription {sub}"
+        note = f"{what}: none (provider not registered: {exc.message})"
         return Found(notes=[note])
     found = Found()
     for raw, ref in zip(listing, listing.item_refs, strict=True):
@@ -150,7 +152,7 @@ def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:
             yield f"workspace {have.name} tables", sub, item
         elif known is not None and not known.in_scan and _readable(known):
             yield f"workspace {rid}", sub, ("get", rid, rid, "global", None)
-        elif known is not None and _listed(found, sub):
+        elif known is not None and known.in_scan and _listed(found, sub):
             yield f"workspace {rid}", sub, ("absent", rid, rid, "global", None)
 
 
@@ -169,6 +171,10 @@ def _tables(api: ArmApi, tenancy: Tenancy, item: tuple[str, str, str, str, Any])
             page = api.get(GET, id=rid)
             attrs = api.shaped(GET, subscription_of(rid) or "", rid, lambda: workspace_attrs(page))
         except ArmError as exc:
+            if exc.code == "NOT_FOUND" and "SubscriptionNotFound" in exc.message:
+                # The subscription itself is not there: the linker's unknown.
+                exc.reported = True
+                return Found()
             if exc.code == "NOT_FOUND":
                 exc.reported = True
                 why = Absent(
@@ -229,13 +235,15 @@ def _read_tables(
     ], []
 
 
+# Stage 3: after the resource-level diagnostic settings (stage 2), which name stores too
+# (a key vault's AuditEvent to an account or workspace).
 SERVICE = Service(
     name="loganalytics",
     listers=(Lister("log analytics workspaces", "subscription", (WORKSPACE,), (LIST,), _list),),
     detailers=(
         Detailer(
             "log analytics workspaces diagnostic settings send to",
-            2,
+            3,
             (TABLE,),
             (GET, TABLES, mlocks.LIST),
             _select,

@@ -23,7 +23,7 @@ from typing import Any
 from scanner.model import CollectionError, EvidenceRef, Resource
 from scanner.providers.azure.api import ArmApi, ArmError
 from scanner.providers.azure.declare import Found, Lister, Op, Service, Subscription, Tenancy
-from scanner.providers.azure.listed import listed, not_registered, unregistered
+from scanner.providers.azure.listed import listed, not_registered, unregistered, values
 from scanner.providers.azure.names import canonical, provider_type_of, region
 
 WATCHER = "azure.network.watcher"
@@ -131,8 +131,8 @@ def watcher_attrs(raw: dict[str, Any]) -> dict[str, Any]:
 
 def flow_log_attrs(raw: dict[str, Any], watcher: str) -> dict[str, Any]:
     """The contract attributes of one FlowLog (REST JSON) of the watcher `watcher` (canonical
-    id). Retention and traffic analytics are as returned, never defaulted: `days` 0 means
-    "retain forever" only while retention is enabled, which the policy must see."""
+    id). Retention and traffic analytics are as returned, never defaulted (`days` 0 with
+    retention enabled is "keep forever" for CIS 8.8; a policy must see both fields)."""
     props = raw["properties"]
     retention = props.get("retentionPolicy") or {}
     analytics = (props.get("flowAnalyticsConfiguration") or {}).get(
@@ -228,7 +228,7 @@ def watchers(
     subscription: str, page: dict[str, Any], evidence: tuple[EvidenceRef, ...] = ()
 ) -> list[Resource]:
     """The network watchers of one list page."""
-    return [_resource(WATCHER, subscription, r, watcher_attrs(r), evidence) for r in value(page)]
+    return [_resource(WATCHER, subscription, r, watcher_attrs(r), evidence) for r in values(page)]
 
 
 def flow_logs(
@@ -237,7 +237,7 @@ def flow_logs(
     """The flow logs of one list page of the watcher `watcher` (canonical id)."""
     return [
         _resource(FLOW_LOG, subscription, r, flow_log_attrs(r, watcher), evidence)
-        for r in value(page)
+        for r in values(page)
     ]
 
 
@@ -245,14 +245,14 @@ def vnets(
     subscription: str, page: dict[str, Any], evidence: tuple[EvidenceRef, ...] = ()
 ) -> list[Resource]:
     """The virtual networks of one list page."""
-    return [_resource(VNET, subscription, r, vnet_attrs(r), evidence) for r in value(page)]
+    return [_resource(VNET, subscription, r, vnet_attrs(r), evidence) for r in values(page)]
 
 
 def nsgs(
     subscription: str, page: dict[str, Any], evidence: tuple[EvidenceRef, ...] = ()
 ) -> list[Resource]:
     """The network security groups of one list page."""
-    return [_resource(NSG, subscription, r, nsg_attrs(r), evidence) for r in value(page)]
+    return [_resource(NSG, subscription, r, nsg_attrs(r), evidence) for r in values(page)]
 
 
 def regions_in_use(found: list[Resource]) -> list[str]:
@@ -270,14 +270,6 @@ def watcher_regions(found: list[Resource]) -> list[str]:
             if r.type == WATCHER and r.attrs.get("provisioning_state") == SUCCEEDED
         }
     )
-
-
-def value(page: dict[str, Any]) -> list[dict[str, Any]]:
-    """The `value` list of an ARM list page (absent: empty); any other shape is malformed."""
-    found = page.get("value", [])
-    if not isinstance(found, list) or not all(isinstance(i, dict) for i in found):
-        raise ValueError("value: expected a list of objects")
-    return found
 
 
 def _flow_logs(api: ArmApi, sub: Subscription, watcher: Resource) -> Found:

@@ -7,6 +7,8 @@
   name (category Administrative: ``Microsoft.Network/networkSecurityGroups/write``) or a
   bare activity log category (``ServiceHealth``). ``analysis/alert_match.py`` holds the
   semantics. A failure names the closest alert and why it does not count.
+* ``includes_all`` (az-policies): a list of diagnostic categories holds every required one
+  (``analysis/categories.py``).
 
 * ``after_scan_time``: the attribute is an ISO 8601 time later than the scan time (operand
   true), or not (false): a retirement date such as NSG flow logs' 2027-09-30 still ahead.
@@ -70,6 +72,7 @@ def _flag(operand: Any) -> str | None:
 
 
 OPERATORS: Mapping[str, Operator] = {
+    **CATEGORY_OPERATORS,
     "has_activity_log_alert": Operator(
         "has_activity_log_alert", _has_alert, _expect, _problem, _explain
     ),

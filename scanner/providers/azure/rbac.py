@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.model import EvidenceRef, Resource
+from scanner.providers.azure.listed import values
 from scanner.providers.azure.names import canonical
 
 ROLE_ASSIGNMENT = "azure.authorization.role_assignment"
@@ -203,7 +204,7 @@ def assignments(
 ) -> list[Resource]:
     """The role assignments of one list page."""
     found = []
-    for raw in value(page):
+    for raw in values(page):
         attrs = assignment_attrs(raw)
         account = scope_account(attrs["scope"], subscription, tenant_id)
         found.append(resource_of(ROLE_ASSIGNMENT, account, attrs, evidence, attrs["name"]))
@@ -215,7 +216,7 @@ def definitions(
 ) -> list[Resource]:
     """The role definitions of one list (or get) page, by tenant-wide id."""
     found = []
-    for raw in value(page):
+    for raw in values(page):
         found.append(definition(subscription, raw, evidence))
     return found
 
@@ -238,7 +239,7 @@ def denies(
 ) -> list[Resource]:
     """The deny assignments of one list page."""
     found = []
-    for raw in value(page):
+    for raw in values(page):
         attrs = deny_attrs(raw)
         account = scope_account(attrs["scope"], subscription, tenant_id)
         name = str(attrs["deny_assignment_name"] or attrs["name"])
@@ -254,16 +255,8 @@ def eligibilities(
 ) -> list[Resource]:
     """The PIM eligibility schedule instances of one list page."""
     found = []
-    for raw in value(page):
+    for raw in values(page):
         attrs = eligibility_attrs(raw)
         account = scope_account(attrs["scope"], subscription, tenant_id)
         found.append(resource_of(ROLE_ELIGIBILITY, account, attrs, evidence, attrs["name"]))
-    return found
-
-
-def value(page: dict[str, Any]) -> list[dict[str, Any]]:
-    """The `value` list of an ARM list page (absent: empty); any other shape is malformed."""
-    found = page.get("value", [])
-    if not isinstance(found, list) or not all(isinstance(i, dict) for i in found):
-        raise ValueError("value: expected a list of objects")
     return found

@@ -3,8 +3,9 @@ settings write to: their blob containers with immutability and legal hold, their
 delete, and, for an account in a subscription outside the scan, the account itself read by id.
 
 Stage 1 lists the accounts (`storageAccounts.list`, one call and its pages per subscription).
-Stage 2 takes every `storage_account_id` a diagnostic setting names (followed by id across
-subscriptions, never matched by name):
+Stage 3, after the resource-level diagnostic settings of stage 2, takes every
+`storage_account_id` a diagnostic setting names (followed by id across subscriptions, never
+matched by name):
 - an account stage 1 collected: its containers (`blobContainers.list`) and blob service
   properties are read, and set on it (`containers_read`, `blob_soft_delete_days`);
 - an account of a subscription the credential sees but the scan does not cover: read by id
@@ -196,7 +197,7 @@ def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:
             )
         elif known is not None and not known.in_scan and _readable(known):
             yield f"storage account {rid}", sub, ("get", rid, rid, "global")
-        elif known is not None and _listed(found, sub):
+        elif known is not None and known.in_scan and _listed(found, sub):
             yield f"storage account {rid}", sub, ("absent", rid, rid, "global")
 
 
@@ -221,6 +222,12 @@ def _log_account(api: ArmApi, tenancy: Tenancy, item: tuple[str, str, str, str])
     return found
 
 
+def _gone_subscription(exc: ArmError) -> bool:
+    """A 404 that says the subscription, not the resource, is missing (SubscriptionNotFound):
+    nothing can be said of the resource."""
+    return "SubscriptionNotFound" in exc.message
+
+
 def _foreign(api: ArmApi, rid: str) -> Found:
     """An account of a subscription outside the scan, read by id, with its locks."""
     name = rid.rsplit("/", 1)[-1]
@@ -228,6 +235,10 @@ def _foreign(api: ArmApi, rid: str) -> Found:
         page = api.get(GET, id=rid)
         attrs = api.shaped(GET, subscription_of(rid) or "", rid, lambda: shapes.account_attrs(page))
     except ArmError as exc:
+        if exc.code == "NOT_FOUND" and _gone_subscription(exc):
+            # The subscription itself is not there for this credential: the linker's unknown.
+            exc.reported = True
+            return Found()
         if exc.code == "NOT_FOUND":
             exc.reported = True
             why = Absent(f"storage account {rid} does not exist ({GET.name} answered 404)")
@@ -293,23 +304,26 @@ def _container(
     where: str,
     refs: tuple[EvidenceRef, ...],
 ) -> Resource:
-    """One container; a log container whose policy the list item cannot say is completed from
-    its immutabilityPolicies/default (a failure leaves the policy fields errors)."""
+    """One container. A container whose item says it has a policy but not its state and
+    period: a log container's is read from its immutabilityPolicies/default (a failure leaves
+    the policy fields errors); any other's is left unknown (no policy judges it, so no call)."""
     evidence = list(refs)
     props = raw.get("properties") or {}
-    if (
-        attrs["is_log_container"]
-        and attrs["has_immutability_policy"]
-        and not shapes.policy_is_complete(props.get("immutabilityPolicy"))
+    if attrs["has_immutability_policy"] and not shapes.policy_is_complete(
+        props.get("immutabilityPolicy")
     ):
         cid = str(raw["id"])
         sub = subscription_of(cid) or ""
-        try:
-            policy = api.get(POLICY, id=cid)
-            attrs.update(api.shaped(POLICY, sub, cid, lambda: shapes.policy_fields(policy)))
-            evidence.append(policy.ref)
-        except ArmError as exc:
-            attrs.update(dict.fromkeys(shapes.policy_fields(None), exc.unknowable()))
+        if not attrs["is_log_container"]:
+            why = Unknowable("the container list does not say; not read for a non-log container")
+            attrs.update(dict.fromkeys(shapes.policy_fields(None), why))
+        else:
+            try:
+                policy = api.get(POLICY, id=cid)
+                attrs.update(api.shaped(POLICY, sub, cid, lambda: shapes.policy_fields(policy)))
+                evidence.append(policy.ref)
+            except ArmError as exc:
+                attrs.update(dict.fromkeys(shapes.policy_fields(None), exc.unknowable()))
     return Resource(
         provider="azure",
         account=subscription_of(attrs["account"]) or "",
@@ -322,13 +336,15 @@ def _container(
     )
 
 
+# Stage 3: after the resource-level diagnostic settings (stage 2), which name stores too
+# (a key vault's AuditEvent to an account or workspace).
 SERVICE = Service(
     name="storage",
     listers=(Lister("storage accounts", "subscription", (ACCOUNT,), (LIST,), _list),),
     detailers=(
         Detailer(
             "storage accounts diagnostic settings write to",
-            2,
+            3,
             (CONTAINER,),
             (GET, CONTAINERS, POLICY, BLOB_SERVICE, mlocks.LIST),
             _select,

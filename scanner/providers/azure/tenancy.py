@@ -2,10 +2,13 @@
 before any other task.
 
 - every subscription the credential sees: `Subscriptions - List` (paged), whose items carry
-  `tenantId` and `state`;
-- `--subscriptions id1,id2`: `Subscriptions - Get` of each; a 403 keeps the subscription in
-  the scan with its attributes that error (its calls will answer for themselves), a 404
-  leaves it out; both are error findings naming it, never dropped;
+  `tenantId` and `state`; read for every scan, since the subscriptions it shows but the
+  scan does not cover are kept (`in_scan` false, no call of their own) so that a log store
+  a diagnostic setting names in one of them can be read by id;
+- `--subscriptions id1,id2`: those the list shows, and `Subscriptions - Get` of each it does
+  not; a 403 keeps the subscription in the scan with its attributes that error (its calls
+  will answer for themselves), a 404 leaves it out; both are error findings naming it,
+  never dropped;
 - `--management-group MG`: `Management Groups - Get Descendants` of MG (paged): the groups
   and subscriptions below it, at any depth; their states from the subscriptions list
   (`Get` of one the list does not show).
@@ -23,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from scanner.errors import RunError
 from scanner.model import CollectionError, EvidenceRef, Resource
 from scanner.providers.azure.api import ArmApi, ArmError
 from scanner.providers.azure.declare import (
@@ -129,6 +133,10 @@ def _visible(api: ArmApi, found: Enumeration) -> dict[str, Subscription] | None:
     try:
         listing = api.list(SUBSCRIPTIONS_LIST, account="tenant")
     except ArmError as exc:
+        if exc.code == "AUTH_FAILED":
+            # No token at all: every call would fail alike, so the scan cannot run (exit 3),
+            # rather than report every control as an error.
+            raise RunError(f"no Azure credentials: {exc.message}") from exc
         found.errors.append(_error(exc, SUBSCRIPTION_TYPES))
         return None
     subs: dict[str, Subscription] = {}
@@ -264,25 +272,36 @@ def _ancestors(tree: _Tree, rid: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _outside(
+    visible: Mapping[str, Subscription], chosen: Mapping[str, Subscription]
+) -> dict[str, Subscription]:
+    """The chosen subscriptions, then every other one the credential sees, not scanned: a
+    store a diagnostic setting names there is read by id (its subscription is known to the
+    credential), where one in a subscription it does not see stays unknown without a call."""
+    others = {sid: replace(sub, in_scan=False) for sid, sub in visible.items() if sid not in chosen}
+    return {**chosen, **others}
+
+
 def _scope(
     api: ArmApi, request: Request, found: Enumeration
 ) -> tuple[dict[str, Subscription], _Tree, str | None]:
-    if request.subscriptions:
-        subs = {sid: _named(api, sid, found) for sid in request.subscriptions}
-        tenant_id = _tenant_of(subs)
-        tenant_id = _tenant(api, tenant_id, found)
-        tree = _hierarchy(api, tenant_id, tenant_id, found) if tenant_id else _Tree()
-        return subs, tree, tenant_id
     visible = _visible(api, found) or {}
+    if request.subscriptions:
+        # The list answers for the named subscriptions it shows; only the others are read
+        # one by one (a 403 or 404 there names the subscription).
+        chosen = {sid: visible.get(sid) or _named(api, sid, found) for sid in request.subscriptions}
+        tenant_id = _tenant(api, _tenant_of(chosen) or _tenant_of(visible), found)
+        tree = _hierarchy(api, tenant_id, tenant_id, found) if tenant_id else _Tree()
+        return _outside(visible, chosen), tree, tenant_id
     tenant_id = _tenant(api, _tenant_of(visible), found)
     if request.management_group is None:
         tree = _hierarchy(api, tenant_id, tenant_id, found) if tenant_id else _Tree()
         return visible, tree, tenant_id
     tree = _hierarchy(api, request.management_group, tenant_id, found)
-    subs = {}
-    for sid in sorted(tree.subscriptions):
-        subs[sid] = visible.get(sid) or _named(api, sid, found)
-    return subs, tree, tenant_id
+    chosen = {
+        sid: visible.get(sid) or _named(api, sid, found) for sid in sorted(tree.subscriptions)
+    }
+    return _outside(visible, chosen), tree, tenant_id
 
 
 def enumerate_tenancy(api: ArmApi, request: Request) -> tuple[Tenancy, Enumeration]:
@@ -292,7 +311,7 @@ def enumerate_tenancy(api: ArmApi, request: Request) -> tuple[Tenancy, Enumerati
     final: dict[str, Subscription] = {}
     for sid, sub in subs.items():
         readable = sub.state is None or sub.state in READABLE_STATES
-        if not readable:
+        if sub.in_scan and not readable:
             name = f" ({sub.display_name})" if sub.display_name else ""
             found.notes.append(f"subscription {sid}{name} is {sub.state}: not scanned")
         final[sid] = replace(
@@ -301,7 +320,7 @@ def enumerate_tenancy(api: ArmApi, request: Request) -> tuple[Tenancy, Enumerati
             tenant_id=sub.tenant_id or tenant_id,
             management_groups=_ancestors(tree, f"/subscriptions/{sid}"),
         )
-    if not final:
+    if not any(sub.in_scan for sub in final.values()):
         found.notes.append("no subscription to scan: the credential sees none in scope")
     return Tenancy(tenant_id, final, dict(tree.groups)), found
 

@@ -21,6 +21,7 @@ conditional). Both are named in `limits`.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,7 @@ from scanner.providers.azure.links import (
     WORKSPACE,
     subscription_id,
 )
+from scanner.providers.azure.names import canonical, subscription_of
 
 GRANT = "Microsoft.Authorization/roleAssignments/write"
 UNLOCK = "Microsoft.Authorization/locks/delete"
@@ -56,6 +58,8 @@ STORAGE_OPS = (
     GRANT,
 )
 STORAGE_DATA_OPS = ("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete",)
+# From a container's scope: delete it, its immutability policy, its blobs, or grant that.
+STORAGE_CHILD_OPS = (*STORAGE_OPS[1:4], GRANT)
 WORKSPACE_OPS = (
     "Microsoft.OperationalInsights/workspaces/delete",
     "Microsoft.OperationalInsights/workspaces/write",
@@ -64,6 +68,8 @@ WORKSPACE_OPS = (
     UNLOCK,
     GRANT,
 )
+# From a table's scope: shorten that table's retention, or grant that.
+WORKSPACE_CHILD_OPS = ("Microsoft.OperationalInsights/workspaces/tables/write", GRANT)
 LIMITS = (
     "Role assignment conditions were not evaluated: a conditional assignment is listed, "
     "marked conditional.",
@@ -85,6 +91,16 @@ class Target:
     subscription: str
     ops: tuple[str, ...]
     data_ops: tuple[str, ...] = ()
+    # What an assignment at a scope below the target (a container of the account, a table of
+    # the workspace) can still do to the logs there.
+    child_ops: tuple[str, ...] = ()
+    child_data_ops: tuple[str, ...] = ()
+
+    def below(self) -> Target | None:
+        """The target as seen from a scope inside it (None: nothing tampers from there)."""
+        if not (self.child_ops or self.child_data_ops):
+            return None
+        return Target(self.id, self.subscription, self.child_ops, self.child_data_ops)
 
 
 class Roles:
@@ -107,21 +123,69 @@ class Roles:
         return found
 
 
-def _ancestors(inventory: Inventory, sub: str) -> Sequence[str]:
-    found = inventory.get(subscription_id(sub))
-    groups = found.attrs.get("management_groups") if found is not None else None
-    return [str(g) for g in groups] if isinstance(groups, list) else []
+class Grants:
+    """Role assignments, PIM eligibilities and deny assignments, indexed by the subscription
+    their scope lies in (None: the root or a management group), with each subscription's
+    ancestors read once: a subscription's analysis looks only at what can apply to it, so a
+    tenant of hundreds of subscriptions is not a product of every assignment and target."""
+
+    def __init__(self, inventory: Inventory) -> None:
+        self.inventory = inventory
+        self.by_sub: dict[str | None, list[tuple[Resource, bool]]] = defaultdict(list)
+        self.denies: dict[str | None, list[Resource]] = defaultdict(list)
+        self._ancestors: dict[str, Sequence[str]] = {}
+        for rtype, eligible in ((ASSIGNMENT, False), (ELIGIBILITY, True)):
+            for grant in inventory.of_type(rtype):
+                if grant.placeholder is None:
+                    self.by_sub[_scope_sub(grant)].append((grant, eligible))
+        for deny in inventory.of_type(DENY):
+            if deny.placeholder is None:
+                self.denies[_scope_sub(deny)].append(deny)
+
+    def near(self, targets: Sequence[Target]) -> list[tuple[Resource, bool]]:
+        """The assignments that may apply to one of `targets`."""
+        subs = [None, *dict.fromkeys(t.subscription for t in targets)]
+        return [g for sub in subs for g in self.by_sub.get(sub, [])]
+
+    def near_denies(self, targets: Sequence[Target]) -> list[Resource]:
+        """The deny assignments that may apply to one of `targets`."""
+        subs = [None, *dict.fromkeys(t.subscription for t in targets)]
+        return [d for sub in subs for d in self.denies.get(sub, [])]
+
+    def ancestors(self, sub: str) -> Sequence[str]:
+        """The management groups above a subscription, as collected ([] when unknown)."""
+        found = self._ancestors.get(sub)
+        if found is None:
+            res = self.inventory.get(subscription_id(sub))
+            groups = res.attrs.get("management_groups") if res is not None else None
+            found = [canonical(str(g)) for g in groups] if isinstance(groups, list) else []
+            self._ancestors[sub] = found
+        return found
 
 
-def _applies(assignment: Resource, target: Target, inventory: Inventory) -> bool:
+def _scope_sub(grant: Resource) -> str | None:
+    return subscription_of(str(grant.attrs.get("scope") or ""))
+
+
+def _reach(assignment: Resource, target: Target, grants: Grants) -> Target | None:
+    """The target with the operations an assignment can exercise on it: all of them from a
+    scope containing it, the child operations from a scope inside it, None otherwise."""
     scope = str(assignment.attrs.get("scope") or "")
-    inside = rbac.contains(scope, target.id, _ancestors(inventory, target.subscription))
-    if inside is True:
-        return True
+    if rbac.contains(scope, target.id, grants.ancestors(target.subscription)) is True:
+        return target
     # A management-group assignment that the target subscription's own listing returned is
     # inherited there, whatever the collected hierarchy says.
     listed_in = {assignment.account.lower(), *(a.lower() for a in assignment.also_accounts)}
-    return rbac.scope_type(scope) == "management_group" and target.subscription in listed_in
+    if rbac.scope_type(scope) == "management_group" and target.subscription in listed_in:
+        return target
+    if rbac.contains(target.id, scope, []) is True:
+        return target.below()
+    return None
+
+
+def _reached(assignment: Resource, targets: Sequence[Target], grants: Grants) -> list[Target]:
+    found = (_reach(assignment, t, grants) for t in targets)
+    return [t for t in found if t is not None]
 
 
 def _row(
@@ -166,31 +230,26 @@ def _row(
     }
 
 
-def rows(inventory: Inventory, targets: Sequence[Target], roles: Roles) -> list[Row]:
+def rows(grants: Grants, targets: Sequence[Target], roles: Roles) -> list[Row]:
     """One row per assignment (active or eligible) that grants a tamper operation on any of
-    `targets` at a scope containing it."""
+    `targets` at a scope containing it (or, for a store, inside it)."""
     found: list[Row] = []
-    for rtype, eligible in ((ASSIGNMENT, False), (ELIGIBILITY, True)):
-        for assignment in inventory.of_type(rtype):
-            if assignment.placeholder is not None:
-                continue
-            mine = [t for t in targets if _applies(assignment, t, inventory)]
-            row = _row(assignment, mine, roles, eligible) if mine else None
-            if row is not None:
-                found.append(row)
+    for assignment, eligible in grants.near(targets):
+        mine = _reached(assignment, targets, grants)
+        row = _row(assignment, mine, roles, eligible) if mine else None
+        if row is not None:
+            found.append(row)
     return found
 
 
-def denials(inventory: Inventory, targets: Sequence[Target]) -> list[dict[str, Any]]:
+def denials(grants: Grants, targets: Sequence[Target]) -> list[dict[str, Any]]:
     """The deny assignments whose scope contains a target and that deny a tamper operation."""
     out = []
-    for deny in inventory.of_type(DENY):
-        if deny.placeholder is not None:
-            continue
+    for deny in grants.near_denies(targets):
         permissions = deny.attrs.get("permissions")
         if not isinstance(permissions, list):
             continue
-        mine = [t for t in targets if _applies(deny, t, inventory)]
+        mine = _reached(deny, targets, grants)
         held = sorted({a for t in mine for a in rbac.granted(permissions, t.ops, t.data_ops)})
         if held:
             out.append(
@@ -255,9 +314,18 @@ def targets_of(
             )
             continue
         if store.type == STORAGE:
-            found.append(Target(store.id, owner, STORAGE_OPS, STORAGE_DATA_OPS))
+            found.append(
+                Target(
+                    store.id,
+                    owner,
+                    STORAGE_OPS,
+                    STORAGE_DATA_OPS,
+                    STORAGE_CHILD_OPS,
+                    STORAGE_DATA_OPS,
+                )
+            )
         elif store.type == WORKSPACE:
-            found.append(Target(store.id, owner, WORKSPACE_OPS))
+            found.append(Target(store.id, owner, WORKSPACE_OPS, child_ops=WORKSPACE_CHILD_OPS))
     return found, problems
 
 

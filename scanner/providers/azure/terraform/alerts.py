@@ -18,6 +18,7 @@ from typing import Any
 
 from scanner.model import Unknowable
 from scanner.plan.context import Mapped, PlanContext, PlanResource, Target, block, first_unknown
+from scanner.providers.azure import alerts as live
 from scanner.providers.azure.names import canonical
 from scanner.providers.azure.terraform import refs
 from scanner.providers.azure.terraform.common import (
@@ -77,36 +78,39 @@ RECEIVERS = {
 
 
 def _leaf(field: str, equals: Any = None, contains: Any = None) -> dict[str, Any]:
-    return {"field": field.lower(), "equals": equals, "contains_any": contains}
+    """A REST `AlertRuleLeafCondition`."""
+    if contains is not None:
+        return {"field": field, "containsAny": contains}
+    return {"field": field, "equals": equals}
 
 
 def conditions(raw: Any) -> Any:
-    """The alert condition as the live scan normalizes it: `{all_of: [leaf | {any_of:
-    [leaf..]}]}`."""
+    """The alert condition as the live scan normalizes it (`{all_of: [leaf | {any_of:
+    [leaf..]}]}`): the REST `allOf` the provider sends, through the live normalizer."""
     criteria = block(raw)
     marker = first_unknown(criteria)
     if marker is not None:
         return marker
     if not isinstance(criteria, dict):
-        return {"all_of": []}
+        return Unknowable("the alert has no criteria block (the provider requires one)")
     all_of: list[dict[str, Any]] = []
     for single, plural, field in _FIELDS:
         if known(criteria.get(single)):
             all_of.append(_leaf(field, criteria[single]))
         values = criteria.get(plural) if plural else None
         if values:
-            all_of.append({"any_of": [_leaf(field, v) for v in values]})
+            all_of.append({"anyOf": [_leaf(field, v) for v in values]})
     for name, arg, field in _HEALTH:
         health = block(criteria.get(name))
         values = health.get(arg) if isinstance(health, dict) else None
         if values:
-            all_of.append({"any_of": [_leaf(field, v) for v in sorted(values)]})
+            all_of.append({"anyOf": [_leaf(field, v) for v in sorted(values)]})
     service = block(criteria.get("service_health"))
     for arg, field in _CONTAINS:
         values = service.get(arg) if isinstance(service, dict) else None
         if values:
             all_of.append(_leaf(field, contains=sorted(values)))
-    return {"all_of": all_of}
+    return live.conditions({"allOf": all_of})
 
 
 def _alert_arm(res: PlanResource, ctx: PlanContext) -> str | None:
@@ -174,7 +178,13 @@ def alert(res: PlanResource, ctx: PlanContext) -> Mapped:
         "description": v.get("description") or None,
     }
     built = build(ctx, res, ALERT, attrs, (name, account_of(sub, ctx), where))
-    return Mapped(built, {"action_groups": targets})
+    scopes = attrs["scopes"]
+    on: list[Target] = (
+        [Target(literal=s) if isinstance(s, str) else Target(unknown=s) for s in scopes]
+        if isinstance(scopes, list)
+        else [Target(unknown=scopes)]
+    )
+    return Mapped(built, {"action_groups": targets, "scopes": on})
 
 
 def _group_arm(res: PlanResource, ctx: PlanContext) -> str | None:

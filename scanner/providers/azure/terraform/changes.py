@@ -9,6 +9,12 @@ account whose version-level immutability is Locked; a log container (`insights-l
 `insights-activity-logs`); every container immutability policy; the management locks on a
 log store, its resource group or its subscription.
 
+So is the Key Vault key such an account is encrypted with (its customer_managed_key block, an
+azurerm_storage_account_customer_managed_key, or a configuration reference): destroying it
+leaves what the account holds unreadable: the provider purges a key on destroy unless told
+not to (features block, `purge_soft_deleted_keys_on_destroy` "Defaults to `true`",
+https://registry.terraform.io/providers/hashicorp/azurerm/4.81.0/docs/guides/features-block).
+
 Destroying (or replacing) any of them is a finding (`destroys`). So is an update that
 `weakens` the protection: an immutability policy unlocked or its period shortened, account
 immutability lowered (Locked > Unlocked > Disabled) or removed, a workspace's or table's
@@ -40,6 +46,8 @@ ALWAYS = frozenset(
 ACCOUNT = "azurerm_storage_account"
 CONTAINER = "azurerm_storage_container"
 LOCK = "azurerm_management_lock"
+KEY = "azurerm_key_vault_key"
+CMK = "azurerm_storage_account_customer_managed_key"
 _STATES = {"Disabled": 0, "Unlocked": 1, "Locked": 2}
 
 
@@ -125,6 +133,7 @@ def log_stores(plan: Mapping[str, Any]) -> Callable[[Change], bool]:
     stores = [c for c in changes if c.get("type") == ACCOUNT and account_is_store(c)]
     store_ids = written | {i for c in stores for s in _sides(c) if (i := _lower(s.get("id")))}
     guarded = _guarded(plan, changes, store_ids)
+    keys, key_refs = _store_keys(plan, changes, stores, store_ids)
 
     def test(change: Change) -> bool:
         rtype = str(change.get("type", ""))
@@ -136,9 +145,80 @@ def log_stores(plan: Mapping[str, Any]) -> Callable[[Change], bool]:
             return any(_container_is_store(s, store_ids, account_names) for s in _sides(change))
         if rtype == LOCK:
             return any(_covers(_lower(s.get("scope")), guarded) for s in _sides(change))
+        if rtype == KEY:
+            named = {_versionless(s.get("versionless_id") or s.get("id")) for s in _sides(change)}
+            return bool(named & keys) or address_key(str(change.get("address"))) in key_refs
         return False
 
     return test
+
+
+def _versionless(value: Any) -> str | None:
+    """A Key Vault key id without its version: `https://<vault>/keys/<name>`, lowercased."""
+    text = _lower(value)
+    if text is None or "/keys/" not in text:
+        return None
+    head, _, rest = text.partition("/keys/")
+    return f"{head}/keys/{rest.split('/')[0]}"
+
+
+def _store_keys(
+    plan: Mapping[str, Any], changes: list[Change], stores: list[Change], ids: set[str]
+) -> tuple[set[str], set[str]]:
+    """The Key Vault keys log accounts are encrypted with (their `customer_managed_key` block
+    or an azurerm_storage_account_customer_managed_key on them), by versionless id, and the
+    addresses of keys their configuration references (known after apply too)."""
+    found: set[str] = set()
+    for change in stores:
+        for side in _sides(change):
+            block = side.get("customer_managed_key")
+            first = block[0] if isinstance(block, list) and block else None
+            if isinstance(first, Mapping) and (k := _versionless(first.get("key_vault_key_id"))):
+                found.add(k)
+    cmk = [c for c in changes if c.get("type") == CMK]
+    for change in cmk:
+        for side in _sides(change):
+            if _lower(side.get("storage_account_id")) in ids:
+                found |= {k for k in [_versionless(side.get("key_vault_key_id"))] if k}
+    owners = {address_key(str(c.get("address"))) for c in [*stores, *cmk]}
+    return found, _key_references(configuration_root(plan), owners, ids, cmk)
+
+
+def _key_references(
+    module: Mapping[str, Any], owners: set[str], ids: set[str], cmk: list[Change]
+) -> set[str]:
+    """Addresses of azurerm_key_vault_key resources a log account's (or its CMK resource's)
+    configuration references."""
+    store_cmk = {
+        address_key(str(c.get("address")))
+        for c in cmk
+        if any(_lower(s.get("storage_account_id")) in ids for s in _sides(c))
+    }
+    found: set[str] = set()
+    for resource in module.get("resources") or []:
+        address = f"{resource.get('type')}.{resource.get('name')}"
+        if address not in owners or (resource.get("type") == CMK and address not in store_cmk):
+            continue
+        for ref in _references(resource.get("expressions") or {}):
+            parts = ref.split(".")
+            if len(parts) >= 2 and parts[0] == KEY:
+                found.add(f"{KEY}.{parts[1]}")
+    return found
+
+
+def _references(expression: Any) -> list[str]:
+    """Every reference anywhere in an expression tree (nested blocks are lists of dicts)."""
+    if isinstance(expression, list):
+        return [r for item in expression for r in _references(item)]
+    if isinstance(expression, Mapping):
+        out: list[str] = []
+        for key, value in expression.items():
+            if key == "references" and isinstance(value, list):
+                out.extend(str(r) for r in value)
+            else:
+                out.extend(_references(value))
+        return out
+    return []
 
 
 def _container_is_store(

@@ -14,6 +14,7 @@ internet ingestion and query enabled."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from scanner.model import Unknowable
@@ -96,18 +97,29 @@ def table_id(res: PlanResource, ctx: PlanContext) -> str:
 
 
 def table_attrs(
-    owner: Any, found: PlanResource | None, name: str, values: dict[str, Any]
+    owner: Any,
+    found: PlanResource | None,
+    name: str,
+    values: dict[str, Any],
+    configured: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A table's attributes from its arguments; omitted retention is the workspace's."""
+    """A table's attributes from its arguments. A retention the configuration leaves out is
+    a default (the workspace's, the total the interactive one): its value is the one the
+    provider read back into state when the plan has it, else the default it takes."""
     default: Any = (
         retention(found)
         if found is not None
         else Unknowable(f"the workspace of table {name} is not in this plan: its retention is not")
     )
+    configured = configured or {}
     own = integer(values.get("retention_in_days"))
     total = integer(values.get("total_retention_in_days"))
-    interactive = default if own is None else own
-    whole = interactive if total is None else total
+    own_set = "retention_in_days" in configured
+    total_set = "total_retention_in_days" in configured
+    interactive = (
+        own if own is not None and (own_set or not isinstance(own, Unknowable)) else default
+    )
+    whole = total if total is not None else interactive
     archive: Any = (
         whole - interactive if isinstance(whole, int) and isinstance(interactive, int) else whole
     )
@@ -117,8 +129,8 @@ def table_attrs(
         "workspace": owner,
         "retention_days": interactive,
         "total_retention_days": whole,
-        "retention_is_default": own is None,
-        "total_retention_is_default": total is None,
+        "retention_is_default": not own_set,
+        "total_retention_is_default": not total_set,
         "plan": values.get("plan") or "Analytics",
         "archive_retention_days": archive,
     }
@@ -128,7 +140,7 @@ def table(res: PlanResource, ctx: PlanContext) -> Mapped:
     """One table whose retention the plan sets."""
     owner, found = workspace_of(res, ctx)
     name = known(res.values.get("name")) or res.name
-    attrs = table_attrs(owner, found, name, res.values)
+    attrs = table_attrs(owner, found, name, res.values, res.expressions)
     sub = subscription_of(owner) if isinstance(owner, str) else None
     where = region(found.values.get("location")) if found is not None else "global"
     target = (

@@ -9,7 +9,7 @@ from typing import Any
 from scanner.link import Ref
 from scanner.model import Resource, Unknowable
 from scanner.plan.context import PlanContext, PlanResource, Target
-from scanner.providers.azure.names import canonical, subscription_of
+from scanner.providers.azure.names import canonical, provider_type_of, subscription_of
 from scanner.providers.azure.terraform.common import through_id
 
 STORAGE_ACCOUNT = "azurerm_storage_account"
@@ -20,14 +20,31 @@ WATCHER = "azurerm_network_watcher"
 CONTAINER = "azurerm_storage_container"
 
 
+# ARM resource type -> the logward type a literal id of it names.
+TYPES_BY_ARM = {
+    "microsoft.storage/storageaccounts": "azure.storage.account",
+    "microsoft.operationalinsights/workspaces": "azure.loganalytics.workspace",
+    "microsoft.keyvault/vaults": "azure.keyvault.vault",
+    "microsoft.insights/actiongroups": "azure.monitor.action_group",
+    "microsoft.network/virtualnetworks": "azure.network.vnet",
+    "microsoft.network/networksecuritygroups": "azure.network.nsg",
+}
+
+
 def literal(rtype: str, text: str, source: Resource, ctx: PlanContext) -> Ref:
     """A literal ARM id a plan resource uses to name a link target outside the plan (a
     storage account of another subscription) as the reference the live scan would make:
-    the canonical id, in the subscription the id names."""
+    the canonical id, in the subscription the id names, of the type the id names (the
+    link's first target type when the id does not say)."""
     rid = canonical(text)
+    named = TYPES_BY_ARM.get(provider_type_of(rid) or "")
+    if rid.count("/") == 2 and rid.startswith("/subscriptions/"):
+        named = "azure.subscription"
+    elif rid.startswith("/tenants/"):
+        named = "azure.tenant"
     return Ref(
         rid,
-        type=rtype,
+        type=named or rtype,
         name=rid.rsplit("/", 1)[-1],
         account=subscription_of(rid) or source.account,
         region=source.region,

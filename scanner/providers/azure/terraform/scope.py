@@ -16,13 +16,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from scanner.model import Resource, Unknowable
-from scanner.plan.context import PlanContext
+from scanner.plan.context import Mapped, PlanContext, Target
 from scanner.providers.azure.terraform import loganalytics
 from scanner.providers.azure.terraform.common import known, tenant
 
 SUBSCRIPTION = "azure.subscription"
 TENANT = "azure.tenant"
 SETTING = "azure.monitor.diagnostic_setting"
+VNET = "azure.network.vnet"
+WATCHER = "azure.network.watcher"
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 # Entra ID log category -> the Log Analytics table it lands in
 # (https://learn.microsoft.com/entra/identity/monitoring-health/howto-analyze-activity-logs-log-analytics).
@@ -93,7 +95,7 @@ def _tenant(ctx: PlanContext, resources: Sequence[Resource]) -> list[Resource]:
     return [_resource(f"/tenants/{tenant_id}", TENANT, tenant_id, attrs, tenant_id)]
 
 
-def _tables(ctx: PlanContext, resources: Sequence[Resource]) -> list[Resource]:
+def _tables(ctx: PlanContext, resources: Sequence[Resource]) -> list[Mapped]:
     """The log tables settings write to in plan workspaces that no table resource sets."""
     workspaces = {
         r.id: r for r in resources if r.type == loganalytics.WORKSPACE and r.id.startswith("/")
@@ -120,7 +122,7 @@ def _tables(ctx: PlanContext, resources: Sequence[Resource]) -> list[Resource]:
         else:
             names = {"AzureDiagnostics"}
         wanted.setdefault(ws, set()).update(names)
-    out: list[Resource] = []
+    out: list[Mapped] = []
     for ws, names in sorted(wanted.items()):
         for name in sorted(names):
             rid = loganalytics.canonical_table(ws, name)
@@ -142,25 +144,40 @@ def _tables(ctx: PlanContext, resources: Sequence[Resource]) -> list[Resource]:
                 ):
                     attrs[key] = outside
             host = workspaces[ws]
-            out.append(
-                Resource(
-                    provider="azure",
-                    account=host.account,
-                    region=host.region,
-                    type=loganalytics.TABLE,
-                    id=rid,
-                    name=name,
-                    attrs=attrs,
-                )
+            table = Resource(
+                provider="azure",
+                account=host.account,
+                region=host.region,
+                type=loganalytics.TABLE,
+                id=rid,
+                name=name,
+                attrs=attrs,
             )
+            found = plan_ws.get(ws)
+            link = Target(resource=found) if found is not None else Target(literal=ws)
+            out.append(Mapped(table, {"workspace": link}))
     return out
 
 
-def scope(ctx: PlanContext, resources: Sequence[Resource]) -> list[Resource]:
+def _regions(
+    ctx: PlanContext, resources: Sequence[Resource], sub: str, rtype: str, what: str
+) -> list[str] | Unknowable:
+    """The sorted regions of the subscription's resources of `rtype` in the plan (the live
+    listers' `regions_in_use` and `network_watcher_regions`); only the whole estate says
+    there are no others."""
+    if not ctx.complete:
+        return Unknowable(
+            f"{what} of subscription {sub} set outside this plan are not in it (judged from the "
+            "plan alone only with --assume-complete)"
+        )
+    return sorted({r.region for r in resources if r.type == rtype and r.account == sub})
+
+
+def scope(ctx: PlanContext, resources: Sequence[Resource]) -> list[Resource | Mapped]:
     """The tenant, the subscriptions and the implied log tables of the plan."""
     tenant_id = tenant(ctx)
     names = _display_names(ctx)
-    out = _tenant(ctx, resources)
+    out: list[Resource | Mapped] = [*_tenant(ctx, resources)]
     for sub in sorted(subscriptions(ctx, resources)):
         display = names.get(sub)
         attrs: dict[str, Any] = {
@@ -177,6 +194,8 @@ def scope(ctx: PlanContext, resources: Sequence[Resource]) -> list[Resource]:
             "tenant_id": tenant_id,
             "management_groups": [],
             "in_scan": True,
+            "regions_in_use": _regions(ctx, resources, sub, VNET, "Virtual networks"),
+            "network_watcher_regions": _regions(ctx, resources, sub, WATCHER, "Network watchers"),
         }
         out.append(_resource(f"/subscriptions/{sub}", SUBSCRIPTION, sub, attrs, sub))
     return [*out, *_tables(ctx, resources)]

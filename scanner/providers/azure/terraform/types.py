@@ -7,11 +7,13 @@ from collections.abc import Callable
 from scanner.plan.context import PlanContext, PlanResource, TypeMapping
 from scanner.providers.azure.terraform import (
     alerts,
+    authorization,
     common,
     diagnostics,
     keyvault,
     locks,
     loganalytics,
+    network,
     storage,
 )
 
@@ -35,6 +37,18 @@ TYPES: dict[str, TypeMapping] = {
     "azurerm_key_vault": TypeMapping(keyvault.VAULT, keyvault.vault_id, keyvault.vault),
     "azurerm_monitor_activity_log_alert": TypeMapping(alerts.ALERT, alerts.alert_id, alerts.alert),
     "azurerm_monitor_action_group": TypeMapping(alerts.GROUP, alerts.group_id, alerts.group),
+    "azurerm_network_watcher": TypeMapping(network.WATCHER, network.watcher_id, network.watcher),
+    "azurerm_network_watcher_flow_log": TypeMapping(
+        network.FLOW_LOG, network.flow_log_id, network.flow_log
+    ),
+    "azurerm_virtual_network": TypeMapping(network.VNET, network.vnet_id, network.vnet),
+    "azurerm_network_security_group": TypeMapping(network.NSG, network.nsg_id, network.nsg),
+    "azurerm_role_assignment": TypeMapping(
+        authorization.ASSIGNMENT, authorization.assignment_id, authorization.assignment
+    ),
+    authorization.DEFINITION_TYPE: TypeMapping(
+        authorization.DEFINITION, authorization.definition_id, authorization.definition
+    ),
 }
 common.ID_FUNCTIONS.update({t: m.resource_id for t, m in TYPES.items()})
 # Settings split into resources of their own: Terraform type -> (the argument naming the
@@ -48,11 +62,17 @@ ATTACHED: dict[str, Callable[[PlanResource, PlanContext], PlanResource | None]] 
     storage.IMMUTABILITY: storage.container_of,
 }
 # Types read only as part of others: locks (the `locks` of what they protect), private
-# endpoints (an account's `private_endpoints`), the subscription (scope), resource groups.
+# endpoints (an account's `private_endpoints`, a subnet's use), network interfaces (a subnet's
+# use), subnets and NSG associations (a VNet's subnets and their NSGs, an NSG's use), the
+# subscription (scope), resource groups.
 CONSUMED: frozenset[str] = frozenset(
     {
         locks.LOCK,
         storage.PRIVATE_ENDPOINT,
+        network.SUBNET,
+        network.SUBNET_NSG,
+        network.NIC_NSG,
+        network.NIC,
         "azurerm_subscription",
         "azurerm_resource_group",
         *PARTS,

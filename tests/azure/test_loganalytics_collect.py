@@ -1,0 +1,130 @@
+"""Log Analytics tables of the workspaces diagnostic settings send to, through the real
+clients against the fake: the golden tables (log tables only, the per-table override), a
+failed tables list, and a workspace read by id outside the scan (200, 403, 404)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from scanner.model import Absent, Resource, Unknowable
+from scanner.providers.azure import loganalytics
+from scanner.providers.azure.declare import Collected, Subscription, Tenancy
+from tests.azure.stores_scan import (
+    SUB1,
+    SUB2,
+    copy_tenant,
+    errors,
+    fault,
+    gateway,
+    golden,
+    scan_tenant,
+)
+
+LAW_ARM = (
+    f"/subscriptions/{SUB1}/resourceGroups/rg-audit/providers/Microsoft.OperationalInsights/"
+    "workspaces/law-central"
+)
+LAW = LAW_ARM.lower()
+
+
+def test_the_golden_log_tables() -> None:
+    got, requests = golden()
+    tables = {r.name: r for r in got.inventory.of_type(loganalytics.TABLE)}
+    # Heartbeat and Usage are not log tables.
+    assert sorted(tables) == ["AuditLogs", "AzureActivity", "SigninLogs"]
+    activity = tables["AzureActivity"]
+    assert (activity.id, activity.account, activity.region) == (
+        f"{LAW}/tables/azureactivity",
+        SUB1,
+        "westeurope",
+    )
+    assert {k: v for k, v in activity.attrs.items() if k != "arm_id"} == {
+        "name": "AzureActivity",
+        "workspace": LAW,
+        "retention_days": 30,
+        "total_retention_days": 400,
+        "retention_is_default": True,
+        "total_retention_is_default": False,
+        "plan": "Analytics",
+        "archive_retention_days": 370,
+    }
+    assert (
+        tables["SigninLogs"].attrs["total_retention_days"],
+        tables["AuditLogs"].attrs["total_retention_days"],
+    ) == (30, 730)
+    assert [r.query for r in requests if r.path == f"{LAW_ARM}/tables"] == [
+        {"api-version": loganalytics.API_VERSION}
+    ]
+    law = got.inventory.get(LAW)
+    assert law is not None and sorted(law.links["tables"].targets) == sorted(
+        r.id for r in tables.values()
+    )
+
+
+def test_a_failed_tables_list_is_an_error_for_the_tables() -> None:
+    got, _ = scan_tenant(overrides=[fault(f"{LAW_ARM}/tables", 403, "AuthorizationFailed")])
+    assert not got.inventory.of_type(loganalytics.TABLE)
+    assert errors(got, lambda e: e.operation == loganalytics.TABLES.name) == [
+        (SUB1, loganalytics.TABLES.name, "FORBIDDEN", (loganalytics.TABLE,), LAW)
+    ]
+    law = got.inventory.get(LAW)
+    assert law is not None and law.attrs["retention_days"] == 30
+
+
+def _run_outside(root: Path | None = None, overrides: tuple[Any, ...] = ()) -> Any:
+    tenancy = Tenancy(
+        "11111111-1111-1111-1111-111111111111",
+        {
+            SUB2: Subscription(SUB2, state="Enabled", in_scan=True),
+            SUB1: Subscription(SUB1, state="Enabled", in_scan=False),
+        },
+    )
+    setting = Resource(
+        provider="azure",
+        account="11111111-1111-1111-1111-111111111111",
+        region="global",
+        type=loganalytics.DIAGNOSTIC_SETTING,
+        id="/providers/microsoft.aadiam/diagnosticsettings/entra-to-law",
+        name="entra-to-law",
+        attrs={"workspace_id": LAW},
+    )
+    detailer = loganalytics.SERVICE.detailers[0]
+    [(_label, account, item)] = list(detailer.select(Collected([setting], {}, tenancy)))
+    assert (account, item[0]) == (SUB1, "get")
+    with gateway(*(() if root is None else (root,))) as (api, fake):
+        fake.overrides.extend(overrides)
+        return detailer.run(api, tenancy, item), list(fake.requests)
+
+
+def test_a_workspace_outside_the_scan_is_read_by_id_with_its_locks_and_tables() -> None:
+    found, requests = _run_outside()
+    workspace, *tables = found.resources
+    assert (workspace.id, workspace.region, workspace.attrs["retention_days"]) == (
+        LAW,
+        "westeurope",
+        30,
+    )
+    assert [lk["name"] for lk in workspace.attrs["locks"]] == ["audit-no-delete"]
+    assert sorted(t.name for t in tables) == ["AuditLogs", "AzureActivity", "SigninLogs"]
+    assert [r.path for r in requests] == [
+        LAW,
+        f"/subscriptions/{SUB1}/providers/Microsoft.Authorization/locks",
+        f"{LAW_ARM}/tables",
+    ]
+
+
+def test_a_workspace_outside_the_scan_that_answers_403() -> None:
+    found, _ = _run_outside(overrides=(fault(LAW_ARM, 403, "AuthorizationFailed"),))
+    [workspace] = found.resources
+    for attr in loganalytics.WORKSPACE_ATTRS:
+        value = workspace.attrs[attr]
+        assert isinstance(value, Unknowable) and value.error, attr
+
+
+def test_a_workspace_outside_the_scan_that_does_not_exist_is_absent(tmp_path: Path) -> None:
+    root = copy_tenant(tmp_path / "tenant")
+    (root / LAW.lstrip("/")).with_suffix(".json").unlink()
+    found, _ = _run_outside(root)
+    [workspace] = found.resources
+    assert isinstance(workspace.placeholder, Absent)
