@@ -31,8 +31,16 @@ LAW = LAW_ARM.lower()
 def test_the_golden_log_tables() -> None:
     got, requests = golden()
     tables = {r.name: r for r in got.inventory.of_type(loganalytics.TABLE)}
-    # Heartbeat and Usage are not log tables.
-    assert sorted(tables) == ["AuditLogs", "AzureActivity", "SigninLogs"]
+    # Heartbeat and Usage are not log tables; the Entra sign-in tables are (entra-to-law).
+    assert sorted(tables) == [
+        "AADManagedIdentitySignInLogs",
+        "AADNonInteractiveUserSignInLogs",
+        "AADProvisioningLogs",
+        "AADServicePrincipalSignInLogs",
+        "AuditLogs",
+        "AzureActivity",
+        "SigninLogs",
+    ]
     activity = tables["AzureActivity"]
     assert (activity.id, activity.account, activity.region) == (
         f"{LAW}/tables/azureactivity",
@@ -106,7 +114,7 @@ def test_a_workspace_outside_the_scan_is_read_by_id_with_its_locks_and_tables() 
         30,
     )
     assert [lk["name"] for lk in workspace.attrs["locks"]] == ["audit-no-delete"]
-    assert sorted(t.name for t in tables) == ["AuditLogs", "AzureActivity", "SigninLogs"]
+    assert len(tables) == 7
     assert [r.path for r in requests] == [
         LAW,
         f"/subscriptions/{SUB1}/providers/Microsoft.Authorization/locks",
@@ -120,6 +128,9 @@ def test_a_workspace_outside_the_scan_that_answers_403() -> None:
     for attr in loganalytics.WORKSPACE_ATTRS:
         value = workspace.attrs[attr]
         assert isinstance(value, Unknowable) and value.error, attr
+    assert [(e.operation, e.code, e.resource_types, e.resource_id) for e in found.errors] == [
+        (loganalytics.GET.name, "FORBIDDEN", (loganalytics.TABLE,), LAW)
+    ]
 
 
 def test_a_workspace_outside_the_scan_that_does_not_exist_is_absent(tmp_path: Path) -> None:

@@ -257,6 +257,10 @@ def test_an_account_outside_the_scan_that_answers_403_keeps_every_attribute_an_e
         assert isinstance(value, Unknowable) and value.error, attr
     assert "Microsoft.Storage/storageAccounts/read" in account.attrs["locks"].reason
     assert len(requests) == 1
+    # Its containers are an error too, never a silent nothing.
+    assert [(e.operation, e.code, e.resource_types, e.resource_id) for e in found.errors] == [
+        (storage.GET.name, "FORBIDDEN", (storage.CONTAINER,), ARCHIVE)
+    ]
 
 
 def test_an_account_outside_the_scan_that_does_not_exist_is_absent(tmp_path: Path) -> None:
@@ -313,3 +317,30 @@ def test_an_account_whose_subscription_is_not_found_is_left_unknown() -> None:
     # unknown stands), no error.
     found, requests = _run_outside(overrides=(fault(ARCHIVE_ARM, 404, "SubscriptionNotFound"),))
     assert (found.resources, found.errors, len(requests)) == ([], [], 1)
+
+
+def test_scanning_one_subscription_reads_the_account_its_setting_names_in_another() -> None:
+    from scanner.providers.azure.adapter import Request
+
+    got, requests = scan_tenant(request=Request(subscriptions=(SUB2,)))
+    archive = got.inventory.get(ARCHIVE)
+    assert archive is not None and archive.placeholder is None
+    assert archive.attrs["minimum_tls_version"] == "TLS1_2"
+    assert archive.attrs["locks"][0]["name"] == "audit-no-delete"
+    assert (
+        _container(got, ARCHIVE, "insights-activity-logs").attrs["immutability_state"] == "Locked"
+    )
+    # Subscription 1 is not scanned: none of its lists are read, only what the setting names.
+    assert not [
+        r
+        for r in requests
+        if r.path.endswith(f"{SUB1}/providers/Microsoft.Storage/storageAccounts")
+    ]
+
+
+def test_an_account_in_a_subscription_the_credential_does_not_see_costs_no_call() -> None:
+    got, requests = golden()
+    ext = [r for r in got.inventory.of_type(storage.ACCOUNT) if r.account.startswith("9999")]
+    assert len(ext) == 1 and isinstance(ext[0].placeholder, Unknowable)
+    assert not ext[0].placeholder.error
+    assert not [r for r in requests if "99999999" in r.path]

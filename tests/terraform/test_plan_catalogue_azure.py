@@ -52,21 +52,7 @@ NOT_IN_PLANS = (
 # (policy, resource) -> (the status a plan gives, why it cannot give the live one).
 PLAN_CANNOT_KNOW: dict[Key, tuple[Status, str]] = {}
 # What the plan judges and the live scan of the fake does not, with the reason.
-ENTRA_TABLES = (
-    "entra-to-law writes these Entra ID categories to law-central, so the workspace holds their "
-    "tables, which a plan implies with the workspace's 30 days (scope.py); the fake's "
-    "tables.list of law-central serves only AzureActivity, SigninLogs, AuditLogs and two "
-    "others, where a real workspace lists every table it has"
-)
-PLAN_ONLY: dict[Key, str] = {
-    ("azure-loganalytics-log-table-retention", f"{LAW}/tables/{t}"): ENTRA_TABLES
-    for t in (
-        "aadmanagedidentitysigninlogs",
-        "aadnoninteractiveusersigninlogs",
-        "aadprovisioninglogs",
-        "aadserviceprincipalsigninlogs",
-    )
-}
+PLAN_ONLY: dict[Key, str] = {}
 # What the contract's golden tenant says the live scan judges and it does not yet: a row here
 # fails once the live scan judges it, so it is removed then.
 LIVE_GAPS: dict[Key, str] = {}
