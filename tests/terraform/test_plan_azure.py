@@ -337,6 +337,8 @@ def test_without_assume_complete_what_the_plan_does_not_hold_is_unknown() -> Non
     assert isinstance(attr(found, PRODLOGS, "locks"), Unknowable)
     assert isinstance(attr(found, PRODLOGS, "private_endpoints"), Unknowable)
     assert isinstance(attr(found, f"/subscriptions/{PROD}", "regions_in_use"), Unknowable)
+    entra = get(found, f"/tenants/{TENANT}").attrs["entra_categories"]
+    assert isinstance(entra, Unknowable) and not entra.error
     # What the plan does hold stays known.
     assert attr(found, ARCHIVE, "locks")[0]["level"] == "CanNotDelete"
     assert attr(found, f"{NETWORK}virtualnetworks/vnet-hub", "in_use") is True

@@ -20,7 +20,9 @@ from tests.support.pipeline import scan_plan
 from tests.terraform.azureplan import (
     ARCHIVE,
     CONTAINERS,
+    KV_PROD,
     LOGGING,
+    PRODLOGS,
     SETTINGS,
     after_unknown,
     attr,
@@ -204,6 +206,24 @@ def _key(name: str, key_id: str) -> Callable[[dict[str, Any]], None]:
     return edit
 
 
+def _locked_unrelated_account(plan: dict[str, Any]) -> None:
+    """An account nothing writes to, whose version-level immutability is Locked, destroyed."""
+    _unrelated_account(plan)
+    body = change(plan, "azurerm_storage_account.app")
+    locked = {
+        **body["after"],
+        "id": "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/worm",
+        "immutability_policy": [
+            {
+                "state": "Locked",
+                "period_since_creation_in_days": 365,
+                "allow_protected_append_writes": False,
+            }
+        ],
+    }
+    body.update(actions=["delete"], before=locked, after=None)
+
+
 # (address, edit, destroys, weakens) -- weakens None: unknown; no row at all: not a log store.
 CHANGES: list[tuple[str, Callable[[dict[str, Any]], None], Any]] = [
     (
@@ -249,6 +269,7 @@ CHANGES: list[tuple[str, Callable[[dict[str, Any]], None], Any]] = [
         None,
     ),
     ("azurerm_storage_account.app", _unrelated_account, None),
+    ("azurerm_storage_account.app", _locked_unrelated_account, (True, False)),
 ]
 
 
@@ -311,3 +332,22 @@ def test_the_policy_on_planned_changes(
     plan = golden()
     edit(plan)
     assert _verdicts(plan) == {address: status}
+
+
+def test_ids_in_any_case_name_the_same_store() -> None:
+    """ARM ids are case-insensitive: a setting that writes to `.../RG-Prod/.../LWProdLogs` by a
+    literal id (no configuration reference) links to lwprodlogs, and destroying the account is
+    a log-store change."""
+    plan = golden()
+    address = "azurerm_monitor_diagnostic_setting.kv_prod_audit"
+    shouted = PRODLOGS.replace("rg-prod", "RG-Prod").replace("lwprodlogs", "LWProdLogs")
+    values(plan, address)["storage_account_id"] = shouted
+    change(plan, address)["before"]["storage_account_id"] = shouted
+    change(plan, address)["after"]["storage_account_id"] = shouted
+    expressions(plan, address).pop("storage_account_id")
+    found = scan(plan, complete=True)
+    vault_setting = f"{KV_PROD}{SETTINGS}kv-audit"
+    assert get(found, vault_setting).links["storage_account_id"].targets == (PRODLOGS,)
+    set_actions(plan, "azurerm_storage_account.prodlogs", ["delete"])
+    changes = [r.name for r in scan(plan).inventory if r.type == CHANGE]
+    assert changes == ["azurerm_storage_account.prodlogs"]

@@ -188,21 +188,28 @@ def _key_references(
     module: Mapping[str, Any], owners: set[str], ids: set[str], cmk: list[Change]
 ) -> set[str]:
     """Addresses of azurerm_key_vault_key resources a log account's (or its CMK resource's)
-    configuration references."""
+    configuration references, child modules included."""
     store_cmk = {
         address_key(str(c.get("address")))
         for c in cmk
         if any(_lower(s.get("storage_account_id")) in ids for s in _sides(c))
     }
+    return _keys_named(
+        module, (owners - {address_key(str(c.get("address"))) for c in cmk}) | store_cmk
+    )
+
+
+def _keys_named(module: Mapping[str, Any], owners: set[str], prefix: str = "") -> set[str]:
     found: set[str] = set()
     for resource in module.get("resources") or []:
-        address = f"{resource.get('type')}.{resource.get('name')}"
-        if address not in owners or (resource.get("type") == CMK and address not in store_cmk):
+        if f"{prefix}{resource.get('type')}.{resource.get('name')}" not in owners:
             continue
         for ref in _references(resource.get("expressions") or {}):
             parts = ref.split(".")
             if len(parts) >= 2 and parts[0] == KEY:
-                found.add(f"{KEY}.{parts[1]}")
+                found.add(f"{prefix}{KEY}.{parts[1]}")
+    for name, call in (module.get("module_calls") or {}).items():
+        found |= _keys_named(call.get("module") or {}, owners, f"{prefix}module.{name}.")
     return found
 
 

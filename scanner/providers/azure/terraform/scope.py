@@ -80,17 +80,21 @@ def subscriptions(ctx: PlanContext, resources: Sequence[Resource]) -> set[str]:
 
 def _tenant(ctx: PlanContext, resources: Sequence[Resource]) -> list[Resource]:
     tenant_id = tenant(ctx)
-    entra = any(r.type == SETTING and r.attrs.get("scope_type") == "entra" for r in resources)
     if not isinstance(tenant_id, str):
         return []
     attrs = {
         "arm_id": f"/tenants/{tenant_id}",
         "name": tenant_id,
         "tenant_id": tenant_id,
-        # Whether every Entra ID diagnostic setting is in the plan: only the whole estate says.
+        # Whether the plan holds every Entra ID diagnostic setting: only the whole estate
+        # (--assume-complete) says; otherwise a setting outside the plan may send what the
+        # plan's do not, so the tenant's categories are unknown, never a false fail.
         "entra_diagnostic_settings_read": True
-        if ctx.complete or entra
-        else Unknowable("Entra ID diagnostic settings set outside this plan are not in it"),
+        if ctx.complete
+        else Unknowable(
+            "Entra ID diagnostic settings set outside this plan are not in it (judged from the "
+            "plan alone only with --assume-complete)"
+        ),
     }
     return [_resource(f"/tenants/{tenant_id}", TENANT, tenant_id, attrs, tenant_id)]
 

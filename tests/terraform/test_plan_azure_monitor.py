@@ -1,0 +1,116 @@
+"""The azurerm monitor arguments one at a time: diagnostic setting log blocks (v4
+`enabled_log`, v3 `log` with `enabled`) and destinations, activity log alert criteria as the
+REST condition the provider sends, action group receivers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.terraform.azureplan import LOGGING, SECURITY, SETTINGS, get, golden, scan
+from tests.terraform.planedit import values
+
+SETTING = "azurerm_monitor_diagnostic_setting.activity_to_archive"
+SETTING_ID = f"/subscriptions/{LOGGING}{SETTINGS}activity-to-archive"
+ALERT = "azurerm_monitor_activity_log_alert.nsg_delete"
+ALERT_ID = f"{SECURITY}activitylogalerts/cis-nsg-delete"
+
+
+def _setting(**changes: Any) -> dict[str, Any]:
+    plan = golden()
+    values(plan, SETTING).update(changes)
+    attrs: dict[str, Any] = get(scan(plan, complete=True), SETTING_ID).attrs
+    return attrs
+
+
+def test_legacy_log_blocks_count_only_when_enabled() -> None:
+    attrs = _setting(
+        enabled_log=[],
+        log=[
+            {"category": "Administrative", "enabled": True, "retention_policy": []},
+            {"category": "Security", "enabled": False, "retention_policy": []},
+            {"category": "Policy", "retention_policy": [{"enabled": True, "days": 90}]},
+        ],
+    )
+    assert attrs["categories"] == ["Administrative", "Policy"]
+    assert [e["retention_days"] for e in attrs["logs"]] == [None, None, 90]
+
+
+@pytest.mark.parametrize(
+    ("destinations", "has"),
+    [
+        ({"storage_account_id": None, "log_analytics_workspace_id": None}, False),
+        (
+            {
+                "storage_account_id": None,
+                "log_analytics_workspace_id": None,
+                "eventhub_authorization_rule_id": "/subscriptions/x/resourceGroups/r/providers/"
+                "Microsoft.EventHub/namespaces/n/authorizationRules/RootManageSharedAccessKey",
+                "eventhub_name": "activity",
+            },
+            True,
+        ),
+        ({"log_analytics_workspace_id": None}, True),
+    ],
+    ids=["none", "event-hub-only", "storage-only"],
+)
+def test_destinations(destinations: dict[str, Any], has: bool) -> None:
+    plan = golden()
+    values(plan, SETTING).update(destinations)
+    # The configuration references go too (the setting no longer names them).
+    config = next(
+        r for r in plan["configuration"]["root_module"]["resources"] if r["address"] == SETTING
+    )
+    for key in destinations:
+        config["expressions"].pop(key, None)
+    attrs = get(scan(plan, complete=True), SETTING_ID).attrs
+    assert attrs["has_destination"] is has
+
+
+def _alert(**criteria: Any) -> dict[str, Any]:
+    plan = golden()
+    values(plan, ALERT)["criteria"][0].update(criteria)
+    conditions: dict[str, Any] = get(scan(plan, complete=True), ALERT_ID).attrs["conditions"]
+    return conditions
+
+
+def test_alert_criteria_become_the_rest_condition() -> None:
+    leaves = _alert(
+        levels=["Error", "Critical"],
+        statuses=["Succeeded"],
+        caller="ops@example.org",
+    )["all_of"]
+    assert {"field": "caller", "equals": "ops@example.org", "contains_any": None} in leaves
+    assert {
+        "any_of": [
+            {"field": "level", "equals": "Error", "contains_any": None},
+            {"field": "level", "equals": "Critical", "contains_any": None},
+        ]
+    } in leaves
+    assert {"any_of": [{"field": "status", "equals": "Succeeded", "contains_any": None}]} in leaves
+
+
+def test_service_health_locations_and_services_are_contains_any() -> None:
+    leaves = _alert(
+        category="ServiceHealth",
+        operation_name="",
+        service_health=[
+            {"events": ["Incident"], "locations": ["West Europe"], "services": ["Storage"]}
+        ],
+    )["all_of"]
+    fields = {leaf.get("field"): leaf for leaf in leaves if "field" in leaf}
+    assert fields["properties.impactedservices[*].impactedregions[*].regionname"][
+        "contains_any"
+    ] == ["West Europe"]
+    assert fields["properties.impactedservices[*].servicename"]["contains_any"] == ["Storage"]
+
+
+def test_an_alert_without_action_and_a_group_without_receivers() -> None:
+    plan = golden()
+    values(plan, ALERT)["action"] = []
+    values(plan, "azurerm_monitor_action_group.secops").update(email_receiver=[], enabled=False)
+    found = scan(plan, complete=True)
+    assert get(found, ALERT_ID).attrs["action_groups"] == []
+    group = get(found, f"{SECURITY}actiongroups/ag-secops").attrs
+    assert (group["enabled"], group["receivers"], group["receiver_count"]) == (False, [], 0)
