@@ -57,7 +57,9 @@ def test_both_bundles_verify_and_say_which_scan_they_hold(
         assert lines[-2] == (
             f"scan: id {scan['id']}, started {scan['started_at']}, finished "
             f"{scan['finished_at']}, source demo, accounts 123456789012, dev-sandbox, "
-            "dev-tools, lw-logging, prod-app, prod-data"  # the AWS and GCP demo estates
+            "dev-tools, lw-logging, prod-app, prod-data, "  # the AWS and GCP demo estates
+            + ", ".join(f"22222222-0000-0000-0000-00000000000{n}" for n in (1, 2, 3, 4))
+            # and the Azure demo tenant's subscriptions
         )
         assert lines[-1].startswith(f"{bundle}: verified, ") and "signed by key" in lines[-1]
 

@@ -54,11 +54,13 @@ def test_calls_grow_by_a_fixed_number_per_subscription(tenant_copy: Path, tmp_pa
     shutil.copytree(tenant_copy, grown)
     added = _with_clones(grown, SUB[4], 5)
     calls, seen = _calls(grown)
-    assert calls == base + 5 * per_subscription
-    for sid in added:
-        assert len([r for r in seen if r.path.startswith(f"/subscriptions/{sid}/")]) == (
-            per_subscription
-        )
+    each = {len([r for r in seen if r.path.startswith(f"/subscriptions/{sid}/")]) for sid in added}
+    # Every added subscription costs the same calls, at most what its template did (what is
+    # read once per scan, e.g. a built-in role definition in use, is not read again), and
+    # nothing else grows.
+    (cost,) = each
+    assert 0 < cost <= per_subscription
+    assert calls == base + 5 * cost
 
 
 def test_no_more_than_the_pool_is_in_flight(fake: FakeArm) -> None:
