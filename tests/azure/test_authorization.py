@@ -422,3 +422,21 @@ def test_a_role_definition_that_cannot_be_read_is_an_error_for_that_role() -> No
         authz.ROLE_DEFINITIONS + "acdd72a7-3385-48ef-bd42-f606fba81ae7"
     )
     assert reader is not None and reader.attrs["role_name"] == "Reader"
+
+
+def test_an_inherited_assignment_is_reported_under_its_group_as_enumeration_spells_it(
+    tmp_path: Path,
+) -> None:
+    root = copy_tenant(tmp_path / "tenant")
+    for path in root.rglob("*.json"):
+        text = path.read_text()
+        if "mg-platform" in text:
+            path.write_text(text.replace("mg-platform", "MG-Platform"))
+    collected, _ = scan(root)
+    (owner,) = [
+        r
+        for r in collected.inventory.of_type(authz.ROLE_ASSIGNMENT)
+        if r.attrs["role_definition_id"] == OWNER
+    ]
+    assert owner.account == "managementGroups/MG-Platform"
+    assert owner.attrs["scope"] == "/providers/microsoft.management/managementgroups/mg-platform"

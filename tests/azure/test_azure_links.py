@@ -124,6 +124,24 @@ def test_a_read_by_id_that_answered_404_or_403() -> None:
     assert denied.placeholder.error
 
 
+def test_a_404_that_names_the_subscription_says_nothing_of_the_account() -> None:
+    far = EXT + "lost"
+    gone = CollectionError(
+        "azure",
+        FAR,
+        "global",
+        "Storage/storageAccounts.get",
+        "NOT_FOUND",
+        "SubscriptionNotFound: The subscription could not be found.",
+        ("azure.storage.account",),
+        far,
+    )
+    inv = linked(setting("a", f"/subscriptions/{S2}", S2, storage_account_id=far), errors=(gone,))
+    found = inv.get(far)
+    assert found is not None and isinstance(found.placeholder, Unknowable)
+    assert not found.placeholder.error and "outside the scan" in found.placeholder.reason
+
+
 def test_targets_tenant_and_key_vault_get_their_settings() -> None:
     vault = (
         f"/subscriptions/{S2}/resourcegroups/rg-prod/providers/microsoft.keyvault/vaults/kv-prod"

@@ -128,6 +128,9 @@ def test_a_workspace_outside_the_scan_that_answers_403() -> None:
     for attr in loganalytics.WORKSPACE_ATTRS:
         value = workspace.attrs[attr]
         assert isinstance(value, Unknowable) and value.error, attr
+    assert [(e.operation, e.code, e.resource_types, e.resource_id) for e in found.errors] == [
+        (loganalytics.GET.name, "FORBIDDEN", (loganalytics.TABLE,), LAW)
+    ]
 
 
 def test_a_workspace_outside_the_scan_that_does_not_exist_is_absent(tmp_path: Path) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from scanner.model import Unknowable
 from scanner.providers.azure.analysis.network_facts import (
     NSG_RETIREMENT,
@@ -132,3 +134,23 @@ def test_watcher_gaps() -> None:
     assert gaps([], []) == []
     assert isinstance(gaps(["eastus"], {"error": "denied"}), Unknowable)
     assert gaps(None, ["eastus"]) == "absent"  # not collected stays not collected
+
+
+@pytest.mark.parametrize(
+    ("moment", "after"),
+    [
+        ("2027-09-30T00:00:00Z", True),  # the retirement still ahead of the scan
+        ("2026-11-26T12:00:00Z", False),  # boundary: at the scan time it is no longer ahead
+        ("2026-11-26T11:59:59Z", False),
+        ("not a time", False),
+    ],
+)
+def test_after_scan_time(moment: str, after: bool) -> None:
+    from datetime import UTC, datetime
+
+    from scanner.inventory import Inventory
+    from scanner.policy.operators import Context
+    from scanner.providers.azure.operators import OPERATORS
+
+    ctx = Context(Inventory(), now=datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
+    assert OPERATORS["after_scan_time"].test(moment, True, ctx) is after

@@ -257,6 +257,10 @@ def test_an_account_outside_the_scan_that_answers_403_keeps_every_attribute_an_e
         assert isinstance(value, Unknowable) and value.error, attr
     assert "Microsoft.Storage/storageAccounts/read" in account.attrs["locks"].reason
     assert len(requests) == 1
+    # Its containers are an error too, never a silent nothing.
+    assert [(e.operation, e.code, e.resource_types, e.resource_id) for e in found.errors] == [
+        (storage.GET.name, "FORBIDDEN", (storage.CONTAINER,), ARCHIVE)
+    ]
 
 
 def test_an_account_outside_the_scan_that_does_not_exist_is_absent(tmp_path: Path) -> None:

@@ -41,7 +41,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
-from scanner.model import Absent
+from scanner.model import Absent, Resource
 from scanner.providers.azure.api import ArmApi, ArmError
 from scanner.providers.azure.declare import (
     Collected,
@@ -125,7 +125,19 @@ def _assignments(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Fou
         found = listed(api, LIST_ASSIGNMENTS, sub.account, build, subscription=sub.subscription_id)
     except ArmError as exc:
         return not_registered(exc, sub, "role assignments")
-    return Found(resources=found, staged={STAGED_ROLES: _refs(sub, found)})
+    return Found(resources=_grouped(tenancy, found), staged={STAGED_ROLES: _refs(sub, found)})
+
+
+def _grouped(tenancy: Tenancy, found: list[Resource]) -> list[Resource]:
+    """The resources with a management group's account spelt as enumeration spells it (a group
+    name is case-insensitive; the scope in an assignment may use any case)."""
+    accounts = {g.id: g.account for g in tenancy.management_groups.values()}
+    out = []
+    for resource in found:
+        scope = str(resource.attrs.get("scope", ""))
+        account = accounts.get(scope) if resource.account.startswith("managementGroups/") else None
+        out.append(replace(resource, account=account) if account else resource)
+    return out
 
 
 def _refs(sub: Subscription, found: list[Any]) -> list[tuple[str, str]]:
@@ -149,7 +161,7 @@ def _denies(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Found:
         found = listed(api, LIST_DENIES, sub.account, build, subscription=sub.subscription_id)
     except ArmError as exc:
         return not_registered(exc, sub, "deny assignments")
-    return Found(resources=found)
+    return Found(resources=_grouped(tenancy, found))
 
 
 def _eligibility(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Found:
@@ -169,7 +181,7 @@ def _eligibility(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Fou
             attrs={sub.id: {ELIGIBILITY_READ: False, ELIGIBILITY_LIMIT: limit}}, notes=[limit]
         )
     return Found(
-        resources=found,
+        resources=_grouped(tenancy, found),
         attrs={sub.id: {ELIGIBILITY_READ: True, ELIGIBILITY_LIMIT: None}},
         staged={STAGED_ROLES: _refs(sub, found)},
     )

@@ -201,15 +201,10 @@ def live_refs(
 # Types listed whole per subscription: one missing from a listing of its subscription that
 # succeeded does not exist. (Containers and tables are listed per account / workspace.)
 LISTED = frozenset({STORAGE, WORKSPACE, VAULT, ACTION_GROUP, VNET, NSG})
+# A 404 for the resource, its group or its parent: the resource does not exist. A missing
+# subscription (SubscriptionNotFound) says nothing of it: the credential may not see it.
 _NOT_FOUND = frozenset(
-    {
-        "NOT_FOUND",
-        "404",
-        "ResourceNotFound",
-        "ResourceGroupNotFound",
-        "ParentResourceNotFound",
-        "SubscriptionNotFound",
-    }
+    {"NOT_FOUND", "404", "ResourceNotFound", "ResourceGroupNotFound", "ParentResourceNotFound"}
 )
 
 
@@ -229,7 +224,7 @@ class AzureGaps:
     def missing(self, ref: Ref, rtype: str, what: str, spec: LinkSpec) -> Unknowable | Absent:
         """The placeholder reason for `ref`."""
         error = self.by_id.get(ref.id)
-        if error is not None:
+        if error is not None and "SubscriptionNotFound" not in error.message:
             if str(error.code) in _NOT_FOUND:
                 return Absent(f"{what} does not exist: {error.operation} answered {error.code}")
             return Unknowable(error.reason, error=True)

@@ -181,9 +181,10 @@ def _tables(api: ArmApi, tenancy: Tenancy, item: tuple[str, str, str, str, Any])
                     f"Log Analytics workspace {rid} does not exist ({GET.name} answered 404)"
                 )
                 return Found(resources=[workspace({"arm_id": rid, "name": name}, (), why)])
+            # Every attribute an error, and its tables too (they cannot be listed unseen).
             value = exc.unknowable()
             attrs = {"arm_id": rid, "name": name, **dict.fromkeys(WORKSPACE_ATTRS, value)}
-            return Found(resources=[workspace(attrs)])
+            return Found(resources=[workspace(attrs)], errors=[_error(exc, rid)])
         lock_list, lock_refs = mlocks.read(api, subscription_of(rid) or "")
         attrs["locks"] = (
             lock_list if isinstance(lock_list, Unknowable) else mlocks.applying(lock_list, rid)
@@ -195,6 +196,15 @@ def _tables(api: ArmApi, tenancy: Tenancy, item: tuple[str, str, str, str, Any])
     found.resources.extend(tables)
     found.errors.extend(errors)
     return found
+
+
+def _error(exc: ArmError, rid: str) -> CollectionError:
+    """The failure as an error for the tables of one workspace (listed once: reported here)."""
+    exc.reported = True
+    sub = subscription_of(rid) or exc.account
+    return CollectionError(
+        "azure", sub, "global", exc.operation, exc.code, exc.message, (TABLE,), rid
+    )
 
 
 def _read_tables(
@@ -215,11 +225,7 @@ def _read_tables(
             for raw, ref in kept
         ]
     except ArmError as exc:
-        exc.reported = True
-        error = CollectionError(
-            "azure", sub, "global", exc.operation, exc.code, exc.message, (TABLE,), rid
-        )
-        return [], [error]
+        return [], [_error(exc, rid)]
     return [
         Resource(
             provider="azure",

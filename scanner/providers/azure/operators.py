@@ -10,6 +10,8 @@
 * ``includes_all`` (az-policies): a list of diagnostic categories holds every required one
   (``analysis/categories.py``).
 
+* ``after_scan_time``: the attribute is an ISO 8601 time later than the scan time (operand
+  true), or not (false): a retirement date such as NSG flow logs' 2027-09-30 still ahead.
 * ``includes_all`` (``analysis/categories.py``): a list of log categories includes every
   operand item, case-insensitively, category groups expanded.
 
@@ -24,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from scanner.policy.operators import Context, Operator, Undecided
+from scanner.policy.operators import Context, Operator, Undecided, fmt, parse_time
 from scanner.providers.azure.analysis.alert_match import Wanted, coverage, operand_problem
 from scanner.providers.azure.analysis.categories import CATEGORY_OPERATORS
 
@@ -58,10 +60,27 @@ def _expect(operand: Any) -> str:
     )
 
 
+def _after_scan(actual: Any, expected: Any, ctx: Context) -> bool:
+    moment = parse_time(actual)
+    return moment is not None and (moment > ctx.now) is expected
+
+
+def _flag(operand: Any) -> str | None:
+    if isinstance(operand, bool):
+        return None
+    return f"operator 'after_scan_time' expects true or false, got {fmt(operand)}"
+
+
 OPERATORS: Mapping[str, Operator] = {
     **CATEGORY_OPERATORS,
     "has_activity_log_alert": Operator(
         "has_activity_log_alert", _has_alert, _expect, _problem, _explain
+    ),
+    "after_scan_time": Operator(
+        "after_scan_time",
+        _after_scan,
+        lambda e: "a time after the scan" if e else "a time not after the scan",
+        _flag,
     ),
     # Diagnostic-setting categories compared with their groups expanded (az-policies).
     **CATEGORY_OPERATORS,

@@ -222,6 +222,15 @@ def _log_account(api: ArmApi, tenancy: Tenancy, item: tuple[str, str, str, str])
     return found
 
 
+def _error(exc: ArmError, rtype: str, rid: str) -> CollectionError:
+    """The failure as an error for `rtype` of one store (listed once: reported here)."""
+    exc.reported = True
+    sub = subscription_of(rid) or exc.account
+    return CollectionError(
+        "azure", sub, "global", exc.operation, exc.code, exc.message, (rtype,), rid
+    )
+
+
 def _gone_subscription(exc: ArmError) -> bool:
     """A 404 that says the subscription, not the resource, is missing (SubscriptionNotFound):
     nothing can be said of the resource."""
@@ -243,9 +252,10 @@ def _foreign(api: ArmApi, rid: str) -> Found:
             exc.reported = True
             why = Absent(f"storage account {rid} does not exist ({GET.name} answered 404)")
             return Found(resources=[account({"arm_id": rid, "name": name}, (), why)])
+        # Every attribute an error, and its containers too (they cannot be listed unseen).
         value = exc.unknowable()
         attrs = {"arm_id": rid, "name": name, **dict.fromkeys(ACCOUNT_ATTRS, value)}
-        return Found(resources=[account(attrs)])
+        return Found(resources=[account(attrs)], errors=[_error(exc, CONTAINER, rid)])
     found = Found()
     sub = str(attrs["subscription_id"])
     lock_list, lock_refs = mlocks.read(api, sub)
@@ -282,13 +292,8 @@ def _details(
             for raw in listing
         ]
     except ArmError as exc:
-        exc.reported = True
         attrs["containers_read"] = exc.unknowable()
-        found.errors.append(
-            CollectionError(
-                "azure", sub, "global", exc.operation, exc.code, exc.message, (CONTAINER,), rid
-            )
-        )
+        found.errors.append(_error(exc, CONTAINER, rid))
         return attrs, tuple(refs)
     attrs["containers_read"] = True
     refs.extend(listing.refs)
