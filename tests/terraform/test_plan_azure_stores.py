@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from scanner.model import Unknowable
-from tests.terraform.azureplan import ARCHIVE, PRODLOGS, attr, get, golden, scan
+from tests.terraform.azureplan import ARCHIVE, LAW, PRODLOGS, attr, get, golden, scan
 from tests.terraform.planedit import add, unknown, values
 
 ACCOUNT = "azurerm_storage_account.prodlogs"
@@ -130,3 +130,31 @@ def test_a_private_endpoint_of_the_plan_counts() -> None:
     # Without one, only --assume-complete says there is none.
     assert isinstance(attr(found, PRODLOGS, "private_endpoints"), Unknowable)
     assert attr(scan(plan, complete=True), PRODLOGS, "private_endpoints") == 0
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        # Basic: the interactive retention is fixed, whatever the workspace keeps.
+        ({"plan": "Basic", "total_retention_in_days": 400}, (30, 400)),
+        # Analytics without its own retention: the workspace's (730 here), total the same.
+        ({"plan": "Analytics"}, (730, 730)),
+    ],
+)
+def test_table_plan_and_workspace_default(table: dict[str, Any], expected: tuple[int, int]) -> None:
+    plan = golden()
+    values(plan, "azurerm_log_analytics_workspace.central")["retention_in_days"] = 730
+    address = "azurerm_log_analytics_workspace_table.auditlogs"
+    values(plan, address).update(
+        {"retention_in_days": None, "total_retention_in_days": None, **table}
+    )
+    config = next(
+        r for r in plan["configuration"]["root_module"]["resources"] if r["address"] == address
+    )
+    config["expressions"] = {
+        "name": {"constant_value": "AuditLogs"},
+        "workspace_id": config["expressions"]["workspace_id"],
+        **{k: {"constant_value": v} for k, v in table.items()},
+    }
+    found = get(scan(plan, complete=True), f"{LAW}/tables/auditlogs").attrs
+    assert (found["retention_days"], found["total_retention_days"]) == expected

@@ -38,6 +38,7 @@ WORKSPACE = "azure.loganalytics.workspace"
 TABLE = "azure.loganalytics.table"
 TABLE_TYPE = "azurerm_log_analytics_workspace_table"
 DEFAULT_RETENTION = 30
+BASIC_RETENTION = 30
 
 
 def _workspace_arm(res: PlanResource, ctx: PlanContext) -> str | None:
@@ -116,6 +117,9 @@ def table_attrs(
     total = integer(values.get("total_retention_in_days"))
     own_set = "retention_in_days" in configured
     total_set = "total_retention_in_days" in configured
+    if values.get("plan") == "Basic":
+        # Provider docs: "The `retention_in_days` is fixed to `30` when `plan` is `Basic`".
+        default = BASIC_RETENTION
     interactive = (
         own if own is not None and (own_set or not isinstance(own, Unknowable)) else default
     )
