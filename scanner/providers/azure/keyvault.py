@@ -18,6 +18,7 @@ from scanner.model import EvidenceRef, Resource, Unknowable
 from scanner.providers.azure.api import ArmApi, ArmError
 from scanner.providers.azure.declare import Found, Lister, Op, Service, Subscription, Tenancy
 from scanner.providers.azure.keyvault_shapes import vault_attrs
+from scanner.providers.azure.listed import store_unregistered
 from scanner.providers.azure.names import canonical, region, subscription_of
 
 # Microsoft.KeyVault management, api-version 2023-07-01; "Microsoft.KeyVault/vaults/read:
@@ -60,11 +61,7 @@ def _list(api: ArmApi, tenancy: Tenancy, subscription: Subscription | None) -> F
     try:
         listing = api.list(LIST, subscription=sub)
     except ArmError as exc:
-        if exc.code != "NOT_REGISTERED":
-            raise
-        exc.reported = True
-        note = f"key vaults of subscription {sub}: none (provider not registered: {exc.message})"
-        return Found(notes=[note])
+        return store_unregistered(exc, sub, "key vaults")
     found = Found()
     for raw, ref in zip(listing, listing.item_refs, strict=True):
         attrs = api.shaped(LIST, sub, f"/subscriptions/{sub}", partial(vault_attrs, raw))

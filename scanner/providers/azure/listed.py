@@ -17,7 +17,8 @@ from typing import Any
 
 from scanner.model import EvidenceRef, Resource
 from scanner.providers.azure.api import ArmApi, ArmError
-from scanner.providers.azure.declare import Found, Op, Subscription
+from scanner.providers.azure.declare import READABLE_STATES, Collected, Found, Op, Subscription
+from scanner.providers.azure.names import canonical
 
 # (page JSON, evidence of the page) -> the resources it holds.
 Build = Callable[[dict[str, Any], tuple[EvidenceRef, ...]], list[Resource]]
@@ -60,3 +61,35 @@ def not_registered(exc: ArmError, sub: Subscription, what: str) -> Found:
     if note is None:
         raise exc
     return Found(notes=[note])
+
+
+def store_unregistered(exc: ArmError, sub: str, what: str) -> Found:
+    """An empty `Found` noting that the subscription has no `what` (a log store's provider is
+    not registered); any other failure is re-raised."""
+    if exc.code != "NOT_REGISTERED":
+        raise exc
+    exc.reported = True
+    return Found(
+        notes=[f"{what} of subscription {sub}: none (provider not registered: {exc.message})"]
+    )
+
+
+def named_by_settings(found: Collected, setting_type: str, key: str) -> list[str]:
+    """The canonical ids diagnostic settings write to under `key`, in the order first named."""
+    named: dict[str, None] = {}
+    for setting in found.of_type(setting_type):
+        target = setting.attrs.get(key)
+        if isinstance(target, str) and target:
+            named.setdefault(canonical(target), None)
+    return list(named)
+
+
+def type_listed(found: Collected, sub: str, rtype: str) -> bool:
+    """Whether `rtype` of a scanned subscription was listed (no error for the type)."""
+    return not any(e.account == sub and rtype in e.resource_types for e in found.errors)
+
+
+def readable(sub: Subscription) -> bool:
+    """A subscription outside the scan whose resources may be read (not Disabled or Deleted;
+    a state that could not be read is tried)."""
+    return sub.state is None or sub.state in READABLE_STATES

@@ -26,7 +26,6 @@ from scanner.model import Absent, CollectionError, EvidenceRef, Resource, Unknow
 from scanner.providers.azure import locks as mlocks
 from scanner.providers.azure.api import ArmApi, ArmError
 from scanner.providers.azure.declare import (
-    READABLE_STATES,
     Collected,
     Detailer,
     Found,
@@ -35,6 +34,12 @@ from scanner.providers.azure.declare import (
     Service,
     Subscription,
     Tenancy,
+)
+from scanner.providers.azure.listed import (
+    named_by_settings,
+    readable,
+    store_unregistered,
+    type_listed,
 )
 from scanner.providers.azure.loganalytics_shapes import LOG_TABLES, table_attrs, workspace_attrs
 from scanner.providers.azure.names import canonical, region, subscription_of
@@ -107,12 +112,7 @@ def _list(api: ArmApi, tenancy: Tenancy, subscription: Subscription | None) -> F
     try:
         listing = api.list(LIST, subscription=sub)
     except ArmError as exc:
-        if exc.code != "NOT_REGISTERED":
-            raise
-        exc.reported = True
-        what = f"Log Analytics workspaces of subscription {sub}"
-        note = f"{what}: none (provider not registered: {exc.message})"
-        return Found(notes=[note])
+        return store_unregistered(exc, sub, "Log Analytics workspaces")
     found = Found()
     for raw, ref in zip(listing, listing.item_refs, strict=True):
         attrs = api.shaped(LIST, sub, f"/subscriptions/{sub}", partial(workspace_attrs, raw))
@@ -121,28 +121,9 @@ def _list(api: ArmApi, tenancy: Tenancy, subscription: Subscription | None) -> F
     return found
 
 
-def _named(found: Collected) -> list[str]:
-    named: dict[str, None] = {}
-    for setting in found.of_type(DIAGNOSTIC_SETTING):
-        target = setting.attrs.get("workspace_id")
-        if isinstance(target, str) and target:
-            named.setdefault(canonical(target), None)
-    return list(named)
-
-
-def _listed(found: Collected, sub: str) -> bool:
-    return not any(e.account == sub and WORKSPACE in e.resource_types for e in found.errors)
-
-
-def _readable(sub: Subscription) -> bool:
-    """A subscription outside the scan whose resources may be read (not Disabled or Deleted;
-    a state that could not be read is tried)."""
-    return sub.state is None or sub.state in READABLE_STATES
-
-
 def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:
     collected = {r.id: r for r in found.of_type(WORKSPACE)}
-    for rid in _named(found):
+    for rid in named_by_settings(found, DIAGNOSTIC_SETTING, "workspace_id"):
         sub = subscription_of(rid) or ""
         known = found.tenancy.subscriptions.get(sub)
         have = collected.get(rid)
@@ -150,9 +131,9 @@ def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:
             days = have.attrs.get("retention_days")
             item = ("read", rid, str(have.attrs["arm_id"]), have.region, days)
             yield f"workspace {have.name} tables", sub, item
-        elif known is not None and not known.in_scan and _readable(known):
+        elif known is not None and not known.in_scan and readable(known):
             yield f"workspace {rid}", sub, ("get", rid, rid, "global", None)
-        elif known is not None and known.in_scan and _listed(found, sub):
+        elif known is not None and known.in_scan and type_listed(found, sub, WORKSPACE):
             yield f"workspace {rid}", sub, ("absent", rid, rid, "global", None)
 
 

@@ -34,7 +34,6 @@ from scanner.providers.azure import locks as mlocks
 from scanner.providers.azure import storage_shapes as shapes
 from scanner.providers.azure.api import ArmApi, ArmError
 from scanner.providers.azure.declare import (
-    READABLE_STATES,
     Collected,
     Detailer,
     Found,
@@ -43,6 +42,12 @@ from scanner.providers.azure.declare import (
     Service,
     Subscription,
     Tenancy,
+)
+from scanner.providers.azure.listed import (
+    named_by_settings,
+    readable,
+    store_unregistered,
+    type_listed,
 )
 from scanner.providers.azure.names import canonical, region, subscription_of
 
@@ -138,20 +143,13 @@ def account(
     )
 
 
-def _note(subscription: str, what: str, exc: ArmError) -> str:
-    return f"{what} of subscription {subscription}: none (provider not registered: {exc.message})"
-
-
 def _list(api: ArmApi, tenancy: Tenancy, subscription: Subscription | None) -> Found:
     assert subscription is not None
     sub = subscription.subscription_id
     try:
         listing = api.list(LIST, subscription=sub)
     except ArmError as exc:
-        if exc.code != "NOT_REGISTERED":
-            raise
-        exc.reported = True
-        return Found(notes=[_note(sub, "storage accounts", exc)])
+        return store_unregistered(exc, sub, "storage accounts")
     found = Found()
     for raw, ref in zip(listing, listing.item_refs, strict=True):
         attrs = api.shaped(LIST, sub, f"/subscriptions/{sub}", partial(shapes.account_attrs, raw))
@@ -162,30 +160,9 @@ def _list(api: ArmApi, tenancy: Tenancy, subscription: Subscription | None) -> F
     return found
 
 
-def _named(found: Collected) -> list[str]:
-    """The canonical account ids diagnostic settings write to, in the order first named."""
-    named: dict[str, None] = {}
-    for setting in found.of_type(DIAGNOSTIC_SETTING):
-        target = setting.attrs.get("storage_account_id")
-        if isinstance(target, str) and target:
-            named.setdefault(canonical(target), None)
-    return list(named)
-
-
-def _listed(found: Collected, sub: str) -> bool:
-    """Whether the accounts of a scanned subscription were listed (no error for the type)."""
-    return not any(e.account == sub and ACCOUNT in e.resource_types for e in found.errors)
-
-
-def _readable(sub: Subscription) -> bool:
-    """A subscription outside the scan whose resources may be read (not Disabled or Deleted;
-    a state that could not be read is tried)."""
-    return sub.state is None or sub.state in READABLE_STATES
-
-
 def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:
     collected = {r.id: r for r in found.of_type(ACCOUNT)}
-    for rid in _named(found):
+    for rid in named_by_settings(found, DIAGNOSTIC_SETTING, "storage_account_id"):
         sub = subscription_of(rid) or ""
         known = found.tenancy.subscriptions.get(sub)
         have = collected.get(rid)
@@ -195,9 +172,9 @@ def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:
                 sub,
                 ("read", rid, str(have.attrs["arm_id"]), have.region),
             )
-        elif known is not None and not known.in_scan and _readable(known):
+        elif known is not None and not known.in_scan and readable(known):
             yield f"storage account {rid}", sub, ("get", rid, rid, "global")
-        elif known is not None and known.in_scan and _listed(found, sub):
+        elif known is not None and known.in_scan and type_listed(found, sub, ACCOUNT):
             yield f"storage account {rid}", sub, ("absent", rid, rid, "global")
 
 
