@@ -9,7 +9,7 @@ every failed call in `errors`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,7 @@ from scanner.providers.azure.declare import (
 )
 from scanner.providers.azure.tenancy import enumerate_tenancy, scope_resources
 from scanner.source import Progress, silent
+from scanner.taskrun import run_in_order
 
 if TYPE_CHECKING:
     from scanner.providers.azure.adapter import Request
@@ -116,28 +117,7 @@ class _Run:
     def _run(
         self, pool: ThreadPoolExecutor, tasks: list[tuple[_Task, Callable[[], Found]]]
     ) -> None:
-        futures: list[Future[Found]] = [pool.submit(fn) for _task, fn in tasks]
-        for done, ((task, _fn), future) in enumerate(zip(tasks, futures, strict=True), 1):
-            self.say(f"[{done}/{len(futures)}] {task.label}", transient=True)
-            try:
-                found = future.result()
-            except ArmError as exc:
-                exc.reported = True
-                self._fail(task, exc.operation, exc.code, exc.message)
-                self.say(f"error: {task.label}: {exc.code}")
-                continue
-            except (ValueError, TypeError, KeyError, AttributeError) as exc:
-                # An answer whose items are not the documented shape: the call's result
-                # cannot be read, an error like any failed call, never a gap.
-                text = f"{type(exc).__name__}: {exc}"
-                self._fail(task, task.label, "MALFORMED_RESPONSE", text)
-                self.say(f"error: {task.label}: {text}")
-                continue
-            except Exception as exc:  # anything else: still an error row, never a gap
-                self._fail(task, task.label, "InternalError", f"{type(exc).__name__}: {exc}")
-                self.say(f"error: {task.label}: {type(exc).__name__}: {exc}")
-                continue
-            self._merge(found)
+        run_in_order(pool, tasks, ArmError, self._fail, self._merge, self.say)
 
     def _merge(self, found: Found) -> None:
         self.resources.extend(found.resources)

@@ -9,7 +9,7 @@ failed call in `errors`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,7 @@ from scanner.providers.gcp.api import GcpApi, GcpCallError
 from scanner.providers.gcp.declare import Collected, Detailer, Found, Node, Scope, Service
 from scanner.providers.gcp.resourcemanager import Tree, enumerate_scope
 from scanner.source import Progress, silent
+from scanner.taskrun import run_in_order
 
 WORKERS = 8
 
@@ -104,36 +105,18 @@ class _Run:
         return lambda: detailer.run(self.api, self.scope, item)
 
     def _run(self, pool: ThreadPoolExecutor, tasks: list[tuple[_Task, Any]]) -> None:
-        futures: list[Future[Found]] = [pool.submit(fn) for _task, fn in tasks]
-        for done, ((task, _fn), future) in enumerate(zip(tasks, futures, strict=True), 1):
-            self.say(f"[{done}/{len(futures)}] {task.label}", transient=True)
-            try:
-                found = future.result()
-            except GcpCallError as exc:
-                exc.reported = True
-                self._fail(task, exc.operation, exc.code, exc.message)
-                self.say(f"error: {task.label}: {exc.code}")
-                continue
-            except (ValueError, TypeError, KeyError, AttributeError) as exc:
-                # An answer whose items are not the documented shape: the call's result
-                # cannot be read, an error like any failed call, never a gap.
-                text = f"{type(exc).__name__}: {exc}"
-                self._fail(task, task.label, "MALFORMED_RESPONSE", text)
-                self.say(f"error: {task.label}: {text}")
-                continue
-            except Exception as exc:  # anything else: still an error row, never a gap
-                self._fail(task, task.label, "InternalError", f"{type(exc).__name__}: {exc}")
-                self.say(f"error: {task.label}: {type(exc).__name__}: {exc}")
-                continue
-            self.resources.extend(found.resources)
-            for name, values in found.node_attrs.items():
-                self.node_attrs.setdefault(name, {}).update(values)
-            for name, refs in found.node_evidence.items():
-                self.node_evidence.setdefault(name, []).extend(refs)
-            for kind, items in found.staged.items():
-                self.staged.setdefault(kind, []).extend(items)
-            for error in found.errors:
-                self.inventory.add_error(error)
+        run_in_order(pool, tasks, GcpCallError, self._fail, self._merge, self.say)
+
+    def _merge(self, found: Found) -> None:
+        self.resources.extend(found.resources)
+        for name, values in found.node_attrs.items():
+            self.node_attrs.setdefault(name, {}).update(values)
+        for name, refs in found.node_evidence.items():
+            self.node_evidence.setdefault(name, []).extend(refs)
+        for kind, items in found.staged.items():
+            self.staged.setdefault(kind, []).extend(items)
+        for error in found.errors:
+            self.inventory.add_error(error)
 
     def _fail(self, task: _Task, operation: str, code: str, message: str) -> None:
         error = CollectionError("gcp", task.account, "global", operation, code, message, task.types)
