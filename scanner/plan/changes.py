@@ -33,6 +33,40 @@ def configuration_root(plan: Mapping[str, Any]) -> Mapping[str, Any]:
     return root
 
 
+def configuration_references(expression: Any) -> Iterator[str]:
+    """Every reference anywhere in a configuration expression tree (nested blocks are lists of
+    dicts)."""
+    if isinstance(expression, list):
+        for item in expression:
+            yield from configuration_references(item)
+    elif isinstance(expression, Mapping):
+        for key, value in expression.items():
+            if key == "references" and isinstance(value, list):
+                yield from (str(r) for r in value)
+            else:
+                yield from configuration_references(value)
+
+
+def named_in_configuration(
+    module: Mapping[str, Any], owners: set[str], rtype: str, prefix: str = ""
+) -> set[str]:
+    """Addresses of `rtype` resources the configuration of `owners` (addresses) references,
+    child modules included: this holds even when the named value is known only after apply."""
+    found: set[str] = set()
+    for resource in module.get("resources") or []:
+        if f"{prefix}{resource.get('type')}.{resource.get('name')}" not in owners:
+            continue
+        for ref in configuration_references(resource.get("expressions") or {}):
+            parts = ref.split(".")
+            if len(parts) >= 2 and parts[0] == rtype:
+                found.add(f"{prefix}{rtype}.{parts[1]}")
+    for name, call in (module.get("module_calls") or {}).items():
+        found |= named_in_configuration(
+            call.get("module") or {}, owners, rtype, f"{prefix}module.{name}."
+        )
+    return found
+
+
 def prior_state_resources(plan: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
     """Every resource of the plan's prior state, child modules included."""
     values = (plan.get("prior_state") or {}).get("values") or {}

@@ -26,7 +26,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from scanner.model import Unknowable
-from scanner.plan.changes import configuration_root, managed_changes, prior_state_resources
+from scanner.plan.changes import (
+    configuration_root,
+    managed_changes,
+    named_in_configuration,
+    prior_state_resources,
+)
 from scanner.plan.sources import address_key
 
 Change = Mapping[str, Any]
@@ -194,38 +199,9 @@ def _key_references(
         for c in cmk
         if any(_lower(s.get("storage_account_id")) in ids for s in _sides(c))
     }
-    return _keys_named(
-        module, (owners - {address_key(str(c.get("address"))) for c in cmk}) | store_cmk
+    return named_in_configuration(
+        module, (owners - {address_key(str(c.get("address"))) for c in cmk}) | store_cmk, KEY
     )
-
-
-def _keys_named(module: Mapping[str, Any], owners: set[str], prefix: str = "") -> set[str]:
-    found: set[str] = set()
-    for resource in module.get("resources") or []:
-        if f"{prefix}{resource.get('type')}.{resource.get('name')}" not in owners:
-            continue
-        for ref in _references(resource.get("expressions") or {}):
-            parts = ref.split(".")
-            if len(parts) >= 2 and parts[0] == KEY:
-                found.add(f"{prefix}{KEY}.{parts[1]}")
-    for name, call in (module.get("module_calls") or {}).items():
-        found |= _keys_named(call.get("module") or {}, owners, f"{prefix}module.{name}.")
-    return found
-
-
-def _references(expression: Any) -> list[str]:
-    """Every reference anywhere in an expression tree (nested blocks are lists of dicts)."""
-    if isinstance(expression, list):
-        return [r for item in expression for r in _references(item)]
-    if isinstance(expression, Mapping):
-        out: list[str] = []
-        for key, value in expression.items():
-            if key == "references" and isinstance(value, list):
-                out.extend(str(r) for r in value)
-            else:
-                out.extend(_references(value))
-        return out
-    return []
 
 
 def _container_is_store(

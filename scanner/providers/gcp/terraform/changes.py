@@ -14,10 +14,15 @@ destroy) or, before deletion_policy, skip_delete is true (provider docs, google_
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from scanner.plan.changes import configuration_root, managed_changes, prior_state_resources
+from scanner.plan.changes import (
+    configuration_root,
+    managed_changes,
+    named_in_configuration,
+    prior_state_resources,
+)
 from scanner.plan.sources import address_key
 
 SINKS = frozenset(
@@ -72,9 +77,10 @@ def log_stores(plan: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], bool]:
 
     stores = [c for c in changes if is_store(c)]
     keys = {k for c in stores for s in _sides(c) if (k := _key_of(str(c.get("type")), s))}
-    key_refs = _key_references(
+    key_refs = named_in_configuration(
         configuration_root(plan),
         {address_key(str(c.get("address"))) for c in stores},
+        KEY,
     )
 
     def test(change: Mapping[str, Any]) -> bool:
@@ -125,36 +131,6 @@ def _deletes_project(change: Mapping[str, Any]) -> bool:
     if isinstance(policy, str) and policy:
         return policy == "DELETE"
     return before.get("skip_delete") is not True
-
-
-def _key_references(module: Mapping[str, Any], stores: set[str], prefix: str = "") -> set[str]:
-    """Addresses of keys a log store's configuration names (`kms_key_name =
-    google_kms_crypto_key.x.id`), which holds even when the key's name is known only after
-    apply."""
-    found: set[str] = set()
-    for resource in module.get("resources") or []:
-        if f"{prefix}{resource.get('type')}.{resource.get('name')}" not in stores:
-            continue
-        for ref in _references(resource.get("expressions") or {}):
-            parts = ref.split(".")
-            if len(parts) >= 2 and parts[0] == KEY:
-                found.add(f"{prefix}{KEY}.{parts[1]}")
-    for name, call in (module.get("module_calls") or {}).items():
-        found |= _key_references(call.get("module") or {}, stores, f"{prefix}module.{name}.")
-    return found
-
-
-def _references(expression: Any) -> Iterator[str]:
-    """Every reference anywhere in an expression tree (nested blocks are lists of dicts)."""
-    if isinstance(expression, list):
-        for item in expression:
-            yield from _references(item)
-    elif isinstance(expression, Mapping):
-        for key, value in expression.items():
-            if key == "references" and isinstance(value, list):
-                yield from (str(r) for r in value)
-            else:
-                yield from _references(value)
 
 
 def _locked(values: Mapping[str, Any]) -> bool:
