@@ -23,7 +23,7 @@ from typing import Any
 from scanner.model import EvidenceRef, Resource
 from scanner.providers.azure.api import ArmApi, ArmError
 from scanner.providers.azure.declare import Found, Lister, Op, Service, Subscription, Tenancy
-from scanner.providers.azure.listed import listed, not_registered, values
+from scanner.providers.azure.listed import arm_resource, listed, not_registered, values
 from scanner.providers.azure.names import canonical, region
 
 ALERT = "azure.monitor.activity_log_alert"
@@ -166,30 +166,11 @@ def action_group_attrs(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _resource(
-    rtype: str,
-    subscription: str,
-    raw: dict[str, Any],
-    attrs: dict[str, Any],
-    evidence: tuple[EvidenceRef, ...],
-) -> Resource:
-    return Resource(
-        provider="azure",
-        account=subscription,
-        region=region(raw.get("location")),
-        type=rtype,
-        id=canonical(attrs["arm_id"]),
-        name=attrs["name"],
-        attrs=attrs,
-        evidence=evidence,
-    )
-
-
 def alerts(
     subscription: str, page: dict[str, Any], evidence: tuple[EvidenceRef, ...] = ()
 ) -> list[Resource]:
     """The activity log alerts of one list page."""
-    return [_resource(ALERT, subscription, r, alert_attrs(r), evidence) for r in values(page)]
+    return [arm_resource(ALERT, subscription, r, alert_attrs(r), evidence) for r in values(page)]
 
 
 def action_groups(
@@ -197,7 +178,7 @@ def action_groups(
 ) -> list[Resource]:
     """The action groups of one list page."""
     return [
-        _resource(ACTION_GROUP, subscription, r, action_group_attrs(r), evidence)
+        arm_resource(ACTION_GROUP, subscription, r, action_group_attrs(r), evidence)
         for r in values(page)
     ]
 

@@ -1,5 +1,6 @@
 """One subscription-wide ARM list, read and normalized page by page: the helper the alert,
-network and authorization collectors share.
+network and authorization collectors share, with what the log store collectors share (the
+note for an unregistered provider, the targets diagnostic settings name).
 
 Every page is normalized with its own evidence; a page the normalizer cannot read makes the
 whole list a malformed answer (a failed call), never a shorter list. An unregistered
@@ -18,7 +19,7 @@ from typing import Any
 from scanner.model import EvidenceRef, Resource
 from scanner.providers.azure.api import ArmApi, ArmError
 from scanner.providers.azure.declare import READABLE_STATES, Collected, Found, Op, Subscription
-from scanner.providers.azure.names import canonical
+from scanner.providers.azure.names import canonical, region
 
 # (page JSON, evidence of the page) -> the resources it holds.
 Build = Callable[[dict[str, Any], tuple[EvidenceRef, ...]], list[Resource]]
@@ -30,6 +31,26 @@ def values(page: dict[str, Any]) -> list[dict[str, Any]]:
     if not isinstance(found, list) or not all(isinstance(i, dict) for i in found):
         raise ValueError("value: expected a list of objects")
     return found
+
+
+def arm_resource(
+    rtype: str,
+    subscription: str,
+    raw: dict[str, Any],
+    attrs: dict[str, Any],
+    evidence: tuple[EvidenceRef, ...],
+) -> Resource:
+    """A listed item as a resource of `subscription`, located where the item says."""
+    return Resource(
+        provider="azure",
+        account=subscription,
+        region=region(raw.get("location")),
+        type=rtype,
+        id=canonical(attrs["arm_id"]),
+        name=attrs["name"],
+        attrs=attrs,
+        evidence=evidence,
+    )
 
 
 def listed(api: ArmApi, op: Op, account: str, build: Build, **params: str) -> list[Resource]:

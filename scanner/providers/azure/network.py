@@ -23,7 +23,13 @@ from typing import Any
 from scanner.model import CollectionError, EvidenceRef, Resource
 from scanner.providers.azure.api import ArmApi, ArmError
 from scanner.providers.azure.declare import Found, Lister, Op, Service, Subscription, Tenancy
-from scanner.providers.azure.listed import listed, not_registered, unregistered, values
+from scanner.providers.azure.listed import (
+    arm_resource,
+    listed,
+    not_registered,
+    unregistered,
+    values,
+)
 from scanner.providers.azure.names import canonical, provider_type_of, region
 
 WATCHER = "azure.network.watcher"
@@ -205,30 +211,13 @@ def nsg_attrs(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _resource(
-    rtype: str,
-    subscription: str,
-    raw: dict[str, Any],
-    attrs: dict[str, Any],
-    evidence: tuple[EvidenceRef, ...],
-) -> Resource:
-    return Resource(
-        provider="azure",
-        account=subscription,
-        region=region(raw.get("location")),
-        type=rtype,
-        id=canonical(attrs["arm_id"]),
-        name=attrs["name"],
-        attrs=attrs,
-        evidence=evidence,
-    )
-
-
 def watchers(
     subscription: str, page: dict[str, Any], evidence: tuple[EvidenceRef, ...] = ()
 ) -> list[Resource]:
     """The network watchers of one list page."""
-    return [_resource(WATCHER, subscription, r, watcher_attrs(r), evidence) for r in values(page)]
+    return [
+        arm_resource(WATCHER, subscription, r, watcher_attrs(r), evidence) for r in values(page)
+    ]
 
 
 def flow_logs(
@@ -236,7 +225,7 @@ def flow_logs(
 ) -> list[Resource]:
     """The flow logs of one list page of the watcher `watcher` (canonical id)."""
     return [
-        _resource(FLOW_LOG, subscription, r, flow_log_attrs(r, watcher), evidence)
+        arm_resource(FLOW_LOG, subscription, r, flow_log_attrs(r, watcher), evidence)
         for r in values(page)
     ]
 
@@ -245,14 +234,14 @@ def vnets(
     subscription: str, page: dict[str, Any], evidence: tuple[EvidenceRef, ...] = ()
 ) -> list[Resource]:
     """The virtual networks of one list page."""
-    return [_resource(VNET, subscription, r, vnet_attrs(r), evidence) for r in values(page)]
+    return [arm_resource(VNET, subscription, r, vnet_attrs(r), evidence) for r in values(page)]
 
 
 def nsgs(
     subscription: str, page: dict[str, Any], evidence: tuple[EvidenceRef, ...] = ()
 ) -> list[Resource]:
     """The network security groups of one list page."""
-    return [_resource(NSG, subscription, r, nsg_attrs(r), evidence) for r in values(page)]
+    return [arm_resource(NSG, subscription, r, nsg_attrs(r), evidence) for r in values(page)]
 
 
 def regions_in_use(found: list[Resource]) -> list[str]:
