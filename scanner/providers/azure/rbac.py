@@ -158,19 +158,10 @@ def deny_attrs(raw: dict[str, Any]) -> dict[str, Any]:
 
 def eligibility_attrs(raw: dict[str, Any]) -> dict[str, Any]:
     """The attributes of one RoleEligibilityScheduleInstance (REST JSON, 2020-10-01;
-    DECISIONS.md)."""
+    DECISIONS.md): an assignment's attributes, its status and its schedule."""
     props = raw["properties"]
-    scope = canonical(props["scope"])
     return {
-        "name": raw["name"],
-        "arm_id": raw["id"],
-        "principal_id": props["principalId"],
-        "principal_type": props.get("principalType"),
-        "role_definition_id": role_definition_key(props["roleDefinitionId"]),
-        "scope": scope,
-        "scope_type": scope_type(scope),
-        "condition": props.get("condition"),
-        "condition_version": props.get("conditionVersion"),
+        **assignment_attrs(raw),
         "status": props.get("status"),
         "start_date_time": props.get("startDateTime"),
         "end_date_time": props.get("endDateTime"),
