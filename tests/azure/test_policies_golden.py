@@ -5,21 +5,18 @@ subscription, precedence of an unlocked container policy, a table overriding its
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 import yaml
 
 from scanner.data import data_dir
-from scanner.model import _jsonable
 from scanner.policy.engine import evaluate
 from scanner.policy.loader import compile_policies, load_policies
-from scanner.providers import schema_files
 from tests.azure.watch_scan import scan
+from tests.support.inventory import schema_problems
 
 EXPECTED = Path(__file__).resolve().parent / "golden" / "expected-policies.yaml"
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -70,13 +67,5 @@ def test_the_findings_name_what_decided_them(findings: dict[str, dict[str, Any]]
 
 def test_every_scanned_resource_matches_its_schema_derived_attributes_included() -> None:
     collected, _requests = scan()
-    problems = []
-    for resource in collected.inventory:
-        if resource.provider != "azure" or resource.placeholder is not None:
-            continue
-        schema = json.loads(schema_files()[resource.type].read_text())
-        document = {"attrs": _jsonable(resource.attrs)}
-        for error in jsonschema.Draft202012Validator(schema).iter_errors(document):
-            path = "/".join(map(str, error.absolute_path))
-            problems.append(f"{resource.type} {resource.name}: {path}: {error.message}")
+    problems = schema_problems(collected.inventory, "azure")
     assert not problems, "\n".join(problems[:20])

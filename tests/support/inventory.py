@@ -72,3 +72,24 @@ def inventory_from_data(
             )
         )
     return inventory
+
+
+def schema_problems(resources: Iterable[Resource], provider: str) -> list[str]:
+    """Where `provider`'s resources (placeholders aside) do not match their resource schemas."""
+    import json
+
+    import jsonschema
+
+    from scanner.model import _jsonable
+    from scanner.providers import schema_files
+
+    problems = []
+    for resource in resources:
+        if resource.provider != provider or resource.placeholder is not None:
+            continue
+        schema = json.loads(schema_files()[resource.type].read_text())
+        document = {"attrs": _jsonable(resource.attrs)}
+        for error in jsonschema.Draft202012Validator(schema).iter_errors(document):
+            path = "/".join(map(str, error.absolute_path))
+            problems.append(f"{resource.type} {resource.name}: {path}: {error.message}")
+    return problems

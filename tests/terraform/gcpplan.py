@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,9 @@ from typing import Any
 from scanner.model import Resource
 from scanner.plan.inventory import PlanScan, plan_inventory
 from scanner.plan.read import load_plan
-from tests.terraform.planedit import change, unknown, values
+from tests.support.inventory import schema_problems as inventory_schema_problems
+from tests.terraform.planedit import after_unknown as after_unknown
+from tests.terraform.planedit import set_actions as set_actions
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOLDEN = FIXTURES / "gcp" / "golden-plan.json"
@@ -60,33 +61,9 @@ def attr(found: PlanScan, rid: str, name: str) -> Any:
     return get(found, rid).attrs[name]
 
 
-def after_unknown(plan: dict[str, Any], address: str, attr_name: str) -> None:
-    """The argument known only after apply (as a create or an update computing it shows it)."""
-    values(plan, address).pop(attr_name, None)
-    unknown(plan, address)[attr_name] = True
-
-
-def set_actions(plan: dict[str, Any], address: str, actions: list[str]) -> None:
-    change(plan, address)["actions"] = actions
-
-
 def schema_problems(found: PlanScan) -> list[str]:
     """Where the plan's GCP resources do not match their resource schemas."""
-    import jsonschema
-
-    from scanner.model import _jsonable
-    from scanner.providers import schema_files
-
-    problems = []
-    for resource in found.inventory:
-        if resource.provider != "gcp" or resource.placeholder is not None:
-            continue
-        schema = json.loads(schema_files()[resource.type].read_text())
-        document = {"attrs": _jsonable(resource.attrs)}
-        for error in jsonschema.Draft202012Validator(schema).iter_errors(document):
-            path = "/".join(map(str, error.absolute_path))
-            problems.append(f"{resource.type} {resource.name}: {path}: {error.message}")
-    return problems
+    return inventory_schema_problems(found.inventory, "gcp")
 
 
 def add_resource(plan: dict[str, Any], tf_type: str, name: str, planned: dict[str, Any]) -> str:

@@ -107,3 +107,13 @@ def clone(plan: dict[str, Any], address: str, name: str) -> str:
     config.update(address=new, name=name)
     _config(plan)["resources"].append(config)
     return new
+
+
+def after_unknown(plan: dict[str, Any], address: str, attr_name: str) -> None:
+    """The argument known only after apply (as a create or an update computing it shows it)."""
+    values(plan, address).pop(attr_name, None)
+    unknown(plan, address)[attr_name] = True
+
+
+def set_actions(plan: dict[str, Any], address: str, actions: list[str]) -> None:
+    change(plan, address)["actions"] = actions
