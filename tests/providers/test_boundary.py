@@ -8,8 +8,6 @@ import ast
 import json
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from scanner.mappings import load_frameworks
 from scanner.providers.base import Adapter
 from scanner.results import load_results
 from tests.render.test_render import assert_valid_sarif
+from tests.support.nosdk import plan_loads
 
 ROOT = Path(__file__).resolve().parents[2]
 CORE = ROOT / "scanner"
@@ -259,15 +258,6 @@ def test_declared_links_are_what_the_schemas_say(name: str) -> None:
 
 # --- plans import no cloud SDK -----------------------------------------------------------------
 
-_NO_SDK = """
-import json, sys
-from click.testing import CliRunner
-from scanner.cli import main
-result = CliRunner().invoke(main, ["plan", sys.argv[1], "--out", sys.argv[2], "--quiet"])
-sdk = sorted(m for m in sys.modules if m.split(".")[0] in ("boto3", "botocore", "moto"))
-print(json.dumps({"code": result.exit_code, "sdk": sdk, "output": result.output}))
-"""
-
 
 @pytest.mark.parametrize(
     "plan",
@@ -278,17 +268,7 @@ print(json.dumps({"code": result.exit_code, "sdk": sdk, "output": result.output}
     ids=["no-aws-resources", "aws-resources"],
 )
 def test_plan_imports_no_cloud_sdk(plan: Path, tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", _NO_SDK, str(plan), str(tmp_path / "out")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-    )
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout.strip().splitlines()[-1])
+    report = plan_loads(plan, tmp_path, ("boto3", "botocore", "moto"), timeout=120)
     assert report["code"] in (0, 1), report["output"]
     assert report["sdk"] == []
     assert (tmp_path / "out" / "results.json").is_file()
