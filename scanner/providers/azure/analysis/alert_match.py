@@ -62,22 +62,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.model import Unknowable
+from scanner.providers.azure.analysis.categories import ACTIVITY
 
 ALERT = "azure.monitor.activity_log_alert"
 ACTION_GROUP = "azure.monitor.action_group"
 
 # The activity log's event categories (learn.microsoft.com, "Azure Monitor activity log event
-# schema"); an operand without "/" must be one of them.
-CATEGORIES = (
-    "Administrative",
-    "Security",
-    "ServiceHealth",
-    "Alert",
-    "Recommendation",
-    "Policy",
-    "Autoscale",
-    "ResourceHealth",
-)
+# schema": the same list diagnostic settings offer); an operand without "/" must be one of them.
+CATEGORIES = ACTIVITY
 # The event levels the same schema documents; a `level` leaf must admit all of them.
 LEVELS = frozenset({"critical", "error", "warning", "informational", "verbose"})
 # Fields whose value varies between events of one operation in one subscription.
