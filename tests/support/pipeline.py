@@ -3,6 +3,10 @@ an Assessment out, exactly as the commands run it."""
 
 from __future__ import annotations
 
+import json
+import tempfile
+from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +14,7 @@ from scanner import pipeline
 from scanner.assessment import Assessment
 from scanner.evidence import EvidenceStore
 from scanner.inventory import Inventory
+from scanner.model import Finding
 from scanner.plan.source import PlanSource
 from scanner.providers.aws.adapter import LiveSource
 from scanner.source import Collected, ScanFacts, SourceInfo
@@ -38,3 +43,21 @@ def scan_session(
 def scan_plan(prepared: pipeline.Prepared, path: Path, assume_complete: bool = False) -> Assessment:
     """`logward plan` on a plan file."""
     return pipeline.run(prepared, PlanSource(path, assume_complete))
+
+
+@cache
+def shipped_catalogue() -> pipeline.Prepared:
+    """The shipped catalogue with default parameters (an empty config file, so a logward.yaml
+    in the working directory cannot change what is judged)."""
+    with tempfile.TemporaryDirectory() as folder:
+        empty = Path(folder) / "logward.yaml"
+        empty.write_text("", encoding="utf-8")
+        return pipeline.prepare(None, empty, None)
+
+
+def judge_plan(plan: Mapping[str, Any]) -> tuple[Finding, ...]:
+    """`logward plan --assume-complete` on a plan document, judged by the shipped catalogue."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "plan.json"
+        path.write_text(json.dumps(plan), encoding="utf-8")
+        return scan_plan(shipped_catalogue(), path, assume_complete=True).findings

@@ -5,18 +5,13 @@ its immutability, lock or retention is a finding of azure-plan-log-store-not-des
 from __future__ import annotations
 
 import copy
-import json
-import tempfile
 from collections.abc import Callable
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from scanner import pipeline
 from scanner.model import Status, Unknowable
-from tests.support.pipeline import scan_plan
+from tests.support.pipeline import judge_plan
 from tests.terraform.azureplan import (
     ARCHIVE,
     CONTAINERS,
@@ -295,19 +290,8 @@ def test_log_store_changes(
         assert attrs["weakens"] is weakens
 
 
-@cache
-def _prepared() -> pipeline.Prepared:
-    with tempfile.TemporaryDirectory() as folder:
-        empty = Path(folder) / "logward.yaml"
-        empty.write_text("", encoding="utf-8")
-        return pipeline.prepare(None, empty, None)
-
-
 def _verdicts(plan: dict[str, Any]) -> dict[str, Status]:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "plan.json"
-        path.write_text(json.dumps(plan), encoding="utf-8")
-        found = scan_plan(_prepared(), path, assume_complete=True).findings
+    found = judge_plan(plan)
     return {f.resource_name: f.status for f in found if f.policy_id == POLICY}
 
 

@@ -10,11 +10,8 @@ Then each plan policy is seen to pass and to fail on some plan.
 from __future__ import annotations
 
 import copy
-import json
-import tempfile
 from collections.abc import Callable
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +21,7 @@ from scanner.model import Finding, Status
 from scanner.plan.read import load_plan
 from scanner.policy.loader import load_policies
 from scanner.source import SourceInfo
-from tests.support.pipeline import scan_plan
+from tests.support.pipeline import judge_plan, shipped_catalogue
 from tests.terraform.azureplan import (
     ARCHIVE,
     CONTAINERS,
@@ -58,23 +55,10 @@ PLAN_ONLY: dict[Key, str] = {}
 LIVE_GAPS: dict[Key, str] = {}
 
 
-@cache
-def prepared() -> pipeline.Prepared:
-    """The shipped catalogue with default parameters (an empty config file)."""
-    with tempfile.TemporaryDirectory() as folder:
-        empty = Path(folder) / "logward.yaml"
-        empty.write_text("", encoding="utf-8")
-        return pipeline.prepare(None, empty, None)
-
-
 def _judge(plan: dict[str, Any]) -> dict[Key, Finding]:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "plan.json"
-        path.write_text(json.dumps(plan), encoding="utf-8")
-        assessment = scan_plan(prepared(), path, assume_complete=True)
     return {
         (f.policy_id, f.resource_id): f
-        for f in assessment.findings
+        for f in judge_plan(plan)
         if f.policy_id.startswith("azure-")
     }
 
@@ -98,7 +82,7 @@ def live_findings() -> dict[Key, Finding]:
     with demo_source(EvidenceStore(), SERVICES) as source:
         collected = source.collect(silent)
     info = SourceInfo(label="azure", kind="plan", clouds=frozenset({"azure"}), complete=True)
-    findings = pipeline.assess(prepared(), info, collected).findings
+    findings = pipeline.assess(shipped_catalogue(), info, collected).findings
     return {(f.policy_id, f.resource_id): f for f in findings if f.policy_id.startswith("azure-")}
 
 

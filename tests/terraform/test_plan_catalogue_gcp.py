@@ -14,8 +14,6 @@ with the reason.
 from __future__ import annotations
 
 import copy
-import json
-import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -28,7 +26,7 @@ from scanner.model import Finding, Status
 from scanner.plan.read import load_plan
 from scanner.policy.loader import load_policies
 from scanner.source import SourceInfo
-from tests.support.pipeline import scan_plan
+from tests.support.pipeline import judge_plan, shipped_catalogue
 from tests.terraform.planedit import change
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -263,24 +261,9 @@ NOT_IN_PLANS: dict[tuple[str, str], str] = {
 # ----- judging ----------------------------------------------------------------------------
 
 
-@cache
-def prepared() -> pipeline.Prepared:
-    """The shipped catalogue with default parameters (an empty config file)."""
-    with tempfile.TemporaryDirectory() as folder:
-        empty = Path(folder) / "logward.yaml"
-        empty.write_text("", encoding="utf-8")
-        return pipeline.prepare(None, empty, None)
-
-
 def _judge(plan: dict[str, Any]) -> dict[tuple[str, str], Finding]:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "plan.json"
-        path.write_text(json.dumps(plan), encoding="utf-8")
-        assessment = scan_plan(prepared(), path, assume_complete=True)
     return {
-        (f.policy_id, f.resource_id): f
-        for f in assessment.findings
-        if f.policy_id.startswith("gcp-")
+        (f.policy_id, f.resource_id): f for f in judge_plan(plan) if f.policy_id.startswith("gcp-")
     }
 
 
@@ -314,7 +297,7 @@ def live_findings() -> dict[tuple[str, str], Finding]:
     finally:
         fake.stop()
     info = SourceInfo(label="gcp", kind="plan", clouds=frozenset({"gcp"}), complete=True)
-    findings = pipeline.assess(prepared(), info, collected).findings
+    findings = pipeline.assess(shipped_catalogue(), info, collected).findings
     return {(f.policy_id, f.resource_id): f for f in findings if f.policy_id.startswith("gcp-")}
 
 
