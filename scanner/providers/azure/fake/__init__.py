@@ -19,7 +19,6 @@ import shutil
 import ssl
 import tempfile
 import threading
-import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,11 +26,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from scanner import fakehttp
 from scanner.providers.azure.fake import tls
 
 TENANT = Path(__file__).resolve().parent / "tenant"
 # The status an override answers to drop the connection without any answer (a network blip).
-DROP = -1
+DROP = fakehttp.DROP
 # Query parameters that never select a file (the page token selects the page file).
 SKIPTOKEN = "$skiptoken"
 
@@ -215,31 +215,12 @@ class FakeArm:
             protocol_version = "HTTP/1.1"
 
             def _serve(self) -> None:
-                parts = urllib.parse.urlsplit(self.path)
-                query = dict(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                try:
-                    body = json.loads(raw) if raw else None
-                except ValueError:
-                    body = raw.decode("utf-8", "replace")
-                path = urllib.parse.unquote(parts.path)
+                path, query, body = fakehttp.read(self)
                 seen = Request(self.command, path, query, body, self.headers.get("Authorization"))
                 answer = fake.answer(seen)
                 status, payload = answer[0], answer[1]
                 headers: Mapping[str, str] = answer[2] if len(answer) > 2 else {}
-                if status == DROP:
-                    # A TCP reset mid-request: no answer, connection closed.
-                    self.close_connection = True
-                    return
-                data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                for key, value in headers.items():
-                    self.send_header(key, str(value))
-                self.end_headers()
-                self.wfile.write(data)
+                fakehttp.write(self, status, payload, "application/json; charset=utf-8", headers)
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 

@@ -23,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from scanner import fakehttp
 from scanner.providers.gcp.fake import search
 
 ESTATE = Path(__file__).resolve().parent / "estate"
@@ -53,7 +54,7 @@ class Request:
 # (request) -> (status, body) to answer instead of the files, or None to use them.
 Override = Callable[[Request], tuple[int, Any] | None]
 # The status an override answers to drop the connection without any answer (a network blip).
-DROP = -1
+DROP = fakehttp.DROP
 
 
 def file_for(root: Path, path: str, query: Mapping[str, str]) -> Path | None:
@@ -178,28 +179,11 @@ class FakeGoogle:
             protocol_version = "HTTP/1.1"
 
             def _serve(self) -> None:
-                parts = urllib.parse.urlsplit(self.path)
-                query = dict(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                try:
-                    body = json.loads(raw) if raw else None
-                except ValueError:
-                    body = raw.decode("utf-8", "replace")
-                path = urllib.parse.unquote(parts.path)
+                path, query, body = fakehttp.read(self)
                 auth = self.headers.get("Authorization")
                 seen = Request(host, self.command, path, query, body, auth)
                 status, answer = fake.answer(seen)
-                if status == DROP:
-                    # A TCP reset mid-request: no answer, connection closed.
-                    self.close_connection = True
-                    return
-                data = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                fakehttp.write(self, status, answer, "application/json; charset=UTF-8")
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
