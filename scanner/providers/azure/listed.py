@@ -16,10 +16,10 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from scanner.model import EvidenceRef, Resource
+from scanner.model import Absent, EvidenceRef, Resource
 from scanner.providers.azure.api import ArmApi, ArmError
 from scanner.providers.azure.declare import READABLE_STATES, Collected, Found, Op, Subscription
-from scanner.providers.azure.names import canonical, region
+from scanner.providers.azure.names import canonical, region, subscription_of
 
 # (page JSON, evidence of the page) -> the resources it holds.
 Build = Callable[[dict[str, Any], tuple[EvidenceRef, ...]], list[Resource]]
@@ -50,6 +50,29 @@ def arm_resource(
         name=attrs["name"],
         attrs=attrs,
         evidence=evidence,
+    )
+
+
+def stored_resource(
+    rtype: str,
+    attrs: dict[str, Any],
+    evidence: tuple[EvidenceRef, ...],
+    placeholder: Absent | None,
+) -> Resource:
+    """A resource of the subscription its `arm_id` names, located where its `location` says
+    (global when it says nothing)."""
+    arm_id = str(attrs["arm_id"])
+    location = attrs.get("location")
+    return Resource(
+        provider="azure",
+        account=subscription_of(arm_id) or "",
+        region=region(location) if isinstance(location, str) and location else "global",
+        type=rtype,
+        id=canonical(arm_id),
+        name=str(attrs["name"]),
+        attrs=attrs,
+        evidence=evidence,
+        placeholder=placeholder,
     )
 
 

@@ -39,10 +39,11 @@ from scanner.providers.azure.listed import (
     named_by_settings,
     readable,
     store_unregistered,
+    stored_resource,
     type_listed,
 )
 from scanner.providers.azure.loganalytics_shapes import LOG_TABLES, table_attrs, workspace_attrs
-from scanner.providers.azure.names import canonical, region, subscription_of
+from scanner.providers.azure.names import canonical, subscription_of
 
 # Workspaces and Tables of the Log Analytics REST reference at one documented version
 # (https://learn.microsoft.com/en-us/rest/api/loganalytics/workspaces/list,
@@ -91,19 +92,7 @@ def workspace(
     placeholder: Absent | None = None,
 ) -> Resource:
     """One azure.loganalytics.workspace resource from its attributes."""
-    arm_id = str(attrs["arm_id"])
-    location = attrs.get("location")
-    return Resource(
-        provider="azure",
-        account=subscription_of(arm_id) or "",
-        region=region(location) if isinstance(location, str) and location else "global",
-        type=WORKSPACE,
-        id=canonical(arm_id),
-        name=str(attrs["name"]),
-        attrs=attrs,
-        evidence=evidence,
-        placeholder=placeholder,
-    )
+    return stored_resource(WORKSPACE, attrs, evidence, placeholder)
 
 
 def _list(api: ArmApi, tenancy: Tenancy, subscription: Subscription | None) -> Found:

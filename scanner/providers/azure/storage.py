@@ -47,6 +47,7 @@ from scanner.providers.azure.listed import (
     named_by_settings,
     readable,
     store_unregistered,
+    stored_resource,
     type_listed,
 )
 from scanner.providers.azure.names import canonical, region, subscription_of
@@ -128,19 +129,7 @@ def account(
     placeholder: Absent | None = None,
 ) -> Resource:
     """One azure.storage.account resource from its attributes (`arm_id` and `name` at least)."""
-    arm_id = str(attrs["arm_id"])
-    location = attrs.get("location")
-    return Resource(
-        provider="azure",
-        account=subscription_of(arm_id) or "",
-        region=region(location) if isinstance(location, str) and location else "global",
-        type=ACCOUNT,
-        id=canonical(arm_id),
-        name=str(attrs["name"]),
-        attrs=attrs,
-        evidence=evidence,
-        placeholder=placeholder,
-    )
+    return stored_resource(ACCOUNT, attrs, evidence, placeholder)
 
 
 def _list(api: ArmApi, tenancy: Tenancy, subscription: Subscription | None) -> Found:
