@@ -1,7 +1,8 @@
-"""az-policies' policies on the golden tenant, scanned through the real azure-mgmt-* clients
-against the fake ARM server: every row of golden/expected-policies.yaml, and nothing else from
-these policies; and the findings say why (a category group, a destination in another
-subscription, precedence of an unlocked container policy, a table overriding its workspace)."""
+"""The log-store, diagnostic-setting and tamper policies on the golden tenant, scanned through
+the real azure-mgmt-* clients against the fake ARM server: every row of
+golden/expected-policies.yaml, and nothing else from these policies; and the findings say why
+(a category group, a destination in another subscription, precedence of an unlocked container
+policy, a table overriding its workspace)."""
 
 from __future__ import annotations
 

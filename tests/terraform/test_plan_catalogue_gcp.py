@@ -64,7 +64,7 @@ def _sink(parent: str, name: str) -> str:
     return f"//logging.googleapis.com/{parent}/sinks/{name}"
 
 
-# ----- the live verdicts of the golden estate (CONTRACT.md, "The golden estate") -----------
+# ----- the live verdicts of the golden estate (tests/gcp/golden/README.md) -----------
 
 LIVE: dict[tuple[str, str], Status] = {
     # Effective audit config: lw-logging all three itself; prod-app inherits ADMIN_READ and

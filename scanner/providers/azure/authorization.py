@@ -23,7 +23,7 @@ One call per subscription and kind (pages followed through `nextLink`):
   built-in roles in use, and custom roles only assignable below the subscription), in a
   subscription whose list returned that assignment. A definition's name is a GUID unique in
   the tenant, but ARM prefixes its id with the scope it was read at, so the resource id is
-  the tenant-wide `/providers/microsoft.authorization/roledefinitions/<guid>` (DECISIONS.md)
+  the tenant-wide `/providers/microsoft.authorization/roledefinitions/<guid>`
   and every subscription's answers deduplicate into one set.
 - `denyAssignments` list: reported beside the assignments.
 - `roleEligibilityScheduleInstances` list at the subscription (PIM, api-version 2020-10-01,

@@ -188,7 +188,7 @@ DERIVERS: tuple[Deriver, ...] = (
     entra_categories,
     container_immutability,
     tamper_principals,
-    # az-alerts: the alert candidates and the network facts the alert and network policies judge.
+    # The alert candidates and the network facts the alert and network policies judge.
     derive_alert_facts,
     derive_flow_log_routes,
     derive_watcher_gaps,

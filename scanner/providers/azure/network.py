@@ -11,7 +11,7 @@ rest/api/network-watcher/flow-logs/list, rest/api/virtualnetwork/virtual-network
 rest/api/virtualnetwork/network-security-groups/list-all).
 
 The subscription attributes the Network Watcher control judges are set here, by the listers
-that read them (DECISIONS.md): `regions_in_use`, the regions of the subscription's virtual
+that read them: `regions_in_use`, the regions of the subscription's virtual
 networks, and `network_watcher_regions`, the regions with a watcher provisioned.
 """
 
@@ -71,7 +71,7 @@ LIST_NSGS = Op(
     API_VERSION,
     "Microsoft.Network/networkSecurityGroups/read",
 )
-# The subscription attributes the listers set (DECISIONS.md, az-watch 01:10).
+# The subscription attributes the listers set.
 REGIONS_IN_USE = "regions_in_use"
 WATCHER_REGIONS = "network_watcher_regions"
 

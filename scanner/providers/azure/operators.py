@@ -7,7 +7,7 @@
   name (category Administrative: ``Microsoft.Network/networkSecurityGroups/write``) or a
   bare activity log category (``ServiceHealth``). ``analysis/alert_match.py`` holds the
   semantics. A failure names the closest alert and why it does not count.
-* ``includes_all`` (az-policies): a list of diagnostic categories holds every required one
+* ``includes_all``: a list of diagnostic categories holds every required one
   (``analysis/categories.py``).
 
 * ``after_scan_time``: the attribute is an ISO 8601 time later than the scan time (operand
@@ -82,6 +82,6 @@ OPERATORS: Mapping[str, Operator] = {
         lambda e: "a time after the scan" if e else "a time not after the scan",
         _flag,
     ),
-    # Diagnostic-setting categories compared with their groups expanded (az-policies).
+    # Diagnostic-setting categories compared with their groups expanded.
     **CATEGORY_OPERATORS,
 }

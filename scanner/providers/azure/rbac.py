@@ -6,7 +6,7 @@ Role definitions take the tenant-wide id `/providers/microsoft.authorization/rol
 <guid>` (a definition's name is a GUID unique in the tenant; ARM prefixes it with the scope it
 was read at), so the lists of every subscription deduplicate and an assignment links to its
 role whatever prefix ARM wrote. An assignment is reported under its own scope's account: the
-subscription, `managementGroups/<name>`, or the tenant for `/` (DECISIONS.md, az-watch 01:10).
+subscription, `managementGroups/<name>`, or the tenant for `/`.
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ def _principals(raw: Any, what: str) -> list[dict[str, Any]]:
 
 
 def deny_attrs(raw: dict[str, Any]) -> dict[str, Any]:
-    """The attributes of one DenyAssignment (REST JSON, 2022-04-01; DECISIONS.md)."""
+    """The attributes of one DenyAssignment (REST JSON, 2022-04-01)."""
     props = raw["properties"]
     scope = canonical(props["scope"])
     return {
@@ -158,7 +158,7 @@ def deny_attrs(raw: dict[str, Any]) -> dict[str, Any]:
 
 def eligibility_attrs(raw: dict[str, Any]) -> dict[str, Any]:
     """The attributes of one RoleEligibilityScheduleInstance (REST JSON, 2020-10-01;
-    DECISIONS.md): an assignment's attributes, its status and its schedule."""
+    ): an assignment's attributes, its status and its schedule."""
     props = raw["properties"]
     return {
         **assignment_attrs(raw),

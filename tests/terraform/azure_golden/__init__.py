@@ -1,4 +1,4 @@
-"""The Terraform plan of the golden Azure tenant (CONTRACT.md, "The golden tenant"), in the shape
+"""The Terraform plan of the golden Azure tenant (tests/azure/golden/README.md), in the shape
 `terraform show -json` writes for a plan (format_version 1.2): the applied tenant re-planned
 with azurerm 4.x, so every change is a no-op and the prior state holds every resource.
 

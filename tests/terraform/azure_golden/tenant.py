@@ -1,6 +1,6 @@
 """The golden tenant's subscriptions as Terraform resources: ...0001 "Logging" (the central
 archive, workspace, Entra ID logs and all eleven alerts), ...0002 "Production", ...0004
-"Shared" (CONTRACT.md, "The golden tenant"; names as the fake ARM server's fixtures)."""
+"Shared" (tests/azure/golden/README.md; names as the fake ARM server's fixtures)."""
 
 from __future__ import annotations
 

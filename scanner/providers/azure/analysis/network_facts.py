@@ -14,7 +14,7 @@
     unknowable rather than a false "covered".
   Azure allows one flow log per target, so "every in-use subnet has a good flow log" is
   "the route's flow logs are all good and nothing is uncovered".
-* `regions_without_network_watcher` on every subscription: the regions in use (az-watch's
+* `regions_without_network_watcher` on every subscription: the regions in use (the network listers'
   `regions_in_use`: every region holding a VNet of the subscription) with no Network Watcher
   whose provisioning succeeded; unknowable when either list is.
 """
