@@ -195,6 +195,41 @@ def test_effective_immutability(
     assert (found["source"], found["state"], found["period_days"]) == (source, state, days)
 
 
+UNREAD = Unknowable("allowProtectedAppendWrites was not returned")
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        # The failing case: an unread flag is unknown, not a definite true.
+        ({"allow_protected_append_writes": UNREAD}, UNREAD),
+        ({"allow_protected_append_writes_all": UNREAD}, UNREAD),
+        # Siblings: read flags keep their plain meaning.
+        ({"allow_protected_append_writes": True}, True),
+        (
+            {"allow_protected_append_writes": False, "allow_protected_append_writes_all": False},
+            False,
+        ),
+        # Boundary: one true flag is enough, whatever the other one is.
+        (
+            {"allow_protected_append_writes": UNREAD, "allow_protected_append_writes_all": True},
+            True,
+        ),
+        (
+            {"allow_protected_append_writes": False, "allow_protected_append_writes_all": UNREAD},
+            UNREAD,
+        ),
+    ],
+)
+def test_protected_append_writes_carry_an_unknown_flag(
+    flags: dict[str, Any], expected: bool | Unknowable
+) -> None:
+    found = immutability.effective(_container(**LOCKED_400, **flags), _account(False, None))
+    assert isinstance(found, dict)
+    assert found["allow_protected_append_writes"] == expected
+    assert found["source"] == "container" and found["state"] == "Locked"
+
+
 def test_legal_hold_is_reported_not_counted() -> None:
     found = immutability.effective(_container(has_legal_hold=True), _account(False, None))
     assert isinstance(found, dict) and found["legal_hold"] is True and found["state"] is None

@@ -40,6 +40,22 @@ def _unknown(value: Any) -> Unknowable | None:
     return value if isinstance(value, Unknowable) else None
 
 
+def _appends(attrs: Mapping[str, Any]) -> bool | Unknowable:
+    """Whether protected append writes are allowed: either flag true is enough; a flag that
+    could not be read leaves it unknown unless the other one is true (an Unknowable is
+    truthy, so it must never reach bool())."""
+    flags = (
+        attrs.get("allow_protected_append_writes"),
+        attrs.get("allow_protected_append_writes_all"),
+    )
+    if any(flag is True for flag in flags):
+        return True
+    for flag in flags:
+        if isinstance(flag, Unknowable):
+            return flag
+    return False
+
+
 def _container_policy(attrs: Mapping[str, Any]) -> dict[str, Any] | Unknowable | None:
     for key in ("has_immutability_policy", "immutability_state", "immutability_period_days"):
         if (problem := _unknown(attrs.get(key))) is not None:
@@ -47,13 +63,11 @@ def _container_policy(attrs: Mapping[str, Any]) -> dict[str, Any] | Unknowable |
     state = attrs.get("immutability_state")
     if attrs.get("has_immutability_policy") is not True or state not in _STATES:
         return None
-    appends = attrs.get("allow_protected_append_writes")
-    appends_all = attrs.get("allow_protected_append_writes_all")
     return {
         "source": "container",
         "state": state,
         "period_days": attrs.get("immutability_period_days"),
-        "allow_protected_append_writes": bool(appends) or bool(appends_all),
+        "allow_protected_append_writes": _appends(attrs),
         "why": f"the container's own time-based policy ({state}) takes precedence over any "
         "account-level default",
     }

@@ -3,16 +3,7 @@ PIM-eligible where read) whose scope contains the subscription or a store its di
 settings write to, with each role definition resolved to the tamper operations it allows
 (`rbac.py`: actions minus notActions, data actions minus notDataActions, wildcards, any case).
 
-What counts, by target:
-- the subscription: rewriting or deleting its diagnostic settings redirects or stops the
-  export; writing role assignments grants any of the rest;
-- a storage account a setting writes to: deleting the account or a container, deleting or
-  rewriting a container's (unlocked) immutability policy, deleting blobs (a data action),
-  listing the account keys (shared-key access reaches every blob, whatever RBAC says:
-  role-definitions#data-actions-example), deleting the lock that protects it, writing role
-  assignments;
-- a Log Analytics workspace a setting sends to: deleting it, shortening its retention or a
-  table's, purging data, deleting its lock, writing role assignments.
+What counts on each target, and why, is in `tamper_ops.py`.
 
 Deny assignments are reported beside, never subtracted (their exclusions and child-scope
 rules are not evaluated here); assignment conditions are not evaluated (the row is marked
@@ -23,12 +14,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from scanner.inventory import Inventory
 from scanner.model import Absent, Resource, Unknowable
 from scanner.providers.azure.analysis import rbac
+from scanner.providers.azure.analysis.tamper_ops import (
+    ACCOUNT_WRITE,
+    LIMITS,
+    SUBSCRIPTION_OPS,
+    WORKSPACE_CHILD_OPS,
+    WORKSPACE_OPS,
+    Target,
+    storage_target,
+)
 from scanner.providers.azure.links import (
     ASSIGNMENT,
     DEFINITION,
@@ -41,66 +40,7 @@ from scanner.providers.azure.links import (
 )
 from scanner.providers.azure.names import canonical, subscription_of
 
-GRANT = "Microsoft.Authorization/roleAssignments/write"
-UNLOCK = "Microsoft.Authorization/locks/delete"
-SUBSCRIPTION_OPS = (
-    "Microsoft.Insights/diagnosticSettings/write",
-    "Microsoft.Insights/diagnosticSettings/delete",
-    GRANT,
-)
-STORAGE_OPS = (
-    "Microsoft.Storage/storageAccounts/delete",
-    "Microsoft.Storage/storageAccounts/blobServices/containers/delete",
-    "Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies/delete",
-    "Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies/write",
-    "Microsoft.Storage/storageAccounts/listKeys/action",
-    UNLOCK,
-    GRANT,
-)
-STORAGE_DATA_OPS = ("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete",)
-# From a container's scope: delete it, its immutability policy, its blobs, or grant that.
-STORAGE_CHILD_OPS = (*STORAGE_OPS[1:4], GRANT)
-WORKSPACE_OPS = (
-    "Microsoft.OperationalInsights/workspaces/delete",
-    "Microsoft.OperationalInsights/workspaces/write",
-    "Microsoft.OperationalInsights/workspaces/tables/write",
-    "Microsoft.OperationalInsights/workspaces/purge/action",
-    UNLOCK,
-    GRANT,
-)
-# From a table's scope: shorten that table's retention, or grant that.
-WORKSPACE_CHILD_OPS = ("Microsoft.OperationalInsights/workspaces/tables/write", GRANT)
-LIMITS = (
-    "Role assignment conditions were not evaluated: a conditional assignment is listed, "
-    "marked conditional.",
-    "Deny assignments are reported in deny_assignments, not subtracted: they may make a "
-    "listed assignment ineffective.",
-    "Entra ID directory roles (a Global Administrator can elevate to User Access "
-    "Administrator at the root scope) and classic subscription administrators were not "
-    "evaluated.",
-)
-
 Row = dict[str, Any] | Unknowable
-
-
-@dataclass(frozen=True)
-class Target:
-    """A scope whose tampering matters, and the operations that tamper with it there."""
-
-    id: str
-    subscription: str
-    ops: tuple[str, ...]
-    data_ops: tuple[str, ...] = ()
-    # What an assignment at a scope below the target (a container of the account, a table of
-    # the workspace) can still do to the logs there.
-    child_ops: tuple[str, ...] = ()
-    child_data_ops: tuple[str, ...] = ()
-
-    def below(self) -> Target | None:
-        """The target as seen from a scope inside it (None: nothing tampers from there)."""
-        if not (self.child_ops or self.child_data_ops):
-            return None
-        return Target(self.id, self.subscription, self.child_ops, self.child_data_ops)
 
 
 class Roles:
@@ -204,17 +144,11 @@ def _row(
             f"the permissions of role {role.attrs.get('role_name')}: {permissions.reason}",
             permissions.error,
         )
-    actions: dict[str, None] = {}
-    reached: list[str] = []
-    for target in targets:
-        held = rbac.granted(permissions or [], target.ops, target.data_ops)
-        if held:
-            reached.append(target.id)
-            actions.update(dict.fromkeys(held))
-    if not actions:
-        return None
-    condition = assignment.attrs.get("condition")
+    actions, reached, maybe = _held(permissions or [], targets)
     scope = str(assignment.attrs.get("scope") or "")
+    if not actions:
+        return _possible(assignment, role, maybe) if maybe else None
+    condition = assignment.attrs.get("condition")
     return {
         "principal_id": principal,
         "principal_type": assignment.attrs.get("principal_type"),
@@ -228,6 +162,38 @@ def _row(
         "condition": condition if isinstance(condition, str) else None,
         "eligible": eligible,
     }
+
+
+def _held(
+    permissions: Sequence[Any], targets: Sequence[Target]
+) -> tuple[dict[str, None], list[str], list[str]]:
+    """The tamper operations allowed, the targets they reach, and the reasons of operations
+    that tamper only if an unread setting allows them."""
+    actions: dict[str, None] = {}
+    reached: list[str] = []
+    maybe: list[str] = []
+    for target in targets:
+        held = rbac.granted(permissions, target.ops, target.data_ops)
+        keys = rbac.granted(permissions, target.gated)
+        if keys and rbac.granted(permissions, (ACCOUNT_WRITE,)):
+            held += [ACCOUNT_WRITE, *keys]
+        if held:
+            reached.append(target.id)
+            actions.update(dict.fromkeys(held))
+        unsure = rbac.granted(permissions, target.maybe_ops)
+        if unsure:
+            maybe.append(f"{', '.join(unsure)} on {target.id} ({target.maybe_why})")
+    return actions, reached, maybe
+
+
+def _possible(assignment: Resource, role: Resource, maybe: Sequence[str]) -> Unknowable:
+    """A principal whose only tamper path depends on a setting that could not be read."""
+    attrs = assignment.attrs
+    return Unknowable(
+        f"{attrs.get('principal_type')} {attrs.get('principal_id')} holding "
+        f"{role.attrs.get('role_name')} at {attrs.get('scope')} can possibly tamper: "
+        + "; ".join(maybe)
+    )
 
 
 def rows(grants: Grants, targets: Sequence[Target], roles: Roles) -> list[Row]:
@@ -250,7 +216,9 @@ def denials(grants: Grants, targets: Sequence[Target]) -> list[dict[str, Any]]:
         if not isinstance(permissions, list):
             continue
         mine = _reached(deny, targets, grants)
-        held = sorted({a for t in mine for a in rbac.granted(permissions, t.ops, t.data_ops)})
+        held = sorted(
+            {a for t in mine for a in rbac.granted(permissions, (*t.ops, *t.maybe_ops), t.data_ops)}
+        )
         if held:
             out.append(
                 {
@@ -314,16 +282,7 @@ def targets_of(
             )
             continue
         if store.type == STORAGE:
-            found.append(
-                Target(
-                    store.id,
-                    owner,
-                    STORAGE_OPS,
-                    STORAGE_DATA_OPS,
-                    STORAGE_CHILD_OPS,
-                    STORAGE_DATA_OPS,
-                )
-            )
+            found.append(storage_target(store, owner))
         elif store.type == WORKSPACE:
             found.append(Target(store.id, owner, WORKSPACE_OPS, child_ops=WORKSPACE_CHILD_OPS))
     return found, problems
