@@ -320,6 +320,7 @@ def test_assignments_below_a_store_reach_what_they_can_do_there() -> None:
     # The test role's containers/* covers the container's immutability policy too.
     assert rows["container-admin"]["actions"] == [
         "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete",
+        "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write",
         "Microsoft.Storage/storageAccounts/blobServices/containers/delete",
         "Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies/delete",
         "Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies/write",

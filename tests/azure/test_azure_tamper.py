@@ -32,6 +32,7 @@ SA = "Microsoft.Storage/storageAccounts/"
 LIST_KEYS = SA + "listKeys/action"
 ACCOUNT_SAS = SA + "listAccountSas/action"
 SERVICE_SAS = SA + "listServiceSas/action"
+REGENERATE = SA + "regeneratekey/action"
 ROLE_WRITE = "Microsoft.Authorization/roleDefinitions/write"
 CONTAINER = ARCHIVE + "/blobservices/default/containers/insights-activity-logs"
 UNREAD = Unknowable("allowSharedKeyAccess was not returned")
@@ -65,11 +66,15 @@ def _tamper(actions: list[str], shared: Any, scope: str = ARCHIVE) -> list[Any]:
         # The failing cases: the service signs a SAS with the account key for the caller.
         ([ACCOUNT_SAS], True, [ACCOUNT_SAS]),
         ([SERVICE_SAS], True, [SERVICE_SAS]),
+        # Regenerating a key answers with the new keys.
+        ([REGENERATE], True, [REGENERATE]),
+        ([REGENERATE], False, None),
         # Boundary: an account that does not say allows Shared Key (Azure's default).
         ([ACCOUNT_SAS], ABSENT, [ACCOUNT_SAS]),
         # Sibling that stays: the keys themselves.
         ([LIST_KEYS], True, [LIST_KEYS]),
         ([f"{SA}list*"], True, [LIST_KEYS, ACCOUNT_SAS, SERVICE_SAS]),
+        ([f"{SA}*/action"], True, [LIST_KEYS, REGENERATE, ACCOUNT_SAS, SERVICE_SAS]),
         # Shared Key off: neither the key nor a key-signed SAS is accepted by the data plane.
         ([LIST_KEYS], False, None),
         ([ACCOUNT_SAS, SERVICE_SAS], False, None),
@@ -92,7 +97,7 @@ def test_key_operations_follow_the_shared_key_setting(
     assert held == ([] if expected is None else [sorted(expected, key=str.lower)])
 
 
-@pytest.mark.parametrize("action", [LIST_KEYS, ACCOUNT_SAS, SERVICE_SAS])
+@pytest.mark.parametrize("action", [LIST_KEYS, REGENERATE, ACCOUNT_SAS, SERVICE_SAS])
 def test_an_unread_shared_key_setting_lists_the_principal_as_possible(action: str) -> None:
     found = _tamper([action], UNREAD)
     assert not [r for r in found if isinstance(r, dict) and r["principal_id"] == "helper"]
@@ -208,6 +213,25 @@ def test_built_in_roles(
     permissions: Any, ops: tuple[str, ...], data: tuple[str, ...], expected: set[str]
 ) -> None:
     assert set(rbac.granted(permissions, ops, data)) == expected
+
+
+BLOBS = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/"
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        # The failing case: overwriting a log blob loses the record like deleting it.
+        ([BLOBS + "write"], [BLOBS + "write"]),
+        ([BLOBS + "delete"], [BLOBS + "delete"]),
+        ([BLOBS + "*"], [BLOBS + "delete", BLOBS + "write"]),
+        # Siblings: reading and tagging blobs are not tampering.
+        ([BLOBS + "read"], []),
+        ([BLOBS + "tags/write"], []),
+    ],
+)
+def test_blob_data_actions_that_lose_a_record(data: list[str], expected: list[str]) -> None:
+    assert sorted(rbac.granted(_builtin([], data=data), (), tamper.STORAGE_DATA_OPS)) == expected
 
 
 def test_directory_roles_and_classic_administrators_are_named_as_not_evaluated() -> None:

@@ -48,8 +48,11 @@ SUBSCRIPTION_OPS = (
 )
 # The account key, or a SAS the service signs with it (learn.microsoft.com/rest/api/storagerp/
 # storage-accounts/list-account-sas and .../list-service-sas): Shared Key authorization.
+# Regenerating a key answers with the new keys (storage-accounts/regenerate-key), so it is a
+# listKeys too.
 KEY_OPS = (
     "Microsoft.Storage/storageAccounts/listKeys/action",
+    "Microsoft.Storage/storageAccounts/regeneratekey/action",
     "Microsoft.Storage/storageAccounts/listAccountSas/action",
     "Microsoft.Storage/storageAccounts/listServiceSas/action",
 )
@@ -60,7 +63,12 @@ CONTAINER_OPS = (
     "Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies/write",
 )
 STORAGE_OPS = ("Microsoft.Storage/storageAccounts/delete", *CONTAINER_OPS, UNLOCK, *GRANT)
-STORAGE_DATA_OPS = ("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete",)
+# Deleting a log blob, or overwriting it (Put Blob replaces an existing blob's content), loses
+# the record alike; both are refused under a locked immutability policy, never otherwise.
+STORAGE_DATA_OPS = (
+    "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete",
+    "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write",
+)
 # From a container's scope: delete it, its immutability policy, its blobs, or grant that (the
 # key operations act on the account, so a container scope never reaches them).
 STORAGE_CHILD_OPS = (*CONTAINER_OPS, *GRANT)
