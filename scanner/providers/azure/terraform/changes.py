@@ -18,7 +18,10 @@ https://registry.terraform.io/providers/hashicorp/azurerm/4.81.0/docs/guides/fea
 Destroying (or replacing) any of them is a finding (`destroys`). So is an update that
 `weakens` the protection: an immutability policy unlocked or its period shortened, account
 immutability lowered (Locked > Unlocked > Disabled) or removed, a workspace's or table's
-retention shortened. `weakens` is unknown when the new value is known only after apply."""
+retention shortened. Removing a workspace table (or replacing it) deletes no table: it is not
+a destroy, and it weakens when the workspace's retention after the plan is below the table's
+retention before, since the table falls back to it. `weakens` is unknown when the new value is
+known only after apply, or the workspace is outside the plan."""
 
 from __future__ import annotations
 
@@ -303,12 +306,51 @@ _WEAKENS: dict[str, Callable[[Change], bool | Unknowable]] = {
 }
 
 
+def _table_reset_weakens(plan: Mapping[str, Any], change: Change) -> bool | Unknowable:
+    """Deleting an azurerm_log_analytics_workspace_table deletes no table: "the table's
+    retention_in_days field will be set to the value of azurerm_log_analytics_workspace
+    retention_in_days" (total_retention_in_days likewise; the Note of
+    https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/log_analytics_workspace_table).
+    It weakens when the workspace's retention after the plan is below the table's before."""
+    workspace = _lower(_before(change, "workspace_id"))
+    found = next(
+        (
+            c
+            for c in managed_changes(plan)
+            if c.get("type") == "azurerm_log_analytics_workspace"
+            and workspace in {_lower(s.get("id")) for s in _sides(c)}
+        ),
+        None,
+    )
+    if workspace is None or found is None:
+        return Unknowable(
+            f"the table's workspace {workspace or '(unnamed)'} is outside the plan: the "
+            "retention the table falls back to is not known"
+        )
+    if "delete" in ((found.get("change") or {}).get("actions") or []):
+        return True  # the workspace goes too, and the table with it
+    after = _after(found, "retention_in_days")
+    if isinstance(after, Unknowable) or not isinstance(after, int | float):
+        return (
+            after
+            if isinstance(after, Unknowable)
+            else Unknowable(f"{found.get('address')}.retention_in_days is not in the plan")
+        )
+    before = [_before(change, k) for k in ("retention_in_days", "total_retention_in_days")]
+    return any(isinstance(b, int | float) and after < b for b in before)
+
+
 def change_attrs(plan: Mapping[str, Any]) -> Callable[[Change], dict[str, Any]]:
-    """The Azure attributes of a log-store change beyond the core's: `weakens`."""
+    """The Azure attributes of a log-store change beyond the core's: `weakens`, and for a
+    workspace table removed from the configuration `destroys` false (the table stays, its
+    retention reset to the workspace's)."""
 
     def attrs(change: Change) -> dict[str, Any]:
         actions = list((change.get("change") or {}).get("actions") or [])
-        check = _WEAKENS.get(str(change.get("type")))
+        rtype = str(change.get("type"))
+        if rtype == "azurerm_log_analytics_workspace_table" and "delete" in actions:
+            return {"destroys": False, "weakens": _table_reset_weakens(plan, change)}
+        check = _WEAKENS.get(rtype)
         weakens: bool | Unknowable = False
         if actions == ["update"] and check is not None:
             weakens = check(change)
