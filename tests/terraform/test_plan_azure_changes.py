@@ -17,7 +17,6 @@ from tests.terraform.azureplan import (
     CONTAINERS,
     KV_PROD,
     LOGGING,
-    PROD,
     PRODLOGS,
     SETTINGS,
     after_unknown,
@@ -336,54 +335,3 @@ def test_ids_in_any_case_name_the_same_store() -> None:
     set_actions(plan, "azurerm_storage_account.prodlogs", ["delete"])
     changes = [r.name for r in scan(plan).inventory if r.type == CHANGE]
     assert changes == ["azurerm_storage_account.prodlogs"]
-
-
-TABLE = "azurerm_log_analytics_workspace_table.azureactivity"
-WORKSPACE = "azurerm_log_analytics_workspace.central"
-
-
-@pytest.mark.parametrize(
-    ("workspace_days", "actions", "weakens"),
-    [
-        # The table keeps 400 days in all; the workspace keeps 30: removing the table cuts it.
-        (30, ["delete"], True),
-        (30, ["delete", "create"], True),
-        # The sibling: a workspace keeping longer than the table lengthens it.
-        (730, ["delete"], False),
-        # The boundary: the same retention is no cut.
-        (400, ["delete"], False),
-        # Known only after apply.
-        (None, ["delete"], Unknowable),
-    ],
-)
-def test_removing_a_workspace_table_resets_its_retention_and_destroys_nothing(
-    workspace_days: int | None, actions: list[str], weakens: Any
-) -> None:
-    plan = golden()
-    body = change(plan, WORKSPACE)
-    if workspace_days is None:
-        _update(plan, WORKSPACE)
-        body["after"].pop("retention_in_days")
-        unknown(plan, WORKSPACE)["retention_in_days"] = True
-    else:
-        body["before"]["retention_in_days"] = body["after"]["retention_in_days"] = workspace_days
-    set_actions(plan, TABLE, actions)
-    attrs = {r.name: r for r in scan(plan).inventory if r.type == CHANGE}[TABLE].attrs
-    assert attrs["destroys"] is False
-    if weakens is Unknowable:
-        assert isinstance(attrs["weakens"], Unknowable)
-    else:
-        assert attrs["weakens"] is weakens
-    expected = {True: Status.FAIL, False: Status.PASS}.get(weakens, Status.UNKNOWN)
-    assert _verdicts(plan)[TABLE] is expected
-
-
-def test_a_removed_table_of_a_workspace_outside_the_plan_is_unknown() -> None:
-    plan = golden()
-    change(plan, TABLE)["before"]["workspace_id"] = (
-        f"/subscriptions/{PROD}/resourceGroups/rg/providers/"
-        "Microsoft.OperationalInsights/workspaces/law-elsewhere"
-    )
-    set_actions(plan, TABLE, ["delete"])
-    attrs = {r.name: r for r in scan(plan).inventory if r.type == CHANGE}[TABLE].attrs
-    assert (attrs["destroys"], type(attrs["weakens"])) == (False, Unknowable)

@@ -184,12 +184,37 @@ def _store_keys(
             if isinstance(first, Mapping) and (k := _versionless(first.get("key_vault_key_id"))):
                 found.add(k)
     cmk = [c for c in changes if c.get("type") == CMK]
+    vaults = _vault_uris(plan, changes)
     for change in cmk:
         for side in _sides(change):
             if _lower(side.get("storage_account_id")) in ids:
-                found |= {k for k in [_versionless(side.get("key_vault_key_id"))] if k}
+                found |= {k for k in [_cmk_key(side, vaults)] if k}
     owners = {address_key(str(c.get("address"))) for c in [*stores, *cmk]}
     return found, _key_references(configuration_root(plan), owners, ids, cmk)
+
+
+def _vault_uris(plan: Mapping[str, Any], changes: list[Change]) -> dict[str, str]:
+    """Canonical key vault id -> its vault URI, from the plan's vaults and prior state."""
+    sides = [s for c in changes if c.get("type") == "azurerm_key_vault" for s in _sides(c)]
+    sides += [
+        r.get("values") or {}
+        for r in prior_state_resources(plan)
+        if r.get("type") == "azurerm_key_vault"
+    ]
+    return {i: u for s in sides if (i := _lower(s.get("id"))) and (u := _lower(s.get("vault_uri")))}
+
+
+def _cmk_key(side: Mapping[str, Any], vaults: Mapping[str, str]) -> str | None:
+    """The versionless key an azurerm_storage_account_customer_managed_key names: the vault
+    URI (`key_vault_uri`, or that of the vault `key_vault_id` names) + `/keys/` + `key_name`.
+    The resource has no `key_vault_key_id` (azurerm 4.x,
+    https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/storage_account_customer_managed_key);
+    a key it names only through a configuration reference is found by _key_references."""
+    vault = _lower(side.get("key_vault_uri")) or vaults.get(_lower(side.get("key_vault_id")) or "")
+    name = side.get("key_name")
+    if vault is None or not isinstance(name, str) or not name:
+        return None
+    return _versionless(f"{vault}/keys/{name}")
 
 
 def _key_references(
