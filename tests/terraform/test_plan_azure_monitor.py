@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.terraform.azureplan import LOGGING, SECURITY, SETTINGS, get, golden, scan
-from tests.terraform.planedit import values
+from tests.terraform.azureplan import LAW, LOGGING, SECURITY, SETTINGS, get, golden, scan
+from tests.terraform.planedit import unknown, values
 
 SETTING = "azurerm_monitor_diagnostic_setting.activity_to_archive"
 SETTING_ID = f"/subscriptions/{LOGGING}{SETTINGS}activity-to-archive"
@@ -114,3 +114,88 @@ def test_an_alert_without_action_and_a_group_without_receivers() -> None:
     assert get(found, ALERT_ID).attrs["action_groups"] == []
     group = get(found, f"{SECURITY}actiongroups/ag-secops").attrs
     assert (group["enabled"], group["receivers"], group["receiver_count"]) == (False, [], 0)
+
+
+ENTRA_SETTING = "azurerm_monitor_aad_diagnostic_setting.entra_to_law"
+KV_SETTING = "azurerm_monitor_diagnostic_setting.kv_prod_audit"
+LAW_ID = (
+    f"/subscriptions/{LOGGING}/resourceGroups/rg-audit/providers/"
+    "Microsoft.OperationalInsights/workspaces/law-central"
+)
+EVERY_ENTRA = {
+    "AuditLogs",
+    "SigninLogs",
+    "AADNonInteractiveUserSignInLogs",
+    "AADServicePrincipalSignInLogs",
+    "AADManagedIdentitySignInLogs",
+    "AADProvisioningLogs",
+    "ADFSSignInLogs",
+    "AADRiskyUsers",
+    "AADUserRiskEvents",
+    "MicrosoftGraphActivityLogs",
+}
+
+
+def _law_tables(plan: dict[str, Any]) -> set[str]:
+    """The tables of law-central the plan judges (declared or implied by a setting)."""
+    found = scan(plan, complete=True)
+    prefix = f"{LAW.lower()}/tables/"
+    return {
+        str(r.name)
+        for r in found.inventory
+        if r.type == "azure.loganalytics.table" and r.id.lower().startswith(prefix)
+    }
+
+
+@pytest.mark.parametrize(
+    ("enabled_log", "expected"),
+    [
+        # The sibling: named categories imply their tables only.
+        ([{"category": "SignInLogs"}], {"SigninLogs"}),
+        # allLogs on Entra ID: its members, as the live analysis expands it.
+        ([{"category_group": "allLogs"}], EVERY_ENTRA),
+        # audit has no documented members on Entra ID: it may send any, so every table.
+        ([{"category_group": "audit"}], EVERY_ENTRA),
+        # Boundary: a category and a group holding it: their union, each table once.
+        ([{"category": "SignInLogs"}, {"category_group": "allLogs"}], EVERY_ENTRA),
+    ],
+)
+def test_an_entra_setting_implies_the_tables_of_its_categories_and_groups(
+    enabled_log: list[dict[str, Any]], expected: set[str]
+) -> None:
+    plan, silent = golden(), golden()
+    values(plan, ENTRA_SETTING)["enabled_log"] = enabled_log
+    values(silent, ENTRA_SETTING)["enabled_log"] = []
+    # What law-central holds whatever Entra ID sends: AzureActivity from the subscription's
+    # setting, AuditLogs from a table resource of its own.
+    assert _law_tables(silent) == {"AzureActivity", "AuditLogs"}
+    assert _law_tables(plan) == expected | _law_tables(silent)
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("Dedicated", {"AZKVAuditLogs"}),
+        ("AzureDiagnostics", {"AzureDiagnostics"}),
+        ("", {"AzureDiagnostics"}),
+        (None, {"AzureDiagnostics"}),
+    ],
+)
+def test_a_resource_setting_implies_the_table_of_its_destination_mode(
+    mode: str | None, expected: set[str]
+) -> None:
+    plan = golden()
+    setting = values(plan, KV_SETTING)
+    setting["log_analytics_workspace_id"] = LAW_ID
+    setting["log_analytics_destination_type"] = mode
+    before = _law_tables(golden())
+    assert _law_tables(plan) - before == expected
+
+
+def test_a_destination_mode_known_after_apply_implies_either_table() -> None:
+    plan = golden()
+    setting = values(plan, KV_SETTING)
+    setting["log_analytics_workspace_id"] = LAW_ID
+    setting.pop("log_analytics_destination_type")
+    unknown(plan, KV_SETTING)["log_analytics_destination_type"] = True
+    assert _law_tables(plan) - _law_tables(golden()) == {"AZKVAuditLogs", "AzureDiagnostics"}

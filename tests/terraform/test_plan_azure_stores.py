@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from scanner.model import Unknowable
+from scanner.model import Status, Unknowable
+from tests.support.pipeline import judge_plan
 from tests.terraform.azureplan import ARCHIVE, LAW, PRODLOGS, attr, get, golden, scan
 from tests.terraform.planedit import add, unknown, values
 
@@ -87,7 +88,8 @@ def test_the_key_and_network_rules_as_resources_of_their_own() -> None:
         "prodlogs",
         {
             "storage_account_id": PRODLOGS,
-            "key_vault_key_id": "https://kv-prod.vault.azure.net/keys/prodlogs",
+            "key_vault_uri": "https://kv-prod.vault.azure.net/",
+            "key_name": "prodlogs",
         },
     )
     add(
@@ -158,3 +160,119 @@ def test_table_plan_and_workspace_default(table: dict[str, Any], expected: tuple
     }
     found = get(scan(plan, complete=True), f"{LAW}/tables/auditlogs").attrs
     assert (found["retention_days"], found["total_retention_days"]) == expected
+
+
+ARCHIVE_ACCOUNT = "azurerm_storage_account.auditarchive"
+KV_ADDRESS = "azurerm_key_vault.prod"
+OUTSIDE_VAULT = (
+    "/subscriptions/22222222-0000-0000-0000-000000000004/resourceGroups/rg/providers/"
+    "Microsoft.KeyVault/vaults/kv-elsewhere"
+)
+
+
+def _archive_key(plan: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
+    """The archive's key moved from its inline block to a resource of its own."""
+    values(plan, ARCHIVE_ACCOUNT)["customer_managed_key"] = []
+    add(plan, "azurerm_storage_account_customer_managed_key", "archive", part)
+    return get(scan(plan, complete=True), ARCHIVE).attrs
+
+
+@pytest.mark.parametrize(
+    ("part", "vault_uri", "expected"),
+    [
+        # The registry example: key_vault_id naming a plan vault + key_name.
+        (
+            {"key_vault_id": "vault", "key_name": "cmk"},
+            "https://kv-prod.vault.azure.net/",
+            "https://kv-prod.vault.azure.net/keys/cmk",
+        ),
+        (
+            {"key_vault_id": "vault", "key_name": "cmk", "key_version": "v1"},
+            "https://kv-prod.vault.azure.net/",
+            "https://kv-prod.vault.azure.net/keys/cmk/v1",
+        ),
+        (
+            {"key_vault_uri": "https://kv-x.vault.azure.net", "key_name": "cmk"},
+            None,
+            "https://kv-x.vault.azure.net/keys/cmk",
+        ),
+        (
+            {"managed_hsm_key_id": "https://hsm.managedhsm.azure.net/keys/cmk"},
+            None,
+            "https://hsm.managedhsm.azure.net/keys/cmk",
+        ),
+        # The plan vault's URI is known only after apply; a vault outside the plan.
+        ({"key_vault_id": "vault", "key_name": "cmk"}, None, Unknowable),
+        ({"key_vault_id": OUTSIDE_VAULT, "key_name": "cmk"}, None, Unknowable),
+        # Boundary: no key named at all is no key URI (the policy fails it).
+        ({"key_name": "cmk"}, None, None),
+    ],
+)
+def test_the_key_of_a_customer_managed_key_resource(
+    part: dict[str, Any], vault_uri: str | None, expected: Any
+) -> None:
+    plan = golden()
+    vault = values(plan, KV_ADDRESS)
+    if vault_uri is not None:
+        vault["vault_uri"] = vault_uri
+    if part.get("key_vault_id") == "vault":
+        part = {**part, "key_vault_id": vault["id"]}
+    account = _archive_key(plan, {"storage_account_id": ARCHIVE, **part})
+    assert account["encryption_key_source"] == "Microsoft.Keyvault"
+    if expected is Unknowable:
+        assert isinstance(account["key_vault_key_uri"], Unknowable)
+    else:
+        assert account["key_vault_key_uri"] == expected
+
+
+@pytest.mark.parametrize(
+    ("block", "expected"),
+    [
+        (
+            {"key_vault_key_id": "https://kv-a.vault.azure.net/keys/k"},
+            "https://kv-a.vault.azure.net/keys/k",
+        ),
+        (
+            {"managed_hsm_key_id": "https://hsm.managedhsm.azure.net/keys/k"},
+            "https://hsm.managedhsm.azure.net/keys/k",
+        ),
+        ({"user_assigned_identity_id": "/x"}, None),
+    ],
+)
+def test_the_inline_block_names_its_key_either_way(block: dict[str, Any], expected: Any) -> None:
+    plan = golden()
+    values(plan, ARCHIVE_ACCOUNT)["customer_managed_key"] = [block]
+    assert attr(scan(plan, complete=True), ARCHIVE, "key_vault_key_uri") == expected
+
+
+@pytest.mark.parametrize(
+    ("part", "status"),
+    [
+        (
+            {"key_vault_uri": "https://kv-audit-keys.vault.azure.net/", "key_name": "archive-cmk"},
+            Status.PASS,
+        ),
+        ({"key_vault_id": OUTSIDE_VAULT, "key_name": "archive-cmk"}, Status.UNKNOWN),
+        ({}, None),
+    ],
+)
+def test_the_cmk_policy_judges_the_resource_as_live_judges_the_account(
+    part: dict[str, Any], status: Status | None
+) -> None:
+    """Live, the golden archive answers keySource Microsoft.Keyvault with its vault URI and key
+    name: a pass. The same key set by the separate resource passes in the plan too."""
+    plan = golden()
+    values(plan, ARCHIVE_ACCOUNT)["customer_managed_key"] = []
+    if status is not None:
+        add(
+            plan,
+            "azurerm_storage_account_customer_managed_key",
+            "archive",
+            {"storage_account_id": ARCHIVE, **part},
+        )
+    found = {
+        f.resource_id: f.status
+        for f in judge_plan(plan)
+        if f.policy_id == "azure-storage-log-account-cmk"
+    }
+    assert found[ARCHIVE] is (status or Status.FAIL)

@@ -18,7 +18,10 @@ https://registry.terraform.io/providers/hashicorp/azurerm/4.81.0/docs/guides/fea
 Destroying (or replacing) any of them is a finding (`destroys`). So is an update that
 `weakens` the protection: an immutability policy unlocked or its period shortened, account
 immutability lowered (Locked > Unlocked > Disabled) or removed, a workspace's or table's
-retention shortened. `weakens` is unknown when the new value is known only after apply."""
+retention shortened. Removing a workspace table (or replacing it) deletes no table: it is not
+a destroy, and it weakens when the workspace's retention after the plan is below the table's
+retention before, since the table falls back to it. `weakens` is unknown when the new value is
+known only after apply, or the workspace is outside the plan."""
 
 from __future__ import annotations
 
@@ -181,12 +184,37 @@ def _store_keys(
             if isinstance(first, Mapping) and (k := _versionless(first.get("key_vault_key_id"))):
                 found.add(k)
     cmk = [c for c in changes if c.get("type") == CMK]
+    vaults = _vault_uris(plan, changes)
     for change in cmk:
         for side in _sides(change):
             if _lower(side.get("storage_account_id")) in ids:
-                found |= {k for k in [_versionless(side.get("key_vault_key_id"))] if k}
+                found |= {k for k in [_cmk_key(side, vaults)] if k}
     owners = {address_key(str(c.get("address"))) for c in [*stores, *cmk]}
     return found, _key_references(configuration_root(plan), owners, ids, cmk)
+
+
+def _vault_uris(plan: Mapping[str, Any], changes: list[Change]) -> dict[str, str]:
+    """Canonical key vault id -> its vault URI, from the plan's vaults and prior state."""
+    sides = [s for c in changes if c.get("type") == "azurerm_key_vault" for s in _sides(c)]
+    sides += [
+        r.get("values") or {}
+        for r in prior_state_resources(plan)
+        if r.get("type") == "azurerm_key_vault"
+    ]
+    return {i: u for s in sides if (i := _lower(s.get("id"))) and (u := _lower(s.get("vault_uri")))}
+
+
+def _cmk_key(side: Mapping[str, Any], vaults: Mapping[str, str]) -> str | None:
+    """The versionless key an azurerm_storage_account_customer_managed_key names: the vault
+    URI (`key_vault_uri`, or that of the vault `key_vault_id` names) + `/keys/` + `key_name`.
+    The resource has no `key_vault_key_id` (azurerm 4.x,
+    https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/storage_account_customer_managed_key);
+    a key it names only through a configuration reference is found by _key_references."""
+    vault = _lower(side.get("key_vault_uri")) or vaults.get(_lower(side.get("key_vault_id")) or "")
+    name = side.get("key_name")
+    if vault is None or not isinstance(name, str) or not name:
+        return None
+    return _versionless(f"{vault}/keys/{name}")
 
 
 def _key_references(
@@ -303,12 +331,51 @@ _WEAKENS: dict[str, Callable[[Change], bool | Unknowable]] = {
 }
 
 
+def _table_reset_weakens(plan: Mapping[str, Any], change: Change) -> bool | Unknowable:
+    """Deleting an azurerm_log_analytics_workspace_table deletes no table: "the table's
+    retention_in_days field will be set to the value of azurerm_log_analytics_workspace
+    retention_in_days" (total_retention_in_days likewise; the Note of
+    https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/log_analytics_workspace_table).
+    It weakens when the workspace's retention after the plan is below the table's before."""
+    workspace = _lower(_before(change, "workspace_id"))
+    found = next(
+        (
+            c
+            for c in managed_changes(plan)
+            if c.get("type") == "azurerm_log_analytics_workspace"
+            and workspace in {_lower(s.get("id")) for s in _sides(c)}
+        ),
+        None,
+    )
+    if workspace is None or found is None:
+        return Unknowable(
+            f"the table's workspace {workspace or '(unnamed)'} is outside the plan: the "
+            "retention the table falls back to is not known"
+        )
+    if "delete" in ((found.get("change") or {}).get("actions") or []):
+        return True  # the workspace goes too, and the table with it
+    after = _after(found, "retention_in_days")
+    if isinstance(after, Unknowable) or not isinstance(after, int | float):
+        return (
+            after
+            if isinstance(after, Unknowable)
+            else Unknowable(f"{found.get('address')}.retention_in_days is not in the plan")
+        )
+    before = [_before(change, k) for k in ("retention_in_days", "total_retention_in_days")]
+    return any(isinstance(b, int | float) and after < b for b in before)
+
+
 def change_attrs(plan: Mapping[str, Any]) -> Callable[[Change], dict[str, Any]]:
-    """The Azure attributes of a log-store change beyond the core's: `weakens`."""
+    """The Azure attributes of a log-store change beyond the core's: `weakens`, and for a
+    workspace table removed from the configuration `destroys` false (the table stays, its
+    retention reset to the workspace's)."""
 
     def attrs(change: Change) -> dict[str, Any]:
         actions = list((change.get("change") or {}).get("actions") or [])
-        check = _WEAKENS.get(str(change.get("type")))
+        rtype = str(change.get("type"))
+        if rtype == "azurerm_log_analytics_workspace_table" and "delete" in actions:
+            return {"destroys": False, "weakens": _table_reset_weakens(plan, change)}
+        check = _WEAKENS.get(rtype)
         weakens: bool | Unknowable = False
         if actions == ["update"] and check is not None:
             weakens = check(change)

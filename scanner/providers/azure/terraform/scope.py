@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from scanner.model import Resource, Unknowable
-from scanner.plan.context import Mapped, PlanContext, Target
+from scanner.plan.context import Mapped, PlanContext, PlanResource, Target
+from scanner.providers.azure.analysis import categories
 from scanner.providers.azure.terraform import loganalytics
 from scanner.providers.azure.terraform.common import known, tenant
 
@@ -40,6 +41,12 @@ ENTRA_TABLES = {
     "UserRiskEvents": "AADUserRiskEvents",
     "MicrosoftGraphActivityLogs": "MicrosoftGraphActivityLogs",
 }
+
+DIAGNOSTIC_SETTING = "azurerm_monitor_diagnostic_setting"
+# Resource type -> the resource-specific tables its logs land in, Dedicated mode
+# (https://learn.microsoft.com/azure/key-vault/general/monitor-key-vault-reference: AuditEvent
+# goes to AZKVAuditLogs).
+DEDICATED_TABLES = {"microsoft.keyvault/vaults": {"AZKVAuditLogs"}}
 
 
 def _resource(rid: str, rtype: str, name: str, attrs: dict[str, Any], account: str) -> Resource:
@@ -99,6 +106,32 @@ def _tenant(ctx: PlanContext, resources: Sequence[Resource]) -> list[Resource]:
     return [_resource(f"/tenants/{tenant_id}", TENANT, tenant_id, attrs, tenant_id)]
 
 
+def _entra_tables(res: Resource) -> set[str]:
+    """The tables an Entra ID setting fills: those of its categories, category groups expanded
+    as the live analysis expands them; a group whose members Azure does not document (`audit`
+    on Entra ID), or logs known only after apply, may send any category: every Entra table."""
+    cats = categories.effective(res.attrs, res.name)
+    if isinstance(cats, Unknowable) or any(isinstance(c, Unknowable) for c in cats):
+        return set(ENTRA_TABLES.values())
+    return {ENTRA_TABLES[c] for c in cats if c in ENTRA_TABLES}
+
+
+def _resource_tables(res: Resource, planned: PlanResource | None) -> set[str]:
+    """The tables a resource's setting fills: with `log_analytics_destination_type =
+    "Dedicated"` the resource-specific tables (Key Vault: AZKVAuditLogs), else AzureDiagnostics
+    (https://learn.microsoft.com/azure/azure-monitor/essentials/resource-logs#send-to-log-analytics-workspace).
+    Known only after apply: either. Dedicated on a type whose tables are not known here implies
+    none, rather than a table the setting does not fill."""
+    mode = planned.values.get("log_analytics_destination_type") if planned else None
+    target = res.attrs.get("target_type")
+    dedicated = DEDICATED_TABLES.get(target.lower(), set()) if isinstance(target, str) else set()
+    if isinstance(mode, Unknowable):
+        return {"AzureDiagnostics", *dedicated}
+    if isinstance(mode, str) and mode.lower() == "dedicated":
+        return set(dedicated)
+    return {"AzureDiagnostics"}
+
+
 def _tables(ctx: PlanContext, resources: Sequence[Resource]) -> list[Mapped]:
     """The log tables settings write to in plan workspaces that no table resource sets."""
     workspaces = {
@@ -108,6 +141,7 @@ def _tables(ctx: PlanContext, resources: Sequence[Resource]) -> list[Mapped]:
     plan_ws = ctx.index(
         "azure-workspaces", ("azurerm_log_analytics_workspace",), lambda r: ctx.ids.get(r.address)
     )
+    settings = {ctx.ids[r.address]: r for r in ctx.resources if r.type == DIAGNOSTIC_SETTING}
     wanted: dict[str, set[str]] = {}
     for res in resources:
         ws = res.attrs.get("workspace_id") if res.type == SETTING else None
@@ -117,14 +151,9 @@ def _tables(ctx: PlanContext, resources: Sequence[Resource]) -> list[Mapped]:
         if kind == "subscription":
             names = {"AzureActivity"}
         elif kind == "entra":
-            cats = res.attrs.get("categories")
-            names = (
-                {ENTRA_TABLES[c] for c in cats if c in ENTRA_TABLES}
-                if isinstance(cats, list)
-                else set()
-            )
+            names = _entra_tables(res)
         else:
-            names = {"AzureDiagnostics"}
+            names = _resource_tables(res, settings.get(res.id))
         wanted.setdefault(ws, set()).update(names)
     out: list[Mapped] = []
     for ws, names in sorted(wanted.items()):

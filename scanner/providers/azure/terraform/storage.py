@@ -75,18 +75,63 @@ def _immutability(raw: Any) -> Any:
     )
 
 
+def _vault_uri(part: PlanResource, ctx: PlanContext) -> str | Unknowable | None:
+    """The `key_vault_uri` of a customer-managed-key resource, else the `vault_uri` of the plan
+    key vault its `key_vault_id` names."""
+    given = part.values.get("key_vault_uri")
+    if known(given) or isinstance(given, Unknowable):
+        return given if isinstance(given, Unknowable) else str(given)
+    value, hit = refs.target(ctx, part, ("key_vault_id",), (refs.KEY_VAULT,))
+    if hit.resource is not None:
+        uri = hit.resource.values.get("vault_uri")
+        if isinstance(uri, Unknowable) or known(uri):
+            return uri if isinstance(uri, Unknowable) else str(uri)
+        return Unknowable(f"the vault_uri of {hit.resource.address} is known only after apply")
+    if isinstance(value, Unknowable):
+        return value
+    if value:
+        return Unknowable(f"key vault {value} is outside the plan: its URI is not known")
+    return None
+
+
+def _part_key(part: PlanResource, ctx: PlanContext) -> Any:
+    """The key URI an azurerm_storage_account_customer_managed_key sets: `managed_hsm_key_id`,
+    else the vault URI (`key_vault_uri`, or the vault `key_vault_id` names) + `/keys/` +
+    `key_name` [+ `/` + `key_version`], the form the live answer's keyvaultproperties give
+    (azurerm 4.x: key_name required, exactly one of key_vault_id, key_vault_uri,
+    managed_hsm_key_id; there is no key_vault_key_id argument,
+    https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/storage_account_customer_managed_key)."""
+    hsm = part.values.get("managed_hsm_key_id")
+    if isinstance(hsm, Unknowable) or known(hsm):
+        return hsm
+    vault, name = _vault_uri(part, ctx), part.values.get("key_name")
+    version = part.values.get("key_version")
+    for value in (vault, name, version):
+        if isinstance(value, Unknowable):
+            return value
+    if not known(vault) or not known(name):
+        return None
+    key = f"{str(vault).rstrip('/')}/keys/{name}"
+    return f"{key}/{version}" if known(version) else key
+
+
 def _key(res: PlanResource, ctx: PlanContext) -> tuple[str | Unknowable, Any]:
     """The encryption key source and key URI: the `customer_managed_key` block, else an
-    azurerm_storage_account_customer_managed_key of the plan (both are documented ways)."""
+    azurerm_storage_account_customer_managed_key of the plan (both are documented ways). The
+    v4 block names its key by `key_vault_key_id` or `managed_hsm_key_id`
+    (https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/storage_account#customer_managed_key)."""
     inline = block(res.values.get("customer_managed_key"))
     part = ctx.parts.get(res.address, {}).get(CMK)
-    source: Any = inline if isinstance(inline, dict) else part.values if part else None
     if isinstance(inline, Unknowable):
         return inline, inline
-    if source is None:
+    if isinstance(inline, dict):
+        uri = inline.get("key_vault_key_id")
+        if not (known(uri) or isinstance(uri, Unknowable)):
+            uri = inline.get("managed_hsm_key_id")
+        return "Microsoft.Keyvault", uri if known(uri) or isinstance(uri, Unknowable) else None
+    if part is None:
         return "Microsoft.Storage", None
-    uri = source.get("key_vault_key_id")
-    return "Microsoft.Keyvault", uri if known(uri) or isinstance(uri, Unknowable) else None
+    return "Microsoft.Keyvault", _part_key(part, ctx)
 
 
 def _network(res: PlanResource, ctx: PlanContext) -> Any:
