@@ -111,17 +111,45 @@ def test_forbidden_subscription_errs_for_every_rbac_list(
     ]
 
 
-def test_pim_without_a_licence_is_a_limit() -> None:
-    def unlicensed(request: Any) -> Any:
+LICENCE = "The tenant needs to have Microsoft Entra ID P2 or Governance license."
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "limit", "code"),
+    [
+        # Refusals: the data cannot be read by this caller or in this tenant.
+        (400, {"error": {"code": "AadPremiumLicenseRequired", "message": LICENCE}}, True, None),
+        (403, {"error": {"code": "AuthorizationFailed", "message": "no"}}, True, None),
+        # Failed reads: an error for the subscription's eligibility, never a limit.
+        (429, {"error": {"code": "TooManyRequests", "message": "slow"}}, False, "THROTTLED"),
+        (500, {"error": {"code": "InternalServerError", "message": "x"}}, False, "UNAVAILABLE"),
+        (200, {"value": {"not": "a list"}}, False, "MALFORMED_RESPONSE"),
+    ],
+)
+def test_pim_refused_is_a_limit_and_failed_is_an_error(
+    status: int, body: Any, limit: bool, code: str | None
+) -> None:
+    def answer(request: Any) -> Any:
         if request.path.startswith(f"/subscriptions/{SUB1}/") and "Eligibility" in request.path:
-            message = "The tenant needs to have Microsoft Entra ID P2 or Governance license."
-            return 400, {"error": {"code": "AadPremiumLicenseRequired", "message": message}}
+            return status, body, {"Retry-After": "0"}
         return None
 
-    collected, _ = scan(overrides=[unlicensed])
+    collected, _ = scan(overrides=[answer])
     attrs = subscription(collected, 1).attrs
-    assert attrs["role_eligibility_read"] is False
-    assert "AadPremiumLicenseRequired" in attrs["role_eligibility_limit"]
+    found = [(e.account, e.operation, e.code) for e in errors(collected, (authz.ROLE_ELIGIBILITY,))]
+    if limit:
+        assert attrs["role_eligibility_read"] is False
+        assert str(status) in attrs["role_eligibility_limit"]
+        assert attrs["role_eligibility_limit"] in collected.facts.limits
+        assert found == []
+    else:
+        read = attrs["role_eligibility_read"]
+        assert isinstance(read, Unknowable) and read.error and code in read.reason
+        assert attrs["role_eligibility_limit"] is None
+        assert found == [
+            (SUB1, "Authorization/roleEligibilityScheduleInstances.listForScope", code)
+        ]
+        assert not [x for x in collected.facts.limits if "PIM" in x and SUB1 in x]
 
 
 def test_role_definitions_no_list_returned_are_read_by_id(tmp_path: Path) -> None:

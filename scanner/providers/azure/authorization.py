@@ -29,9 +29,9 @@ One call per subscription and kind (pages followed through `nextLink`):
 - `roleEligibilityScheduleInstances` list at the subscription (PIM, api-version 2020-10-01,
   rest/api/authorization/role-eligibility-schedule-instances/list-for-scope): eligible
   assignments a principal can activate. Reading them needs Microsoft Entra ID P2 / PIM and
-  the permission; a failure here is a limit named on the subscription
-  (`role_eligibility_limit`), never an error finding, because active assignments are judged
-  without it.
+  the permission; an answer refusing it (403, another 4xx) is a limit named on the
+  subscription (`role_eligibility_limit`), because active assignments are judged without it;
+  a read that failed (throttled, 5xx, malformed, the deadline) is an error like any list.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
-from scanner.model import Absent, Resource
+from scanner.model import Absent, CollectionError, Resource
 from scanner.providers.azure.api import ArmApi, ArmError
 from scanner.providers.azure.declare import (
     Collected,
@@ -116,6 +116,10 @@ STAGED_ROLES = "role_definition_refs"
 # The subscription attributes saying whether PIM eligibility was read, and why not.
 ELIGIBILITY_READ = "role_eligibility_read"
 ELIGIBILITY_LIMIT = "role_eligibility_limit"
+# The answers that say eligibility cannot be read in this tenant or by this caller, rather
+# than that the read failed: 401/403 and the other 4xx (the List For Scope page documents
+# only 200 and "CloudError"; 400 AadPremiumLicenseRequired is the tenant without P2).
+ELIGIBILITY_LIMIT_CODES = frozenset({"FORBIDDEN", "INVALID_REQUEST"})
 
 
 def _assignments(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Found:
@@ -165,14 +169,28 @@ def _denies(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Found:
 
 
 def _eligibility(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Found:
-    """PIM eligibility: any failure (403 without the permission, 400 without an Entra ID P2
-    licence) is a limit named on the subscription, never an error finding."""
+    """PIM eligibility: an answer saying it cannot be read here (403 without the permission,
+    a 4xx such as 400 AadPremiumLicenseRequired without Entra ID P2) is a limit named on the
+    subscription; a failed read (429 past the retries, 5xx, a malformed answer, the run
+    deadline) is an error for the subscription's eligibility, as for every other list."""
     assert sub is not None
     build = partial(eligibilities, sub.account, tenancy.tenant_id)
     try:
         found = listed(api, LIST_ELIGIBILITY, sub.account, build, subscription=sub.subscription_id)
     except ArmError as exc:
         exc.reported = True
+        if exc.code not in ELIGIBILITY_LIMIT_CODES:
+            error = CollectionError(
+                "azure",
+                sub.account,
+                "global",
+                exc.operation,
+                exc.code,
+                exc.message,
+                (ROLE_ELIGIBILITY,),
+            )
+            attrs = {ELIGIBILITY_READ: exc.unknowable(), ELIGIBILITY_LIMIT: None}
+            return Found(attrs={sub.id: attrs}, errors=[error])
         limit = (
             f"PIM-eligible role assignments not read: {exc.operation} of subscription"
             f" {sub.subscription_id} failed: {exc.code}: {exc.message}"
