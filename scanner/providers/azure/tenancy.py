@@ -17,18 +17,12 @@ descendants of the tenant root group (whose name is the tenant id), or of MG plu
 ancestors (`Management Groups - Get` with `$expand=ancestors`). Where it cannot be read,
 `management_groups` is `[]` and the failure is in `errors`. A subscription that is not
 Enabled, Warned or PastDue is named in the limits and gets no call.
-
-The scan's tenant is the ARM token's `tid` claim: tenant-level calls (Entra ID diagnostic
-settings, the root management group) answer for it whatever the subscriptions say. A
-subscription of another tenant (delegated through Azure Lighthouse: `tenantId` the customer's,
-`managedByTenants` the caller's) is scanned as a subscription and named in the limits. Only a
-token without `tid` falls back to the most common subscription `tenantId`, else the first
-`Tenants - List` entry, and says so in the limits.
+The scan's tenant is the ARM token's `tid` (`tenant_choice`: the fallback without it, and
+subscriptions delegated from other tenants).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -46,6 +40,7 @@ from scanner.providers.azure.declare import (
     Tenancy,
 )
 from scanner.providers.azure.names import canonical
+from scanner.providers.azure.tenant_choice import foreign, guessed
 
 if TYPE_CHECKING:
     from scanner.providers.azure.adapter import Request
@@ -175,11 +170,6 @@ def _named(api: ArmApi, sid: str, found: Enumeration) -> Subscription:
     return _read(api, SUBSCRIPTION_GET, sid, page, page.ref)
 
 
-def _tenant_of(subs: Mapping[str, Subscription]) -> str | None:
-    counts = Counter(s.tenant_id for s in subs.values() if s.tenant_id)
-    return counts.most_common(1)[0][0] if counts else None
-
-
 def _tenant(api: ArmApi, tenant_id: str | None, found: Enumeration) -> str | None:
     """The tenant's own entry of `Tenants - List` (display name, domain); its id when no
     subscription named one."""
@@ -292,33 +282,20 @@ def _outside(
     return {**chosen, **others}
 
 
-def _guessed(found: Enumeration, *guesses: Mapping[str, Subscription]) -> str | None:
-    """The tenant when the token names none: the most common `tenantId` of the
-    subscriptions (else the first `Tenants - List` entry), said in the limits."""
-    found.notes.append(
-        "the ARM token names no tenant (no tid claim): the scan's tenant is the most common"
-        " tenantId of the subscriptions (else the first tenant Tenants - List answers), which"
-        " may be another tenant than the one tenant-level calls answer for"
-    )
-    return next((t for t in map(_tenant_of, guesses) if t), None)
-
-
 def _scope(
     api: ArmApi, request: Request, found: Enumeration
 ) -> tuple[dict[str, Subscription], _Tree, str | None]:
     visible = _visible(api, found) or {}
-    # The token's tenant is the one tenant-level calls answer for (Entra ID settings, the
-    # root management group); subscriptions delegated from others (Azure Lighthouse) carry
-    # their own tenantId and must not decide it.
+    # The token's tenant, never the subscriptions' (Lighthouse ones carry the customer's).
     token = tenant_of_token(api.clients.credential, api.clients.scope)
     if request.subscriptions:
         # The list answers for the named subscriptions it shows; only the others are read
         # one by one (a 403 or 404 there names the subscription).
         chosen = {sid: visible.get(sid) or _named(api, sid, found) for sid in request.subscriptions}
-        tenant_id = _tenant(api, token or _guessed(found, chosen, visible), found)
+        tenant_id = _tenant(api, token or guessed(found.notes, chosen, visible), found)
         tree = _hierarchy(api, tenant_id, tenant_id, found) if tenant_id else _Tree()
         return _outside(visible, chosen), tree, tenant_id
-    tenant_id = _tenant(api, token or _guessed(found, visible), found)
+    tenant_id = _tenant(api, token or guessed(found.notes, visible), found)
     if request.management_group is None:
         tree = _hierarchy(api, tenant_id, tenant_id, found) if tenant_id else _Tree()
         return visible, tree, tenant_id
@@ -345,13 +322,7 @@ def enumerate_tenancy(api: ArmApi, request: Request) -> tuple[Tenancy, Enumerati
             tenant_id=sub.tenant_id or tenant_id,
             management_groups=_ancestors(tree, f"/subscriptions/{sid}"),
         )
-    for sid, sub in sorted(final.items()):
-        if sub.in_scan and tenant_id and sub.tenant_id and sub.tenant_id != tenant_id:
-            found.notes.append(
-                f"subscription {sid} belongs to tenant {sub.tenant_id}, not the scan's tenant"
-                f" {tenant_id} (delegated, e.g. Azure Lighthouse): scanned as a subscription;"
-                " its tenant's Entra ID settings and management groups are not read"
-            )
+    found.notes.extend(foreign(final, tenant_id))
     if not any(sub.in_scan for sub in final.values()):
         found.notes.append("no subscription to scan: the credential sees none in scope")
     return Tenancy(tenant_id, final, dict(tree.groups)), found
