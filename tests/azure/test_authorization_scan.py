@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from scanner.model import Absent, Unknowable
+from scanner.model import Unknowable
 from scanner.providers.azure import rbac as authz
 from scanner.source import Collected
 from tests.azure.watch_scan import SUBS, copy_tenant, errors, scan, schema_errors, subscription
@@ -62,11 +62,13 @@ def test_scan_golden_rbac(golden: tuple[Collected, list[Any]]) -> None:
         {"api-version": "2022-04-01", "$filter": custom},
         {"api-version": "2022-04-01", "$filter": custom, "$skiptoken": "page2"},
     ]
-    by_id = [r.path.split("/") for r in requests if "/roleDefinitions/" in r.path]
-    assert sorted((p[2], p[-1]) for p in by_id) == [
-        (SUB1, "43d0d8ad-25c7-4714-9337-8ba259a9fe05"),
-        (SUB1, "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"),
-        (SUBS[4], "acdd72a7-3385-48ef-bd42-f606fba81ae7"),
+    # Each read by the id its assignment carries, as returned: Owner's is tenant-level.
+    assert sorted(r.path for r in requests if "/roleDefinitions/" in r.path) == [
+        "/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+        f"/subscriptions/{SUB1}/providers/Microsoft.Authorization/roleDefinitions/"
+        "43d0d8ad-25c7-4714-9337-8ba259a9fe05",
+        f"/subscriptions/{SUBS[4]}/providers/Microsoft.Authorization/roleDefinitions/"
+        "acdd72a7-3385-48ef-bd42-f606fba81ae7",
     ]
     (deny,) = inventory.of_type(authz.DENY_ASSIGNMENT)
     assert deny.account == SUB2
@@ -111,17 +113,45 @@ def test_forbidden_subscription_errs_for_every_rbac_list(
     ]
 
 
-def test_pim_without_a_licence_is_a_limit() -> None:
-    def unlicensed(request: Any) -> Any:
+LICENCE = "The tenant needs to have Microsoft Entra ID P2 or Governance license."
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "limit", "code"),
+    [
+        # Refusals: the data cannot be read by this caller or in this tenant.
+        (400, {"error": {"code": "AadPremiumLicenseRequired", "message": LICENCE}}, True, None),
+        (403, {"error": {"code": "AuthorizationFailed", "message": "no"}}, True, None),
+        # Failed reads: an error for the subscription's eligibility, never a limit.
+        (429, {"error": {"code": "TooManyRequests", "message": "slow"}}, False, "THROTTLED"),
+        (500, {"error": {"code": "InternalServerError", "message": "x"}}, False, "UNAVAILABLE"),
+        (200, {"value": {"not": "a list"}}, False, "MALFORMED_RESPONSE"),
+    ],
+)
+def test_pim_refused_is_a_limit_and_failed_is_an_error(
+    status: int, body: Any, limit: bool, code: str | None
+) -> None:
+    def answer(request: Any) -> Any:
         if request.path.startswith(f"/subscriptions/{SUB1}/") and "Eligibility" in request.path:
-            message = "The tenant needs to have Microsoft Entra ID P2 or Governance license."
-            return 400, {"error": {"code": "AadPremiumLicenseRequired", "message": message}}
+            return status, body, {"Retry-After": "0"}
         return None
 
-    collected, _ = scan(overrides=[unlicensed])
+    collected, _ = scan(overrides=[answer])
     attrs = subscription(collected, 1).attrs
-    assert attrs["role_eligibility_read"] is False
-    assert "AadPremiumLicenseRequired" in attrs["role_eligibility_limit"]
+    found = [(e.account, e.operation, e.code) for e in errors(collected, (authz.ROLE_ELIGIBILITY,))]
+    if limit:
+        assert attrs["role_eligibility_read"] is False
+        assert str(status) in attrs["role_eligibility_limit"]
+        assert attrs["role_eligibility_limit"] in collected.facts.limits
+        assert found == []
+    else:
+        read = attrs["role_eligibility_read"]
+        assert isinstance(read, Unknowable) and read.error and code in read.reason
+        assert attrs["role_eligibility_limit"] is None
+        assert found == [
+            (SUB1, "Authorization/roleEligibilityScheduleInstances.listForScope", code)
+        ]
+        assert not [x for x in collected.facts.limits if "PIM" in x and SUB1 in x]
 
 
 def test_role_definitions_no_list_returned_are_read_by_id(tmp_path: Path) -> None:
@@ -129,19 +159,23 @@ def test_role_definitions_no_list_returned_are_read_by_id(tmp_path: Path) -> Non
     auth = root / f"subscriptions/{SUBS[4]}/providers/microsoft.authorization"
     listing = json.loads((auth / "roleassignments.json").read_text())
     scope = f"/subscriptions/{SUBS[4]}/resourceGroups/rg-shared"
-    for guid, role in (
-        ("a4", "c0ffee00-0000-4000-8000-000000000001"),
-        ("a5", "dead0000-0000-4000-8000-000000000001"),
+    sub_roles = f"/subscriptions/{SUBS[4]}/providers/Microsoft.Authorization/roleDefinitions/"
+    tenant_roles = "/providers/Microsoft.Authorization/roleDefinitions/"
+    for guid, role_id in (
+        # Subscription-level id: read where it says (stays as it was).
+        ("a4", sub_roles + "c0ffee00-0000-4000-8000-000000000001"),
+        # Tenant-level id: read at the tenant, not re-scoped to the subscription (where the
+        # fake, like ARM for a role it does not resolve there, answers 404).
+        ("a6", tenant_roles + "beef0000-0000-4000-8000-000000000001"),
+        # Boundary: the id as returned answers 404.
+        ("a5", sub_roles + "dead0000-0000-4000-8000-000000000001"),
     ):
         listing["value"].append(
             {
                 "id": f"{scope}/providers/Microsoft.Authorization/roleAssignments/{guid}",
                 "name": guid,
                 "properties": {
-                    "roleDefinitionId": (
-                        f"/subscriptions/{SUBS[4]}/providers/Microsoft.Authorization/"
-                        f"roleDefinitions/{role}"
-                    ),
+                    "roleDefinitionId": role_id,
                     "principalId": "99999999-0000-0000-0000-000000000001",
                     "principalType": "User",
                     "scope": scope,
@@ -168,19 +202,44 @@ def test_role_definitions_no_list_returned_are_read_by_id(tmp_path: Path) -> Non
             }
         )
     )
+    breaker = {
+        "id": tenant_roles + "beef0000-0000-4000-8000-000000000001",
+        "name": "beef0000-0000-4000-8000-000000000001",
+        "type": "Microsoft.Authorization/roleDefinitions",
+        "properties": {
+            "roleName": "Tenant Log Breaker",
+            "type": "CustomRole",
+            "assignableScopes": ["/"],
+            "permissions": [{"actions": ["Microsoft.Insights/diagnosticSettings/delete"]}],
+        },
+    }
+    tenant_dir = root / "providers/microsoft.authorization/roledefinitions"
+    (tenant_dir / "beef0000-0000-4000-8000-000000000001.json").write_text(json.dumps(breaker))
     collected, requests = scan(root)
-    got = [r for r in requests if "/roleDefinitions/" in r.path and SUBS[4] in r.path]
-    assert sorted(r.path.rsplit("/", 1)[-1] for r in got) == [
-        "acdd72a7-3385-48ef-bd42-f606fba81ae7",  # Reader, built in
-        "c0ffee00-0000-4000-8000-000000000001",
-        "dead0000-0000-4000-8000-000000000001",
-    ]
+    got = {r.path for r in requests if "/roleDefinitions/" in r.path}
+    assert {
+        sub_roles + "acdd72a7-3385-48ef-bd42-f606fba81ae7",  # Reader, built in
+        sub_roles + "c0ffee00-0000-4000-8000-000000000001",
+        tenant_roles + "beef0000-0000-4000-8000-000000000001",
+        sub_roles + "dead0000-0000-4000-8000-000000000001",
+    } <= got
+    assert sub_roles + "beef0000-0000-4000-8000-000000000001" not in got
+    tenant = collected.inventory.get(
+        authz.ROLE_DEFINITIONS + "beef0000-0000-4000-8000-000000000001"
+    )
+    assert tenant is not None and tenant.name == "Tenant Log Breaker"
     found = collected.inventory.get(authz.ROLE_DEFINITIONS + "c0ffee00-0000-4000-8000-000000000001")
     assert found is not None and found.name == "Shared Lock Breaker"
     assert found.attrs["permissions"][0]["actions"] == ["Microsoft.Authorization/locks/delete"]
-    # A role that does not exist grants nothing: absent, and not a failed call.
+    # A 404 for the role a live assignment names is not proof it grants nothing: unknowable
+    # (not a failed call), naming the id and the answer; never an Absent placeholder.
     gone = collected.inventory.get(authz.ROLE_DEFINITIONS + "dead0000-0000-4000-8000-000000000001")
-    assert gone is not None and isinstance(gone.placeholder, Absent)
+    assert gone is not None and gone.placeholder is None
+    for attr in ("role_name", "role_type", "permissions", "assignable_scopes"):
+        value = gone.attrs[attr]
+        assert isinstance(value, Unknowable) and not value.error
+        assert sub_roles + "dead0000-0000-4000-8000-000000000001" in value.reason
+        assert "404" in value.reason
     assert not [e for e in collected.inventory.errors if e.account == SUBS[4]]
 
 

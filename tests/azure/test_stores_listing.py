@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from scanner.model import Absent, Unknowable
 from scanner.providers.azure import keyvault, locks, loganalytics, storage
 from tests.azure.stores_scan import (
@@ -217,3 +219,45 @@ def test_a_malformed_account_is_an_error_never_a_default(tmp_path: Path) -> None
     assert errors(got, lambda e: e.account == SUB2 and e.operation == storage.LIST.name) == [
         (SUB2, storage.LIST.name, "MALFORMED_RESPONSE", (storage.ACCOUNT,), None)
     ]
+
+
+TESTLOCK = {"name": "testlock", "level": "ReadOnly"}
+
+
+@pytest.mark.parametrize(
+    ("lock_id", "placed", "limit"),
+    [
+        # The documented example's id names no scope: attributed to no store, named in the
+        # limits, and every other lock of the list still placed.
+        ("/providers/Microsoft.Authorization/locks/testlock", None, True),
+        # Sibling: a lock on the subscription applies to every store of it.
+        (f"/subscriptions/{SUB1}/providers/Microsoft.Authorization/locks/testlock", SUB1, False),
+        # Boundary: a lock on another group is placed and protects none of these stores.
+        (
+            f"/subscriptions/{SUB1}/resourceGroups/rg-other/providers/Microsoft.Authorization/"
+            "locks/testlock",
+            "",
+            False,
+        ),
+    ],
+)
+def test_a_lock_without_a_scope_is_named_not_spread(
+    tmp_path: Path, lock_id: str, placed: str | None, limit: bool
+) -> None:
+    root = copy_tenant(tmp_path / "tenant")
+    listing = root / f"subscriptions/{SUB1}/providers/microsoft.authorization/locks.json"
+    data = json.loads(listing.read_text())
+    data["value"].append({"id": lock_id, "name": "testlock", "properties": {"level": "ReadOnly"}})
+    listing.write_text(json.dumps(data))
+    got, _ = scan_tenant(root)
+    expected = [AUDIT_LOCK]
+    if placed:
+        expected = [{**TESTLOCK, "scope": f"/subscriptions/{placed}"}, AUDIT_LOCK]
+    for rid in (ARCHIVE, LAW):
+        store = got.inventory.get(rid)
+        assert store is not None and store.attrs["locks"] == expected, rid
+    named = [n for n in got.facts.limits if "management lock testlock" in n]
+    assert bool(named) is limit
+    if limit:
+        assert SUB1 in named[0] and "attributed to no store" in named[0]
+    assert not errors(got, lambda e: e.account == SUB1 and "locks" in e.operation)

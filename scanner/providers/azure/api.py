@@ -67,6 +67,19 @@ NOT_REGISTERED = frozenset({"MissingSubscriptionRegistration", "SubscriptionNotR
 _SAFE = "/-_.~!$&'()*+,;=:@"
 
 
+def _endpoint(parts: urllib.parse.SplitResult) -> tuple[str, str, int | None]:
+    """Scheme, lower-cased host and effective port of a URL: ARM writes nextLinks such as
+    `https://management.azure.com:443/...` (explicit default port), and host names are
+    case-insensitive (RFC 3986 3.2.2), so neither may count as another endpoint."""
+    scheme = parts.scheme.lower()
+    default = {"https": 443, "http": 80}.get(scheme)
+    try:
+        port = parts.port or default
+    except ValueError:  # a port that is not a number names no endpoint of ours
+        port = -1
+    return scheme, (parts.hostname or "").lower(), port
+
+
 @dataclass(frozen=True)
 class Call:
     """One read being made: the op, the account it is made for, what it is about (the path
@@ -174,7 +187,7 @@ class ArmApi:
                 raise self.malformed(op, who, "nextLink is not a string", path)
             parts = urllib.parse.urlsplit(link)
             # The token goes only where the scan was pointed; a loop is not followed twice.
-            if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
+            if _endpoint(parts) != _endpoint(base):
                 raise self.malformed(op, who, f"nextLink leaves {base.netloc}: {link}", path)
             if link in seen:
                 raise self.malformed(op, who, f"nextLink repeats itself: {link}", path)

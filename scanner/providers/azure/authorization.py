@@ -29,9 +29,9 @@ One call per subscription and kind (pages followed through `nextLink`):
 - `roleEligibilityScheduleInstances` list at the subscription (PIM, api-version 2020-10-01,
   rest/api/authorization/role-eligibility-schedule-instances/list-for-scope): eligible
   assignments a principal can activate. Reading them needs Microsoft Entra ID P2 / PIM and
-  the permission; a failure here is a limit named on the subscription
-  (`role_eligibility_limit`), never an error finding, because active assignments are judged
-  without it.
+  the permission; an answer refusing it (403, another 4xx) is a limit named on the
+  subscription (`role_eligibility_limit`), because active assignments are judged without it;
+  a read that failed (throttled, 5xx, malformed, the deadline) is an error like any list.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
-from scanner.model import Absent, Resource
+from scanner.model import CollectionError, Resource, Unknowable
 from scanner.providers.azure.api import ArmApi, ArmError
 from scanner.providers.azure.declare import (
     Collected,
@@ -53,7 +53,7 @@ from scanner.providers.azure.declare import (
     Subscription,
     Tenancy,
 )
-from scanner.providers.azure.listed import listed, not_registered
+from scanner.providers.azure.listed import listed, not_registered, values
 from scanner.providers.azure.rbac import (
     DENY_ASSIGNMENT,
     ROLE_ASSIGNMENT,
@@ -65,6 +65,7 @@ from scanner.providers.azure.rbac import (
     denies,
     eligibilities,
     resource_of,
+    role_definition_key,
 )
 
 # learn.microsoft.com/rest/api/authorization/role-assignments/list-for-subscription,
@@ -88,10 +89,14 @@ LIST_DEFINITIONS = Op(
     "Microsoft.Authorization/roleDefinitions/read",
     query=(("$filter", "type eq 'CustomRole'"),),
 )
+# "Role Definitions - Get By Id" (learn.microsoft.com/rest/api/authorization/role-definitions/
+# get-by-id): GET {roleId}, "the fully qualified role definition ID" (subscription-level
+# `/subscriptions/{guid}/providers/...` or tenant-level `/providers/...`): the id the
+# assignment carries, read as ARM returned it, never re-scoped to the listing subscription.
 GET_DEFINITION = Op(
     "authorization",
     "Authorization/roleDefinitions.get",
-    "/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions/{guid}",
+    "{id}",
     AUTH_VERSION,
     "Microsoft.Authorization/roleDefinitions/read",
 )
@@ -116,16 +121,37 @@ STAGED_ROLES = "role_definition_refs"
 # The subscription attributes saying whether PIM eligibility was read, and why not.
 ELIGIBILITY_READ = "role_eligibility_read"
 ELIGIBILITY_LIMIT = "role_eligibility_limit"
+# The answers that say eligibility cannot be read in this tenant or by this caller, rather
+# than that the read failed: 401/403 and the other 4xx (the List For Scope page documents
+# only 200 and "CloudError"; 400 AadPremiumLicenseRequired is the tenant without P2).
+ELIGIBILITY_LIMIT_CODES = frozenset({"FORBIDDEN", "INVALID_REQUEST"})
 
 
 def _assignments(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Found:
     assert sub is not None
-    build = partial(assignments, sub.account, tenancy.tenant_id)
+    named: set[str] = set()
+    build = _naming(named, partial(assignments, sub.account, tenancy.tenant_id))
     try:
         found = listed(api, LIST_ASSIGNMENTS, sub.account, build, subscription=sub.subscription_id)
     except ArmError as exc:
         return not_registered(exc, sub, "role assignments")
-    return Found(resources=_grouped(tenancy, found), staged={STAGED_ROLES: _refs(sub, found)})
+    return Found(resources=_grouped(tenancy, found), staged={STAGED_ROLES: _refs(sub, named)})
+
+
+def _naming(named: set[str], build: Any) -> Any:
+    """`build`, also keeping each `roleDefinitionId` exactly as the page wrote it (what the
+    get-by-id of a role no list returned reads)."""
+
+    def run(page: dict[str, Any], refs: Any) -> list[Resource]:
+        made: list[Resource] = build(page, refs)
+        for item in values(page):
+            props = item.get("properties")
+            role = props.get("roleDefinitionId") if isinstance(props, dict) else None
+            if isinstance(role, str):
+                named.add(role)
+        return made
+
+    return run
 
 
 def _grouped(tenancy: Tenancy, found: list[Resource]) -> list[Resource]:
@@ -140,8 +166,9 @@ def _grouped(tenancy: Tenancy, found: list[Resource]) -> list[Resource]:
     return out
 
 
-def _refs(sub: Subscription, found: list[Any]) -> list[tuple[str, str]]:
-    return sorted({(sub.account, str(r.attrs["role_definition_id"])) for r in found})
+def _refs(sub: Subscription, named: set[str]) -> list[tuple[str, str, str]]:
+    """(listing subscription, tenant-wide key, id as returned) of every role named."""
+    return sorted({(sub.account, role_definition_key(role), role) for role in named})
 
 
 def _definitions(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Found:
@@ -165,14 +192,29 @@ def _denies(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Found:
 
 
 def _eligibility(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Found:
-    """PIM eligibility: any failure (403 without the permission, 400 without an Entra ID P2
-    licence) is a limit named on the subscription, never an error finding."""
+    """PIM eligibility: an answer saying it cannot be read here (403 without the permission,
+    a 4xx such as 400 AadPremiumLicenseRequired without Entra ID P2) is a limit named on the
+    subscription; a failed read (429 past the retries, 5xx, a malformed answer, the run
+    deadline) is an error for the subscription's eligibility, as for every other list."""
     assert sub is not None
-    build = partial(eligibilities, sub.account, tenancy.tenant_id)
+    named: set[str] = set()
+    build = _naming(named, partial(eligibilities, sub.account, tenancy.tenant_id))
     try:
         found = listed(api, LIST_ELIGIBILITY, sub.account, build, subscription=sub.subscription_id)
     except ArmError as exc:
         exc.reported = True
+        if exc.code not in ELIGIBILITY_LIMIT_CODES:
+            error = CollectionError(
+                "azure",
+                sub.account,
+                "global",
+                exc.operation,
+                exc.code,
+                exc.message,
+                (ROLE_ELIGIBILITY,),
+            )
+            attrs = {ELIGIBILITY_READ: exc.unknowable(), ELIGIBILITY_LIMIT: None}
+            return Found(attrs={sub.id: attrs}, errors=[error])
         limit = (
             f"PIM-eligible role assignments not read: {exc.operation} of subscription"
             f" {sub.subscription_id} failed: {exc.code}: {exc.message}"
@@ -183,46 +225,53 @@ def _eligibility(api: ArmApi, tenancy: Tenancy, sub: Subscription | None) -> Fou
     return Found(
         resources=_grouped(tenancy, found),
         attrs={sub.id: {ELIGIBILITY_READ: True, ELIGIBILITY_LIMIT: None}},
-        staged={STAGED_ROLES: _refs(sub, found)},
+        staged={STAGED_ROLES: _refs(sub, named)},
     )
 
 
 def _missing(found: Collected) -> Iterable[tuple[str, str, Any]]:
     """The role definitions an assignment or eligibility names that no list returned (the
     built-in roles in use; custom roles only assignable below a subscription), once each,
-    read in the first subscription (by id) whose lists named it and whose definitions list
-    answered (where it failed, that failure already makes its roles an error)."""
+    read by the id the first subscription (by id) whose lists named it wrote, where that
+    subscription's definitions list answered (where it failed, that failure already makes
+    its roles an error)."""
     listed_ids = {r.id for r in found.of_type(ROLE_DEFINITION)}
     failed = {e.account for e in found.errors if ROLE_DEFINITION in e.resource_types}
-    wanted: dict[str, str] = {}
-    for sub, key in sorted(found.staged.get(STAGED_ROLES, [])):
+    wanted: dict[str, tuple[str, str]] = {}
+    for sub, key, arm_id in sorted(found.staged.get(STAGED_ROLES, [])):
         if key not in listed_ids and sub not in failed:
-            wanted.setdefault(key, sub)
-    for key, sub in sorted(wanted.items()):
-        yield f"role definition {key}", sub, (sub, key)
+            wanted.setdefault(key, (sub, arm_id))
+    for key, (sub, arm_id) in sorted(wanted.items()):
+        yield f"role definition {key}", sub, (sub, key, arm_id)
 
 
-def _get_definition(api: ArmApi, tenancy: Tenancy, item: tuple[str, str]) -> Found:
-    sub, key = item
+def _get_definition(api: ArmApi, tenancy: Tenancy, item: tuple[str, str, str]) -> Found:
+    sub, key, arm_id = item
     guid = key.rsplit("/", 1)[-1]
+    if not arm_id.startswith("/") or "?" in arm_id or "#" in arm_id:
+        raise ValueError(f"roleDefinitionId is not a resource id: {arm_id!r}")
     try:
-        page = api.get(GET_DEFINITION, account=sub, subscription=sub, guid=guid)
+        page = api.get(GET_DEFINITION, account=sub, id=arm_id)
     except ArmError as exc:
-        # A definition that does not exist grants nothing: a fact (Absent), not a failure.
-        exc.reported = exc.code == "NOT_FOUND"
-        arm_id = f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
         value = exc.unknowable()
+        if exc.code == "NOT_FOUND":
+            # Get By Id documents only 200 and "Other Status Codes: ErrorResponse": a 404 for
+            # the role a live assignment names says the read could not see it (a scope it is
+            # not assignable at, replication), not that the role grants nothing. Not a failed
+            # call either: unknowable without error, naming the id and the answer.
+            exc.reported = True
+            value = Unknowable(
+                f"role definition {arm_id} named by a role assignment was not found by"
+                f" {exc.operation}: {exc.message}",
+                error=False,
+            )
         attrs: dict[str, Any] = {
             "name": guid,
             "arm_id": arm_id,
             **dict.fromkeys(("role_name", "role_type", "permissions", "assignable_scopes"), value),
         }
-        resource = resource_of(ROLE_DEFINITION, sub, attrs, (), guid)
-        if exc.code == "NOT_FOUND":
-            why = f"role definition {key} does not exist ({exc.operation} answered 404)"
-            resource = replace(resource, attrs={}, placeholder=Absent(why))
-        return Found(resources=[resource])
-    target = GET_DEFINITION.path.format(subscription=sub, guid=guid)
+        return Found(resources=[resource_of(ROLE_DEFINITION, sub, attrs, (), guid)])
+    target = GET_DEFINITION.path.format(id=arm_id)
     made = api.shaped(GET_DEFINITION, sub, target, lambda: definition(sub, dict(page), (page.ref,)))
     return Found(resources=[made])
 

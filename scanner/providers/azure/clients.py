@@ -89,11 +89,9 @@ class StaticToken:
         return AccessToken(self.token, int(time.time()) + 3600)
 
 
-def caller_of(cred: Any, scope: str = ARM_SCOPE) -> str | None:
-    """Who the token says the scan ran as (a user's `upn`, else an application's `appid`),
-    read from the claims of the ARM token the credential already holds (asked for after the
-    scan, so it comes from the credential's cache). None when the token is not a JWT or
-    names no one: the claims are read, not verified (the scan's calls were the check)."""
+def claims_of(cred: Any, scope: str = ARM_SCOPE) -> dict[str, Any] | None:
+    """The claims of the ARM token the credential holds, read, not verified (the scan's
+    calls are the check); None when there is no token or it is not a JWT."""
     import base64
     import json
 
@@ -101,9 +99,27 @@ def caller_of(cred: Any, scope: str = ARM_SCOPE) -> str | None:
         token = str(cred.get_token(scope).token)
         payload = token.split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except Exception:  # no token now, or not a JWT: the caller is simply not known
+    except Exception:  # no token now, or not a JWT: nothing is known from it
         return None
-    if not isinstance(claims, dict):
+    return claims if isinstance(claims, dict) else None
+
+
+def tenant_of_token(cred: Any, scope: str = ARM_SCOPE) -> str | None:
+    """The tenant the ARM token was issued in (its `tid` claim, lower-cased): the tenant every
+    tenant-level call (Entra ID diagnostic settings, the root management group) answers for,
+    whatever tenants the subscriptions it sees belong to. None when the token names none."""
+    claims = claims_of(cred, scope)
+    tid = claims.get("tid") if claims else None
+    return tid.lower() if isinstance(tid, str) and tid else None
+
+
+def caller_of(cred: Any, scope: str = ARM_SCOPE) -> str | None:
+    """Who the token says the scan ran as (a user's `upn`, else an application's `appid`),
+    read from the claims of the ARM token the credential already holds (asked for after the
+    scan, so it comes from the credential's cache). None when the token is not a JWT or
+    names no one: the claims are read, not verified (the scan's calls were the check)."""
+    claims = claims_of(cred, scope)
+    if claims is None:
         return None
     for key in ("upn", "unique_name", "preferred_username"):
         if isinstance(claims.get(key), str):

@@ -15,7 +15,8 @@ subscription, the resource group, a parent resource). Locks cannot be set on man
 Stage 1 lists the locks of every scanned subscription (staged); stage 2 sets the `locks` of
 every storage account and Log Analytics workspace of that subscription from them, so the list
 is read once per subscription however many stores it holds. Until then (and where the list
-failed) `locks` is unknowable.
+failed) `locks` is unknowable. A lock whose id names no scope is attributed to no store and
+named in the scan's limits for its subscription (`unplaced`).
 """
 
 from __future__ import annotations
@@ -72,26 +73,43 @@ def scope_of(lock_id: str) -> str | None:
 
 
 def lock(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """`{name, level, scope}` of one ManagementLockObject (REST JSON); ValueError when it names
-    no scope (a malformed answer)."""
-    scope = scope_of(str(raw["id"]))
-    if scope is None:
+    """`{name, level, scope}` of one ManagementLockObject (REST JSON); ValueError when its id is
+    not a lock id (a malformed answer). A lock id without the scope before it (the documented
+    example of List At Subscription Level: `/providers/Microsoft.Authorization/locks/testlock`)
+    has scope None: a lock that cannot be placed, not a malformed list."""
+    lock_id = str(raw["id"])
+    scope = scope_of(lock_id)
+    if scope is None and _LOCKS not in canonical(lock_id):
         raise ValueError(f"lock id {raw['id']!r} is not <scope>/providers/.../locks/<name>")
     level = str((raw.get("properties") or {})["level"])
     # The documented values are CanNotDelete and ReadOnly: one spelling whatever the case.
     level = next((known for known in LEVELS if known.lower() == level.lower()), level)
     return {
-        "name": str(raw.get("name") or scope.rsplit("/", 1)[-1]),
+        "name": str(raw.get("name") or lock_id.rsplit("/", 1)[-1]),
         "level": level,
         "scope": scope,
     }
+
+
+def unplaced(subscription: str, locks: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The limit naming each lock of a subscription whose scope cannot be read: it is
+    attributed to no store (a store it protects reads as unlocked: a fail to check, never a
+    silent pass), and said once for the subscription rather than guessed onto every store."""
+    return [
+        f"management lock {lk['name']} ({lk['level']}) of subscription {subscription} names no"
+        " scope in its id, so it is attributed to no store; a store of this subscription it"
+        " protects is reported without it"
+        for lk in locks
+        if lk["scope"] is None
+    ]
 
 
 def applying(locks: Iterable[Mapping[str, Any]], resource_id: str) -> list[dict[str, Any]]:
     """The locks that protect a resource: on it or on any ancestor scope (nearest scope
     last, then by name, so evidence and findings read the same on every run)."""
     rid = canonical(resource_id)
-    found = [dict(lk) for lk in locks if rid == lk["scope"] or rid.startswith(f"{lk['scope']}/")]
+    placed = [lk for lk in locks if lk["scope"] is not None]  # the others: `unplaced`
+    found = [dict(lk) for lk in placed if rid == lk["scope"] or rid.startswith(f"{lk['scope']}/")]
     return sorted(found, key=lambda lk: (len(lk["scope"]), lk["scope"], lk["name"]))
 
 
@@ -112,8 +130,10 @@ def read(
 
 def _list(api: ArmApi, tenancy: Tenancy, subscription: Subscription | None) -> Found:
     assert subscription is not None
-    locks, refs = read(api, subscription.subscription_id)
-    return Found(staged={STAGED: [(subscription.subscription_id, locks, refs)]})
+    sub = subscription.subscription_id
+    locks, refs = read(api, sub)
+    notes = [] if isinstance(locks, Unknowable) else unplaced(sub, locks)
+    return Found(staged={STAGED: [(sub, locks, refs)]}, notes=notes)
 
 
 def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:

@@ -17,11 +17,12 @@ descendants of the tenant root group (whose name is the tenant id), or of MG plu
 ancestors (`Management Groups - Get` with `$expand=ancestors`). Where it cannot be read,
 `management_groups` is `[]` and the failure is in `errors`. A subscription that is not
 Enabled, Warned or PastDue is named in the limits and gets no call.
+The scan's tenant is the ARM token's `tid` (`tenant_choice`: the fallback without it, and
+subscriptions delegated from other tenants).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from scanner.errors import RunError
 from scanner.model import CollectionError, EvidenceRef, Resource
 from scanner.providers.azure.api import ArmApi, ArmError
+from scanner.providers.azure.clients import tenant_of_token
 from scanner.providers.azure.declare import (
     READABLE_STATES,
     ManagementGroup,
@@ -38,6 +40,7 @@ from scanner.providers.azure.declare import (
     Tenancy,
 )
 from scanner.providers.azure.names import canonical
+from scanner.providers.azure.tenant_choice import foreign, guessed
 
 if TYPE_CHECKING:
     from scanner.providers.azure.adapter import Request
@@ -167,11 +170,6 @@ def _named(api: ArmApi, sid: str, found: Enumeration) -> Subscription:
     return _read(api, SUBSCRIPTION_GET, sid, page, page.ref)
 
 
-def _tenant_of(subs: Mapping[str, Subscription]) -> str | None:
-    counts = Counter(s.tenant_id for s in subs.values() if s.tenant_id)
-    return counts.most_common(1)[0][0] if counts else None
-
-
 def _tenant(api: ArmApi, tenant_id: str | None, found: Enumeration) -> str | None:
     """The tenant's own entry of `Tenants - List` (display name, domain); its id when no
     subscription named one."""
@@ -288,14 +286,16 @@ def _scope(
     api: ArmApi, request: Request, found: Enumeration
 ) -> tuple[dict[str, Subscription], _Tree, str | None]:
     visible = _visible(api, found) or {}
+    # The token's tenant, never the subscriptions' (Lighthouse ones carry the customer's).
+    token = tenant_of_token(api.clients.credential, api.clients.scope)
     if request.subscriptions:
         # The list answers for the named subscriptions it shows; only the others are read
         # one by one (a 403 or 404 there names the subscription).
         chosen = {sid: visible.get(sid) or _named(api, sid, found) for sid in request.subscriptions}
-        tenant_id = _tenant(api, _tenant_of(chosen) or _tenant_of(visible), found)
+        tenant_id = _tenant(api, token or guessed(found.notes, chosen, visible), found)
         tree = _hierarchy(api, tenant_id, tenant_id, found) if tenant_id else _Tree()
         return _outside(visible, chosen), tree, tenant_id
-    tenant_id = _tenant(api, _tenant_of(visible), found)
+    tenant_id = _tenant(api, token or guessed(found.notes, visible), found)
     if request.management_group is None:
         tree = _hierarchy(api, tenant_id, tenant_id, found) if tenant_id else _Tree()
         return visible, tree, tenant_id
@@ -322,6 +322,7 @@ def enumerate_tenancy(api: ArmApi, request: Request) -> tuple[Tenancy, Enumerati
             tenant_id=sub.tenant_id or tenant_id,
             management_groups=_ancestors(tree, f"/subscriptions/{sid}"),
         )
+    found.notes.extend(foreign(final, tenant_id))
     if not any(sub.in_scan for sub in final.values()):
         found.notes.append("no subscription to scan: the credential sees none in scope")
     return Tenancy(tenant_id, final, dict(tree.groups)), found
