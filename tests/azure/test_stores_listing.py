@@ -145,7 +145,7 @@ def test_a_subscription_that_answers_403_is_an_error_for_each_type() -> None:
     mine = {storage.LIST.name, loganalytics.LIST.name, keyvault.LIST.name, locks.LIST.name}
     assert sorted(errors(got, lambda e: e.account == SUB3 and e.operation in mine)) == sorted(
         [
-            (SUB3, storage.LIST.name, "FORBIDDEN", (storage.ACCOUNT,), None),
+            (SUB3, storage.LIST.name, "FORBIDDEN", (storage.ACCOUNT, storage.CONTAINER), None),
             (SUB3, loganalytics.LIST.name, "FORBIDDEN", (loganalytics.WORKSPACE,), None),
             (SUB3, keyvault.LIST.name, "FORBIDDEN", (keyvault.VAULT,), None),
             (
@@ -215,5 +215,5 @@ def test_a_malformed_account_is_an_error_never_a_default(tmp_path: Path) -> None
     [prod] = got.inventory.of_type(storage.ACCOUNT, SUB2)
     assert isinstance(prod.placeholder, Unknowable) and prod.placeholder.error
     assert errors(got, lambda e: e.account == SUB2 and e.operation == storage.LIST.name) == [
-        (SUB2, storage.LIST.name, "MALFORMED_RESPONSE", (storage.ACCOUNT,), None)
+        (SUB2, storage.LIST.name, "MALFORMED_RESPONSE", (storage.ACCOUNT, storage.CONTAINER), None)
     ]
