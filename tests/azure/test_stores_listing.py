@@ -146,7 +146,13 @@ def test_a_subscription_that_answers_403_is_an_error_for_each_type() -> None:
     assert sorted(errors(got, lambda e: e.account == SUB3 and e.operation in mine)) == sorted(
         [
             (SUB3, storage.LIST.name, "FORBIDDEN", (storage.ACCOUNT, storage.CONTAINER), None),
-            (SUB3, loganalytics.LIST.name, "FORBIDDEN", (loganalytics.WORKSPACE,), None),
+            (
+                SUB3,
+                loganalytics.LIST.name,
+                "FORBIDDEN",
+                (loganalytics.WORKSPACE, loganalytics.TABLE),
+                None,
+            ),
             (SUB3, keyvault.LIST.name, "FORBIDDEN", (keyvault.VAULT,), None),
             (
                 SUB3,
