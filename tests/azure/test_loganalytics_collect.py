@@ -4,6 +4,7 @@ failed tables list, and a workspace read by id outside the scan (200, 403, 404).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -188,3 +189,29 @@ def test_a_failed_workspace_listing_is_an_error_for_the_tables_too() -> None:
             None,
         )
     ]
+
+
+def test_key_vault_and_workload_risk_tables_are_log_tables(tmp_path: Path) -> None:
+    # AZKVAuditLogs (Key Vault AuditEvent in resource-specific mode) and the service-principal
+    # risk tables are judged; Heartbeat stays out.
+    root = copy_tenant(tmp_path / "tenant")
+    page = root / (LAW_ARM.lower().lstrip("/") + "/tables.json")
+    data = json.loads(page.read_text())
+    for name in ("AZKVAuditLogs", "AADRiskyServicePrincipals", "AADServicePrincipalRiskEvents"):
+        data["value"].append(
+            {
+                "id": f"{LAW_ARM}/tables/{name}",
+                "name": name,
+                "properties": {
+                    "retentionInDays": 30,
+                    "totalRetentionInDays": 30,
+                    "plan": "Analytics",
+                },
+            }
+        )
+    page.write_text(json.dumps(data))
+    got, _ = scan_tenant(root)
+    tables = {r.name: r for r in got.inventory.of_type(loganalytics.TABLE)}
+    assert tables["AZKVAuditLogs"].attrs["total_retention_days"] == 30
+    assert {"AADRiskyServicePrincipals", "AADServicePrincipalRiskEvents"} <= set(tables)
+    assert "Heartbeat" not in tables
