@@ -223,3 +223,17 @@ def test_a_malformed_account_is_an_error_never_a_default(tmp_path: Path) -> None
     assert errors(got, lambda e: e.account == SUB2 and e.operation == storage.LIST.name) == [
         (SUB2, storage.LIST.name, "MALFORMED_RESPONSE", (storage.ACCOUNT, storage.CONTAINER), None)
     ]
+
+
+def test_an_account_secured_by_a_perimeter_has_unknown_public_access(tmp_path: Path) -> None:
+    root = copy_tenant(tmp_path / "tenant")
+    listing = root / f"subscriptions/{SUB2}/providers/microsoft.storage/storageaccounts.json"
+    data = json.loads(listing.read_text())
+    data["value"][0]["properties"]["publicNetworkAccess"] = "SecuredByPerimeter"
+    listing.write_text(json.dumps(data))
+    got, _ = scan_tenant(root)
+    prod = got.inventory.get(PROD)
+    assert prod is not None
+    value = prod.attrs["public_network_access"]
+    assert isinstance(value, Unknowable) and not value.error
+    assert "SecuredByPerimeter" in value.reason
