@@ -4,6 +4,7 @@ failed tables list, and a workspace read by id outside the scan (200, 403, 404).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +140,78 @@ def test_a_workspace_outside_the_scan_that_does_not_exist_is_absent(tmp_path: Pa
     found, _ = _run_outside(root)
     [workspace] = found.resources
     assert isinstance(workspace.placeholder, Absent)
+
+
+def test_a_workspace_whose_subscription_is_not_found_is_one_unknown_table() -> None:
+    # 404 SubscriptionNotFound: the linker's unknown stands for the workspace, one placeholder
+    # for its log tables, so the retention policy names the workspace instead of saying nothing.
+    found, requests = _run_outside(overrides=(fault(LAW_ARM, 404, "SubscriptionNotFound"),))
+    assert (found.errors, len(requests)) == ([], 1)
+    [tables] = found.resources
+    value = tables.attrs["total_retention_days"]
+    assert tables.type == loganalytics.TABLE and tables.attrs["workspace"] == LAW
+    assert isinstance(value, Unknowable) and not value.error and LAW in value.reason.lower()
+
+
+def test_an_unseen_subscriptions_workspace_is_a_placeholder_without_a_call() -> None:
+    unseen = LAW.replace(SUB1, "99999999-0000-0000-0000-000000000009")
+    setting = Resource(
+        provider="azure",
+        account="11111111-1111-1111-1111-111111111111",
+        region="global",
+        type=loganalytics.DIAGNOSTIC_SETTING,
+        id="/providers/microsoft.aadiam/diagnosticsettings/entra-to-law",
+        name="entra-to-law",
+        attrs={"workspace_id": unseen},
+    )
+    tenancy = Tenancy("11111111-1111-1111-1111-111111111111", {})
+    detailer = loganalytics.SERVICE.detailers[0]
+    [(_label, _account, item)] = list(detailer.select(Collected([setting], {}, tenancy)))
+    assert item[0] == "unseen"
+    with gateway() as (api, fake):
+        found = detailer.run(api, tenancy, item)
+        assert not fake.requests
+    [tables] = found.resources
+    assert tables.id == f"{unseen}/tables"
+    assert isinstance(tables.attrs["total_retention_days"], Unknowable)
+
+
+def test_a_failed_workspace_listing_is_an_error_for_the_tables_too() -> None:
+    listing = f"/subscriptions/{SUB1}/providers/Microsoft.OperationalInsights/workspaces"
+    got, _ = scan_tenant(overrides=[fault(listing, 403, "AuthorizationFailed")])
+    assert not got.inventory.of_type(loganalytics.TABLE, SUB1)
+    assert errors(got, lambda e: e.account == SUB1 and e.operation == loganalytics.LIST.name) == [
+        (
+            SUB1,
+            loganalytics.LIST.name,
+            "FORBIDDEN",
+            (loganalytics.WORKSPACE, loganalytics.TABLE),
+            None,
+        )
+    ]
+
+
+def test_key_vault_and_workload_risk_tables_are_log_tables(tmp_path: Path) -> None:
+    # AZKVAuditLogs (Key Vault AuditEvent in resource-specific mode) and the service-principal
+    # risk tables are judged; Heartbeat stays out.
+    root = copy_tenant(tmp_path / "tenant")
+    page = root / (LAW_ARM.lower().lstrip("/") + "/tables.json")
+    data = json.loads(page.read_text())
+    for name in ("AZKVAuditLogs", "AADRiskyServicePrincipals", "AADServicePrincipalRiskEvents"):
+        data["value"].append(
+            {
+                "id": f"{LAW_ARM}/tables/{name}",
+                "name": name,
+                "properties": {
+                    "retentionInDays": 30,
+                    "totalRetentionInDays": 30,
+                    "plan": "Analytics",
+                },
+            }
+        )
+    page.write_text(json.dumps(data))
+    got, _ = scan_tenant(root)
+    tables = {r.name: r for r in got.inventory.of_type(loganalytics.TABLE)}
+    assert tables["AZKVAuditLogs"].attrs["total_retention_days"] == 30
+    assert {"AADRiskyServicePrincipals", "AADServicePrincipalRiskEvents"} <= set(tables)
+    assert "Heartbeat" not in tables

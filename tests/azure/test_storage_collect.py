@@ -277,17 +277,19 @@ def test_which_named_accounts_are_read_absent_or_left_to_the_linker() -> None:
     detailer = storage.SERVICE.detailers[0]
     # Seen and not scanned: read by id.
     assert [i[0] for _l, _a, i in detailer.select(collected)] == ["get"]
-    # A disabled subscription is not read (its stores stay the linker's unknown) and never
-    # counts as listed.
+    # A disabled subscription is not read (the linker's unknown stands for the account, a
+    # placeholder for its log containers) and never counts as listed.
     disabled = Tenancy(
         collected.tenancy.tenant_id,
         {**collected.tenancy.subscriptions, SUB1: Subscription(SUB1, state="Disabled")},
     )
-    assert not list(detailer.select(Collected(collected.resources, {}, disabled)))
-    # Not seen at all (golden lwextarchive): not attempted.
+    assert [
+        i[0] for _l, _a, i in detailer.select(Collected(collected.resources, {}, disabled))
+    ] == ["unseen"]
+    # Not seen at all (golden lwextarchive): no call, a placeholder for its log containers.
     other = ARCHIVE_ARM.replace(SUB1, "99999999-0000-0000-0000-000000000009")
     unseen, _ = _outside(other)
-    assert not list(detailer.select(unseen))
+    assert [i[0] for _l, _a, i in detailer.select(unseen)] == ["unseen"]
     # Scanned and listed without it: absent, no call.
     scanned = Tenancy(
         collected.tenancy.tenant_id, {SUB1: Subscription(SUB1, state="Enabled", in_scan=True)}
@@ -314,9 +316,14 @@ def test_a_non_log_containers_unsaid_policy_is_unknown_without_a_call(tmp_path: 
 
 def test_an_account_whose_subscription_is_not_found_is_left_unknown() -> None:
     # 404 SubscriptionNotFound says nothing of the account: no absent placeholder (the linker's
-    # unknown stands), no error.
+    # unknown stands), no error; its log containers are one unknown placeholder naming it.
     found, requests = _run_outside(overrides=(fault(ARCHIVE_ARM, 404, "SubscriptionNotFound"),))
-    assert (found.resources, found.errors, len(requests)) == ([], [], 1)
+    assert (found.errors, len(requests)) == ([], 1)
+    [containers] = found.resources
+    value = containers.attrs["effective_immutability"]
+    assert containers.type == "azure.storage.container" and containers.attrs["is_log_container"]
+    assert isinstance(value, Unknowable) and not value.error
+    assert ARCHIVE_ARM.lower() in value.reason.lower()
 
 
 def test_scanning_one_subscription_reads_the_account_its_setting_names_in_another() -> None:

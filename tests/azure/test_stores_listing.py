@@ -147,8 +147,14 @@ def test_a_subscription_that_answers_403_is_an_error_for_each_type() -> None:
     mine = {storage.LIST.name, loganalytics.LIST.name, keyvault.LIST.name, locks.LIST.name}
     assert sorted(errors(got, lambda e: e.account == SUB3 and e.operation in mine)) == sorted(
         [
-            (SUB3, storage.LIST.name, "FORBIDDEN", (storage.ACCOUNT,), None),
-            (SUB3, loganalytics.LIST.name, "FORBIDDEN", (loganalytics.WORKSPACE,), None),
+            (SUB3, storage.LIST.name, "FORBIDDEN", (storage.ACCOUNT, storage.CONTAINER), None),
+            (
+                SUB3,
+                loganalytics.LIST.name,
+                "FORBIDDEN",
+                (loganalytics.WORKSPACE, loganalytics.TABLE),
+                None,
+            ),
             (SUB3, keyvault.LIST.name, "FORBIDDEN", (keyvault.VAULT,), None),
             (
                 SUB3,
@@ -217,7 +223,7 @@ def test_a_malformed_account_is_an_error_never_a_default(tmp_path: Path) -> None
     [prod] = got.inventory.of_type(storage.ACCOUNT, SUB2)
     assert isinstance(prod.placeholder, Unknowable) and prod.placeholder.error
     assert errors(got, lambda e: e.account == SUB2 and e.operation == storage.LIST.name) == [
-        (SUB2, storage.LIST.name, "MALFORMED_RESPONSE", (storage.ACCOUNT,), None)
+        (SUB2, storage.LIST.name, "MALFORMED_RESPONSE", (storage.ACCOUNT, storage.CONTAINER), None)
     ]
 
 
@@ -261,3 +267,17 @@ def test_a_lock_without_a_scope_is_named_not_spread(
     if limit:
         assert SUB1 in named[0] and "attributed to no store" in named[0]
     assert not errors(got, lambda e: e.account == SUB1 and "locks" in e.operation)
+
+
+def test_an_account_secured_by_a_perimeter_has_unknown_public_access(tmp_path: Path) -> None:
+    root = copy_tenant(tmp_path / "tenant")
+    listing = root / f"subscriptions/{SUB2}/providers/microsoft.storage/storageaccounts.json"
+    data = json.loads(listing.read_text())
+    data["value"][0]["properties"]["publicNetworkAccess"] = "SecuredByPerimeter"
+    listing.write_text(json.dumps(data))
+    got, _ = scan_tenant(root)
+    prod = got.inventory.get(PROD)
+    assert prod is not None
+    value = prod.attrs["public_network_access"]
+    assert isinstance(value, Unknowable) and not value.error
+    assert "SecuredByPerimeter" in value.reason

@@ -46,6 +46,19 @@ NOT_IN_PLANS = (
     "scan gives error for it and its listings; a plan has no call that can fail, and the golden "
     "configuration deploys nothing into it"
 )
+EXT_CONTAINERS = (
+    "/subscriptions/99999999-0000-0000-0000-000000000009/resourcegroups/rg-ext/providers/"
+    "microsoft.storage/storageaccounts/lwextarchive/blobservices/default/containers"
+)
+# What the live scan judges and a plan does not, with the reason; a row here fails once the
+# plan judges it, so it is removed then.
+LIVE_ONLY: dict[Key, str] = {
+    ("azure-storage-log-container-immutable", EXT_CONTAINERS): (
+        "lwextarchive lies in a subscription the credential does not see: live, one unknown "
+        "row stands for its unread log containers; a plan declares no container of a store "
+        "outside the configuration, and has no placeholder for them"
+    ),
+}
 # (policy, resource) -> (the status a plan gives, why it cannot give the live one).
 PLAN_CANNOT_KNOW: dict[Key, tuple[Status, str]] = {}
 # What the plan judges and the live scan of the fake does not, with the reason.
@@ -98,8 +111,10 @@ def test_plan_verdicts_agree_with_the_live_scan_of_the_fake() -> None:
         if planned[key].status is not expected:
             differ.append((key, planned[key].status, live[key].status, live[key].message))
     assert not differ, "\n".join(map(str, differ))
-    # What only the live scan judges is subscription 0003's (error), and nothing else.
-    only_live = {k: live[k].status for k in set(live) - set(planned)}
+    # What only the live scan judges is subscription 0003's (error) and LIVE_ONLY's.
+    assert not set(LIVE_ONLY) & set(planned), sorted(set(LIVE_ONLY) & set(planned))
+    assert set(LIVE_ONLY) <= set(live), sorted(set(LIVE_ONLY) - set(live))
+    only_live = {k: live[k].status for k in set(live) - set(planned) - set(LIVE_ONLY)}
     assert all(_development(k) for k in only_live), (NOT_IN_PLANS, sorted(only_live))
     assert set(only_live.values()) == {Status.ERROR}
     # What only the plan judges is named, with the reason.

@@ -146,6 +146,8 @@ def container_immutability(inventory: Inventory) -> Updates:
     for container in inventory.of_type(CONTAINER):
         if container.placeholder is not None or "has_immutability_policy" not in container.attrs:
             continue
+        if "effective_immutability" in container.attrs:
+            continue  # the placeholder for an unread account's containers: already unknown
         link = container.links.get("account", Link())
         account = inventory.get(link.targets[0]) if link.targets else None
         out[container.id] = {"effective_immutability": immutability.effective(container, account)}

@@ -124,6 +124,8 @@ def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:
             yield f"workspace {rid}", sub, ("get", rid, rid, "global", None)
         elif known is not None and known.in_scan and type_listed(found, sub, WORKSPACE):
             yield f"workspace {rid}", sub, ("absent", rid, rid, "global", None)
+        elif known is None or not known.in_scan:
+            yield f"workspace {rid}", sub, ("unseen", rid, rid, "global", None)
 
 
 def _tables(api: ArmApi, tenancy: Tenancy, item: tuple[str, str, str, str, Any]) -> Found:
@@ -135,6 +137,8 @@ def _tables(api: ArmApi, tenancy: Tenancy, item: tuple[str, str, str, str, Any])
             f" subscription {subscription_of(rid)} ({LIST.name})"
         )
         return Found(resources=[workspace({"arm_id": rid, "name": name}, (), why)])
+    if how == "unseen":
+        return Found(resources=[_unread_tables(rid)])
     found = Found()
     if how == "get":
         try:
@@ -142,9 +146,10 @@ def _tables(api: ArmApi, tenancy: Tenancy, item: tuple[str, str, str, str, Any])
             attrs = api.shaped(GET, subscription_of(rid) or "", rid, lambda: workspace_attrs(page))
         except ArmError as exc:
             if exc.code == "NOT_FOUND" and "SubscriptionNotFound" in exc.message:
-                # The subscription itself is not there: the linker's unknown.
+                # The subscription itself is not there: the linker's unknown stands for the
+                # workspace, this placeholder for its log tables.
                 exc.reported = True
-                return Found()
+                return Found(resources=[_unread_tables(rid)])
             if exc.code == "NOT_FOUND":
                 exc.reported = True
                 why = Absent(
@@ -166,6 +171,42 @@ def _tables(api: ArmApi, tenancy: Tenancy, item: tuple[str, str, str, str, Any])
     found.resources.extend(tables)
     found.errors.extend(errors)
     return found
+
+
+_UNREAD_TABLE_ATTRS = (
+    "retention_days",
+    "total_retention_days",
+    "retention_is_default",
+    "total_retention_is_default",
+    "plan",
+    "archive_retention_days",
+)
+
+
+def _unread_tables(rid: str) -> Resource:
+    """One table standing for the log tables of a workspace in a subscription the credential
+    does not see or cannot read: their retention is unknown (never silent)."""
+    sub = subscription_of(rid) or ""
+    why = Unknowable(
+        f"the tables of Log Analytics workspace {rid} were not read: its subscription {sub} is"
+        " not visible to (or readable by) the credential"
+    )
+    name = rid.rsplit("/", 1)[-1]
+    attrs: dict[str, Any] = {
+        "arm_id": f"{rid}/tables",
+        "name": f"log tables of {name}",
+        "workspace": rid,
+        **dict.fromkeys(_UNREAD_TABLE_ATTRS, why),
+    }
+    return Resource(
+        provider="azure",
+        account=sub,
+        region="global",
+        type=TABLE,
+        id=canonical(f"{rid}/tables"),
+        name=attrs["name"],
+        attrs=attrs,
+    )
 
 
 def _error(exc: ArmError, rid: str) -> CollectionError:
@@ -215,7 +256,10 @@ def _read_tables(
 # (a key vault's AuditEvent to an account or workspace).
 SERVICE = Service(
     name="loganalytics",
-    listers=(Lister("log analytics workspaces", "subscription", (WORKSPACE,), (LIST,), _list),),
+    # A failed workspace listing leaves the log tables of the subscription unread too.
+    listers=(
+        Lister("log analytics workspaces", "subscription", (WORKSPACE, TABLE), (LIST,), _list),
+    ),
     detailers=(
         Detailer(
             "log analytics workspaces diagnostic settings send to",

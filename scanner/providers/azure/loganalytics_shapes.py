@@ -18,8 +18,8 @@ from typing import Any
 
 from scanner.providers.azure.names import canonical
 
-# The tables the activity log and Entra ID logs land in (and AzureDiagnostics, where resource
-# logs in Azure-diagnostics mode land): only these are collected.
+# The tables the activity log, Entra ID logs and Key Vault audit logs land in (and
+# AzureDiagnostics, where resource logs in Azure-diagnostics mode land): only these are collected.
 LOG_TABLES = frozenset(
     {
         "AzureActivity",
@@ -33,6 +33,13 @@ LOG_TABLES = frozenset(
         "ADFSSignInLogs",
         "AADRiskyUsers",
         "AADUserRiskEvents",
+        # The workload-identity risk categories' tables (learn.microsoft.com/azure/azure-monitor/
+        # reference/tables/aadriskyserviceprincipals, .../aadserviceprincipalriskevents).
+        "AADRiskyServicePrincipals",
+        "AADServicePrincipalRiskEvents",
+        # Key Vault AuditEvent in resource-specific mode (learn.microsoft.com/azure/azure-monitor/
+        # reference/supported-logs/microsoft-keyvault-vaults-logs: "AuditEvent ... AZKVAuditLogs").
+        "AZKVAuditLogs",
         "AzureDiagnostics",
     }
 )

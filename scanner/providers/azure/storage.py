@@ -13,8 +13,10 @@ matched by name):
   nothing), 403 keeps the account with every attribute an error naming the call; then its
   subscription's locks, its containers and blob service as above;
 - an account missing from a subscription whose list succeeded: `Absent`;
-- an account of a subscription the credential does not see: not attempted (the linker's
-  unknown placeholder names the id).
+- an account of a subscription the credential does not see (or cannot read): no call; one
+  placeholder container stands for its log containers, its immutability unknown naming the
+  account, so the container policy is never silent on it (the linker's placeholder stands for
+  the account). A failed account listing errs for the containers of that subscription too.
 The containers of an account are listed in one call (and its pages): ListContainerItem
 carries `hasImmutabilityPolicy`, `hasLegalHold`, `immutabilityPolicy` and `legalHold`
 (https://learn.microsoft.com/en-us/rest/api/storagerp/blob-containers/list). Only where a
@@ -165,6 +167,8 @@ def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:
             yield f"storage account {rid}", sub, ("get", rid, rid, "global")
         elif known is not None and known.in_scan and type_listed(found, sub, ACCOUNT):
             yield f"storage account {rid}", sub, ("absent", rid, rid, "global")
+        elif known is None or not known.in_scan:
+            yield f"storage account {rid}", sub, ("unseen", rid, rid, "global")
 
 
 def _target(item: Any) -> str | None:
@@ -179,6 +183,8 @@ def _log_account(api: ArmApi, tenancy: Tenancy, item: tuple[str, str, str, str])
             f" subscription {subscription_of(rid)} ({LIST.name})"
         )
         return Found(resources=[account({"arm_id": rid, "name": rid.rsplit("/", 1)[-1]}, (), why)])
+    if how == "unseen":
+        return Found(resources=[_unread_containers(rid)])
     if how == "get":
         return _foreign(api, rid)
     found = Found()
@@ -211,9 +217,10 @@ def _foreign(api: ArmApi, rid: str) -> Found:
         attrs = api.shaped(GET, subscription_of(rid) or "", rid, lambda: shapes.account_attrs(page))
     except ArmError as exc:
         if exc.code == "NOT_FOUND" and _gone_subscription(exc):
-            # The subscription itself is not there for this credential: the linker's unknown.
+            # The subscription itself is not there for this credential: the linker's unknown
+            # stands for the account, this placeholder for its log containers.
             exc.reported = True
-            return Found()
+            return Found(resources=[_unread_containers(rid)])
         if exc.code == "NOT_FOUND":
             exc.reported = True
             why = Absent(f"storage account {rid} does not exist ({GET.name} answered 404)")
@@ -233,6 +240,48 @@ def _foreign(api: ArmApi, rid: str) -> Found:
     attrs.update(more)
     found.resources.insert(0, account(attrs, (page.ref, *lock_refs, *refs)))
     return found
+
+
+_UNREAD_CONTAINER_ATTRS = (
+    "public_access",
+    "has_immutability_policy",
+    "has_legal_hold",
+    "legal_hold_tags",
+    "immutability_state",
+    "immutability_period_days",
+    "allow_protected_append_writes",
+    "allow_protected_append_writes_all",
+    "version_level_immutability",
+)
+
+
+def _unread_containers(rid: str) -> Resource:
+    """One container standing for the log containers of an account in a subscription the
+    credential does not see or cannot read: whether any is WORM is unknown (never silent)."""
+    sub = subscription_of(rid) or ""
+    why = Unknowable(
+        f"the containers of storage account {rid} were not read: its subscription {sub} is"
+        " not visible to (or readable by) the credential"
+    )
+    name = rid.rsplit("/", 1)[-1]
+    attrs: dict[str, Any] = {
+        "arm_id": f"{rid}/blobServices/default/containers",
+        "name": f"log containers of {name}",
+        "account": rid,
+        **dict.fromkeys(_UNREAD_CONTAINER_ATTRS, why),
+        "is_log_container": True,
+        "deleted": False,
+        "effective_immutability": why,
+    }
+    return Resource(
+        provider="azure",
+        account=sub,
+        region="global",
+        type=CONTAINER,
+        id=canonical(f"{rid}/blobServices/default/containers"),
+        name=attrs["name"],
+        attrs=attrs,
+    )
 
 
 def _details(
@@ -311,7 +360,8 @@ def _container(
 # (a key vault's AuditEvent to an account or workspace).
 SERVICE = Service(
     name="storage",
-    listers=(Lister("storage accounts", "subscription", (ACCOUNT,), (LIST,), _list),),
+    # A failed account listing leaves the log containers of the subscription unread too.
+    listers=(Lister("storage accounts", "subscription", (ACCOUNT, CONTAINER), (LIST,), _list),),
     detailers=(
         Detailer(
             "storage accounts diagnostic settings write to",

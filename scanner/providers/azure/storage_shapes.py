@@ -124,7 +124,7 @@ def account_attrs(raw: Mapping[str, Any]) -> dict[str, Any]:
         "minimum_tls_version": str(props.get("minimumTlsVersion") or "TLS1_0"),
         # "The default value is null, which is equivalent to true" (allowSharedKeyAccess).
         "allow_shared_key_access": _bool(props.get("allowSharedKeyAccess"), True),
-        "public_network_access": props.get("publicNetworkAccess"),
+        "public_network_access": _public_access(props.get("publicNetworkAccess")),
         # NetworkRuleSet.defaultAction: "The default action of allow or deny when no other rules
         # match"; an account without networkAcls accepts every network (Allow).
         "network_default_action": "Deny"
@@ -202,6 +202,18 @@ def container_attrs(raw: Mapping[str, Any], account_id: str) -> dict[str, Any]:
         "deleted": _bool(props.get("deleted"), False),
         "is_log_container": is_log_container(name),
     }
+
+
+def _public_access(value: Any) -> Any:
+    """publicNetworkAccess; SecuredByPerimeter leaves it to a network security perimeter whose
+    rules are not read, so it is unknown (learn.microsoft.com/javascript/api/@azure/arm-storage/
+    knownpublicnetworkaccess)."""
+    if value == "SecuredByPerimeter":
+        return Unknowable(
+            "publicNetworkAccess is SecuredByPerimeter: a network security perimeter decides"
+            " public access, and its rules are not read"
+        )
+    return value
 
 
 def legal_hold_tags(has_hold: bool, legal: Mapping[str, Any]) -> list[str] | Unknowable:
