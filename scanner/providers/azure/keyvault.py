@@ -11,14 +11,13 @@ resources list and returns no properties.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from scanner.model import EvidenceRef, Resource, Unknowable
-from scanner.providers.azure.api import ArmApi, ArmError
+from scanner.providers.azure.api import ArmApi
 from scanner.providers.azure.declare import Found, Lister, Op, Service, Subscription, Tenancy
 from scanner.providers.azure.keyvault_shapes import vault_attrs
-from scanner.providers.azure.listed import store_unregistered
+from scanner.providers.azure.listed import StoreList, list_stores
 from scanner.providers.azure.names import canonical, region, subscription_of
 
 # Microsoft.KeyVault management, api-version 2023-07-01; "Microsoft.KeyVault/vaults/read:
@@ -55,19 +54,13 @@ def vault(attrs: dict[str, Any], evidence: tuple[EvidenceRef, ...] = ()) -> Reso
     )
 
 
+_LISTED = StoreList(LIST, "key vaults", vault_attrs, vault)
+
+
 def _list(api: ArmApi, tenancy: Tenancy, subscription: Subscription | None) -> Found:
     assert subscription is not None
-    sub = subscription.subscription_id
-    try:
-        listing = api.list(LIST, subscription=sub)
-    except ArmError as exc:
-        return store_unregistered(exc, sub, "key vaults")
-    found = Found()
-    for raw, ref in zip(listing, listing.item_refs, strict=True):
-        attrs = api.shaped(LIST, sub, f"/subscriptions/{sub}", partial(vault_attrs, raw))
-        attrs["diagnostic_settings_read"] = not_yet()
-        found.resources.append(vault(attrs, (ref,)))
-    return found
+    unread = {"diagnostic_settings_read": not_yet()}
+    return list_stores(api, _LISTED, subscription.subscription_id, unread)
 
 
 SERVICE = Service(

@@ -13,6 +13,7 @@ resources: an empty list and a note, never an error (`unregistered`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -116,6 +117,33 @@ def store_unregistered(exc: ArmError, sub: str, what: str) -> Found:
     return Found(
         notes=[f"{what} of subscription {sub}: none (provider not registered: {exc.message})"]
     )
+
+
+@dataclass(frozen=True)
+class StoreList:
+    """How one log-store type is listed per subscription: its op, the noun for a provider that
+    is not registered, the REST-JSON shaper and the resource builder."""
+
+    op: Op
+    what: str
+    shape: Callable[[dict[str, Any]], dict[str, Any]]
+    build: Callable[[dict[str, Any], tuple[EvidenceRef, ...]], Resource]
+
+
+def list_stores(api: ArmApi, kind: StoreList, sub: str, unread: dict[str, Any]) -> Found:
+    """A log-store type's one list of subscription `sub`: each item shaped from its REST JSON,
+    with `unread` (what later stages read) set, built into a resource; a provider that is not
+    registered is an empty `Found` with a note (`store_unregistered`)."""
+    try:
+        listing = api.list(kind.op, subscription=sub)
+    except ArmError as exc:
+        return store_unregistered(exc, sub, kind.what)
+    found = Found()
+    for raw, ref in zip(listing, listing.item_refs, strict=True):
+        attrs = api.shaped(kind.op, sub, f"/subscriptions/{sub}", partial(kind.shape, raw))
+        attrs.update(unread)
+        found.resources.append(kind.build(attrs, (ref,)))
+    return found
 
 
 def named_by_settings(found: Collected, setting_type: str, key: str) -> list[str]:

@@ -36,9 +36,10 @@ from scanner.providers.azure.declare import (
     Tenancy,
 )
 from scanner.providers.azure.listed import (
+    StoreList,
+    list_stores,
     named_by_settings,
     readable,
-    store_unregistered,
     stored_resource,
     type_listed,
 )
@@ -95,19 +96,14 @@ def workspace(
     return stored_resource(WORKSPACE, attrs, evidence, placeholder)
 
 
+_LISTED = StoreList(LIST, "Log Analytics workspaces", workspace_attrs, workspace)
+
+
 def _list(api: ArmApi, tenancy: Tenancy, subscription: Subscription | None) -> Found:
     assert subscription is not None
     sub = subscription.subscription_id
-    try:
-        listing = api.list(LIST, subscription=sub)
-    except ArmError as exc:
-        return store_unregistered(exc, sub, "Log Analytics workspaces")
-    found = Found()
-    for raw, ref in zip(listing, listing.item_refs, strict=True):
-        attrs = api.shaped(LIST, sub, f"/subscriptions/{sub}", partial(workspace_attrs, raw))
-        attrs["locks"] = mlocks.not_yet(sub)
-        found.resources.append(workspace(attrs, (ref,)))
-    return found
+    unread = {"locks": mlocks.not_yet(sub)}
+    return list_stores(api, _LISTED, sub, unread)
 
 
 def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:

@@ -46,9 +46,10 @@ from scanner.providers.azure.declare import (
     Tenancy,
 )
 from scanner.providers.azure.listed import (
+    StoreList,
+    list_stores,
     named_by_settings,
     readable,
-    store_unregistered,
     stored_resource,
     type_listed,
 )
@@ -134,21 +135,18 @@ def account(
     return stored_resource(ACCOUNT, attrs, evidence, placeholder)
 
 
+_LISTED = StoreList(LIST, "storage accounts", shapes.account_attrs, account)
+
+
 def _list(api: ArmApi, tenancy: Tenancy, subscription: Subscription | None) -> Found:
     assert subscription is not None
     sub = subscription.subscription_id
-    try:
-        listing = api.list(LIST, subscription=sub)
-    except ArmError as exc:
-        return store_unregistered(exc, sub, "storage accounts")
-    found = Found()
-    for raw, ref in zip(listing, listing.item_refs, strict=True):
-        attrs = api.shaped(LIST, sub, f"/subscriptions/{sub}", partial(shapes.account_attrs, raw))
-        attrs.update(
-            locks=mlocks.not_yet(sub), containers_read=False, blob_soft_delete_days=_NOT_LOG_ACCOUNT
-        )
-        found.resources.append(account(attrs, (ref,)))
-    return found
+    unread = {
+        "locks": mlocks.not_yet(sub),
+        "containers_read": False,
+        "blob_soft_delete_days": _NOT_LOG_ACCOUNT,
+    }
+    return list_stores(api, _LISTED, sub, unread)
 
 
 def _select(found: Collected) -> Iterable[tuple[str, str, Any]]:
